@@ -1,0 +1,299 @@
+"""Trial configuration: one TOML file per trial, validated into frozen dataclasses.
+
+Every problem found is reported at once, each naming the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TRIAL_CONFIG = PROJECT_ROOT / "data" / "trials" / "NCT05019287.toml"
+
+
+class ConfigError(ValueError):
+    """A trial configuration that cannot be used; `problems` lists every finding."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Arm:
+    code: str
+    label: str
+    coded_label: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    num: float
+    name: str
+    day: int
+    window: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    family: str
+    domain: str
+    testcd: str
+    label: str
+    unit: str
+    higher_is_better: bool
+
+
+@dataclass(frozen=True)
+class EventSource:
+    name: str
+    label: str
+    source: str
+    term: str
+
+
+@dataclass(frozen=True)
+class SafetyLabs:
+    alt: str = "ALT"
+    ast: str = "AST"
+    bilirubin: str = "BILI"
+    creatinine: str = "CREAT"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    age_min: float | None = None
+    age_max: float | None = None
+    spo2_max: float | None = None
+    resp_rate_min: float | None = None
+
+
+@dataclass(frozen=True)
+class TrialConfig:
+    path: str
+    study_id: str
+    title: str
+    sponsor: str
+    phase: str
+    blinded_treatment_label: str
+    target_enrollment: int
+    first_randomization_planned: dt.date
+    planned_end: dt.date | None
+    planned_rate_per_week: float | None
+    sites: tuple[str, ...]
+    arms: tuple[Arm, ...]
+    board_may_unmask: bool
+    planned_doses: int
+    dose_interval_days: int
+    infusion_reaction_window_hours: int
+    followup_days: int
+    visits: tuple[Visit, ...]
+    outcomes: tuple[Outcome, ...]
+    events: tuple[EventSource, ...]
+    safety_labs: SafetyLabs
+    custom_domains: dict[str, str] = field(default_factory=dict)
+    screen_failure_reasons: dict[str, str] = field(default_factory=dict)
+    eligibility: Eligibility = field(default_factory=Eligibility)
+
+    @property
+    def arm_codes(self) -> tuple[str, ...]:
+        return tuple(a.code for a in self.arms)
+
+    def arm_label(self, code: str, coded: bool) -> str:
+        """The label of arm `code`: coded ("Group A") or real."""
+        for arm in self.arms:
+            if arm.code == code:
+                return arm.coded_label if coded else arm.label
+        raise KeyError(code)
+
+    def outcome(self, testcd: str) -> Outcome:
+        for o in self.outcomes:
+            if o.testcd == testcd:
+                return o
+        raise KeyError(testcd)
+
+
+class _Reader:
+    """Pulls typed values out of the parsed TOML, collecting every problem."""
+
+    def __init__(self, raw: dict[str, Any]):
+        self.raw = raw
+        self.problems: list[str] = []
+
+    def get(self, key: str, kind: type | tuple[type, ...], *, required: bool = True, default: Any = None,
+            table: dict[str, Any] | None = None, prefix: str = "") -> Any:
+        source = self.raw if table is None else table
+        name = f"{prefix}{key}"
+        parts = key.split(".")
+        value: Any = source
+        for part in parts:
+            if not isinstance(value, dict) or part not in value:
+                if required:
+                    self.problems.append(f"key '{name}' is missing")
+                return default
+            value = value[part]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.problems.append(f"key '{name}' must be {expected}, got {type(value).__name__} {value!r}")
+            return default
+        return value
+
+    def date(self, key: str, *, required: bool = True) -> dt.date | None:
+        value = self.get(key, (str, dt.date), required=required)
+        if value is None:
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.problems.append(f"key '{key}' must be a date YYYY-MM-DD, got {value!r}")
+            return None
+
+    def tables(self, key: str) -> list[dict[str, Any]]:
+        value = self.raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.problems.append(f"key '{key}' must be an array of tables ([[{key}]])")
+            return []
+        return value
+
+
+def _arms(r: _Reader) -> tuple[Arm, ...]:
+    arms = []
+    for i, t in enumerate(r.tables("arms")):
+        p = f"arms[{i}]."
+        arms.append(Arm(r.get("code", str, table=t, prefix=p, default=""),
+                        r.get("label", str, table=t, prefix=p, default=""),
+                        r.get("coded_label", str, table=t, prefix=p, default="")))
+    if len(arms) < 2:
+        r.problems.append("key 'arms' must list at least two arms")
+    for attr in ("code", "label", "coded_label"):
+        values = [getattr(a, attr) for a in arms]
+        if len(set(values)) != len(values):
+            r.problems.append(f"key 'arms': each arm needs a distinct {attr}, got {values}")
+    reserved = {"SCRNFAIL", "NOTASSGN"}
+    for a in arms:
+        if a.code in reserved:
+            r.problems.append(f"key 'arms': code {a.code!r} is reserved for subjects who were not randomized")
+    return tuple(arms)
+
+
+def _visits(r: _Reader) -> tuple[Visit, ...]:
+    visits = []
+    for i, t in enumerate(r.tables("visits")):
+        p = f"visits[{i}]."
+        visits.append(Visit(r.get("num", float, table=t, prefix=p, default=0.0),
+                            r.get("name", str, table=t, prefix=p, default=""),
+                            r.get("day", int, table=t, prefix=p, default=0),
+                            r.get("window", int, table=t, prefix=p, default=0)))
+    nums = [v.num for v in visits]
+    if nums != sorted(set(nums)):
+        r.problems.append("key 'visits': num must be unique and increasing")
+    return tuple(visits)
+
+
+def _outcomes(r: _Reader) -> tuple[Outcome, ...]:
+    outcomes = []
+    families = {"clinical", "laboratory", "radiological"}
+    for i, t in enumerate(r.tables("outcomes")):
+        p = f"outcomes[{i}]."
+        o = Outcome(r.get("family", str, table=t, prefix=p, default=""),
+                    r.get("domain", str, table=t, prefix=p, default="").upper(),
+                    r.get("testcd", str, table=t, prefix=p, default=""),
+                    r.get("label", str, table=t, prefix=p, default=""),
+                    r.get("unit", str, table=t, prefix=p, default=""),
+                    r.get("higher_is_better", bool, table=t, prefix=p, default=True))
+        if o.family and o.family not in families:
+            r.problems.append(f"key '{p}family' must be one of {sorted(families)}, got {o.family!r}")
+        outcomes.append(o)
+    return tuple(outcomes)
+
+
+def _events(r: _Reader) -> tuple[EventSource, ...]:
+    events = []
+    sources = {"PR", "HO", "DM", "DS", "AE"}
+    for i, t in enumerate(r.tables("events")):
+        p = f"events[{i}]."
+        e = EventSource(r.get("name", str, table=t, prefix=p, default=""),
+                        r.get("label", str, table=t, prefix=p, default=""),
+                        r.get("source", str, table=t, prefix=p, default="").upper(),
+                        r.get("term", str, table=t, prefix=p, default=""))
+        if e.source and e.source not in sources:
+            r.problems.append(f"key '{p}source' must be one of {sorted(sources)}, got {e.source!r}")
+        events.append(e)
+    return tuple(events)
+
+
+def _str_table(r: _Reader, key: str) -> dict[str, str]:
+    value = r.raw.get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        r.problems.append(f"key '{key}' must be a table of strings")
+        return {}
+    return dict(value)
+
+
+def parse_trial_config(raw: dict[str, Any], path: str = "<config>") -> TrialConfig:
+    """Validate a parsed TOML document; raises ConfigError listing every problem."""
+    r = _Reader(raw)
+    target = r.get("enrollment.target", int, default=0)
+    if target is not None and target <= 0:
+        r.problems.append(f"key 'enrollment.target' must be a positive integer, got {target}")
+    rate = r.get("enrollment.planned_rate_per_week", float, required=False)
+    planned_end = r.date("enrollment.planned_end", required=False)
+    if planned_end is None and rate is None:
+        r.problems.append("key 'enrollment.planned_end' or 'enrollment.planned_rate_per_week' is needed")
+    labs = r.raw.get("safety_labs", {})
+    elig = r.raw.get("eligibility", {})
+    config = TrialConfig(
+        path=path,
+        study_id=r.get("study.id", str, default=""),
+        title=r.get("study.title", str, default=""),
+        sponsor=r.get("study.sponsor", str, required=False, default=""),
+        phase=r.get("study.phase", str, required=False, default=""),
+        blinded_treatment_label=r.get("study.blinded_treatment_label", str, required=False,
+                                      default="Study treatment (blinded)"),
+        target_enrollment=target or 0,
+        first_randomization_planned=r.date("enrollment.first_randomization_planned") or dt.date.min,
+        planned_end=planned_end,
+        planned_rate_per_week=rate,
+        sites=tuple(r.get("enrollment.sites", list, required=False, default=[])),
+        arms=_arms(r),
+        board_may_unmask=r.get("unblinding.board_may_unmask", bool, required=False, default=False),
+        planned_doses=r.get("dosing.planned_doses", int, default=0),
+        dose_interval_days=r.get("dosing.interval_days", int, required=False, default=1),
+        infusion_reaction_window_hours=r.get("dosing.infusion_reaction_window_hours", int,
+                                             required=False, default=72),
+        followup_days=r.get("followup.days", int, default=0),
+        visits=_visits(r),
+        outcomes=_outcomes(r),
+        events=_events(r),
+        safety_labs=SafetyLabs(**{k: v for k, v in labs.items() if k in SafetyLabs.__dataclass_fields__}),
+        custom_domains={k.upper(): v for k, v in _str_table(r, "custom_domains").items()},
+        screen_failure_reasons=_str_table(r, "screen_failure_reasons"),
+        eligibility=Eligibility(**{k: float(v) for k, v in elig.items() if k in Eligibility.__dataclass_fields__}),
+    )
+    if planned_end and config.first_randomization_planned > planned_end:
+        r.problems.append("key 'enrollment.planned_end' is before 'enrollment.first_randomization_planned'")
+    if r.problems:
+        raise ConfigError(path, r.problems)
+    return config
+
+
+def load_trial_config(path: Path | str | None = None) -> TrialConfig:
+    """Read the trial configuration named by `path`, $DSMB_TRIAL_CONFIG, or the NCT05019287 default."""
+    path = Path(path or os.environ.get("DSMB_TRIAL_CONFIG") or DEFAULT_TRIAL_CONFIG)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, ["file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from None
+    return parse_trial_config(raw, str(path))
