@@ -74,8 +74,10 @@ class Eligibility:
     resp_rate_min: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TrialConfig:
+    """One trial's configuration; hashed by identity so it can key caches."""
+
     path: str
     study_id: str
     title: str

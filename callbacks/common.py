@@ -1,0 +1,29 @@
+"""Helpers every page's callbacks share: figure stamps, audited CSV downloads, no-cut handling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import dcc
+from flask_login import current_user
+
+from dashboard import audit
+from dashboard.blinding import TrialData
+from dashboard.exports import stamped_csv
+from dashboard.figures.common import stamp_text
+
+
+def stamp(data: TrialData) -> str:
+    """The cut date and OPEN / CLOSED line for figures of this trial data."""
+    return stamp_text(data.cut.cut_date, data.access.sees_arms)
+
+
+def send_csv(frame: pd.DataFrame, data: TrialData, *, title: str, filename: str) -> dict[str, Any]:
+    """A dcc.Download payload: stamped, formula-safe CSV; the export is recorded in the audit trail."""
+    text = stamped_csv(frame, study_id=data.config.study_id, cut_date=data.cut.cut_date,
+                       sees_arms=data.access.sees_arms, title=title)
+    audit.record("export", username=current_user.username, cut_id=data.cut.cut_id,
+                 detail={"file": filename, "rows": int(len(frame)), "access": data.access.value})
+    stem = f"{data.config.study_id}_{data.cut.cut_date}_{'CLOSED' if data.access.sees_arms else 'OPEN'}_{filename}"
+    return dcc.send_string(text, filename=f"{stem}.csv")

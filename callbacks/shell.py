@@ -1,0 +1,48 @@
+"""Shell callbacks: the page router and the board's unmask action."""
+
+from __future__ import annotations
+
+import flask
+from dash import Input, Output, State, no_update
+from flask_login import current_user
+
+from dashboard import audit
+from dashboard.context import (UNMASK_SESSION_KEY, current_cut_id, current_view_context, user_may)
+from dashboard.guard import guarded_callback
+from dashboard.pages import page_for
+from dashboard.permissions import Permission
+from layouts import shell
+from layouts.common import notice
+
+MIN_REASON_LENGTH = 10
+
+
+def register(app) -> None:
+    @guarded_callback(app, Permission.AUTHENTICATED,
+                      Output(shell.PAGE_CONTENT, "children"), Input(shell.URL, "pathname"))
+    def route(pathname):
+        page = page_for(pathname)
+        if page is None:
+            return notice("There is no such page.", "secondary")
+        if not user_may(page.permission):
+            return notice("Your role does not give access to this page.", "danger")
+        return page.layout(current_view_context())
+
+    @guarded_callback(app, Permission.UNMASK,
+                      Output(shell.UNMASK_MODAL, "is_open"), Input(shell.UNMASK_OPEN, "n_clicks"),
+                      prevent_initial_call=True)
+    def open_unmask_dialog(n_clicks):
+        return bool(n_clicks)
+
+    @guarded_callback(app, Permission.UNMASK,
+                      Output(shell.UNMASK_FEEDBACK, "children"), Output(shell.UNMASK_REDIRECT, "href"),
+                      Input(shell.UNMASK_CONFIRM, "n_clicks"), State(shell.UNMASK_REASON, "value"),
+                      State(shell.URL, "pathname"), prevent_initial_call=True)
+    def unmask(n_clicks, reason, pathname):
+        reason = (reason or "").strip()
+        if len(reason) < MIN_REASON_LENGTH:
+            return f"Give a reason of at least {MIN_REASON_LENGTH} characters.", no_update
+        flask.session[UNMASK_SESSION_KEY] = True
+        audit.record("unmask", username=current_user.username, cut_id=current_cut_id(),
+                     detail={"reason": reason})
+        return "", pathname or "/"

@@ -1,0 +1,7 @@
+"""`python -m dashboard ...`: the command line (cuts, users, demo data)."""
+
+import sys
+
+from dashboard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure analysis functions: data frames in, data frames out."""

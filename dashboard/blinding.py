@@ -1,0 +1,135 @@
+"""The blinding contract: the only module that reads the sealed part of a cut.
+
+`trial_data(cut_id, access)` hands out a `BlindedTrialData` (no attribute, method or cache that
+reaches allocation) or an `ArmedTrialData` (the same domains plus the arm of each subject, with
+coded or real labels as the access allows).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard import cuts
+from dashboard.config import TrialConfig
+
+ALLOCATION_FILE = "allocation.parquet"
+
+
+class Access(enum.Enum):
+    BLINDED = "blinded"      # admin, investigator: no arm anywhere
+    CODED = "coded"          # dsmb: arms as "Group A", "Group B"
+    UNBLINDED = "unblinded"  # statistician; dsmb after an audited unmask
+
+    @property
+    def sees_arms(self) -> bool:
+        return self is not Access.BLINDED
+
+
+class TrialData:
+    """The clinical domains of one cut, free of allocation."""
+
+    def __init__(self, manifest: cuts.CutManifest, config: TrialConfig, domains: dict[str, pd.DataFrame],
+                 warnings: pd.DataFrame):
+        self.cut = manifest
+        self.config = config
+        self._domains = domains
+        self.warnings = warnings
+
+    access: Access = Access.BLINDED
+
+    def domain(self, name: str) -> pd.DataFrame:
+        """A domain by name (any case); an empty frame when the cut has none."""
+        return self._domains.get(name.upper(), pd.DataFrame())
+
+    def has_domain(self, name: str) -> bool:
+        return name.upper() in self._domains
+
+    @property
+    def domain_names(self) -> tuple[str, ...]:
+        return tuple(sorted(self._domains))
+
+    dm = property(lambda self: self.domain("DM"))
+    ae = property(lambda self: self.domain("AE"))
+    ex = property(lambda self: self.domain("EX"))
+    lb = property(lambda self: self.domain("LB"))
+    vs = property(lambda self: self.domain("VS"))
+    ds = property(lambda self: self.domain("DS"))
+    ie = property(lambda self: self.domain("IE"))
+    pr = property(lambda self: self.domain("PR"))
+    ho = property(lambda self: self.domain("HO"))
+
+    @property
+    def randomized(self) -> pd.DataFrame:
+        """DM rows of randomized subjects."""
+        dm = self.dm
+        return dm[dm["RANDFL"] == "Y"] if "RANDFL" in dm else dm.iloc[0:0]
+
+
+class BlindedTrialData(TrialData):
+    """Pooled view: by construction it holds no allocation and no path to the sealed part."""
+
+    access = Access.BLINDED
+
+
+class ArmedTrialData(TrialData):
+    """The clinical domains plus `arm_of`: USUBJID -> arm label (coded or real by access)."""
+
+    arm_basis = "planned arm (as randomized)"
+
+    def __init__(self, manifest: cuts.CutManifest, config: TrialConfig, domains: dict[str, pd.DataFrame],
+                 warnings: pd.DataFrame, arm_of: pd.Series, arm_labels: tuple[str, ...], access: Access):
+        super().__init__(manifest, config, domains, warnings)
+        self.arm_of = arm_of
+        self.arm_labels = arm_labels
+        self.access = access
+
+
+def arm_display_order(config: TrialConfig, coded: bool) -> tuple[str, ...]:
+    """Coded labels sort alphabetically (the order must not follow the arm); real labels follow the configuration."""
+    labels = [config.arm_label(code, coded) for code in config.arm_codes]
+    return tuple(sorted(labels)) if coded else tuple(labels)
+
+
+@functools.lru_cache(maxsize=8)
+def _clinical(cut_id: str, root: Path | None) -> tuple[cuts.CutManifest, dict[str, pd.DataFrame], pd.DataFrame]:
+    """Clinical part of a cut; holds no allocation, so one copy serves every access level."""
+    return cuts.read_manifest(cut_id, root), cuts.read_clinical_domains(cut_id, root), cuts.read_cut_warnings(cut_id, root)
+
+
+@functools.lru_cache(maxsize=8)
+def _allocation(cut_id: str, root: Path | None) -> pd.DataFrame:
+    """Sealed allocation list of a cut (USUBJID, ARMCD, ARM, ACTARMCD, ACTARM, RANDNO)."""
+    path = cuts.cut_dir(cut_id, root) / cuts.SEALED_DIRNAME / ALLOCATION_FILE
+    return cuts.read_parquet_file(path)
+
+
+def _arm_of(cut_id: str, root: Path | None, config: TrialConfig, coded: bool) -> pd.Series:
+    """Planned arm (ARMCD) of every randomized subject, as display labels."""
+    allocation = _allocation(cut_id, root)
+    randomized = allocation[allocation["ARMCD"].isin(config.arm_codes)]
+    labels = randomized["ARMCD"].map(lambda code: config.arm_label(code, coded))
+    order = arm_display_order(config, coded)
+    series = pd.Series(pd.Categorical(labels, categories=order), index=randomized["USUBJID"].to_numpy(), name="ARM")
+    series.index.name = "USUBJID"
+    return series
+
+
+@functools.lru_cache(maxsize=16)
+def trial_data(cut_id: str, access: Access, config: TrialConfig, root: Path | None = None) -> TrialData:
+    """Trial data of `cut_id` for a user with `access`; cached per (cut, access, config, root)."""
+    manifest, domains, warnings = _clinical(cut_id, root)
+    if access is Access.BLINDED:
+        return BlindedTrialData(manifest, config, domains, warnings)
+    coded = access is Access.CODED
+    return ArmedTrialData(manifest, config, domains, warnings, _arm_of(cut_id, root, config, coded),
+                          arm_display_order(config, coded), access)
+
+
+def clear_caches() -> None:
+    """Forget cached cuts (tests and a newly activated cut)."""
+    for fn in (_clinical, _allocation, trial_data):
+        fn.cache_clear()

@@ -1,0 +1,206 @@
+"""Immutable data-cut snapshots on disk, and the atomic pointer to the active one.
+
+This module writes both parts of a snapshot but reads only the clinical part and the manifest.
+The sealed part is read by `dashboard.blinding` alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dashboard.config import PROJECT_ROOT
+
+CLINICAL_DIRNAME = "clinical"
+SEALED_DIRNAME = "sealed"
+WARNINGS_FILE = "_warnings.parquet"
+MANIFEST_FILE = "manifest.json"
+CUT_ID_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$")
+
+
+class CutError(RuntimeError):
+    """A cut that cannot be found, read or written."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    name: str
+    sha256: str
+    rows: int
+    size: int
+
+
+@dataclass(frozen=True)
+class CutManifest:
+    cut_id: str
+    study_id: str
+    cut_date: str
+    label: str
+    loaded_at: str
+    loaded_by: str
+    source: str
+    inputs: tuple[InputFile, ...]
+    domain_rows: dict[str, int] = field(default_factory=dict)
+    warning_count: int = 0
+    randomized: int = 0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> CutManifest:
+        raw = json.loads(text)
+        raw["inputs"] = tuple(InputFile(**f) for f in raw.get("inputs", ()))
+        return cls(**raw)
+
+
+def data_root() -> Path:
+    """Where cuts live: $DSMB_DATA_ROOT, or instance/data in the project (ignored by git)."""
+    return Path(os.environ.get("DSMB_DATA_ROOT") or PROJECT_ROOT / "instance" / "data")
+
+
+def cuts_dir(root: Path | None = None) -> Path:
+    return (root or data_root()) / "cuts"
+
+
+def cut_dir(cut_id: str, root: Path | None = None) -> Path:
+    if not CUT_ID_PATTERN.match(cut_id):
+        raise CutError(f"not a cut id: {cut_id!r}")
+    path = cuts_dir(root) / cut_id
+    if not (path / MANIFEST_FILE).is_file():
+        raise CutError(f"no cut {cut_id!r} under {cuts_dir(root)}")
+    return path
+
+
+def read_manifest(cut_id: str, root: Path | None = None) -> CutManifest:
+    return CutManifest.from_json((cut_dir(cut_id, root) / MANIFEST_FILE).read_text(encoding="utf-8"))
+
+
+def list_cuts(root: Path | None = None) -> list[CutManifest]:
+    """Every complete cut, oldest cut date first (then load time)."""
+    base = cuts_dir(root)
+    if not base.is_dir():
+        return []
+    manifests = [CutManifest.from_json((p / MANIFEST_FILE).read_text(encoding="utf-8"))
+                 for p in base.iterdir() if CUT_ID_PATTERN.match(p.name) and (p / MANIFEST_FILE).is_file()]
+    return sorted(manifests, key=lambda m: (m.cut_date, m.loaded_at))
+
+
+def active_cut_id(root: Path | None = None) -> str | None:
+    pointer = (root or data_root()) / "active"
+    try:
+        cut_id = pointer.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return cut_id or None
+
+
+def previous_cut_id(cut_id: str, root: Path | None = None) -> str | None:
+    """The cut loaded before `cut_id` by cut date, for 'what changed since the last meeting'."""
+    ids = [m.cut_id for m in list_cuts(root)]
+    if cut_id not in ids:
+        return None
+    i = ids.index(cut_id)
+    return ids[i - 1] if i > 0 else None
+
+
+def read_parquet_file(path: Path) -> pd.DataFrame:
+    """Read one parquet file through Python's open(), so audit hooks see which file is opened."""
+    with open(path, "rb") as fh:
+        return pq.read_table(fh).to_pandas()
+
+
+def read_clinical_domains(cut_id: str, root: Path | None = None) -> dict[str, pd.DataFrame]:
+    """The clinical (allocation-free) domains of a cut, by upper-case domain name."""
+    folder = cut_dir(cut_id, root) / CLINICAL_DIRNAME
+    return {p.stem.upper(): read_parquet_file(p)
+            for p in sorted(folder.glob("*.parquet")) if not p.name.startswith("_")}
+
+
+def read_cut_warnings(cut_id: str, root: Path | None = None) -> pd.DataFrame:
+    path = cut_dir(cut_id, root) / CLINICAL_DIRNAME / WARNINGS_FILE
+    return read_parquet_file(path) if path.is_file() else pd.DataFrame(
+        columns=["file", "row", "usubjid", "column", "message"])
+
+
+def _write_frames(folder: Path, frames: Mapping[str, pd.DataFrame]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in frames.items():
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*"), reverse=True):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def load_lock(root: Path | None = None, *, wait: bool = False) -> Iterator[None]:
+    """Exclusive lock for loading a cut; raises CutError at once if another load holds it."""
+    base = root or data_root()
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base / ".lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise CutError("another cut is being loaded right now; try again when it has finished") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write_snapshot(manifest: CutManifest, clinical: Mapping[str, pd.DataFrame],
+                   sealed: Mapping[str, pd.DataFrame], warnings: pd.DataFrame,
+                   root: Path | None = None) -> Path:
+    """Write a complete cut into a staging folder, then rename it into place in one step.
+
+    An existing cut is never overwritten: cuts are immutable.
+    """
+    base = cuts_dir(root)
+    base.mkdir(parents=True, exist_ok=True)
+    final = base / manifest.cut_id
+    if final.exists():
+        raise CutError(f"cut {manifest.cut_id} already exists; cuts are immutable")
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
+    try:
+        _write_frames(staging / CLINICAL_DIRNAME, {k.upper(): v for k, v in clinical.items()})
+        _write_frames(staging / CLINICAL_DIRNAME, {WARNINGS_FILE.removesuffix(".parquet"): warnings})
+        _write_frames(staging / SEALED_DIRNAME, sealed)
+        (staging / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
+        _fsync_tree(staging)
+        os.chmod(staging / SEALED_DIRNAME, 0o700)
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def activate(cut_id: str, root: Path | None = None) -> None:
+    """Make `cut_id` the active cut by atomically replacing the pointer file."""
+    cut_dir(cut_id, root)
+    base = root or data_root()
+    fd, tmp = tempfile.mkstemp(prefix=".active-", dir=base)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(cut_id + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, base / "active")

@@ -1,0 +1,1 @@
+"""Pure figure builders: analysis frames in, plotly figures out."""

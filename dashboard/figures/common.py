@@ -1,0 +1,45 @@
+"""Shared figure styling: the cut stamp, arm colours (by-arm views only), empty-state figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+POOLED_COLOR = "#34495e"
+ARM_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+SEVERITY_COLORS = {"MILD": "#f1c40f", "MODERATE": "#e67e22", "SEVERE": "#c0392b"}
+
+
+def stamp_text(cut_date: str | None, sees_arms: bool) -> str:
+    """'Data cut 2021-07-10 · OPEN (pooled)' — every figure states the cut and the session."""
+    state = "CLOSED (by arm)" if sees_arms else "OPEN (pooled)"
+    return f"Data cut {cut_date or 'none'} · {state}"
+
+
+def base_figure(title: str, stamp: str) -> go.Figure:
+    """An empty figure with the house style, a title and the stamp under it."""
+    fig = go.Figure()
+    fig.update_layout(
+        template="plotly_white",
+        title={"text": f"{title}<br><sup>{stamp}</sup>", "x": 0.01, "xanchor": "left"},
+        margin={"l": 60, "r": 20, "t": 70, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+    )
+    return fig
+
+
+def empty_figure(title: str, stamp: str, message: str) -> go.Figure:
+    """A figure that says why there is nothing to plot."""
+    fig = base_figure(title, stamp)
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                       font={"size": 14, "color": "#7f8c8d"})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def arm_colors(arm_labels: Sequence[str]) -> dict[str, str]:
+    """One colour per arm, in display order (coded labels are sorted, so colour never follows the arm)."""
+    return {label: ARM_COLORS[i % len(ARM_COLORS)] for i, label in enumerate(arm_labels)}

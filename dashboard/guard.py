@@ -1,0 +1,90 @@
+"""Server-side authorization of every Dash callback.
+
+`guarded_callback` registers a callback together with the permission it needs. A Flask
+`before_request` hook checks that permission for every POST to `/_dash-update-component`
+before Dash runs anything; a callback without a declared permission is refused (deny by
+default). The wrapper checks again, and records a closed-data view in the audit trail when the
+user's access is not blinded.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import dash
+import flask
+from flask_login import current_user
+
+from dashboard import audit
+from dashboard.context import current_access, current_cut_id, user_may
+from dashboard.permissions import Permission
+
+PERMISSIONS_KEY = "DSMB_CALLBACK_PERMISSIONS"
+
+
+class Forbidden(PermissionError):
+    """The logged-in user may not call this callback."""
+
+
+def callback_permissions(app: dash.Dash) -> dict[str, Permission]:
+    """Output key (as in /_dash-dependencies) -> permission, for every guarded callback."""
+    return app.server.config.setdefault(PERMISSIONS_KEY, {})
+
+
+def guarded_callback(app: dash.Dash, permission: Permission, *args: Any, audit_view: str | None = None,
+                     **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`app.callback(*args, **kwargs)` that requires `permission` of the logged-in user.
+
+    `audit_view` names the view for the audit trail; calls by a user who sees arms are logged.
+    """
+
+    def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def authorized(*a: Any, **k: Any) -> Any:
+            if not current_user.is_authenticated or not user_may(permission):
+                raise Forbidden(permission.value)
+            result = fn(*a, **k)
+            if audit_view and current_access().sees_arms:
+                audit.record("closed_view", username=current_user.username, cut_id=current_cut_id(),
+                             detail={"view": audit_view, "access": current_access().value})
+            return result
+
+        before = set(app.callback_map)
+        registered = app.callback(*args, **kwargs)(authorized)
+        for key in set(app.callback_map) - before:
+            callback_permissions(app)[key] = permission
+        return registered
+
+    return decorator
+
+
+def _requested_output(body: dict[str, Any]) -> str | None:
+    output = body.get("output")
+    return output if isinstance(output, str) else None
+
+
+def install_callback_authorization(app: dash.Dash) -> None:
+    """Refuse `/_dash-update-component` calls the current user may not make (401 / 403)."""
+    prefix = app.config.routes_pathname_prefix.rstrip("/")
+
+    @app.server.before_request
+    def authorize_dash_callback() -> Any:
+        if flask.request.path != f"{prefix}/_dash-update-component":
+            return None
+        if not current_user.is_authenticated:
+            return flask.Response("Log in first.", status=401, mimetype="text/plain")
+        try:
+            body = json.loads(flask.request.get_data(cache=True) or b"{}")
+        except ValueError:
+            return flask.Response("Malformed callback request.", status=400, mimetype="text/plain")
+        permission = callback_permissions(app).get(_requested_output(body) or "")
+        if permission is None or not user_may(permission):
+            return flask.Response("Not permitted.", status=403, mimetype="text/plain")
+        return None
+
+    @app.server.errorhandler(Forbidden)
+    def forbidden(_exc: Forbidden) -> flask.Response:
+        return flask.Response("Not permitted.", status=403, mimetype="text/plain")

@@ -1,0 +1,70 @@
+"""Small building blocks shared by the page layouts."""
+
+from __future__ import annotations
+
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.context import ViewContext
+
+GRAPH_CONFIG = {"displaylogo": False, "responsive": True,
+                "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def page_header(title: str, ctx: ViewContext, subtitle: str = "") -> Component:
+    """Page title with the cut date and the OPEN / CLOSED state a DSMB report always states."""
+    state = ctx.session_label
+    badge = dbc.Badge(f"{state} · {'by arm' if ctx.sees_arms else 'pooled'}",
+                      color="danger" if ctx.sees_arms else "success", className="ms-2 align-middle")
+    cut = f"Data cut {ctx.cut_date}" if ctx.cut_date else "No data cut loaded"
+    return html.Div([
+        html.H2([title, badge], className="h4 mb-0"),
+        html.Div([cut, f" · {subtitle}" if subtitle else ""], className="text-muted small"),
+    ], className="mb-3")
+
+
+def figure_card(graph_id: str, title: str, *, height: int = 380, extra: Component | None = None) -> Component:
+    """A card holding one graph (filled by a callback) under a heading."""
+    return dbc.Card([
+        dbc.CardHeader(html.Span(title, className="fw-semibold")),
+        dbc.CardBody(([extra] if extra is not None else []) + [
+            dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style={"height": f"{height}px"}),
+                        type="dot", delay_show=300),
+        ]),
+    ], className="mb-3 shadow-sm")
+
+
+def listing_grid(grid_id: str, *, height: int = 420, page_size: int = 50) -> Component:
+    """An AG Grid listing with sorting, filtering and paging; rows and columns come from a callback."""
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=[],
+        columnDefs=[],
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
+        dashGridOptions={"pagination": True, "paginationPageSize": page_size, "animateRows": False,
+                         "suppressCsvExport": True, "suppressExcelExport": True},
+        className="ag-theme-alpine",
+        style={"height": f"{height}px", "width": "100%"},
+    )
+
+
+def download_button(button_id: str, download_id: str, label: str = "Download CSV") -> Component:
+    """A button whose guarded callback sends a server-built, stamped CSV file."""
+    return html.Span([
+        dbc.Button(label, id=button_id, size="sm", color="secondary", outline=True, className="ms-2"),
+        dcc.Download(id=download_id),
+    ])
+
+
+def stat_tile(tile_id: str, label: str) -> Component:
+    """A headline number filled by a callback."""
+    return dbc.Card(dbc.CardBody([
+        html.Div(label, className="text-muted small text-uppercase"),
+        html.Div("–", id=tile_id, className="fs-3 fw-semibold"),
+    ]), className="shadow-sm h-100")
+
+
+def notice(message: str, color: str = "warning") -> Component:
+    return dbc.Alert(message, color=color, className="my-3")
