@@ -17,13 +17,23 @@ from dashboard.cuts import data_root
 CALLBACK_MODULES = ("shell", "recruitment", "safety", "outcomes", "cuts", "admin")
 
 
+def default_instance_path() -> Path:
+    """Local state (SQLite database, generated secret key, cuts): $DSMB_INSTANCE_PATH or ./instance."""
+    return Path(os.environ.get("DSMB_INSTANCE_PATH") or PROJECT_ROOT / "instance")
+
+
+def default_database_url(instance: Path | None = None) -> str:
+    """$DSMB_DATABASE_URL (PostgreSQL in production), else a SQLite file in the instance folder."""
+    return os.environ.get("DSMB_DATABASE_URL") or f"sqlite:///{(instance or default_instance_path()) / 'dsmb.sqlite'}"
+
+
 def _settings(server: flask.Flask, trial: TrialConfig, overrides: dict[str, Any]) -> None:
     instance = Path(server.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     server.config.update(
         DSMB_TRIAL=trial,
         DSMB_DATA_ROOT=Path(os.environ.get("DSMB_DATA_ROOT") or data_root()),
-        DSMB_DATABASE_URL=os.environ.get("DSMB_DATABASE_URL") or f"sqlite:///{instance / 'dsmb.sqlite'}",
+        DSMB_DATABASE_URL=default_database_url(instance),
         DSMB_IDLE_MINUTES=int(os.environ.get("DSMB_IDLE_MINUTES", "30")),
         DSMB_SECURE_COOKIES=os.environ.get("DSMB_SECURE_COOKIES", "0") == "1",
         DSMB_PRODUCTION=os.environ.get("DSMB_PRODUCTION", "0") == "1",
@@ -53,11 +63,9 @@ def create_app(overrides: dict[str, Any] | None = None, trial: TrialConfig | Non
     from dashboard.guard import install_callback_authorization
 
     trial = trial or load_trial_config()
-    instance_path = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("DSMB_INSTANCE_PATH") \
-        or str(PROJECT_ROOT / "instance")
+    instance_path = (overrides or {}).get("INSTANCE_PATH") or str(default_instance_path())
     server = flask.Flask("dashboard", instance_path=instance_path, root_path=str(PROJECT_ROOT))
     _settings(server, trial, overrides or {})
-    install_guard_first = install_callback_authorization
     init_auth(server)
     app = dash.Dash(
         __name__,
@@ -72,7 +80,7 @@ def create_app(overrides: dict[str, Any] | None = None, trial: TrialConfig | Non
         websocket_callbacks=False,
     )
     app.layout = _serve_layout
-    install_guard_first(app)
+    install_callback_authorization(app)
     for name in CALLBACK_MODULES:
         importlib.import_module(f"callbacks.{name}").register(app)
     server.config["DSMB_CSP_SCRIPT_HASHES"] = app.csp_hashes()

@@ -9,7 +9,8 @@ import sys
 COMMAND_MODULES = (
     "dashboard.ingest.cli",   # cuts load / list / show
     "dashboard.auth.cli",     # users add / list / set-role / disable / reset-password
-    "dashboard.demo.cli",     # demo generate / setup
+    "dashboard.demo.cli",     # demo generate
+    "dashboard.setup_demo",   # setup-demo
 )
 
 

@@ -1,0 +1,62 @@
+# Two entry points for a fresh machine (see README): `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8050
+
+.PHONY: demo test install install-test browser demo-setup serve unit integration e2e bench clean-instance
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
+	$(PIP) install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## Debian's chromium and chromium-driver for the browser tests, installed when missing.
+browser:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "Installing Debian chromium and chromium-driver"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+## Load the two demo cuts and create one demo user per role (passwords printed once).
+demo-setup: install
+	$(PY) -m dashboard setup-demo
+
+serve: install
+	@echo "Serving http://$(HOST):$(PORT)"
+	$(PY) app.py
+
+## Command 1: install everything and serve the demo.
+demo: demo-setup serve
+
+## Command 2: install everything and run the whole test suite (browser tests included).
+test: install-test browser
+	$(PY) -m pytest -n 2 --dist loadfile -q -p no:cacheprovider tests
+
+unit: install-test
+	$(PY) -m pytest -q tests/unit
+
+integration: install-test
+	$(PY) -m pytest -q tests/integration
+
+e2e: install-test browser
+	$(PY) -m pytest -q tests/e2e
+
+## Speed and memory benchmarks (never part of the timed suite).
+bench: install-test
+	$(PY) tests/bench/bench_ingest.py
+	$(PY) tests/bench/bench_callbacks.py
+
+clean-instance:
+	rm -rf instance
