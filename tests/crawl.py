@@ -1,0 +1,71 @@
+"""Crawl the app as a role: every page it may open and every callback it may call, with browser-like inputs."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from dash_client import Callback, DashClient, collect_props, initial_values, option_values, walk_components
+
+SELECTABLE_PROPS = {"value"}
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the crawler made and the response it got."""
+
+    request: str
+    status: int
+    body: str
+
+
+def normalize(text: str) -> str:
+    """Remove nonces and timestamps, which differ between any two runs."""
+    return TIMESTAMP.sub("<timestamp>", text)
+
+
+def nav_paths(layout: dict[str, Any]) -> list[str]:
+    """The page paths in the navigation of a shell layout."""
+    return [c["props"]["href"] for c in walk_components(layout)
+            if c["type"] == "NavLink" and isinstance(c["props"].get("href"), str)]
+
+
+def _variants(callback: Callback, props, base: dict) -> Iterator[tuple[str, dict]]:
+    """Initial values, then each selectable input moved through each of its options."""
+    yield "initial", base
+    for dep in callback.inputs:
+        key = (dep["id"], dep["property"])
+        if dep["property"] not in SELECTABLE_PROPS:
+            continue
+        component = props.by_id.get(dep["id"], {})
+        for value in option_values(component):
+            if value != base.get(key):
+                yield f"{dep['id']}={value}", {**base, key: value}
+
+
+def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchange]:
+    """Everything a browser of this user could fetch, in a stable order."""
+    exchanges: list[Exchange] = []
+
+    def record(name: str, response) -> None:
+        exchanges.append(Exchange(name, response.status_code, normalize(response.get_data(as_text=True))))
+
+    for path in ("/", "/_dash-layout", "/_dash-dependencies", "/healthz"):
+        record(f"GET {path}", client.client.get(path))
+    layout = client.layout()
+    callbacks = client.dependencies()
+    for path in nav_paths(layout) + list(extra_paths):
+        page = client.open_page(path)
+        exchanges.append(Exchange(f"page {path}", 200, normalize(json.dumps(page, sort_keys=True))))
+        props = collect_props(layout, page)
+        for callback in callbacks:
+            if callback.output.startswith("page-content.") or not callback.ids <= set(props.by_id):
+                continue
+            base = initial_values(callback, props)
+            for label, values in _variants(callback, props, base):
+                record(f"{path} {callback.output} {label}", client.post_callback(callback, values))
+    return exchanges
