@@ -1,0 +1,67 @@
+"""Administration pages: users and roles; the audit trail."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.context import ViewContext
+from dashboard.permissions import Role
+from layouts.common import download_button, listing_grid, page_header
+
+USERS_TABLE = "admin-users-table"
+USER_PICKER = "admin-user-picker"
+ROLE_PICKER = "admin-role-picker"
+SET_ROLE = "admin-set-role"
+DISABLE_USER = "admin-disable-user"
+ENABLE_USER = "admin-enable-user"
+USER_FEEDBACK = "admin-user-feedback"
+
+AUDIT_EVENT = "audit-event"
+AUDIT_USER = "audit-user"
+AUDIT_DATES = "audit-dates"
+AUDIT_TABLE = "audit-table"
+AUDIT_COUNT = "audit-count"
+AUDIT_DOWNLOAD = "audit-download"
+AUDIT_DOWNLOAD_FILE = "audit-download-file"
+
+AUDIT_EVENTS = ("login", "login_failed", "logout", "lockout", "cut_load", "cut_rejected", "closed_view",
+                "unmask", "export", "user_added", "role_changed", "user_disabled", "user_enabled", "password_reset")
+
+
+def users_layout(ctx: ViewContext) -> Component:
+    roles = [{"label": r.value, "value": r.value} for r in Role]
+    return html.Div([
+        page_header("Users and roles", ctx, "new users and passwords: python -m dashboard users ..."),
+        dbc.Card([dbc.CardHeader("Users"), dbc.CardBody(listing_grid(USERS_TABLE, height=300))],
+                 className="mb-3 shadow-sm"),
+        dbc.Card([
+            dbc.CardHeader("Change a user"),
+            dbc.CardBody(dbc.Row([
+                dbc.Col(dcc.Dropdown(id=USER_PICKER, options=[], placeholder="User"), md=3),
+                dbc.Col(dcc.Dropdown(id=ROLE_PICKER, options=roles, placeholder="New role"), md=3),
+                dbc.Col([
+                    dbc.Button("Set role", id=SET_ROLE, color="primary", size="sm"),
+                    dbc.Button("Disable", id=DISABLE_USER, color="danger", outline=True, size="sm", className="ms-2"),
+                    dbc.Button("Enable", id=ENABLE_USER, color="success", outline=True, size="sm", className="ms-2"),
+                ], md=4),
+                dbc.Col(html.Div(id=USER_FEEDBACK, className="small"), md=2),
+            ], align="center")),
+        ], className="mb-3 shadow-sm"),
+    ])
+
+
+def audit_layout(ctx: ViewContext) -> Component:
+    events = [{"label": e.replace("_", " "), "value": e} for e in AUDIT_EVENTS]
+    return html.Div([
+        page_header("Audit trail", ctx, "append-only: logins, cut loads, closed views, unmasking, exports, user changes"),
+        dbc.Card(dbc.CardBody(dbc.Row([
+            dbc.Col(dcc.Dropdown(id=AUDIT_EVENT, options=events, multi=True, placeholder="All events"), md=4),
+            dbc.Col(dbc.Input(id=AUDIT_USER, placeholder="User name", debounce=True, type="text"), md=2),
+            dbc.Col(dcc.DatePickerRange(id=AUDIT_DATES, display_format="YYYY-MM-DD"), md=4),
+            dbc.Col([html.Span(id=AUDIT_COUNT, className="text-muted small"),
+                     download_button(AUDIT_DOWNLOAD, AUDIT_DOWNLOAD_FILE)], md=2),
+        ], align="center")), className="mb-3 shadow-sm"),
+        listing_grid(AUDIT_TABLE, height=520),
+    ])
