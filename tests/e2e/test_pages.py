@@ -1,0 +1,130 @@
+"""Each role logs in with a real browser, opens each page it may see, and gets what it should.
+
+Screenshots land in test-artifacts/screenshots/<role>-<page>[-<tab>].png.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROLES
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from dashboard.config import load_trial_config
+
+PAGES = {"admin": ["/recruitment", "/safety", "/outcomes", "/cuts", "/admin/users", "/admin/audit"],
+         "investigator": ["/recruitment", "/safety", "/outcomes"],
+         "dsmb": ["/recruitment", "/safety", "/outcomes", "/cuts"],
+         "statistician": ["/recruitment", "/safety", "/outcomes", "/cuts"]}
+IGNORED_CONSOLE = re.compile(r"favicon|DevTools")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+def log_in(browser, live_server: str, username: str, password: str) -> None:
+    browser.delete_all_cookies()
+    browser.get(f"{live_server}/login")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    WebDriverWait(browser, 20).until(EC.presence_of_element_located((By.ID, "page-content")))
+
+
+def wait_for_page(browser, timeout: float = 30) -> None:
+    """Until the router has filled the page and no Dash callback or graph is still loading."""
+    wait = WebDriverWait(browser, timeout)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#page-content > *"))
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        busy = browser.execute_script(
+            "return document.querySelectorAll('[data-dash-is-loading=\"true\"], ._dash-loading').length")
+        if not busy:
+            break
+        time.sleep(0.2)
+    time.sleep(0.8)  # let plotly finish drawing before the screenshot
+
+
+def console_errors(browser) -> list[str]:
+    return [e["message"] for e in browser.get_log("browser")
+            if e["level"] == "SEVERE" and not IGNORED_CONSOLE.search(e["message"])]
+
+
+def screenshot(browser, name: str) -> None:
+    browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def visible_text(browser) -> str:
+    return browser.find_element(By.TAG_NAME, "body").text
+
+
+def open_tabs(browser, role: str, page: str) -> None:
+    """Click through the page's tabs, screenshotting each."""
+    tabs = browser.find_elements(By.CSS_SELECTOR, "#page-content .nav-tabs .nav-link")
+    for i in range(len(tabs)):
+        tab = browser.find_elements(By.CSS_SELECTOR, "#page-content .nav-tabs .nav-link")[i]
+        label = re.sub(r"[^a-z0-9]+", "-", tab.text.lower()).strip("-") or str(i)
+        tab.click()
+        wait_for_page(browser)
+        screenshot(browser, f"{role}-{page.strip('/').replace('/', '-')}-{label}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_sees_its_pages_without_errors(browser, live_server, demo_instance, role):
+    config = load_trial_config()
+    log_in(browser, live_server, role, demo_instance.passwords[role])
+    nav = [a.get_attribute("href").removeprefix(live_server)
+           for a in browser.find_elements(By.CSS_SELECTOR, ".nav-pills a.nav-link")]
+    assert nav == PAGES[role]
+    for page in nav:
+        browser.get(f"{live_server}{page}")
+        wait_for_page(browser)
+        text = visible_text(browser)
+        assert "Data cut 2021-07-10" in text
+        if role in ("admin", "investigator"):
+            assert "OPEN" in text and "CLOSED" not in text
+            for arm in config.arms:
+                assert arm.label not in text and arm.coded_label not in text
+        elif role == "dsmb":
+            assert "CLOSED" in text
+            assert all(arm.label not in text for arm in config.arms)
+        screenshot(browser, f"{role}-{page.strip('/').replace('/', '-')}")
+        open_tabs(browser, role, page)
+        errors = console_errors(browser)
+        assert not errors, f"{role} {page}: console errors {errors}"
+
+
+def test_board_member_unmasks_with_a_reason(browser, live_server, demo_instance):
+    config = load_trial_config()
+    log_in(browser, live_server, "dsmb", demo_instance.passwords["dsmb"])
+    browser.get(f"{live_server}/outcomes")
+    wait_for_page(browser)
+    assert all(arm.label not in visible_text(browser) for arm in config.arms)
+    browser.find_element(By.ID, "unmask-open").click()
+    WebDriverWait(browser, 10).until(EC.visibility_of_element_located((By.ID, "unmask-reason")))
+    browser.find_element(By.ID, "unmask-confirm").click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.ID, "unmask-feedback"), "reason"))
+    browser.find_element(By.ID, "unmask-reason").send_keys("Closed session decision, meeting of 2021-07-12")
+    browser.find_element(By.ID, "unmask-confirm").click()
+    try:
+        WebDriverWait(browser, 20).until(lambda d: "real arm names" in visible_text(d))
+    except TimeoutException:
+        pytest.fail("the header never switched to real arm names after unmasking")
+    wait_for_page(browser)
+    screenshot(browser, "dsmb-unmasked-outcomes")
+    assert any(arm.label in visible_text(browser) for arm in config.arms) or \
+        any(arm.label in browser.page_source for arm in config.arms)
+
+
+def test_login_page_rejects_a_wrong_password(browser, live_server):
+    browser.delete_all_cookies()
+    browser.get(f"{live_server}/login")
+    browser.find_element(By.NAME, "username").send_keys("investigator")
+    browser.find_element(By.NAME, "password").send_keys("not-the-password-at-all")
+    browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda d: "Unknown user name or wrong password." in visible_text(d))
+    screenshot(browser, "login-rejected")
