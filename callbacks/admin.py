@@ -1,0 +1,92 @@
+"""Administration: the user list and role / status changes; the audit trail with filters and CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from dash import Input, Output, State, ctx, dcc, no_update
+from flask_login import current_user
+
+from dashboard import audit
+from dashboard.exports import neutralize_frame
+from dashboard.auth.users import AccountError, list_users, set_active, set_role
+from dashboard.guard import guarded_callback
+from dashboard.permissions import Permission, Role
+from layouts import admin as ids
+
+USER_COLUMNS = ["username", "role", "active", "locked_until", "failed_logins", "created_at", "password_changed_at"]
+AUDIT_ROW_LIMIT = 2000
+
+
+def _iso(value: dt.datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
+
+
+def user_rows() -> list[dict]:
+    return [{"username": u.username, "role": u.role_value, "active": "yes" if u.is_active else "no",
+             "locked_until": _iso(u.locked_until), "failed_logins": u.failed_logins,
+             "created_at": _iso(u.created_at), "password_changed_at": _iso(u.password_changed_at)}
+            for u in list_users()]
+
+
+def filtered_events(events: list[str] | None, username: str | None, start: str | None, end: str | None,
+                    limit: int | None) -> pd.DataFrame:
+    """Audit rows matching the page's filters, newest first; `end` is inclusive of that whole day."""
+    until = (dt.date.fromisoformat(end[:10]) + dt.timedelta(days=1)) if end else None
+    frame = audit.events(username=(username or "").strip().lower() or None, since=start[:10] if start else None,
+                         until=until)
+    if events:
+        frame = frame[frame["event"].isin(events)]
+    frame = frame.head(limit) if limit else frame
+    frame = frame.assign(at=frame["at"].map(lambda t: t.isoformat(timespec="seconds") if pd.notna(t) else ""))
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def register(app) -> None:
+    @guarded_callback(app, Permission.MANAGE_USERS,
+                      Output(ids.USERS_TABLE, "rowData"), Output(ids.USERS_TABLE, "columnDefs"),
+                      Output(ids.USER_PICKER, "options"), Output(ids.USER_FEEDBACK, "children"),
+                      Input(ids.USERS_TABLE, "id"), Input(ids.SET_ROLE, "n_clicks"),
+                      Input(ids.DISABLE_USER, "n_clicks"), Input(ids.ENABLE_USER, "n_clicks"),
+                      State(ids.USER_PICKER, "value"), State(ids.ROLE_PICKER, "value"))
+    def manage_users(_table, _set, _disable, _enable, username, role):
+        feedback = ""
+        actor = current_user.username
+        try:
+            if ctx.triggered_id == ids.SET_ROLE and username and role:
+                set_role(username, Role(role), actor=actor)
+                feedback = f"{username} is now {role}."
+            elif ctx.triggered_id in (ids.DISABLE_USER, ids.ENABLE_USER) and username:
+                if username == actor:
+                    raise AccountError("You cannot change your own account here.")
+                set_active(username, ctx.triggered_id == ids.ENABLE_USER, actor=actor)
+                feedback = f"{username} {'enabled' if ctx.triggered_id == ids.ENABLE_USER else 'disabled'}."
+        except (AccountError, ValueError) as exc:
+            feedback = str(exc)
+        rows = user_rows()
+        columns = [{"field": c, "headerName": c.replace("_", " ")} for c in USER_COLUMNS]
+        options = [{"label": r["username"], "value": r["username"]} for r in rows]
+        return rows, columns, options, feedback
+
+    @guarded_callback(app, Permission.VIEW_AUDIT,
+                      Output(ids.AUDIT_TABLE, "rowData"), Output(ids.AUDIT_TABLE, "columnDefs"),
+                      Output(ids.AUDIT_COUNT, "children"),
+                      Input(ids.AUDIT_EVENT, "value"), Input(ids.AUDIT_USER, "value"),
+                      Input(ids.AUDIT_DATES, "start_date"), Input(ids.AUDIT_DATES, "end_date"))
+    def audit_trail(events, username, start, end):
+        frame = filtered_events(events, username, start, end, AUDIT_ROW_LIMIT)
+        columns = [{"field": c} for c in frame.columns]
+        return frame.to_dict("records"), columns, f"{len(frame):,} shown (newest first, at most {AUDIT_ROW_LIMIT:,})"
+
+    @guarded_callback(app, Permission.VIEW_AUDIT,
+                      Output(ids.AUDIT_DOWNLOAD_FILE, "data"), Input(ids.AUDIT_DOWNLOAD, "n_clicks"),
+                      State(ids.AUDIT_EVENT, "value"), State(ids.AUDIT_USER, "value"),
+                      State(ids.AUDIT_DATES, "start_date"), State(ids.AUDIT_DATES, "end_date"),
+                      prevent_initial_call=True)
+    def download_audit(n_clicks, events, username, start, end):
+        if not n_clicks:
+            return no_update
+        frame = filtered_events(events, username, start, end, None)
+        audit.record("export", username=current_user.username, detail={"file": "audit_trail", "rows": len(frame)})
+        return dcc.send_data_frame(neutralize_frame(frame).to_csv, "audit_trail.csv", index=False)
