@@ -1,0 +1,138 @@
+"""`cuts` commands: load an export as a new data cut, list the cuts, show one cut's manifest."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+import pandas as pd
+
+from dashboard import cuts
+from dashboard.config import ConfigError, load_trial_config
+from dashboard.ingest.findings import AlreadyLoaded, Finding, IngestError, Severity, summarize
+from dashboard.ingest.load import load_cut
+
+SHOWN_WARNINGS = 50
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `cuts` group (load, list, show) to the top-level parser."""
+    group = subparsers.add_parser("cuts", help="data cuts: load an export, list cuts, show one")
+    commands = group.add_subparsers(dest="cuts_command", required=True)
+    load = commands.add_parser("load", help="validate an export folder and load it as the new active cut")
+    load.add_argument("path", help="export folder: <domain>.csv / .xpt files and randomization.csv")
+    load.add_argument("--cut-date", required=True, help="data cut date, YYYY-MM-DD")
+    load.add_argument("--label", default="", help="free text, e.g. 'DSMB meeting 2'")
+    load.add_argument("--loaded-by", default=os.environ.get("USER") or _login(), help="who loads (default: $USER)")
+    load.add_argument("--config", default=None, help="trial configuration TOML (default: $DSMB_TRIAL_CONFIG)")
+    load.set_defaults(handler=_load)
+    commands.add_parser("list", help="every loaded cut; the active one is marked").set_defaults(handler=_list)
+    show = commands.add_parser("show", help="a cut's manifest: inputs with checksums, rows, warnings")
+    show.add_argument("cut_id")
+    show.set_defaults(handler=_show)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def print_findings(findings: Sequence[Finding], out: TextIO | None = None) -> None:
+    """Errors one per line, then the warnings summarised by file, column and kind."""
+    out = out or sys.stdout
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    warnings = [f for f in findings if f.severity is Severity.WARNING and not f.sealed]
+    if errors:
+        print(f"{sum(f.count for f in errors)} error(s):", file=out)
+        for finding in errors:
+            print(f"  {finding}", file=out)
+    if warnings:
+        print(f"{sum(f.count for f in warnings)} warning(s):", file=out)
+        for line in summarize(warnings):
+            print(f"  {line}", file=out)
+
+
+def _load(args: argparse.Namespace) -> int:
+    try:
+        config = load_trial_config(args.config)
+        manifest = load_cut(args.path, args.cut_date, args.label, args.loaded_by, config)
+    except AlreadyLoaded as exc:
+        print(f"not loaded: {exc.headline}", file=sys.stderr)
+        return 1
+    except IngestError as exc:
+        print_findings(exc.findings)
+        print(f"not loaded: {exc.headline}; the active cut is unchanged ({cuts.active_cut_id() or 'none'})",
+              file=sys.stderr)
+        return 1
+    except (cuts.CutError, ConfigError, ValueError) as exc:
+        print(f"not loaded: {exc}", file=sys.stderr)
+        return 1
+    warnings = cuts.read_cut_warnings(manifest.cut_id)
+    if len(warnings):
+        print(f"{manifest.warning_count} warning(s):")
+        for line in _warning_lines(warnings):
+            print(f"  {line}")
+    print(f"loaded cut {manifest.cut_id} ({manifest.randomized} randomized); it is now the active cut")
+    return 0
+
+
+def _warning_lines(warnings: pd.DataFrame) -> list[str]:
+    grouped = warnings.groupby(["file", "column", "kind"], dropna=False, sort=True)["count"].sum()
+    return [f"{n:>6} x {file}{f', column {column}' if isinstance(column, str) else ''}: {kind}"
+            for (file, column, kind), n in grouped.sort_values(ascending=False, kind="stable").items()]
+
+
+def _list(args: argparse.Namespace) -> int:
+    manifests = cuts.list_cuts()
+    if not manifests:
+        print("no cuts loaded")
+        return 0
+    active = cuts.active_cut_id()
+    header = ("", "cut id", "cut date", "label", "loaded at", "loaded by", "randomized", "warnings")
+    rows = [("ACTIVE" if m.cut_id == active else "", m.cut_id, m.cut_date, m.label, m.loaded_at, m.loaded_by,
+             str(m.randomized), str(m.warning_count)) for m in manifests]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    try:
+        m = cuts.read_manifest(args.cut_id)
+    except cuts.CutError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    marker = " (ACTIVE)" if cuts.active_cut_id() == m.cut_id else ""
+    print(f"cut {m.cut_id}{marker}\n  study      {m.study_id}\n  cut date   {m.cut_date}\n  label      {m.label}\n"
+          f"  loaded     {m.loaded_at} by {m.loaded_by}\n  source     {m.source}\n  randomized {m.randomized}")
+    print("inputs:")
+    for f in m.inputs:
+        print(f"  {f.name:<22} {f.rows:>9} rows {f.size:>11} bytes  sha256 {f.sha256}")
+    print("clinical domains: " + ", ".join(f"{d} {n}" for d, n in m.domain_rows.items()))
+    warnings = cuts.read_cut_warnings(m.cut_id)
+    print(f"warnings: {m.warning_count}")
+    for line in _warning_lines(warnings) if len(warnings) else []:
+        print(f"  {line}")
+    for row in warnings.head(SHOWN_WARNINGS).itertuples():
+        ids = f" ({row.usubjid})" if isinstance(row.usubjid, str) else ""
+        at = f" row {row.row}" if not pd.isna(row.row) else ""
+        column = f", column {row.column}" if isinstance(row.column, str) else ""
+        print(f"  - {row.file}{at}{ids}{column}: {row.message}")
+    if len(warnings) > SHOWN_WARNINGS:
+        print(f"  ... {len(warnings) - SHOWN_WARNINGS} more (clinical/_warnings.parquet)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m dashboard.ingest cuts ...`: the cuts commands alone."""
+    parser = argparse.ArgumentParser(prog="python -m dashboard.ingest")
+    register(parser.add_subparsers(dest="group", required=True))
+    args = parser.parse_args(argv)
+    return int(args.handler(args) or 0)

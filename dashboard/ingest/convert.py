@@ -1,0 +1,117 @@
+"""Type the columns of a read file: numeric SDTM columns to float64, every --DTC gets a --DT date.
+
+All work is vectorized in Arrow; only flagged rows reach Python, to become findings.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
+from dashboard.ingest.readers import SourceTable
+from dashboard.ingest.schema import SEALED_DOMAINS, date_column_of, is_numeric_column, is_sealed_name, seq_column
+
+NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_TIME = r"(T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
+FULL_DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])" + _TIME + "$"
+# ISO 8601 reduced precision and SDTM's dash placeholders: 2021, 2021-05, 2021---15, 2021-05--T10:00.
+PARTIAL_DATE = r"^(\d{4}|-)(-((0[1-9]|1[0-2])|-)(-((0[1-9]|[12]\d|3[01])|-)(T[\d:.\-]*)?)?)?$"
+
+
+class Locator:
+    """USUBJID and --SEQ of rows of one table, for findings."""
+
+    def __init__(self, source: SourceTable):
+        self.file = source.name
+        names = source.table.column_names
+        self.usubjid = source.table["USUBJID"] if "USUBJID" in names else None
+        seq = seq_column(source.domain)
+        self.seq_column = seq if seq in names else None
+        self.seq = None if self.seq_column is None else _as_text(source.table[self.seq_column])
+
+    def report(self, findings: Findings, severity: Severity, rows: np.ndarray, message: str | list[str], *,
+               column: str | None, kind: str, sealed: bool = False) -> None:
+        taken = rows[:ROW_FINDINGS_LIMIT]
+        findings.rows(severity, self.file, rows, message,
+                      usubjid=None if self.usubjid is None else self.usubjid.take(taken).to_pylist(),
+                      seq_column=self.seq_column,
+                      seq=None if self.seq is None else self.seq.take(taken).to_pylist(),
+                      column=column, kind=kind, sealed=sealed)
+
+
+def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    return column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
+
+
+def _flagged(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Positions where a boolean Arrow mask is true (null counts as false)."""
+    return np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
+
+
+def to_float(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
+    """float64 values, and the positions of present values that are not numbers (those become null)."""
+    if pa.types.is_floating(values.type) or pa.types.is_integer(values.type):
+        return pc.cast(values, pa.float64()), np.empty(0, dtype=np.int64)
+    try:
+        return pc.cast(values, pa.float64()), np.empty(0, dtype=np.int64)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        trimmed = pc.utf8_trim_whitespace(values)
+        numeric = pc.match_substring_regex(trimmed, NUMBER)
+        floats = pc.cast(pc.if_else(numeric, trimmed, pa.scalar(None, pa.string())), pa.float64())
+        return floats, _flagged(pc.invert(numeric))
+
+
+def to_date(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
+    """Dates (timestamp[ns] at midnight) of full ISO 8601 values; positions of partial and of unparseable ones."""
+    text = _as_text(values)
+    full = pc.match_substring_regex(text, FULL_DATE)
+    day = pc.utf8_slice_codeunits(text, 0, 10)
+    parsed = pc.strptime(pc.if_else(full, day, pa.scalar(None, pa.string())), format="%Y-%m-%d", unit="ns",
+                         error_is_null=True)
+    real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), day)          # rejects 2021-02-30
+    parsed = pc.if_else(real, parsed, pa.scalar(None, pa.timestamp("ns")))
+    partial = pc.and_(pc.invert(full), pc.match_substring_regex(text, PARTIAL_DATE))
+    bad = pc.and_(pc.is_valid(text), pc.invert(pc.or_(pc.fill_null(real, False), partial)))
+    return parsed, _flagged(partial), _flagged(bad)
+
+
+def type_table(source: SourceTable, findings: Findings) -> pa.Table:
+    """Numeric columns as float64 and a --DT after every --DTC; problems become findings."""
+    table, where = source.table, Locator(source)
+    key = seq_column(source.domain)
+    sealed_file = source.domain in SEALED_DOMAINS
+    columns: list[tuple[str, pa.ChunkedArray]] = []
+    for name, values in zip(table.column_names, table.columns):
+        sealed = sealed_file or is_sealed_name(name)
+        if is_numeric_column(name):
+            floats, bad = to_float(values)
+            if len(bad):
+                raw = _as_text(values).take(bad[:ROW_FINDINGS_LIMIT]).to_pylist()
+                if name == key:
+                    where.report(findings, Severity.ERROR, bad, [f"key value {v!r} is not a number" for v in raw],
+                                 column=name, kind="non-numeric key")
+                else:
+                    message = ("value is not a number; stored as missing" if sealed else
+                               [f"value {v!r} is not a number; stored as missing" for v in raw])
+                    where.report(findings, Severity.WARNING, bad, message, column=name,
+                                 kind="non-numeric value", sealed=sealed)
+            values = floats
+        elif not pa.types.is_string(values.type):
+            values = _as_text(values)
+        columns.append((name, values))
+        date_name = date_column_of(name)
+        if date_name and date_name not in table.column_names:
+            dates, partial, bad = to_date(values)
+            if len(bad):
+                raw = values.take(bad[:ROW_FINDINGS_LIMIT]).to_pylist()
+                where.report(findings, Severity.ERROR, bad, [f"unparseable date {v!r}" for v in raw],
+                             column=name, kind="unparseable date")
+            if len(partial):
+                raw = values.take(partial[:ROW_FINDINGS_LIMIT]).to_pylist()
+                where.report(findings, Severity.WARNING, partial, [f"partial date {v!r}; {date_name} left empty"
+                                                                   for v in raw],
+                             column=name, kind="partial date", sealed=sealed)
+            columns.append((date_name, dates))
+    return pa.table(dict(columns))

@@ -1,0 +1,135 @@
+"""Load an export folder as a new immutable data cut: read, validate, seal, write atomically, activate, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from dashboard import cuts
+from dashboard.config import TrialConfig
+from dashboard.ingest.convert import type_table
+from dashboard.ingest.findings import AlreadyLoaded, Findings, IngestError, findings_frame
+from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, read_table
+from dashboard.ingest.seal import seal
+from dashboard.ingest.validate import has_required_columns, validate
+
+SEALED_WARNINGS = "_warnings"
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_cut_date(value: str | dt.date) -> str:
+    """The cut date as YYYY-MM-DD; ValueError when it is not a real date in that form."""
+    text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+    if not _DATE.match(text):
+        raise ValueError(f"cut date must be YYYY-MM-DD, got {value!r}")
+    dt.date.fromisoformat(text)
+    return text
+
+
+def cut_id_for(cut_date: str, raws: dict[str, RawFile]) -> str:
+    """`<cut date>-<8 hex>` from the SHA-256 over (lower-case name, SHA-256) of every input, and the cut date."""
+    lines = sorted(f"{raw.name.lower()} {raw.sha256}" for raw in raws.values())
+    combined = hashlib.sha256("\n".join([*lines, cut_date]).encode("utf-8")).hexdigest()
+    return f"{cut_date}-{combined[:8]}"
+
+
+def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Findings) -> tuple[dict[str, SourceTable],
+                                                                                              dict[str, int]]:
+    """Parse, type and validate every file; returns the typed tables and the data rows of each file."""
+    tables: dict[str, SourceTable] = {}
+    rows: dict[str, int] = {}
+    for domain, raw in raws.items():
+        source = read_table(raw, findings)
+        raw.data = b""                     # the bytes are hashed already; free them
+        rows[domain] = source.table.num_rows if source else 0
+        if source is not None and has_required_columns(source, findings):
+            tables[domain] = SourceTable(domain, source.name, type_table(source, findings))
+    validate(tables, config, findings)
+    return tables, rows
+
+
+def check_export(path: Path | str, config: TrialConfig) -> Findings:
+    """Every finding about an export folder, without writing anything."""
+    findings = Findings()
+    raws = read_raw(discover(Path(path), frozenset(config.custom_domains), findings))
+    read_export(raws, config, findings)
+    return findings
+
+
+def _audit_recorder() -> Callable[..., None]:
+    """`dashboard.audit.record`; a cut is never loaded without an audit trail to record it in."""
+    try:
+        module = importlib.import_module("dashboard.audit")
+    except ModuleNotFoundError as exc:
+        if exc.name != "dashboard.audit":
+            raise
+        raise cuts.CutError("the audit trail (dashboard.audit) is not available; cannot load a cut") from None
+    return module.record
+
+
+def _remove_leftovers(root: Path | None) -> None:
+    """Staging folders and pointer files left by a loader that was killed (only called under the load lock)."""
+    base = root or cuts.data_root()
+    for leftover in [*cuts.cuts_dir(root).glob(".staging-*"), *base.glob(".active-*")]:
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
+def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: str, config: TrialConfig,
+             root: Path | None = None) -> cuts.CutManifest:
+    """Validate the export at `path`, write it as a new cut and make it active.
+
+    Raises IngestError (nothing written) on any error, AlreadyLoaded for input loaded before for the
+    same cut date, and cuts.CutError when another load is running.
+    """
+    record = _audit_recorder()
+    cut_date = parse_cut_date(cut_date)
+    folder = Path(path)
+    with cuts.load_lock(root):
+        _remove_leftovers(root)
+        findings = Findings()
+        raws = read_raw(discover(folder, frozenset(config.custom_domains), findings))
+        cut_id = cut_id_for(cut_date, raws)
+        if (cuts.cuts_dir(root) / cut_id).exists():
+            record("cut_rejected", username=loaded_by, cut_id=cut_id,
+                   detail={"cut_date": cut_date, "source": str(folder), "reason": "already loaded"})
+            raise AlreadyLoaded(cut_id)
+        sizes = {d: len(raw.data) for d, raw in raws.items()}
+        tables, rows = read_export(raws, config, findings)
+        if findings.errors:
+            record("cut_rejected", username=loaded_by, cut_id=None,
+                   detail={"cut_date": cut_date, "source": str(folder), "errors": len(findings.errors),
+                           "warnings": len(findings.warnings)})
+            raise IngestError(findings.items)
+        export = seal(tables, config)
+        del tables
+        open_warnings = findings.open_warnings()
+        manifest = cuts.CutManifest(
+            cut_id=cut_id, study_id=config.study_id, cut_date=cut_date, label=label,
+            loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), loaded_by=loaded_by,
+            source=str(folder.resolve()),
+            inputs=tuple(sorted((cuts.InputFile(raw.name, raw.sha256, rows[d], sizes[d]) for d, raw in raws.items()),
+                                key=lambda f: f.name.lower())),
+            domain_rows={name: len(frame) for name, frame in sorted(export.clinical.items())},
+            warning_count=sum(f.count for f in open_warnings), randomized=export.randomized)
+        sealed = dict(export.sealed)
+        if findings.sealed_warnings():
+            sealed[SEALED_WARNINGS] = findings_frame(findings.sealed_warnings())
+        written = cuts.write_snapshot(manifest, export.clinical, sealed, findings_frame(open_warnings), root)
+        try:
+            record("cut_load", username=loaded_by, cut_id=cut_id,
+                   detail={"cut_date": cut_date, "label": label, "source": manifest.source,
+                           "files": len(manifest.inputs), "warnings": manifest.warning_count,
+                           "randomized": manifest.randomized})
+        except BaseException:
+            shutil.rmtree(written, ignore_errors=True)
+            raise
+        cuts.activate(cut_id, root)
+    return manifest

@@ -1,0 +1,219 @@
+"""Find the files of an export folder and read them (CSV, SAS XPT) into all-string Arrow tables."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyreadstat
+
+from dashboard.ingest.findings import Findings
+from dashboard.ingest.schema import RANDOMIZATION, known_domain
+
+SUFFIXES = (".csv", ".xpt")
+_CP1252_FALLBACK = "cp1252"
+
+
+@dataclass
+class RawFile:
+    """One input file's bytes and checksum."""
+
+    domain: str
+    name: str
+    data: bytes
+    sha256: str
+
+    @property
+    def kind(self) -> str:
+        return Path(self.name).suffix.lower().lstrip(".")
+
+
+@dataclass
+class SourceTable:
+    """One input file read into Arrow: strings everywhere, except numbers an XPT file already typed."""
+
+    domain: str
+    name: str
+    table: pa.Table
+
+
+def discover(folder: Path, custom_domains: frozenset[str], findings: Findings) -> dict[str, Path]:
+    """The files of an export by upper-case domain name; unknown files are ignored with a warning."""
+    if not folder.is_dir():
+        findings.error(str(folder), "export folder not found", kind="no export folder")
+        return {}
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
+        stem, suffix = path.stem.upper(), path.suffix.lower()
+        if not path.is_file() or suffix not in SUFFIXES or not known_domain(stem, custom_domains) \
+                or (stem == RANDOMIZATION and suffix != ".csv"):
+            findings.warning(path.name, "ignored: not an SDTM domain file or randomization.csv this loader knows",
+                             kind="unknown file ignored")
+            continue
+        if stem in found:
+            findings.error(path.name, f"two files for domain {stem}: {found[stem].name} and {path.name}",
+                           kind="duplicate domain file")
+            continue
+        found[stem] = path
+    if "DM" not in found:
+        findings.error("dm", "the export has no DM file (dm.csv or dm.xpt); DM is required", kind="missing DM")
+    return found
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_raw(files: dict[str, Path]) -> dict[str, RawFile]:
+    """Read every file and hash it (hashing runs in threads: hashlib releases the GIL)."""
+    datas = {domain: path.read_bytes() for domain, path in files.items()}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        shas = dict(zip(datas, pool.map(_sha256, datas.values())))
+    return {d: RawFile(d, files[d].name, datas[d], shas[d]) for d in datas}
+
+
+def read_table(raw: RawFile, findings: Findings) -> SourceTable | None:
+    """Parse one file; problems go to `findings` and give None."""
+    if not raw.data.strip(b"\xef\xbb\xbf \t\r\n"):
+        findings.error(raw.name, "empty file (no header row)", kind="empty file")
+        return None
+    table = read_xpt(raw, findings) if raw.kind == "xpt" else read_csv(raw, findings)
+    return None if table is None else SourceTable(raw.domain, raw.name, table)
+
+
+def _line_of(data: bytes, offset: int) -> str:
+    line = data.count(b"\n", 0, offset)
+    return "the header row" if line == 0 else f"row {line}"
+
+
+def _decode_text(raw: RawFile, findings: Findings) -> bytes | None:
+    """UTF-8 bytes of a CSV file: as is, or re-encoded from cp1252 with a warning; None when undecodable."""
+    try:
+        raw.data.decode("utf-8")
+        return raw.data
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    try:
+        text = raw.data.decode(_CP1252_FALLBACK)
+    except UnicodeDecodeError as exc:
+        findings.error(raw.name, f"undecodable text at byte offset {exc.start} ({_line_of(raw.data, exc.start)}): "
+                                 "neither UTF-8 nor cp1252", kind="undecodable text")
+        return None
+    findings.warning(raw.name, f"not valid UTF-8 (first at byte offset {first_bad}, {_line_of(raw.data, first_bad)}); "
+                               "read as cp1252", kind="cp1252 fallback")
+    return text.encode("utf-8")
+
+
+def _header(data: bytes) -> list[str]:
+    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig")
+    return [name.strip().upper() for name in next(csv.reader([first_line]), [])]
+
+
+def _parse_csv(data: bytes, names: list[str], newlines_in_values: bool) -> pa.Table:
+    return pcsv.read_csv(
+        pa.BufferReader(data),
+        read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 23),
+        parse_options=pcsv.ParseOptions(newlines_in_values=newlines_in_values),
+        convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
+                                            strings_can_be_null=True, quoted_strings_can_be_null=True))
+
+
+def _bad_row(data: bytes, width: int) -> str:
+    """Where a CSV stops having `width` fields (slow path, only after a parse error)."""
+    for i, row in enumerate(csv.reader(io.StringIO(data.decode("utf-8"), newline=""))):
+        if i and row and len(row) != width:
+            return f"row {i} has {len(row)} fields, the header has {width}"
+    return "malformed CSV"
+
+
+def read_csv(raw: RawFile, findings: Findings) -> pa.Table | None:
+    """A CSV file as an all-string table; empty strings are missing (null)."""
+    try:
+        names = _header(raw.data)
+        data = raw.data
+    except UnicodeDecodeError:
+        names, data = [], b""
+    if not names:
+        decoded = _decode_text(raw, findings)
+        if decoded is None:
+            return None
+        data, names = decoded, _header(decoded)
+    blank = [i + 1 for i, n in enumerate(names) if not n]
+    if blank:
+        findings.error(raw.name, f"header has empty column names (positions {blank})", kind="bad header")
+        return None
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        findings.error(raw.name, f"header repeats column names {duplicated}", kind="bad header")
+        return None
+    for attempt in range(3):
+        try:
+            return _parse_csv(data, names, newlines_in_values=attempt > 0)
+        except pa.ArrowInvalid as exc:
+            if "UTF8" in str(exc) and data is raw.data:
+                decoded = _decode_text(raw, findings)
+                if decoded is None:
+                    return None
+                data = decoded
+            elif attempt > 0:
+                findings.error(raw.name, f"not a valid CSV file: {_bad_row(data, len(names))}", kind="bad CSV")
+                return None
+    return None
+
+
+def _xpt_frame(data: bytes, encoding: str | None):
+    return pyreadstat.read_xport(io.BytesIO(data), encoding=encoding)[0]
+
+
+def _xpt_undecodable(raw: RawFile, findings: Findings) -> None:
+    """Name the first row and column of an XPT file whose text is neither UTF-8 nor cp1252."""
+    frame = _xpt_frame(raw.data, "latin1")
+    for column in frame.columns:
+        if frame[column].dtype.kind in "fiub":
+            continue
+        for i, value in enumerate(frame[column].tolist()):
+            if isinstance(value, str):
+                try:
+                    value.encode("latin1").decode(_CP1252_FALLBACK)
+                except UnicodeDecodeError:
+                    findings.error(raw.name, "undecodable text: neither UTF-8 nor cp1252", row=i + 1,
+                                   column=str(column).upper(), kind="undecodable text")
+                    return
+    findings.error(raw.name, "undecodable text: neither UTF-8 nor cp1252", kind="undecodable text")
+
+
+def read_xpt(raw: RawFile, findings: Findings) -> pa.Table | None:
+    """A SAS transport file: text as strings ('' is missing), numbers as float64."""
+    try:
+        try:
+            frame = _xpt_frame(raw.data, None)
+        except UnicodeDecodeError:
+            try:
+                frame = _xpt_frame(raw.data, _CP1252_FALLBACK)
+            except pyreadstat.ReadstatError:
+                _xpt_undecodable(raw, findings)
+                return None
+            findings.warning(raw.name, "text is not valid UTF-8; read as cp1252", kind="cp1252 fallback")
+    except pyreadstat.ReadstatError as exc:
+        findings.error(raw.name, f"not a readable SAS transport (XPT) file: {exc}", kind="bad XPT")
+        return None
+    columns = {}
+    for name in frame.columns:
+        series = frame[name]
+        if series.dtype.kind == "f":
+            array = pa.array(series.to_numpy(), type=pa.float64(), from_pandas=True)
+        else:
+            array = pa.array(series, from_pandas=True)
+            array = array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
+            array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+        columns[str(name).strip().upper()] = array
+    return pa.table(columns)

@@ -1,0 +1,140 @@
+"""Split a validated export into its clinical part (no allocation, not even indirectly) and its sealed part.
+
+The clinical part is a function of the export with every allocation value removed, so the same
+clinical data under a different randomization gives byte-identical clinical files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dashboard.config import TrialConfig
+from dashboard.ingest.readers import SourceTable
+from dashboard.ingest.schema import (
+    ALLOCATION_COLUMNS, EX_SEALED_COLUMNS, RANDOMIZATION, SEALED_DOMAINS, is_sealed_name, seq_column,
+)
+from dashboard.ingest.validate import arm_values
+
+ALLOCATION = "allocation"
+DERIVED_DM_COLUMNS = ("RANDFL", "RANDDTC", "RANDDT", "SCRNFFL")
+
+
+@dataclass
+class SealedExport:
+    clinical: dict[str, pd.DataFrame]
+    sealed: dict[str, pd.DataFrame]
+    randomized: int
+
+
+def seal(tables: dict[str, SourceTable], config: TrialConfig) -> SealedExport:
+    """Clinical and sealed frames of a validated export (DM present, required columns present)."""
+    clinical: dict[str, pd.DataFrame] = {}
+    sealed: dict[str, pd.DataFrame] = {}
+    needles = pa.array(sorted(arm_values(tables, config)))
+    for domain, source in tables.items():
+        if domain in (RANDOMIZATION, "DM"):
+            continue
+        if domain in SEALED_DOMAINS:
+            sealed[domain] = source.table.to_pandas()
+            continue
+        table = source.table
+        if domain.startswith("SUPP"):
+            table, rows = _split_supp(table, needles)
+            if rows.num_rows:
+                sealed[domain] = rows.to_pandas()
+        if domain == "EX":
+            table, columns = _split_ex(table, config.blinded_treatment_label)
+        else:
+            table, columns = _split_columns(domain, table)
+        clinical[domain] = table.to_pandas()
+        if columns is not None:
+            sealed[domain] = columns.to_pandas()
+    dm, allocation, dm_sealed = _split_dm(tables, config)
+    clinical["DM"] = dm
+    sealed[ALLOCATION] = allocation
+    if dm_sealed is not None:
+        sealed["DM"] = dm_sealed
+    return SealedExport(clinical, sealed, int((dm["RANDFL"] == "Y").sum()))
+
+
+def _keys(domain: str, table: pa.Table) -> list[str]:
+    seq = seq_column(domain)
+    return [c for c in ("USUBJID", seq) if c and c in table.column_names]
+
+
+def _split_columns(domain: str, table: pa.Table, also: tuple[str, ...] = ()) -> tuple[pa.Table, pa.Table | None]:
+    """Move allocation-revealing columns (ARM, TRT01P, ...) to a sealed table keyed by USUBJID and --SEQ."""
+    moved = [c for c in table.column_names if is_sealed_name(c) or c in also]
+    if not moved:
+        return table, None
+    keys = [k for k in _keys(domain, table) if k not in moved]
+    return table.drop_columns(moved), table.select(keys + moved)
+
+
+def _split_ex(table: pa.Table, blinded_label: str) -> tuple[pa.Table, pa.Table | None]:
+    """EX: treatment, dose, dose text and lot are sealed always; EXTRT shows the blinded label."""
+    open_part, sealed_part = _split_columns("EX", table, also=EX_SEALED_COLUMNS)
+    label = pa.array([blinded_label] * table.num_rows, type=pa.string())
+    position = table.column_names.index("EXTRT")
+    return open_part.add_column(min(position, open_part.num_columns), "EXTRT", label), sealed_part
+
+
+def _split_supp(table: pa.Table, needles: pa.Array) -> tuple[pa.Table, pa.Table]:
+    """SUPPxx rows whose QNAM names allocation, or whose QVAL is an arm code or label, are sealed."""
+    qnam = pc.fill_null(pc.is_in(table["QNAM"], value_set=pa.array(sorted(_sealed_qnams(table)))), False)
+    qval = pc.fill_null(pc.is_in(table["QVAL"], value_set=needles), False)
+    hide = pc.or_(qnam, qval)
+    return table.filter(pc.invert(hide)), table.filter(hide)
+
+
+def _sealed_qnams(table: pa.Table) -> set[str]:
+    return {q for q in pc.unique(table["QNAM"]).to_pylist() if q and is_sealed_name(q)}
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series(pd.NA, index=frame.index, dtype="str")
+
+
+def _split_dm(tables: dict[str, SourceTable], config: TrialConfig) -> tuple[pd.DataFrame, pd.DataFrame,
+                                                                             pd.DataFrame | None]:
+    """DM without arms plus RANDFL, RANDDTC, RANDDT, SCRNFFL; the allocation list; other sealed DM columns."""
+    dm_table = tables["DM"].table
+    raw = dm_table.to_pandas()
+    open_table, extra = _split_columns("DM", dm_table)
+    dm = open_table.drop_columns([c for c in DERIVED_DM_COLUMNS if c in open_table.column_names]).to_pandas()
+    extra = extra.drop_columns([c for c in (*ALLOCATION_COLUMNS, "RANDNO") if c in extra.column_names]) \
+        if extra is not None else None
+    listed = (tables[RANDOMIZATION].table.to_pandas().drop_duplicates("USUBJID").set_index("USUBJID")
+              if RANDOMIZATION in tables else pd.DataFrame(index=pd.Index([], dtype="str", name="USUBJID")))
+    subjects = raw["USUBJID"]
+    from_list = {c: subjects.map(_column(listed, c)) for c in ("ARMCD", "ARM", "RANDNO", "RANDDTC", "RANDDT")}
+
+    armcd = from_list["ARMCD"].fillna(_column(raw, "ARMCD")).astype("str")
+    real_arm = armcd.isin(config.arm_codes)
+    labels = armcd.map({a.code: a.label for a in config.arms})
+    allocation = pd.DataFrame({
+        "USUBJID": subjects.astype("str"),
+        "ARMCD": armcd,
+        "ARM": from_list["ARM"].where(subjects.isin(listed.index), _column(raw, "ARM")).fillna(labels).astype("str"),
+        "ACTARMCD": _column(raw, "ACTARMCD").astype("str"),
+        "ACTARM": _column(raw, "ACTARM").astype("str"),
+        "RANDNO": from_list["RANDNO"].fillna(_column(raw, "RANDNO")).astype("str"),
+    })
+
+    ds = tables["DS"].table.to_pandas() if "DS" in tables else pd.DataFrame(columns=["USUBJID", "DSDECOD"])
+    randomized_ds = ds[ds["DSDECOD"] == "RANDOMIZED"].drop_duplicates("USUBJID").set_index("USUBJID")
+    screen_failed = set(ds.loc[ds["DSDECOD"] == "SCREEN FAILURE", "USUBJID"])
+    randdtc = from_list["RANDDTC"].fillna(_column(raw, "RANDDTC")).fillna(
+        subjects.map(_column(randomized_ds, "DSSTDTC")))
+    randdt = from_list["RANDDT"].fillna(raw["RANDDT"] if "RANDDT" in raw else pd.NaT).fillna(
+        subjects.map(randomized_ds["DSSTDT"]) if "DSSTDT" in randomized_ds else pd.NaT)
+    dm["RANDFL"] = pd.Series(real_arm.map({True: "Y", False: "N"}), dtype="str")
+    dm["RANDDTC"] = randdtc.astype("str")
+    dm["RANDDT"] = pd.to_datetime(randdt).astype("datetime64[ns]")
+    scrnfail = (_column(raw, "ARMCD") == "SCRNFAIL").fillna(False) | subjects.isin(screen_failed)
+    dm["SCRNFFL"] = pd.Series(scrnfail.map({True: "Y", False: "N"}), dtype="str")
+    return dm, allocation, extra.to_pandas() if extra is not None and extra.num_columns > 1 else None

@@ -1,0 +1,193 @@
+"""Cross-file checks of an export: subjects, keys, study id, randomization and arm codes.
+
+Every check adds findings and carries on, so one run reports every problem. No message quotes an
+allocation value (arm code or label): those findings name the column only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dashboard.config import TrialConfig
+from dashboard.ingest.convert import Locator, _flagged
+from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
+from dashboard.ingest.readers import SourceTable
+from dashboard.ingest.schema import (
+    ALLOCATION_COLUMNS, NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, SEALED_DOMAINS, TRIAL_DESIGN_DOMAINS,
+    is_sealed_name, required_columns, seq_column,
+)
+
+WITHHELD = "(value withheld: allocation)"
+
+
+def has_required_columns(source: SourceTable, findings: Findings) -> bool:
+    """Error for each required column the file lacks."""
+    missing = [c for c in required_columns(source.domain) if c not in source.table.column_names]
+    for column in missing:
+        findings.error(source.name, f"required column {column} is missing", column=column, kind="missing column")
+    return not missing
+
+
+def validate(tables: dict[str, SourceTable], config: TrialConfig, findings: Findings) -> None:
+    """Run every cross-file check on typed tables (each already has its required columns)."""
+    dm = tables.get("DM")
+    dm_ids = dm.table["USUBJID"].combine_chunks() if dm is not None else None
+    for source in tables.values():
+        _check_study_id(source, config.study_id, findings)
+        if source.domain in TRIAL_DESIGN_DOMAINS or "USUBJID" not in source.table.column_names:
+            continue
+        _check_subjects(source, dm_ids, findings)
+        _check_keys(source, findings)
+    if dm is not None:
+        _check_dm(dm, config, findings)
+    if RANDOMIZATION in tables:
+        _check_randomization(tables[RANDOMIZATION], config, findings)
+        if dm is not None:
+            _check_dm_against_list(dm, tables[RANDOMIZATION], config, findings)
+    _check_arm_values_in_open_columns(tables, config, findings)
+
+
+def _check_study_id(source: SourceTable, study_id: str, findings: Findings) -> None:
+    if "STUDYID" not in source.table.column_names:
+        return
+    values = source.table["STUDYID"]
+    wrong = _flagged(pc.or_(pc.not_equal(values, study_id), pc.is_null(values)))
+    if len(wrong):
+        shown = values.take(wrong[:ROW_FINDINGS_LIMIT]).to_pylist()
+        Locator(source).report(findings, Severity.ERROR, wrong,
+                               [f"STUDYID {v!r} is not the configured study {study_id!r}" for v in shown],
+                               column="STUDYID", kind="wrong STUDYID")
+
+
+def _check_subjects(source: SourceTable, dm_ids: pa.Array | None, findings: Findings) -> None:
+    where, ids = Locator(source), source.table["USUBJID"]
+    missing = _flagged(pc.is_null(ids))
+    if len(missing):
+        where.report(findings, Severity.ERROR, missing, "USUBJID is missing", column="USUBJID", kind="missing USUBJID")
+    if dm_ids is None or source.domain == "DM":
+        return
+    unknown = _flagged(pc.and_(pc.is_valid(ids), pc.invert(pc.is_in(ids, value_set=dm_ids))))
+    if len(unknown):
+        message = ("randomization row for a subject not in DM" if source.domain == RANDOMIZATION
+                   else "record for a subject not in DM")
+        where.report(findings, Severity.ERROR, unknown, message, column="USUBJID", kind="subject not in DM")
+
+
+def _check_keys(source: SourceTable, findings: Findings) -> None:
+    """--SEQ present and (USUBJID, --SEQ) unique."""
+    seq = seq_column(source.domain)
+    if seq is None or seq not in source.table.column_names:
+        return
+    where, values = Locator(source), source.table[seq]
+    missing = _flagged(pc.is_null(values))
+    if len(missing):
+        where.report(findings, Severity.ERROR, missing, "key value is missing", column=seq, kind="missing key")
+    counts = source.table.select(["USUBJID", seq]).group_by(["USUBJID", seq]).aggregate([([], "count_all")])
+    if pc.max(counts["count_all"]).as_py() in (None, 1):
+        return
+    keys = source.table.select(["USUBJID", seq]).to_pandas()
+    repeated = np.flatnonzero(keys.duplicated(keep="first").to_numpy() & keys[seq].notna().to_numpy())
+    where.report(findings, Severity.ERROR, repeated, f"(USUBJID, {seq}) repeats an earlier row", column=seq,
+                 kind="duplicate key")
+
+
+def _codes_outside(values: pd.Series, allowed: set[str]) -> np.ndarray:
+    return np.flatnonzero((values.notna() & ~values.isin(allowed)).to_numpy())
+
+
+def _check_dm(dm: SourceTable, config: TrialConfig, findings: Findings) -> None:
+    frame = dm.table.select([c for c in ("USUBJID", "ARMCD", "ACTARMCD") if c in dm.table.column_names]).to_pandas()
+    where = Locator(dm)
+    ids = frame["USUBJID"]
+    duplicated = ids.notna() & ids.duplicated(keep=False)
+    for subject, group in frame[duplicated].groupby("USUBJID", sort=False):
+        rows = " and ".join(str(r + 1) for r in group.index)
+        findings.error(dm.name, f"duplicate USUBJID: rows {rows}", row=int(group.index[0]) + 1,
+                       usubjid=str(subject), column="USUBJID", kind="duplicate USUBJID")
+    arms = set(config.arm_codes)
+    for column, allowed in (("ARMCD", arms | NOT_RANDOMIZED_CODES),
+                            ("ACTARMCD", arms | NOT_RANDOMIZED_CODES | NOT_TREATED_CODES)):
+        if column in frame:
+            bad = _codes_outside(frame[column], allowed)
+            if len(bad):
+                where.report(findings, Severity.ERROR, bad, f"arm code not in the trial configuration {WITHHELD}",
+                             column=column, kind="unknown arm code")
+    if dm.table.num_rows == 0:
+        findings.warning(dm.name, "DM has no subjects", kind="empty DM")
+
+
+def _check_randomization(rand: SourceTable, config: TrialConfig, findings: Findings) -> None:
+    frame = rand.table.select(["USUBJID", "ARMCD"]).to_pandas()
+    where = Locator(rand)
+    missing = np.flatnonzero(frame["ARMCD"].isna().to_numpy())
+    if len(missing):
+        where.report(findings, Severity.ERROR, missing, "arm code is missing", column="ARMCD", kind="missing arm code")
+    bad = _codes_outside(frame["ARMCD"], set(config.arm_codes) | NOT_RANDOMIZED_CODES)
+    if len(bad):
+        where.report(findings, Severity.ERROR, bad, f"arm code not in the trial configuration {WITHHELD}",
+                     column="ARMCD", kind="unknown arm code")
+    listed = frame[frame["USUBJID"].notna()]
+    for subject, group in listed.groupby("USUBJID", sort=False):
+        if len(group) < 2:
+            continue
+        rows = " and ".join(str(r + 1) for r in group.index)
+        if group["ARMCD"].nunique(dropna=False) > 1:
+            findings.error(rand.name, f"subject randomized twice to different arms: rows {rows}",
+                           row=int(group.index[0]) + 1, usubjid=str(subject), column="ARMCD",
+                           kind="randomized twice")
+        else:
+            findings.warning(rand.name, f"subject listed twice with the same arm: rows {rows}; the first row is used",
+                             row=int(group.index[0]) + 1, usubjid=str(subject), column="USUBJID",
+                             kind="listed twice")
+
+
+def _check_dm_against_list(dm: SourceTable, rand: SourceTable, config: TrialConfig, findings: Findings) -> None:
+    """DM.ARMCD, where given, must agree with the randomization list."""
+    if "ARMCD" not in dm.table.column_names:
+        return
+    frame = dm.table.select(["USUBJID", "ARMCD"]).to_pandas()
+    listed = rand.table.select(["USUBJID", "ARMCD"]).to_pandas().drop_duplicates("USUBJID")
+    listed_arm = frame["USUBJID"].map(listed.set_index("USUBJID")["ARMCD"])
+    on_list = frame["USUBJID"].isin(listed["USUBJID"])
+    contradicts = on_list & frame["ARMCD"].notna() & listed_arm.notna() & (frame["ARMCD"] != listed_arm)
+    unlisted = ~on_list & frame["ARMCD"].isin(config.arm_codes)
+    where = Locator(dm)
+    for mask, message in ((contradicts, f"DM.ARMCD contradicts the randomization list {WITHHELD}"),
+                          (unlisted, f"DM.ARMCD names an arm but the subject is not on the randomization list "
+                                     f"{WITHHELD}")):
+        rows = np.flatnonzero(mask.to_numpy())
+        if len(rows):
+            where.report(findings, Severity.ERROR, rows, message, column="ARMCD", kind="arm contradicts list")
+
+
+def arm_values(tables: dict[str, SourceTable], config: TrialConfig) -> set[str]:
+    """Arm codes and labels of the configuration, and the export's labels of real arms (DM, randomization list)."""
+    values = {v for arm in config.arms for v in (arm.code, arm.label)}
+    codes = pa.array(config.arm_codes)
+    for domain in ("DM", RANDOMIZATION):
+        table = tables[domain].table if domain in tables else pa.table({})
+        for code_column, label_column in (("ARMCD", "ARM"), ("ACTARMCD", "ACTARM")):
+            if code_column in table.column_names and label_column in table.column_names:
+                real = pc.fill_null(pc.is_in(table[code_column], value_set=codes), False)
+                values.update(v for v in pc.unique(table[label_column].filter(real)).to_pylist() if v)
+    return values
+
+
+def _check_arm_values_in_open_columns(tables: dict[str, SourceTable], config: TrialConfig,
+                                      findings: Findings) -> None:
+    """Safety net: an open column whose values are arm codes or labels would unblind anyone."""
+    needles = pa.array(sorted(arm_values(tables, config)))
+    for source in tables.values():
+        if source.domain in SEALED_DOMAINS or source.domain == RANDOMIZATION:
+            continue
+        for name, values in zip(source.table.column_names, source.table.columns):
+            if is_sealed_name(name) or (source.domain.startswith("SUPP") and name == "QVAL") \
+                    or not pa.types.is_string(values.type):
+                continue
+            if pc.any(pc.is_in(values, value_set=needles)).as_py():
+                findings.error(source.name, f"the column holds arm codes or labels {WITHHELD}; "
+                                            "remove it or rename it to a sealed name", column=name,
+                               kind="arm values in an open column")
