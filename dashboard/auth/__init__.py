@@ -1,0 +1,46 @@
+"""Authentication and web security of the dashboard server: `init_auth(server)` installs all of it."""
+
+from __future__ import annotations
+
+import flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from dashboard import db
+from dashboard.auth import security, users, views
+from dashboard.auth.models import User
+
+__all__ = ["init_auth", "User"]
+
+
+def init_auth(server: flask.Flask) -> None:
+    """Secret key, cookies, database, login, CSRF, rate limit, deny-by-default gate and headers.
+
+    Call after `server.config` is set and before other `before_request` hooks are registered.
+    """
+    security.configure(server)
+    server.config["DSMB_DATABASE_URL"] = server.config.get("DSMB_DATABASE_URL") or db.database_url()
+    db.init_db(server.config["DSMB_DATABASE_URL"])
+
+    manager = LoginManager(server)
+    manager.session_protection = "strong"
+    manager.login_view = "auth.login"
+
+    @manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        return users.load_session_user(session_id)
+
+    @manager.unauthorized_handler
+    def unauthorized() -> flask.Response:
+        return flask.Response("Log in first.", status=401, mimetype="text/plain")
+
+    security.install(server)  # before CSRFProtect: an anonymous POST gets 401, not 400
+    CSRFProtect(server)
+    limiter = Limiter(get_remote_address, app=server, default_limits=[],
+                      storage_uri=server.config.get("DSMB_RATELIMIT_STORAGE_URI", "memory://"))
+    server.register_blueprint(views.bp)
+    login_limit = limiter.limit(server.config.get("DSMB_LOGIN_RATE_LIMIT", "10 per minute"), methods=["POST"])
+    server.view_functions["auth.login"] = login_limit(views.login)
+    server.extensions["dsmb_login_limiter"] = limiter  # the limit holds only a weak reference
