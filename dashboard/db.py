@@ -99,8 +99,11 @@ def session_factory(url: str | None = None) -> sessionmaker[Session]:
     url = url or database_url()
     with _lock:
         maker = _makers.get(url)
-        if maker is None:
+        created = maker is None
+        if created:
             maker = _makers[url] = sessionmaker(bind=_create_engine(url), expire_on_commit=False)
+    if created:
+        init_db(url)  # idempotent: the CLI and a fresh database need the tables too
     return maker
 
 
