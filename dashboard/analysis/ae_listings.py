@@ -1,0 +1,104 @@
+"""Listings: serious adverse events, deaths and changed records, with days from first dose and change flags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analysis.safety import death_dates, with_columns
+
+SAE_COLUMNS = ["USUBJID", "AESEQ", "AEBODSYS", "AEDECOD", "AETERM", "AESEV", "AEREL", "AEACN", "AEOUT",
+               "AESTDTC", "AEENDTC", "ADY", "TEAE", "IR", "FATAL", "CHANGE"]
+DEATH_COLUMNS = ["USUBJID", "DTHDTC", "DAYS_FROM_FIRST_DOSE", "CAUSE", "CHANGE"]
+
+
+def _change_flags(events: pd.DataFrame, changes: pd.DataFrame | None) -> pd.Series:
+    """NEW / CHANGED per event row ('' when unchanged or no previous cut)."""
+    if changes is None or changes.empty:
+        return pd.Series("", index=events.index, dtype=object)
+    flags = changes[changes["CHANGE"].isin(["NEW", "CHANGED"])].set_index(["USUBJID", "AESEQ"])["CHANGE"]
+    keys = pd.MultiIndex.from_arrays([events["USUBJID"], events["AESEQ"]])
+    return pd.Series(flags.reindex(keys).fillna("").to_numpy(), index=events.index, dtype=object)
+
+
+def _yes_no(values: pd.Series) -> pd.Series:
+    return np.where(values.fillna(False).astype(bool), "Y", "N")
+
+
+def sae_listing(events: pd.DataFrame, changes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Serious AE records (treatment-emergent or not) by subject and start, with days from first dose and flags."""
+    serious = events[events["SERIOUS"]]
+    if "IR" not in serious:
+        serious = serious.assign(IR=False)
+    out = serious.assign(CHANGE=_change_flags(serious, changes), TEAE=_yes_no(serious["TEAE"]),
+                         IR=_yes_no(serious["IR"]), FATAL=_yes_no(serious["FATAL"]))
+    return out[SAE_COLUMNS].reset_index(drop=True)
+
+
+def death_listing(dm: pd.DataFrame, population: pd.DataFrame, events: pd.DataFrame,
+                  deaths_changed: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Deaths of randomized subjects: date, days from first dose, the fatal events' terms, NEW / CHANGED flag."""
+    dm = with_columns(dm, ("USUBJID", "RANDFL", "DTHDTC"))
+    randomized = dm[dm["RANDFL"] == "Y"]
+    dates = death_dates(randomized)
+    first = population.set_index("USUBJID")["FIRSTDOSE"].reindex(dates.index)
+    fatal = events[events["FATAL"]]
+    causes = fatal.groupby("USUBJID")["AEDECOD"].agg(lambda s: "; ".join(sorted(set(s.astype(str)))))
+    flags = (deaths_changed.set_index("USUBJID")["CHANGE"] if deaths_changed is not None and len(deaths_changed)
+             else pd.Series(dtype=object))
+    out = pd.DataFrame({
+        "USUBJID": dates.index.astype(str),
+        "DTHDTC": randomized.set_index("USUBJID")["DTHDTC"].reindex(dates.index).astype("string").fillna("").to_numpy(),
+        "DAYS_FROM_FIRST_DOSE": (dates - first).dt.days.to_numpy(),
+        "CAUSE": causes.reindex(dates.index).fillna("").to_numpy(),
+        "CHANGE": flags.reindex(dates.index).fillna("").to_numpy(),
+    })
+    return out.sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+def changes_listing(changes: pd.DataFrame) -> pd.DataFrame:
+    """New, changed and removed AE records in subject order, with the columns that changed."""
+    columns = ["USUBJID", "AESEQ", "CHANGE", "CHANGED_COLUMNS", "AEDECOD", "AEBODSYS", "AESEV", "AESER", "AEOUT",
+               "AESTDTC", "AEENDTC"]
+    return with_columns(changes, columns)[columns].reset_index(drop=True)
+
+
+def with_arm(frame: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
+    """`frame` with the subject's arm as column ARM after USUBJID (closed listings only)."""
+    out = frame.copy()
+    out.insert(1, "ARM", frame["USUBJID"].map(arm_of.astype(object)).fillna("").to_numpy())
+    return out
+
+
+def search_rows(frame: pd.DataFrame, text: str | None) -> pd.DataFrame:
+    """Rows where any column contains `text` (case-insensitive); all rows when the text is empty."""
+    text = (text or "").strip().lower()
+    if not text or frame.empty:
+        return frame
+    hit = np.zeros(len(frame), dtype=bool)
+    for column in frame.columns:
+        hit |= frame[column].astype("string").str.lower().str.contains(text, regex=False).fillna(False).to_numpy()
+    return frame[hit]
+
+
+def cap_rows(frame: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, int]:
+    """The first `limit` rows and the number of rows there were."""
+    return frame.head(limit), len(frame)
+
+
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dicts: dates as ISO text, missing values as None, numpy scalars as Python ones."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[column] = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
+        elif pd.api.types.is_float_dtype(values):
+            as_int = values.dropna()
+            whole = bool((as_int == np.round(as_int)).all())
+            out[column] = [None if pd.isna(v) else (int(v) if whole else round(float(v), 4)) for v in values]
+        else:
+            out[column] = values.astype(object).where(values.notna(), None)
+    return out.to_dict("records")

@@ -1,0 +1,205 @@
+"""Laboratory safety: values by visit, spaghetti samples, shift tables, eDISH (Hy's law), creatinine rises.
+
+Pooled functions take no arm; `_by_arm` functions take `arm_of` explicitly. Definitions in docs/safety.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analysis.safety import GROUP, assign_groups, group_sizes, percent, with_columns
+from dashboard.config import SafetyLabs
+
+LAB_COLUMNS = ("USUBJID", "LBTESTCD", "LBTEST", "LBSTRESN", "LBSTRESU", "LBSTNRLO", "LBSTNRHI", "LBNRIND",
+               "VISITNUM", "VISIT", "LBDY", "LBBLFL", "LBDT")
+CATEGORIES = ("LOW", "NORMAL", "HIGH", "MISSING")
+HY_ALT_ULN = 3.0
+HY_BILI_ULN = 2.0
+QUADRANTS = ("Potential Hy's law", "Temple's corollary", "Hyperbilirubinaemia", "Normal range")
+CREAT_BANDS = ("< 1.5 x baseline", "1.5 to < 2 x baseline", "2 to < 3 x baseline", ">= 3 x baseline",
+               "No baseline or no later value")
+
+
+def lab_tests(lb: pd.DataFrame) -> pd.DataFrame:
+    """The tests in LB with a numeric result: TESTCD, TEST, UNIT, sorted by test name."""
+    lb = with_columns(lb, LAB_COLUMNS)
+    numeric = lb[pd.to_numeric(lb["LBSTRESN"], errors="coerce").notna()]
+    tests = numeric.groupby("LBTESTCD", sort=True).agg(TEST=("LBTEST", "first"), UNIT=("LBSTRESU", "first"))
+    tests = tests.reset_index().rename(columns={"LBTESTCD": "TESTCD"})
+    tests["TEST"] = tests["TEST"].astype("string").fillna(tests["TESTCD"])
+    return tests.sort_values(["TEST", "TESTCD"], kind="stable").reset_index(drop=True)
+
+
+def split_by_test(lb: pd.DataFrame, subjects: pd.Series) -> dict[str, pd.DataFrame]:
+    """LB rows of `subjects` with a numeric result, one frame per test code (the lab index the views share)."""
+    lb = with_columns(lb, LAB_COLUMNS)[list(LAB_COLUMNS)]
+    lb = lb[lb["USUBJID"].isin(subjects)]
+    lb = lb.assign(LBSTRESN=pd.to_numeric(lb["LBSTRESN"], errors="coerce"),
+                   LBSTNRLO=pd.to_numeric(lb["LBSTNRLO"], errors="coerce"),
+                   LBSTNRHI=pd.to_numeric(lb["LBSTNRHI"], errors="coerce"),
+                   VISITNUM=pd.to_numeric(lb["VISITNUM"], errors="coerce"),
+                   LBDY=pd.to_numeric(lb["LBDY"], errors="coerce"))
+    lb = lb[lb["LBSTRESN"].notna()]
+    return {str(code): part.sort_values(["USUBJID", "VISITNUM", "LBDY"], kind="stable").reset_index(drop=True)
+            for code, part in lb.groupby("LBTESTCD", sort=True)}
+
+
+def _visit_summary(rows: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:
+    scheduled = rows[rows["VISITNUM"].notna() & (rows["VISITNUM"] == rows["VISITNUM"].round())]
+    grouped = assign_groups(scheduled[["USUBJID", "VISITNUM", "VISIT", "LBSTRESN"]], arm_of)
+    keys = [GROUP, "VISITNUM"]
+    g = grouped.groupby(keys, sort=True)["LBSTRESN"]
+    stats = pd.DataFrame({"VISIT": grouped.groupby(keys, sort=True)["VISIT"].first(), "N": g.size(),
+                          "MEAN": g.mean(), "MIN": g.min(), "Q1": g.quantile(0.25), "MEDIAN": g.median(),
+                          "Q3": g.quantile(0.75), "MAX": g.max()})
+    iqr = stats["Q3"] - stats["Q1"]
+    bounds = grouped.join(pd.DataFrame({"_lo": stats["Q1"] - 1.5 * iqr, "_hi": stats["Q3"] + 1.5 * iqr}), on=keys)
+    inside = bounds[(bounds["LBSTRESN"] >= bounds["_lo"]) & (bounds["LBSTRESN"] <= bounds["_hi"])]
+    fences = inside.groupby(keys, sort=True)["LBSTRESN"].agg(["min", "max"])
+    stats["LOWERFENCE"] = fences["min"].reindex(stats.index)
+    stats["UPPERFENCE"] = fences["max"].reindex(stats.index)
+    return stats.reset_index()
+
+
+def lab_visit_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per scheduled visit, pooled: N, mean, min, quartiles, max and Tukey whisker ends (box plot statistics)."""
+    return _visit_summary(rows, None)
+
+
+def lab_visit_summary_by_arm(rows: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
+    """Box plot statistics per arm (and total) and scheduled visit."""
+    return _visit_summary(rows, arm_of)
+
+
+def spaghetti_sample(rows: pd.DataFrame, max_subjects: int) -> tuple[pd.DataFrame, int]:
+    """Rows of the first `max_subjects` subjects in USUBJID order (never chosen by arm), and how many subjects there are."""
+    subjects = np.sort(rows["USUBJID"].astype(str).unique())
+    chosen = subjects[:max_subjects]
+    sample = rows[rows["USUBJID"].isin(chosen)][["USUBJID", "VISITNUM", "VISIT", "LBDY", "LBSTRESN"]]
+    return sample.sort_values(["USUBJID", "LBDY", "VISITNUM"], kind="stable").reset_index(drop=True), len(subjects)
+
+
+def reference_category(rows: pd.DataFrame) -> pd.Series:
+    """LOW / NORMAL / HIGH of each value against its normal range (LBNRIND where the range is missing)."""
+    value, lo, hi = rows["LBSTRESN"], rows["LBSTNRLO"], rows["LBSTNRHI"]
+    by_range = pd.Series(np.select([value < lo, value > hi], ["LOW", "HIGH"], "NORMAL"), index=rows.index)
+    has_range = lo.notna() | hi.notna()
+    reported = rows["LBNRIND"].astype("string").str.upper().where(lambda s: s.isin(["LOW", "NORMAL", "HIGH"]))
+    return by_range.where(has_range, reported.astype(object)).fillna("MISSING")
+
+
+def baseline_split(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(baseline record per subject, post-baseline records): baseline is the last LBBLFL = Y record; after it
+    come records at a later visit (all non-baseline records of a subject without a baseline)."""
+    flagged = rows["LBBLFL"].astype("string").fillna("") == "Y"
+    base = rows[flagged].drop_duplicates("USUBJID", keep="last")
+    base_visit = rows["USUBJID"].map(base.set_index("USUBJID")["VISITNUM"])
+    later = ~flagged & ((rows["VISITNUM"] > base_visit) | base_visit.isna())
+    return base, rows[later]
+
+
+def _worst_post_baseline(post: pd.DataFrame) -> pd.Series:
+    """The category of each subject's value furthest outside its range (NORMAL when none is): USUBJID -> category."""
+    category = reference_category(post)
+    width = (post["LBSTNRHI"] - post["LBSTNRLO"]).where(lambda w: w > 0, post["LBSTNRHI"].abs()).replace(0, np.nan)
+    distance = np.where(category == "HIGH", post["LBSTRESN"] - post["LBSTNRHI"],
+                        np.where(category == "LOW", post["LBSTNRLO"] - post["LBSTRESN"], np.nan))
+    score = pd.Series(distance / width.to_numpy(), index=post.index)
+    score = score.where(score.notna() | ~category.isin(["LOW", "HIGH"]), 1.0)
+    score = score.where(category.isin(["LOW", "HIGH"]), -1.0)
+    ranked = pd.DataFrame({"USUBJID": post["USUBJID"], "CAT": category, "SCORE": score})
+    ranked = ranked[ranked["CAT"] != "MISSING"].sort_values(["USUBJID", "SCORE"], kind="stable")
+    return ranked.drop_duplicates("USUBJID", keep="last").set_index("USUBJID")["CAT"]
+
+
+def _shift(rows: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:
+    base, post = baseline_split(rows)
+    subjects = population[["USUBJID"]]
+    shift = subjects.assign(
+        BASELINE=subjects["USUBJID"].map(pd.Series(reference_category(base).to_numpy(),
+                                                   index=base["USUBJID"].to_numpy())).fillna("MISSING"),
+        WORST=subjects["USUBJID"].map(_worst_post_baseline(post)).fillna("MISSING"))
+    grouped = assign_groups(shift, arm_of)
+    counts = grouped.groupby([GROUP, "BASELINE", "WORST"]).size()
+    sizes = group_sizes(population, arm_of)
+    full = pd.MultiIndex.from_product([list(sizes.index), CATEGORIES, CATEGORIES], names=[GROUP, "BASELINE", "WORST"])
+    return counts.reindex(full, fill_value=0).rename("N").reset_index()
+
+
+def lab_shift(rows: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Subjects by baseline category and worst post-baseline category (long: GROUP, BASELINE, WORST, N), pooled."""
+    return _shift(rows, population, None)
+
+
+def lab_shift_by_arm(rows: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
+    """Shift counts for each arm and the total."""
+    return _shift(rows, population, arm_of)
+
+
+def _peak_uln(rows: pd.DataFrame) -> pd.Series:
+    """Each subject's highest post-baseline value as a multiple of its upper limit of normal."""
+    _, post = baseline_split(rows)
+    ratio = post["LBSTRESN"] / post["LBSTNRHI"].where(post["LBSTNRHI"] > 0)
+    return ratio.groupby(post["USUBJID"]).max().dropna()
+
+
+def edish_points(by_test: dict[str, pd.DataFrame], labs: SafetyLabs) -> pd.DataFrame:
+    """Per subject: peak ALT, AST, ALT-or-AST and total bilirubin as x ULN (post-baseline), and the Hy's law quadrant."""
+    empty = pd.DataFrame(columns=["USUBJID", "LBSTRESN", "LBSTNRHI", "LBBLFL", "VISITNUM"])
+    alt = _peak_uln(by_test.get(labs.alt, empty)).rename("ALT_ULN")
+    ast = _peak_uln(by_test.get(labs.ast, empty)).rename("AST_ULN")
+    bili = _peak_uln(by_test.get(labs.bilirubin, empty)).rename("BILI_ULN")
+    points = pd.concat([alt, ast, bili], axis=1)
+    points["TRANS_ULN"] = points[["ALT_ULN", "AST_ULN"]].max(axis=1)
+    points = points[points["TRANS_ULN"].notna() & points["BILI_ULN"].notna()]
+    high_t, high_b = points["TRANS_ULN"] >= HY_ALT_ULN, points["BILI_ULN"] >= HY_BILI_ULN
+    points["QUADRANT"] = np.select([high_t & high_b, high_t, high_b], QUADRANTS[:3], QUADRANTS[3])
+    points = points.rename_axis("USUBJID").reset_index().sort_values("USUBJID", kind="stable")
+    return points[["USUBJID", "ALT_ULN", "AST_ULN", "TRANS_ULN", "BILI_ULN", "QUADRANT"]].reset_index(drop=True)
+
+
+def _band_counts(per_subject: pd.DataFrame, column: str, bands: tuple[str, ...], population: pd.DataFrame,
+                 arm_of: pd.Series | None) -> pd.DataFrame:
+    sizes = group_sizes(population, arm_of)
+    grouped = assign_groups(per_subject, arm_of)
+    counts = grouped.groupby([GROUP, column]).size()
+    full = pd.MultiIndex.from_product([list(sizes.index), bands], names=[GROUP, column])
+    out = counts.reindex(full, fill_value=0).rename("N").reset_index()
+    out["PCT"] = percent(out["N"], out[GROUP].map(sizes))
+    return out
+
+
+def edish_quadrants(points: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Subjects per eDISH quadrant, pooled (GROUP, QUADRANT, N, PCT of the safety population)."""
+    return _band_counts(points[["USUBJID", "QUADRANT"]], "QUADRANT", QUADRANTS, population, None)
+
+
+def edish_quadrants_by_arm(points: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
+    """Subjects per eDISH quadrant for each arm and the total."""
+    return _band_counts(points[["USUBJID", "QUADRANT"]], "QUADRANT", QUADRANTS, population, arm_of)
+
+
+def creatinine_rise(rows: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Per subject: baseline, peak post-baseline creatinine, their ratio and its band (KDIGO-style ratios)."""
+    base, post = baseline_split(rows)
+    baseline = pd.Series(base["LBSTRESN"].to_numpy(), index=base["USUBJID"].to_numpy())
+    peak = post.groupby("USUBJID")["LBSTRESN"].max()
+    ids = population["USUBJID"]
+    out = pd.DataFrame({"USUBJID": ids.to_numpy(), "BASELINE": baseline.reindex(ids).to_numpy(),
+                        "PEAK": peak.reindex(ids).to_numpy()})
+    out["RATIO"] = out["PEAK"] / out["BASELINE"].where(out["BASELINE"] > 0)
+    ratio = out["RATIO"]
+    out["BAND"] = np.select([ratio.isna(), ratio >= 3, ratio >= 2, ratio >= 1.5],
+                            [CREAT_BANDS[4], CREAT_BANDS[3], CREAT_BANDS[2], CREAT_BANDS[1]], CREAT_BANDS[0])
+    return out
+
+
+def creatinine_bands(rise: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Subjects per creatinine-rise band, pooled (GROUP, BAND, N, PCT)."""
+    return _band_counts(rise[["USUBJID", "BAND"]], "BAND", CREAT_BANDS, population, None)
+
+
+def creatinine_bands_by_arm(rise: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
+    """Subjects per creatinine-rise band for each arm and the total."""
+    return _band_counts(rise[["USUBJID", "BAND"]], "BAND", CREAT_BANDS, population, arm_of)

@@ -1,0 +1,245 @@
+"""Core safety derivations: the safety population, treatment-emergent adverse events, clinical events.
+
+Definitions (treatment-emergent, partial-date imputation, observation end) are written in docs/safety.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from dashboard.config import EventSource
+
+TOTAL = "All subjects"
+GROUP = "GROUP"
+SEVERITIES = ("MILD", "MODERATE", "SEVERE")
+RELATED_TERMS = ("RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED")
+ENDING_DISPOSITIONS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "DEATH")
+AE_COLUMNS = ("USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AESEV", "AETOXGR", "AESER", "AESDTH",
+              "AEREL", "AEACN", "AEOUT", "AESTDTC", "AEENDTC", "AESTDT", "AEENDT")
+
+
+def with_columns(frame: pd.DataFrame, columns: Iterable[str]) -> pd.DataFrame:
+    """`frame` with every missing column of `columns` added as missing values (a cut may lack a domain)."""
+    missing = [c for c in columns if c not in frame.columns]
+    if not missing:
+        return frame
+    extra = {c: pd.Series(pd.NaT if c.endswith("DT") else None, index=frame.index,
+                          dtype="datetime64[ns]" if c.endswith("DT") else object) for c in missing}
+    return frame.assign(**extra)
+
+
+def to_day(values: pd.Series) -> pd.Series:
+    """Datetimes truncated to the day, as datetime64[ns]."""
+    return pd.to_datetime(values, errors="coerce").dt.normalize().astype("datetime64[ns]")
+
+
+def safety_population(dm: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFrame:
+    """Randomized subjects with at least one dose: USUBJID, FIRSTDOSE (day), LASTDOSE (day), sorted by USUBJID."""
+    dm = with_columns(dm, ("USUBJID", "RANDFL", "RFSTDT"))
+    ex = with_columns(ex, ("USUBJID", "EXSTDT", "EXSTDTC"))
+    randomized = dm.loc[dm["RANDFL"] == "Y", ["USUBJID", "RFSTDT"]].drop_duplicates("USUBJID")
+    dosed = ex.loc[ex["USUBJID"].isin(randomized["USUBJID"]), ["USUBJID", "EXSTDT", "EXSTDTC"]]
+    exday = to_day(dosed["EXSTDT"]).fillna(to_day(dosed["EXSTDTC"].astype(str).str.slice(0, 10)))
+    doses = dosed.assign(DAY=exday).groupby("USUBJID", sort=True)["DAY"].agg(["min", "max"])
+    pop = randomized[randomized["USUBJID"].isin(doses.index)].set_index("USUBJID")
+    out = pd.DataFrame({
+        "USUBJID": pop.index.astype(str),
+        "FIRSTDOSE": doses["min"].reindex(pop.index).fillna(to_day(pop["RFSTDT"])).to_numpy(),
+        "LASTDOSE": doses["max"].reindex(pop.index).to_numpy(),
+    })
+    return out.sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+def _date_parts(dtc: pd.Series) -> pd.DataFrame:
+    """Year, month and day of ISO 8601 (possibly partial) date strings; missing parts are NaN."""
+    text = dtc.astype("string").fillna("").str.strip()
+    parts = text.str.extract(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+    numbers = parts.apply(lambda c: pd.to_numeric(c, errors="coerce").astype("float64"))
+    return numbers.set_axis(["Y", "M", "D"], axis=1)
+
+
+def _first_of_month(year: pd.Series, month: pd.Series) -> pd.Series:
+    """The first day of (year, month) where the year is known; NaT elsewhere."""
+    ok = year.notna() & month.notna()
+    text = pd.Series(None, index=year.index, dtype=object)
+    text[ok] = (year[ok].astype("int64").astype(str).str.zfill(4) + "-"
+                + month[ok].astype("int64").astype(str).str.zfill(2) + "-01")
+    return pd.to_datetime(text, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
+
+
+def impute_start_date(dtc: pd.Series, first_dose: pd.Series, end: pd.Series | None = None) -> pd.Series:
+    """Conservative start-day imputation: a partial date that may fall on or after the first dose takes the first dose day.
+
+    Missing day: first-dose day if same month as the first dose, else the 1st. Missing month: first-dose day
+    if same year, else 1 January. Missing date: first-dose day. Never later than a complete end date.
+    """
+    parts = _date_parts(dtc)
+    fd = pd.to_datetime(first_dose).astype("datetime64[ns]")
+    fy, fm = fd.dt.year, fd.dt.month
+    complete = pd.to_datetime(dtc.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    month_start = _first_of_month(parts["Y"], parts["M"].fillna(1))
+    same_month = (parts["Y"] == fy) & (parts["M"] == fm)
+    same_year = (parts["Y"] == fy)
+    day_missing = parts["D"].isna() & parts["M"].notna()
+    month_missing = parts["M"].isna() & parts["Y"].notna()
+    imputed = complete.astype("datetime64[ns]").copy()
+    imputed = imputed.mask(day_missing, month_start.where(~same_month, fd))
+    imputed = imputed.mask(month_missing, month_start.where(~same_year, fd))
+    imputed = imputed.mask(parts["Y"].isna(), fd)
+    if end is not None:
+        end_day = to_day(end)
+        imputed = imputed.mask(complete.isna() & end_day.notna() & (imputed > end_day), end_day)
+    return imputed.astype("datetime64[ns]")
+
+
+def impute_end_date(dtc: pd.Series) -> pd.Series:
+    """End day of an event: complete dates as given, partial ones at the last day of their month or year."""
+    parts = _date_parts(dtc)
+    complete = pd.to_datetime(dtc.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    month_end = _first_of_month(parts["Y"], parts["M"].fillna(12)) + pd.offsets.MonthEnd(0)
+    return complete.fillna(month_end).astype("datetime64[ns]")
+
+
+def ae_flags(ae: pd.DataFrame) -> pd.DataFrame:
+    """Boolean flags per AE record: RELATED, SERIOUS, SEVERE (severe or grade 3+), DISCONT, FATAL."""
+    ae = with_columns(ae, ("AEREL", "AESER", "AESEV", "AETOXGR", "AEACN", "AEOUT", "AESDTH"))
+    up = {c: ae[c].astype("string").str.strip().str.upper() for c in ("AEREL", "AESER", "AESEV", "AEACN",
+                                                                        "AEOUT", "AESDTH")}
+    grade = pd.to_numeric(ae["AETOXGR"], errors="coerce")
+    return pd.DataFrame({
+        "RELATED": up["AEREL"].isin(RELATED_TERMS).fillna(False),
+        "SERIOUS": (up["AESER"] == "Y").fillna(False),
+        "SEVERE": ((up["AESEV"] == "SEVERE").fillna(False) | (grade >= 3)),
+        "DISCONT": (up["AEACN"] == "DRUG WITHDRAWN").fillna(False),
+        "FATAL": ((up["AEOUT"] == "FATAL").fillna(False) | (up["AESDTH"] == "Y").fillna(False)),
+    }, index=ae.index).astype(bool)
+
+
+def adverse_events(ae: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """AE records of the safety population with imputed start/end days, days from first dose, TEAE and category flags."""
+    ae = with_columns(ae, AE_COLUMNS)
+    ae = ae[ae["USUBJID"].isin(population["USUBJID"])]
+    first = ae["USUBJID"].map(population.set_index("USUBJID")["FIRSTDOSE"]).astype("datetime64[ns]")
+    end = impute_end_date(ae["AEENDTC"]).where(ae["AEENDTC"].notna(), to_day(ae["AEENDT"]))
+    start = impute_start_date(ae["AESTDTC"], first, end.where(_date_parts(ae["AEENDTC"])["D"].notna()))
+    sev = ae["AESEV"].astype("string").str.strip().str.upper()
+    out = pd.DataFrame({
+        "USUBJID": ae["USUBJID"].astype(str),
+        "AESEQ": pd.to_numeric(ae["AESEQ"], errors="coerce"),
+        "AETERM": ae["AETERM"].astype("string").fillna(""),
+        "AEDECOD": ae["AEDECOD"].astype("string").fillna(ae["AETERM"].astype("string")).fillna("(uncoded)"),
+        "AEBODSYS": ae["AEBODSYS"].astype("string").fillna("(uncoded)"),
+        "AESEV": sev.where(sev.isin(SEVERITIES)).fillna("UNKNOWN"),
+        "AESTDTC": ae["AESTDTC"].astype("string").fillna(""),
+        "AEENDTC": ae["AEENDTC"].astype("string").fillna(""),
+        "AEOUT": ae["AEOUT"].astype("string").fillna(""),
+        "AEREL": ae["AEREL"].astype("string").fillna(""),
+        "AEACN": ae["AEACN"].astype("string").fillna(""),
+        "ASTDT": start,
+        "AENDT": end,
+        "AESTTIME": pd.to_datetime(ae["AESTDT"], errors="coerce").astype("datetime64[ns]"),
+        "FIRSTDOSE": first,
+    }, index=ae.index)
+    out["ADY"] = (out["ASTDT"] - out["FIRSTDOSE"]).dt.days
+    out["AENDY"] = (out["AENDT"] - out["FIRSTDOSE"]).dt.days
+    out["TEAE"] = (out["ASTDT"] >= out["FIRSTDOSE"]).fillna(False)
+    out = pd.concat([out, ae_flags(ae)], axis=1)
+    return out.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
+
+
+def treatment_emergent(events: pd.DataFrame) -> pd.DataFrame:
+    """The treatment-emergent rows of `adverse_events(...)`."""
+    return events[events["TEAE"]].reset_index(drop=True)
+
+
+def clinical_events(sources: Sequence[EventSource], domains: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Dated clinical events (intubation, discharge, death...) from the configured sources: USUBJID, EVENT, LABEL, DATE."""
+    frames = []
+    for src in sources:
+        frame = domains.get(src.source, pd.DataFrame())
+        if src.source == "DM":
+            deaths = death_dates(frame)
+            rows = pd.DataFrame({"USUBJID": deaths.index.astype(str), "DATE": deaths.to_numpy()})
+        elif src.source == "HO":
+            frame = with_columns(frame, ("USUBJID", "HODECOD", "HOTERM", "HOENDT"))
+            rows = frame[(frame["HODECOD"] == src.term) | (frame["HOTERM"] == src.term)].assign(
+                DATE=lambda f: to_day(f["HOENDT"]))
+        else:
+            p = src.source[:2]
+            frame = with_columns(frame, ("USUBJID", f"{p}DECOD", f"{p}TRT", f"{p}TERM", f"{p}STDT"))
+            hit = (frame[f"{p}DECOD"] == src.term) | (frame[f"{p}TRT"] == src.term) | (frame[f"{p}TERM"] == src.term)
+            rows = frame[hit.fillna(False)].assign(DATE=lambda f: to_day(f[f"{p}STDT"]))
+        rows = rows.loc[rows["DATE"].notna(), ["USUBJID", "DATE"]]
+        frames.append(rows.assign(EVENT=src.name, LABEL=src.label))
+    if not frames:
+        return pd.DataFrame({"USUBJID": pd.Series(dtype=str), "DATE": pd.Series(dtype="datetime64[ns]"),
+                             "EVENT": pd.Series(dtype=str), "LABEL": pd.Series(dtype=str)})
+    out = pd.concat(frames, ignore_index=True)
+    out = out.sort_values(["USUBJID", "DATE", "EVENT"], kind="stable").drop_duplicates(["USUBJID", "EVENT"])
+    return out[["USUBJID", "EVENT", "LABEL", "DATE"]].reset_index(drop=True)
+
+
+def death_dates(dm: pd.DataFrame) -> pd.Series:
+    """Death day per subject (DM.DTHDTC, or any date when DTHFL is Y without a complete date): USUBJID -> day."""
+    dm = with_columns(dm, ("USUBJID", "DTHDT", "DTHDTC", "DTHFL"))
+    day = to_day(dm["DTHDT"]).fillna(impute_start_date(dm["DTHDTC"], pd.Series(pd.NaT, index=dm.index)))
+    dead = day.notna() | (dm["DTHFL"] == "Y").fillna(False)
+    return pd.Series(day[dead].to_numpy(), index=dm.loc[dead, "USUBJID"].astype(str).to_numpy(), name="DTHDT")
+
+
+def observation_end(population: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame, cut_date: str | None,
+                    followup_days: int) -> pd.Series:
+    """Last day each subject was under observation: the earliest of cut date, death, withdrawal and end of follow-up."""
+    ds = with_columns(ds, ("USUBJID", "DSDECOD", "DSSTDT"))
+    ending = ds[ds["DSDECOD"].isin(ENDING_DISPOSITIONS)].assign(DAY=lambda f: to_day(f["DSSTDT"]))
+    left = ending.groupby("USUBJID")["DAY"].min()
+    ids = population["USUBJID"]
+    candidates = pd.DataFrame({
+        "followup": (population["FIRSTDOSE"] + pd.to_timedelta(followup_days, unit="D")).to_numpy(),
+        "death": death_dates(dm).reindex(ids).to_numpy(),
+        "left": left.reindex(ids).to_numpy(),
+    }, index=ids.to_numpy()).astype("datetime64[ns]")
+    if cut_date:
+        candidates["cut"] = pd.Timestamp(cut_date)
+    end = candidates.min(axis=1).astype("datetime64[ns]")
+    return end.clip(lower=pd.Series(population["FIRSTDOSE"].to_numpy(), index=end.index)).rename("OBSEND")
+
+
+def arm_order(arm_of: pd.Series) -> list[str]:
+    """Arm labels in display order: the categories of `arm_of`, or its sorted values."""
+    if isinstance(arm_of.dtype, pd.CategoricalDtype):
+        return [str(c) for c in arm_of.cat.categories]
+    return sorted(str(v) for v in arm_of.dropna().unique())
+
+
+def group_labels(arm_labels: Sequence[str] | None) -> list[str]:
+    """Groups of a table: the arms in display order then the total, or the total alone when pooled."""
+    return [*(arm_labels or ()), TOTAL]
+
+
+def assign_groups(frame: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:
+    """Rows once with GROUP = TOTAL, plus (by arm) once more with GROUP = the subject's arm."""
+    total = frame.assign(**{GROUP: TOTAL})
+    if arm_of is None:
+        return total
+    arms = frame["USUBJID"].map(arm_of.astype(object))
+    by_arm = frame.assign(**{GROUP: arms})[arms.notna().to_numpy()]
+    return pd.concat([by_arm, total], ignore_index=True)
+
+
+def group_sizes(population: pd.DataFrame, arm_of: pd.Series | None) -> pd.Series:
+    """Subjects per group (arms in display order, then the total)."""
+    labels = group_labels(arm_order(arm_of) if arm_of is not None else None)
+    counts = assign_groups(population[["USUBJID"]], arm_of).groupby(GROUP).size()
+    return counts.reindex(labels, fill_value=0).astype(int)
+
+
+def percent(n: pd.Series | np.ndarray, total: pd.Series | np.ndarray) -> np.ndarray:
+    """100 * n / total, NaN where the total is zero."""
+    n = np.asarray(n, dtype=float)
+    total = np.asarray(total, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total > 0, 100.0 * n / np.where(total > 0, total, 1), np.nan)

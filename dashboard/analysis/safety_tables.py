@@ -1,0 +1,106 @@
+"""Display shaping of safety summaries for grids and small tables: 'n (%)' cells, tree rows, shift matrices."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analysis.labs import CATEGORIES
+from dashboard.analysis.safety import GROUP, SEVERITIES
+
+OPEN_MARK, CLOSED_MARK = "▾ ", "▸ "
+
+
+def n_pct(n: pd.Series, pct: pd.Series) -> list[str]:
+    """'n (p.p%)' cells; '0' when nobody, 'n' alone when the percentage is undefined."""
+    out = []
+    for count, p in zip(n.to_numpy(), pct.to_numpy()):
+        count = int(count)
+        out.append("0" if count == 0 else (f"{count}" if np.isnan(p) else f"{count} ({p:.1f}%)"))
+    return out
+
+
+def group_count(table: pd.DataFrame) -> int:
+    """How many groups a wide count table holds (columns N0, N1, ...)."""
+    return sum(1 for c in table.columns if c.startswith("N") and c[1:].isdigit())
+
+
+def count_cells(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """`keys` plus g<i> ('n (%)') and e<i> (events) for every group of a wide count table."""
+    out = table[list(keys)].copy()
+    for i in range(group_count(table)):
+        out[f"g{i}"] = n_pct(table[f"n{i}"], table[f"pct{i}"])
+        out[f"e{i}"] = table[f"ev{i}"].astype(int).to_numpy()
+    return out
+
+
+def risk_cell(rd: float, lo: float, hi: float) -> str:
+    """'+12.5 (-3.1, 27.0)' in percentage points; '–' when undefined."""
+    if np.isnan(rd):
+        return "–"
+    return f"{100 * rd:+.1f} ({100 * lo:.1f}, {100 * hi:.1f})"
+
+
+def incidence_rows(table: pd.DataFrame, expanded: Collection[str] | None, severity: bool) -> pd.DataFrame:
+    """Grid rows of an ordered incidence table: SOC cell with an expand mark, PT cell, counts, risk differences."""
+    marks = np.where(table["LEVEL"] == "SOC",
+                     np.where(table["AEBODSYS"].isin(list(expanded) if expanded is not None else
+                                                     table["AEBODSYS"].tolist()), OPEN_MARK, CLOSED_MARK), "")
+    out = pd.DataFrame({"LEVEL": table["LEVEL"].to_numpy(),
+                        "SOC": np.where(table["LEVEL"] == "PT", "", marks + table["AEBODSYS"].astype(str)),
+                        "PT": np.where(table["LEVEL"] == "PT", table["AEDECOD"].astype(str), "")})
+    for i in range(group_count(table)):
+        if severity:
+            for sev in SEVERITIES:
+                out[f"g{i}_{sev}"] = n_pct(table[f"n{i}_{sev}"], table[f"pct{i}_{sev}"])
+        else:
+            out[f"g{i}"] = n_pct(table[f"n{i}"], table[f"pct{i}"])
+            out[f"e{i}"] = table[f"ev{i}"].astype(int).to_numpy()
+    if not severity:
+        for c in [c for c in table.columns if c.startswith("rd") and c[2:].isdigit()]:
+            i = c[2:]
+            out[c] = [risk_cell(r, lo, hi) for r, lo, hi in zip(table[c], table[f"lo{i}"], table[f"hi{i}"])]
+    return out
+
+
+def clicked_class(cell: dict | None) -> str | None:
+    """The system organ class named by a click on the SOC column of the incidence grid, if any."""
+    if not isinstance(cell, dict) or cell.get("colId") != "SOC" or not isinstance(cell.get("value"), str):
+        return None
+    value = cell["value"]
+    for mark in (OPEN_MARK, CLOSED_MARK):
+        if value.startswith(mark):
+            return value[len(mark):]
+    return None
+
+
+def toggle(expanded: Sequence[str] | None, name: str | None) -> list[str]:
+    """The expanded classes after clicking `name` (sorted, so the store never depends on click order)."""
+    current = set(expanded or [])
+    if name:
+        current ^= {name}
+    return sorted(current)
+
+
+def shift_matrix(shift: pd.DataFrame, group: str) -> tuple[list[str], list[list[object]]]:
+    """Header and rows of one group's shift table (baseline in rows, worst post-baseline in columns)."""
+    part = shift[shift[GROUP] == group].pivot(index="BASELINE", columns="WORST", values="N")
+    part = part.reindex(index=list(CATEGORIES), columns=list(CATEGORIES)).fillna(0).astype(int)
+    header = ["Baseline \\ worst post-baseline", *[c.title() for c in CATEGORIES], "Total"]
+    rows = [[b.title(), *part.loc[b].tolist(), int(part.loc[b].sum())] for b in CATEGORIES]
+    rows.append(["Total", *part.sum(axis=0).astype(int).tolist(), int(part.to_numpy().sum())])
+    return header, rows
+
+
+def band_rows(bands: pd.DataFrame, column: str, groups: Sequence[str], categories: Sequence[str]) -> list[list[str]]:
+    """Rows: category, then 'n (%)' per group."""
+    rows = []
+    for cat in categories:
+        row: list[str] = [cat]
+        for g in groups:
+            hit = bands[(bands[GROUP] == g) & (bands[column] == cat)]
+            row.extend(n_pct(hit["N"], hit["PCT"]) or ["0"])
+        rows.append(row)
+    return rows

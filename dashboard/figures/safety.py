@@ -1,0 +1,112 @@
+"""Adverse-event figures: time to first serious event (Kaplan-Meier), risk-difference forest, maximum severity.
+
+Pooled figures get no arm; by-arm figures get the arm labels (display order) and draw one colour per arm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard.analysis.safety import GROUP, SEVERITIES, TOTAL
+from dashboard.figures.common import POOLED_COLOR, SEVERITY_COLORS, arm_colors, base_figure, empty_figure
+
+KM_TITLE = "Time to first serious adverse event (Kaplan-Meier)"
+FOREST_TITLE = "Adverse events by preferred term: incidence and risk difference"
+SEVERITY_TITLE = "Subjects by maximum severity, per system organ class"
+
+
+def km_figure(curves: pd.DataFrame, at_risk: pd.DataFrame, stamp: str, *, arm_labels: Sequence[str] = (),
+              logrank: dict[str, float] | None = None) -> go.Figure:
+    """Step curves of the proportion free of serious events, 95 % bands, numbers at risk under the axis."""
+    fig = base_figure(KM_TITLE, stamp)
+    groups = list(arm_labels) or [TOTAL]
+    colors = arm_colors(arm_labels) if arm_labels else {TOTAL: POOLED_COLOR}
+    for label in groups:
+        c = curves[curves[GROUP] == label]
+        if c.empty:
+            continue
+        fig.add_trace(go.Scatter(x=np.r_[c["TIME"], c["TIME"][::-1]], y=np.r_[c["HI"], c["LO"][::-1]],
+                                 fill="toself", line={"width": 0, "shape": "hv"}, fillcolor=colors[label],
+                                 opacity=0.12, hoverinfo="skip", showlegend=False, name=f"{label} 95% CI"))
+        fig.add_trace(go.Scatter(
+            x=c["TIME"], y=c["SURV"], mode="lines", line={"shape": "hv", "color": colors[label], "width": 2},
+            name=label, customdata=np.c_[c["AT_RISK"], c["EVENTS"], c["LO"], c["HI"]],
+            hovertemplate=(f"{label}<br>Day %{{x}}: %{{y:.1%}} free of serious events"
+                           "<br>95% CI %{customdata[2]:.1%} to %{customdata[3]:.1%}"
+                           "<br>at risk %{customdata[0]}, events %{customdata[1]}<extra></extra>")))
+    days = sorted(at_risk["DAY"].unique()) if not at_risk.empty else []
+    lines = []
+    for label in groups:
+        row = at_risk[at_risk[GROUP] == label].set_index("DAY")["AT_RISK"].reindex(days)
+        lines.append(f"{label}: " + "  ".join(f"d{d} {'' if pd.isna(n) else int(n)}" for d, n in row.items()))
+    note = "Numbers at risk · " + " | ".join(lines)
+    if logrank:
+        note += f"<br>Log-rank chi-square {logrank['chi2']:.2f} on {logrank['df']:.0f} df, p = {logrank['p']:.3f}"
+    fig.add_annotation(text=note, showarrow=False, xref="paper", yref="paper", x=0, y=-0.28, xanchor="left",
+                       align="left", font={"size": 11, "color": "#555"})
+    fig.update_layout(margin={"b": 110}, legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right"})
+    fig.update_xaxes(title="Days from first dose", rangemode="tozero")
+    fig.update_yaxes(title="Free of serious events", tickformat=".0%", range=[0, 1.05])
+    return fig
+
+
+def forest_figure(rows: pd.DataFrame, arm_labels: Sequence[str], stamp: str) -> go.Figure:
+    """Dot plot of incidence per arm (left) and risk difference against the first arm with 95 % CI (right)."""
+    if rows.empty or len(arm_labels) < 2:
+        return empty_figure(FOREST_TITLE, stamp, "No treatment-emergent adverse events to compare.")
+    rows = rows.iloc[::-1]
+    terms = rows["AEDECOD"].astype(str).tolist()
+    colors = arm_colors(arm_labels)
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.45, 0.55], horizontal_spacing=0.03)
+    fig.update_layout(base_figure(FOREST_TITLE, stamp).layout)
+    for i, label in enumerate(arm_labels):
+        fig.add_trace(go.Scatter(
+            x=rows[f"pct{i}"], y=terms, mode="markers", name=label, marker={"color": colors[label], "size": 9},
+            customdata=np.c_[rows[f"n{i}"], rows[f"N{i}"]],
+            hovertemplate=f"{label}<br>%{{y}}: %{{customdata[0]}}/%{{customdata[1]}} (%{{x:.1f}}%)<extra></extra>"),
+            row=1, col=1)
+    for i, label in enumerate(arm_labels[1:], start=1):
+        rd, lo, hi = rows[f"rd{i}"] * 100, rows[f"lo{i}"] * 100, rows[f"hi{i}"] * 100
+        fig.add_trace(go.Scatter(
+            x=rd, y=terms, mode="markers", name=f"{label} − {arm_labels[0]}", marker={"color": colors[label],
+                                                                                   "symbol": "diamond", "size": 9},
+            error_x={"type": "data", "symmetric": False, "array": hi - rd, "arrayminus": rd - lo},
+            customdata=np.c_[lo, hi],
+            hovertemplate=(f"{label} − {arm_labels[0]}<br>%{{y}}: %{{x:.1f}} points"
+                           "<br>95% CI %{customdata[0]:.1f} to %{customdata[1]:.1f}<extra></extra>")),
+            row=1, col=2)
+    fig.add_vline(x=0, line={"color": "#888", "dash": "dot"}, row=1, col=2)
+    fig.update_xaxes(title="Subjects with the event (%)", rangemode="tozero", row=1, col=1)
+    fig.update_xaxes(title="Risk difference (percentage points, 95% CI, Newcombe)", row=1, col=2)
+    fig.update_layout(height=max(360, 28 * len(terms) + 160))
+    return fig
+
+
+def max_severity_figure(table: pd.DataFrame, stamp: str, *, arm_labels: Sequence[str] = ()) -> go.Figure:
+    """Stacked bars per system organ class: subjects by their maximum severity (one panel per arm when by arm)."""
+    socs = table[table["LEVEL"] == "SOC"]
+    if socs.empty:
+        return empty_figure(SEVERITY_TITLE, stamp, "No treatment-emergent adverse events.")
+    groups = list(arm_labels) or [TOTAL]
+    total_index = len(groups) - 1 if not arm_labels else len(groups)
+    order = socs.assign(_t=sum(socs[f"n{total_index}_{s}"] for s in SEVERITIES))
+    order = order.sort_values(["_t", "AEBODSYS"], ascending=[True, False], kind="stable")
+    fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, subplot_titles=groups,
+                        horizontal_spacing=0.02)
+    fig.update_layout(base_figure(SEVERITY_TITLE, stamp).layout)
+    for g, label in enumerate(groups):
+        for sev in SEVERITIES:
+            fig.add_trace(go.Bar(
+                x=order[f"n{g}_{sev}"], y=order["AEBODSYS"], orientation="h", name=sev.title(),
+                marker={"color": SEVERITY_COLORS[sev]}, legendgroup=sev, showlegend=g == 0,
+                customdata=np.c_[order[f"pct{g}_{sev}"], order[f"N{g}"]],
+                hovertemplate=(f"{label} · {sev.title()}<br>%{{y}}: %{{x}} of %{{customdata[1]}} "
+                               "(%{customdata[0]:.1f}%)<extra></extra>")), row=1, col=g + 1)
+    fig.update_layout(barmode="stack", height=max(320, 26 * len(order) + 170))
+    fig.update_xaxes(title="Subjects")
+    return fig

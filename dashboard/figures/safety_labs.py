@@ -1,0 +1,121 @@
+"""Laboratory safety figures: box plots by visit, spaghetti sample, eDISH (Hy's law), creatinine bands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.analysis.labs import CREAT_BANDS, HY_ALT_ULN, HY_BILI_ULN, QUADRANTS
+from dashboard.analysis.safety import GROUP, TOTAL
+from dashboard.figures.common import POOLED_COLOR, arm_colors, base_figure, empty_figure
+
+QUADRANT_COLORS = dict(zip(QUADRANTS, ("#c0392b", "#e67e22", "#8e44ad", "#7f8c8d")))
+
+
+def lab_box_figure(summary: pd.DataFrame, test: str, unit: str, stamp: str, *,
+                   arm_labels: Sequence[str] = ()) -> go.Figure:
+    """Box plots by scheduled visit from precomputed quartiles and whiskers (one box per arm when by arm)."""
+    title = f"{test} by visit"
+    if summary.empty:
+        return empty_figure(title, stamp, "No values for this test.")
+    groups = list(arm_labels) or [TOTAL]
+    colors = arm_colors(arm_labels) if arm_labels else {TOTAL: POOLED_COLOR}
+    fig = base_figure(title, stamp)
+    order = summary.drop_duplicates("VISITNUM").sort_values("VISITNUM")["VISIT"].astype(str).tolist()
+    for label in groups:
+        s = summary[summary[GROUP] == label].sort_values("VISITNUM")
+        if s.empty:
+            continue
+        fig.add_trace(go.Box(
+            x=s["VISIT"].astype(str), q1=s["Q1"], median=s["MEDIAN"], q3=s["Q3"], mean=s["MEAN"],
+            lowerfence=s["LOWERFENCE"], upperfence=s["UPPERFENCE"], name=label, marker={"color": colors[label]},
+            customdata=s["N"], boxpoints=False,
+            hovertemplate=f"{label} · %{{x}}<br>n = %{{customdata}}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=s["VISIT"].astype(str), y=s["UPPERFENCE"], mode="text",
+                                 text=[f"n={n}" for n in s["N"]], textposition="top center", showlegend=False,
+                                 hoverinfo="skip", textfont={"size": 9, "color": colors[label]}))
+    fig.update_layout(boxmode="group")
+    fig.update_xaxes(categoryorder="array", categoryarray=order, title="Visit")
+    fig.update_yaxes(title=f"{test} ({unit})" if unit else test)
+    return fig
+
+
+def lab_spaghetti_figure(sample: pd.DataFrame, total: int, test: str, unit: str, stamp: str, *,
+                         subject_arm: pd.Series | None = None, arm_labels: Sequence[str] = ()) -> go.Figure:
+    """Individual trajectories of a deterministic sample (first subjects by id); coloured by arm only when by arm."""
+    shown = sample["USUBJID"].nunique()
+    title = f"{test}: individual values"
+    note = f"{stamp} · showing {shown} of {total} subjects (first by subject id)"
+    if sample.empty:
+        return empty_figure(title, note, "No values for this test.")
+    fig = base_figure(title, note)
+    colors = arm_colors(arm_labels) if arm_labels else {}
+    groups = list(arm_labels) if subject_arm is not None else [TOTAL]
+    for label in groups:
+        part = sample if subject_arm is None else sample[sample["USUBJID"].map(subject_arm.astype(object)) == label]
+        if part.empty:
+            continue
+        gaps = np.flatnonzero(part["USUBJID"].ne(part["USUBJID"].shift(-1)).to_numpy())[:-1] + 1
+        xs = np.insert(part["LBDY"].to_numpy(float), gaps, np.nan)
+        ys = np.insert(part["LBSTRESN"].to_numpy(float), gaps, np.nan)
+        ids = np.insert(part["USUBJID"].to_numpy(object), gaps, "")
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=label, text=ids, connectgaps=False,
+                                 line={"width": 1, "color": colors.get(label, POOLED_COLOR)},
+                                 marker={"size": 4}, opacity=0.6,
+                                 hovertemplate="%{text}<br>day %{x}: %{y}<extra></extra>"))
+    fig.update_xaxes(title="Study day")
+    fig.update_yaxes(title=f"{test} ({unit})" if unit else test)
+    return fig
+
+
+def edish_figure(points: pd.DataFrame, stamp: str, *, subject_arm: pd.Series | None = None,
+                 arm_labels: Sequence[str] = ()) -> go.Figure:
+    """Peak ALT or AST against peak total bilirubin (x ULN, log axes) with the Hy's law reference lines."""
+    title = "eDISH: peak ALT or AST vs peak total bilirubin (post-baseline)"
+    if points.empty:
+        return empty_figure(title, stamp, "No subject has both transaminase and bilirubin values.")
+    fig = base_figure(title, f"{stamp} · {len(points)} subjects")
+    groups = list(arm_labels) if subject_arm is not None else [TOTAL]
+    colors = arm_colors(arm_labels) if arm_labels else {TOTAL: POOLED_COLOR}
+    for label in groups:
+        part = points if subject_arm is None else points[points["USUBJID"].map(subject_arm.astype(object)) == label]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["TRANS_ULN"], y=part["BILI_ULN"], mode="markers", name=label,
+            marker={"color": colors[label], "size": 7, "opacity": 0.7, "line": {"width": 0.5, "color": "white"}},
+            text=part["USUBJID"], customdata=np.c_[part["ALT_ULN"], part["AST_ULN"], part["QUADRANT"]],
+            hovertemplate=("%{text}<br>ALT %{customdata[0]:.2f} · AST %{customdata[1]:.2f} x ULN"
+                           "<br>bilirubin %{y:.2f} x ULN<br>%{customdata[2]}<extra></extra>")))
+    fig.add_vline(x=HY_ALT_ULN, line={"color": "#c0392b", "dash": "dash"})
+    fig.add_hline(y=HY_BILI_ULN, line={"color": "#c0392b", "dash": "dash"})
+    for text, x, y, xa, ya in (("Potential Hy's law", 0.99, 0.99, "right", "top"),
+                               ("Temple's corollary", 0.99, 0.01, "right", "bottom"),
+                               ("Hyperbilirubinaemia", 0.01, 0.99, "left", "top"),
+                               ("Normal range", 0.01, 0.01, "left", "bottom")):
+        fig.add_annotation(text=text, x=x, y=y, xref="paper", yref="paper", xanchor=xa, yanchor=ya,
+                           showarrow=False, font={"size": 11, "color": "#7f8c8d"})
+    upper = max(10.0, float(np.nanmax(points[["TRANS_ULN", "BILI_ULN"]].to_numpy())) * 1.5)
+    lower = min(0.1, float(np.nanmin(points[["TRANS_ULN", "BILI_ULN"]].clip(lower=0.01).to_numpy())) / 1.5)
+    fig.update_xaxes(type="log", title="Peak ALT or AST (x ULN)", range=[np.log10(lower), np.log10(upper)])
+    fig.update_yaxes(type="log", title="Peak total bilirubin (x ULN)", range=[np.log10(lower), np.log10(upper)])
+    return fig
+
+
+def band_figure(bands: pd.DataFrame, column: str, title: str, stamp: str, *,
+                arm_labels: Sequence[str] = (), categories: Sequence[str] = CREAT_BANDS) -> go.Figure:
+    """Subjects per band (e.g. creatinine rise), as % of the safety population; one bar per arm when by arm."""
+    groups = list(arm_labels) or [TOTAL]
+    colors = arm_colors(arm_labels) if arm_labels else {TOTAL: POOLED_COLOR}
+    fig = base_figure(title, stamp)
+    for label in groups:
+        part = bands[bands[GROUP] == label].set_index(column).reindex(list(categories))
+        fig.add_trace(go.Bar(x=list(categories), y=part["PCT"], name=label, marker={"color": colors[label]},
+                             text=[f"{int(n)}" for n in part["N"].fillna(0)], textposition="outside",
+                             hovertemplate=f"{label}<br>%{{x}}: %{{text}} subjects (%{{y:.1f}}%)<extra></extra>"))
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title="Subjects (% of safety population)", rangemode="tozero")
+    return fig

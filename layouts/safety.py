@@ -1,0 +1,244 @@
+"""Safety page: overview, incidence by SOC / PT, SAE and death listings, timelines, labs, changes since the last cut.
+
+Pure layout: ids as constants, no data. Depends on ctx.sees_arms only (the forest plot card is closed-only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.context import ViewContext
+from layouts.common import GRAPH_CONFIG, download_button, figure_card, listing_grid, page_header, stat_tile
+
+TABS = "safety-tabs"
+# Overview
+TILE_POPULATION = "safety-tile-population"
+TILE_ANY = "safety-tile-any"
+TILE_SERIOUS = "safety-tile-serious"
+TILE_DEATHS = "safety-tile-deaths"
+TILE_NEW = "safety-tile-new"
+OVERVIEW_GRID = "safety-overview-grid"
+OVERVIEW_NOTE = "safety-overview-note"
+IR_GRID = "safety-ir-grid"
+IR_NOTE = "safety-ir-note"
+KM_GRAPH = "safety-km-graph"
+# By SOC / PT
+SOC_MODE = "safety-soc-mode"
+SOC_SORT = "safety-soc-sort"
+SOC_EXPAND_ALL = "safety-soc-expand-all"
+SOC_EXPANDED = "safety-soc-expanded"
+SOC_GRID = "safety-soc-grid"
+SOC_NOTE = "safety-soc-note"
+SEVERITY_GRAPH = "safety-severity-graph"
+FOREST_TOP = "safety-forest-top"
+FOREST_GRAPH = "safety-forest-graph"
+# Listings and profile
+LISTING_SEARCH = "safety-listing-search"
+SAE_GRID = "safety-sae-grid"
+SAE_NOTE = "safety-sae-note"
+SAE_CSV = "safety-sae-csv"
+SAE_DOWNLOAD = "safety-sae-download"
+DEATH_GRID = "safety-death-grid"
+DEATH_NOTE = "safety-death-note"
+DEATH_CSV = "safety-death-csv"
+DEATH_DOWNLOAD = "safety-death-download"
+PROFILE_MODAL = "safety-profile-modal"
+PROFILE_TITLE = "safety-profile-title"
+PROFILE_INFO = "safety-profile-info"
+PROFILE_GRAPH = "safety-profile-graph"
+PROFILE_EVENTS = "safety-profile-events"
+# Timelines
+SWIMMER_FILTER = "safety-swimmer-filter"
+SWIMMER_GRAPH = "safety-swimmer-graph"
+# Labs
+LAB_TEST = "safety-lab-test"
+LAB_BOX = "safety-lab-box"
+LAB_SPAGHETTI = "safety-lab-spaghetti"
+LAB_SHIFT = "safety-lab-shift"
+EDISH_GRAPH = "safety-edish-graph"
+EDISH_TABLE = "safety-edish-table"
+CREAT_GRAPH = "safety-creat-graph"
+# Changes since the previous cut
+CHANGES_NOTE = "safety-changes-note"
+CHANGES_GRID = "safety-changes-grid"
+CHANGES_DEATHS = "safety-changes-deaths"
+CHANGES_CSV = "safety-changes-csv"
+CHANGES_DOWNLOAD = "safety-changes-download"
+
+SELECTABLE = {"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}}
+
+
+def _card(title: str, body: list[Component] | Component, extra: Component | None = None) -> Component:
+    header = html.Div([html.Span(title, className="fw-semibold"), extra or ""],
+                      className="d-flex justify-content-between align-items-center")
+    return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], className="mb-3 shadow-sm")
+
+
+def _grid(grid_id: str, height: int, *, selectable: bool = False, page_size: int = 50) -> Component:
+    grid = listing_grid(grid_id, height=height, page_size=page_size)
+    if selectable:
+        grid.dashGridOptions = {**grid.dashGridOptions, **SELECTABLE}
+    return grid
+
+
+def _overview_tab(ctx: ViewContext) -> Component:
+    tiles = dbc.Row([dbc.Col(stat_tile(TILE_POPULATION, "Safety population"), md=2),
+                     dbc.Col(stat_tile(TILE_ANY, "With any TEAE"), md=2),
+                     dbc.Col(stat_tile(TILE_SERIOUS, "With a serious TEAE"), md=3),
+                     dbc.Col(stat_tile(TILE_DEATHS, "Deaths"), md=2),
+                     dbc.Col(stat_tile(TILE_NEW, "New since previous cut"), md=3)], className="g-3 mb-3")
+    summary = _card("Treatment-emergent adverse events: overview", [
+        html.Div(id=OVERVIEW_NOTE, className="text-muted small mb-2"), _grid(OVERVIEW_GRID, 290)])
+    reactions = _card("Infusion reactions", [html.Div(id=IR_NOTE, className="text-muted small mb-2"),
+                                             _grid(IR_GRID, 260)])
+    return html.Div([tiles, summary, dbc.Row([dbc.Col(reactions, lg=5), dbc.Col(figure_card(KM_GRAPH,
+                    "Time to first serious adverse event", height=430), lg=7)])], className="pt-3")
+
+
+def _soc_tab(ctx: ViewContext) -> Component:
+    sort_options = [{"label": "Most subjects first", "value": "incidence"},
+                    {"label": "Alphabetical", "value": "alpha"}]
+    if ctx.sees_arms:
+        sort_options.append({"label": "Largest risk difference first", "value": "rd"})
+    controls = dbc.Row([
+        dbc.Col([dbc.Label("Count", className="small text-muted mb-0"),
+                 dbc.RadioItems(id=SOC_MODE, value="any", inline=True, options=[
+                     {"label": "Subjects with the event", "value": "any"},
+                     {"label": "By maximum severity", "value": "severity"}])], md=5),
+        dbc.Col([dbc.Label("Order", className="small text-muted mb-0"),
+                 dcc.Dropdown(id=SOC_SORT, value="incidence", clearable=False, options=sort_options)], md=4),
+        dbc.Col([dbc.Label("Terms", className="small text-muted mb-0"),
+                 dbc.Switch(id=SOC_EXPAND_ALL, label="Show all preferred terms", value=False)], md=3),
+    ], className="g-3 mb-2")
+    table = _card("Incidence by system organ class and preferred term", [
+        controls, html.Div(id=SOC_NOTE, className="text-muted small mb-2"),
+        dcc.Store(id=SOC_EXPANDED, data=[]), _grid(SOC_GRID, 520, page_size=100)])
+    parts = [table, figure_card(SEVERITY_GRAPH, "Maximum severity by system organ class", height=460)]
+    if ctx.sees_arms:
+        top = html.Div([dbc.Label("Preferred terms shown", className="small text-muted mb-0"),
+                        dcc.Slider(id=FOREST_TOP, min=5, max=40, step=5, value=15,
+                                   marks={v: str(v) for v in (5, 10, 20, 30, 40)})], className="mb-2")
+        parts.append(figure_card(FOREST_GRAPH, "Risk difference by preferred term (closed)", height=620, extra=top))
+    return html.Div(parts, className="pt-3")
+
+
+def _profile_modal() -> Component:
+    return dbc.Modal([
+        dbc.ModalHeader(dbc.ModalTitle(id=PROFILE_TITLE, children="Patient profile")),
+        dbc.ModalBody([html.Div(id=PROFILE_INFO, className="mb-2"),
+                       dcc.Graph(id=PROFILE_GRAPH, config=GRAPH_CONFIG, style={"height": "620px"}),
+                       html.H6("Adverse events", className="mt-3"), _grid(PROFILE_EVENTS, 260)]),
+    ], id=PROFILE_MODAL, is_open=False, size="xl", scrollable=True)
+
+
+def _listings_tab(ctx: ViewContext) -> Component:
+    search = dbc.InputGroup([dbc.InputGroupText("Search"),
+                             dbc.Input(id=LISTING_SEARCH, type="search", debounce=True,
+                                       placeholder="subject, term, outcome…")], size="sm", className="mb-3")
+    hint = html.Div("Click a row to open the subject's profile.", className="text-muted small mb-2")
+    sae = _card("Serious adverse events", [html.Div(id=SAE_NOTE, className="text-muted small mb-2"), hint,
+                                           _grid(SAE_GRID, 420, selectable=True)],
+                download_button(SAE_CSV, SAE_DOWNLOAD))
+    deaths = _card("Deaths", [html.Div(id=DEATH_NOTE, className="text-muted small mb-2"),
+                              _grid(DEATH_GRID, 260, selectable=True)], download_button(DEATH_CSV, DEATH_DOWNLOAD))
+    return html.Div([search, sae, deaths, _profile_modal()], className="pt-3")
+
+
+def _timelines_tab(ctx: ViewContext) -> Component:
+    choice = dbc.RadioItems(id=SWIMMER_FILTER, value="any", inline=True, className="mb-2", options=[
+        {"label": "Subjects with any treatment-emergent event", "value": "any"},
+        {"label": "Subjects with a serious event", "value": "serious"}])
+    return html.Div([figure_card(SWIMMER_GRAPH, "Swimmer plot", height=900, extra=choice)], className="pt-3")
+
+
+def _labs_tab(ctx: ViewContext) -> Component:
+    pick = dbc.Row(dbc.Col([dbc.Label("Laboratory test", className="small text-muted mb-0"),
+                            dcc.Dropdown(id=LAB_TEST, options=[], value=None, clearable=False)], md=4),
+                   className="mb-3")
+    return html.Div([
+        pick,
+        dbc.Row([dbc.Col(figure_card(LAB_BOX, "Values by visit", height=420), lg=6),
+                 dbc.Col(figure_card(LAB_SPAGHETTI, "Individual trajectories", height=420), lg=6)]),
+        _card("Shift table: baseline against worst post-baseline value (normal range)", html.Div(id=LAB_SHIFT)),
+        dbc.Row([dbc.Col(figure_card(EDISH_GRAPH, "Liver: eDISH (Hy's law)", height=480), lg=7),
+                 dbc.Col(_card("Subjects per eDISH quadrant", html.Div(id=EDISH_TABLE)), lg=5)]),
+        figure_card(CREAT_GRAPH, "Kidney: peak creatinine against baseline", height=380),
+    ], className="pt-3")
+
+
+def _changes_tab(ctx: ViewContext) -> Component:
+    return html.Div([
+        html.Div(id=CHANGES_NOTE, className="mb-3"),
+        _card("Adverse-event records new, changed or removed since the previous cut", _grid(CHANGES_GRID, 420),
+              download_button(CHANGES_CSV, CHANGES_DOWNLOAD)),
+        _card("Deaths new since the previous cut", _grid(CHANGES_DEATHS, 200)),
+    ], className="pt-3")
+
+
+def layout(ctx: ViewContext) -> Component:
+    """The safety page for this user: pooled (OPEN) or by arm (CLOSED) as ctx says; figures filled by callbacks."""
+    subtitle = "Safety population: randomized subjects with at least one infusion" + (
+        f" · arms {', '.join(ctx.arm_labels)}" if ctx.sees_arms else " · all arms pooled")
+    return html.Div([
+        page_header("Safety", ctx, subtitle),
+        dbc.Tabs([
+            dbc.Tab(_overview_tab(ctx), label="Overview", tab_id="overview"),
+            dbc.Tab(_soc_tab(ctx), label="By SOC / PT", tab_id="soc"),
+            dbc.Tab(_listings_tab(ctx), label="SAEs & deaths", tab_id="listings"),
+            dbc.Tab(_timelines_tab(ctx), label="Timelines", tab_id="timelines"),
+            dbc.Tab(_labs_tab(ctx), label="Labs", tab_id="labs"),
+            dbc.Tab(_changes_tab(ctx), label="Changes since last cut", tab_id="changes"),
+        ], id=TABS, active_tab="overview"),
+    ])
+
+
+# Column definitions for the grids (pure helpers the callbacks use).
+
+def count_columns(groups: Sequence[str], *, events: bool = True) -> list[dict[str, Any]]:
+    """One column group per group label: 'n (%)' and, optionally, the number of events."""
+    columns = []
+    for i, label in enumerate(groups):
+        children = [{"field": f"g{i}", "headerName": "n (%)", "type": "rightAligned", "minWidth": 110}]
+        if events:
+            children.append({"field": f"e{i}", "headerName": "Events", "type": "rightAligned", "maxWidth": 100})
+        columns.append({"headerName": label, "children": children})
+    return columns
+
+
+def overview_columns(groups: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"field": "LABEL", "headerName": "", "minWidth": 320, "pinned": "left"}, *count_columns(groups)]
+
+
+def incidence_columns(groups: Sequence[str], comparisons: Sequence[str], severity: bool) -> list[dict[str, Any]]:
+    """System organ class / preferred term, counts per group (or per group and severity), risk differences."""
+    columns: list[dict[str, Any]] = [
+        {"field": "SOC", "headerName": "System organ class", "minWidth": 260, "pinned": "left", "sortable": False},
+        {"field": "PT", "headerName": "Preferred term", "minWidth": 200, "sortable": False}]
+    if severity:
+        for i, label in enumerate(groups):
+            columns.append({"headerName": label, "children": [
+                {"field": f"g{i}_{sev}", "headerName": sev.title(), "type": "rightAligned", "sortable": False}
+                for sev in ("MILD", "MODERATE", "SEVERE")]})
+    else:
+        columns.extend({**c, "children": [{**ch, "sortable": False} for ch in c["children"]]}
+                       for c in count_columns(groups))
+        for i, label in enumerate(comparisons, start=1):
+            columns.append({"field": f"rd{i}", "headerName": f"{label} (95% CI)", "minWidth": 200,
+                            "sortable": False})
+    return columns
+
+
+def listing_columns(fields: Sequence[str], labels: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"field": f, "headerName": labels.get(f, f)} for f in fields]
+
+
+def summary_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Component:
+    """A small striped table (shift tables, quadrant counts)."""
+    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
+                      html.Tbody([html.Tr([html.Td(v) for v in row]) for row in rows])],
+                     bordered=False, striped=True, hover=True, size="sm", className="mb-0")
