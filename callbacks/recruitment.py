@@ -1,0 +1,450 @@
+"""Recruitment page callbacks: pooled displays for blinded users, by-arm displays for those who may see arms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, html
+
+from callbacks.common import send_csv, stamp
+from dashboard.analysis import accrual, conduct, consort
+from dashboard.analysis import baseline_characteristics as baseline
+from dashboard.analysis import recruitment as rec
+from dashboard.blinding import ArmedTrialData, TrialData
+from dashboard.context import NoActiveCut, current_access, current_trial_data
+from dashboard.figures import conduct as conduct_figures
+from dashboard.figures import recruitment as figures
+from dashboard.figures.common import empty_figure, stamp_text
+from dashboard.guard import guarded_callback
+from dashboard.memo import memoized
+from dashboard.permissions import Permission
+from layouts import recruitment as ids
+
+MAX_GRID_ROWS = 1000
+NO_CUT = "No data cut has been loaded yet."
+FILTERS = (Input(ids.SITE_FILTER, "value"), Input(ids.DATE_FILTER, "start_date"), Input(ids.DATE_FILTER, "end_date"))
+Key = tuple[tuple[str, ...], str, str]
+
+
+def _key(sites: Any, start: Any, end: Any) -> Key:
+    """Filter values as a clean hashable key: a tuple of site ids and two ISO dates ('' when unset or invalid)."""
+    if isinstance(sites, str):
+        sites = [sites]
+    chosen = tuple(sorted({str(s) for s in sites if isinstance(s, (str, int))})) if isinstance(sites, list) else ()
+    return chosen, _iso_date(start), _iso_date(end)
+
+
+def _iso_date(value: Any) -> str:
+    if not isinstance(value, str):
+        return ""
+    try:
+        return dt.date.fromisoformat(value[:10]).isoformat()
+    except ValueError:
+        return ""
+
+
+def _status(data: TrialData) -> pd.DataFrame:
+    config = data.config
+    return memoized(data, "recruitment:status", lambda: rec.subject_status(
+        data.dm, data.ds, data.ex, data.cut.cut_date, planned_doses=config.planned_doses,
+        interval_days=config.dose_interval_days))
+
+
+def _selected(data: TrialData, key: Key) -> pd.DataFrame:
+    sites, start, end = key
+    return memoized(data, "recruitment:selected", lambda: rec.filter_subjects(_status(data), sites, start, end), *key)
+
+
+def _randomized(data: TrialData, key: Key) -> pd.DataFrame:
+    selected = _selected(data, key)
+    return selected.loc[selected["RANDOMIZED"]]
+
+
+def _randomized_at(data: TrialData, sites: tuple[str, ...]) -> pd.DataFrame:
+    """Randomized subjects of the chosen sites, whatever their screening date (accrual and balance charts)."""
+    status = rec.filter_subjects(_status(data), sites)
+    return status.loc[status["RANDOMIZED"]]
+
+
+def _split_allowed(data: TrialData, key: Key) -> bool:
+    return rec.arm_split_allowed(_selected(data, key), key[0])
+
+
+def _grid(frame: pd.DataFrame, headers: Mapping[str, str], limit: int = MAX_GRID_ROWS) -> tuple[list, list]:
+    """AG Grid rows and column definitions: safe field names, ISO dates, None for missing, at most `limit` rows."""
+    shown = frame.head(limit)
+    rows: dict[str, list] = {}
+    defs = []
+    for i, (name, header) in enumerate(headers.items()):
+        field = f"c{i}"
+        values = shown[name]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        if pd.api.types.is_datetime64_any_dtype(values):
+            values = values.dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_float_dtype(values):
+            values = values.round(1)
+        rows[field] = values.astype(object).where(values.notna(), None).tolist()
+        defs.append({"field": field, "headerName": header, **(
+            {"type": "numericColumn", "filter": "agNumberColumnFilter"} if numeric else {})})
+    records = [dict(zip(rows, values)) for values in zip(*rows.values())] if rows else []
+    return records, defs
+
+
+def _capped_note(frame: pd.DataFrame, what: str) -> str:
+    if len(frame) > MAX_GRID_ROWS:
+        return f"Showing the first {MAX_GRID_ROWS} of {len(frame)} {what}; the CSV download has all of them."
+    return ""
+
+
+def _no_cut_stamp() -> str:
+    return stamp_text(None, current_access().sees_arms)
+
+
+def _safely(compute: Callable[[TrialData], Any], empty: Callable[[], Any]) -> Any:
+    """`compute(data)` for the active cut, or the empty state when no cut is loaded."""
+    try:
+        data = current_trial_data()
+    except NoActiveCut:
+        return empty()
+    return compute(data)
+
+
+# --- Overview ---------------------------------------------------------------------------------------------------
+
+def _tiles(data: TrialData, key: Key) -> list[Any]:
+    h = memoized(data, "recruitment:headline", lambda: rec.headline_counts(
+        _selected(data, key), data.config.target_enrollment, data.cut.cut_date), *key)
+    pct = "" if pd.isna(h["pct_of_target"]) else f" ({h['pct_of_target']:.0f} %)"
+    days = "–" if h["days_since_first"] is None else f"{h['days_since_first']}"
+    return [f"{h['screened']}", html.Span([f"{h['randomized']}", html.Small(f" / {h['target']}{pct}",
+                                                                            className="text-muted fs-6")]),
+            f"{h['on_treatment']}", f"{h['in_follow_up']}", f"{h['completed']}", f"{h['withdrawn']}",
+            f"{h['deaths']}", days, h["cut_date"]]
+
+
+def _accrual(data: TrialData, key: Key) -> tuple[Any, str]:
+    config = data.config
+    sites = key[0]
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+        status = rec.filter_subjects(_status(data), sites)
+        dates = status.loc[status["RANDOMIZED"], "RAND_DT"]
+        rate = accrual.planned_rate_per_week(config.first_randomization_planned, config.target_enrollment,
+                                             config.planned_end, config.planned_rate_per_week)
+        projection = accrual.accrual_projection(dates, config.target_enrollment, data.cut.cut_date,
+                                                recruitment_open=config.first_randomization_planned,
+                                                plan_rate_per_week=rate)
+        planned = accrual.planned_accrual(config.first_randomization_planned, config.target_enrollment,
+                                          config.planned_end, config.planned_rate_per_week)
+        return accrual.cumulative_randomizations(dates), planned, projection
+
+    cumulative, planned, projection = memoized(data, "recruitment:accrual", compute, sites)
+    x_range = [key[1], key[2]] if key[1] and key[2] else None
+    figure = figures.accrual_figure(cumulative, planned, projection, stamp(data), cut_date=data.cut.cut_date,
+                                    show_target=not sites, x_range=x_range)
+    note = figures.projection_summary(projection) if not sites else (
+        f"{int(cumulative['cumulative'].iloc[-1]) if len(cumulative) else 0} randomized at the chosen sites. "
+        "Target, plan and projection are trial-wide and shown without a site filter.")
+    return figure, note
+
+
+def _balance(data: TrialData, key: Key) -> Any:
+    title = figures.BALANCE_TITLE
+    if not isinstance(data, ArmedTrialData):
+        return empty_figure(title, stamp(data), "Shown only to roles that may see arms.")
+    if not _split_allowed(data, key):
+        return empty_figure(title, stamp(data), "Split by arm withheld: a chosen site has fewer than "
+                                                f"{rec.MIN_SITE_SPLIT} randomized subjects.")
+    sites = key[0]
+    by_arm = memoized(data, "recruitment:balance", lambda: accrual.cumulative_randomizations_by_arm(
+        _randomized_at(data, sites), data.arm_of, data.arm_labels), sites)
+    figure = figures.randomization_balance_figure(by_arm, data.arm_labels, stamp(data))
+    if key[1] and key[2] and len(by_arm):
+        figure.update_xaxes(range=[key[1], key[2]])
+    return figure
+
+
+# --- Screening and flow ---------------------------------------------------------------------------------------
+
+def _screening(data: TrialData, key: Key) -> tuple[Any, Any]:
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        selected = _selected(data, key)
+        return (rec.screening_funnel(selected),
+                rec.screen_failure_reasons(selected, data.ie, data.config.screen_failure_reasons))
+
+    funnel, reasons = memoized(data, "recruitment:screening", compute, *key)
+    return figures.funnel_figure(funnel, stamp(data)), figures.screen_failure_figure(reasons, stamp(data))
+
+
+def _consort(data: TrialData, key: Key) -> tuple[Any, Any]:
+    doses = data.config.planned_doses
+    if isinstance(data, ArmedTrialData) and _split_allowed(data, key):
+        flow = memoized(data, "recruitment:consort-arm", lambda: consort.consort_flow_by_arm(
+            _selected(data, key), data.arm_of, data.arm_labels, doses), *key)
+        return conduct_figures.consort_figure(flow, data.arm_labels, stamp(data)), None
+    flow = memoized(data, "recruitment:consort", lambda: consort.consort_flow(_selected(data, key), doses), *key)
+    note = None
+    if isinstance(data, ArmedTrialData):
+        note = html.Div(f"By-arm displays are withheld for this selection: a chosen site has fewer than "
+                             f"{rec.MIN_SITE_SPLIT} randomized subjects, so the page shows pooled figures.",
+                             className="alert alert-secondary small py-2")
+    return conduct_figures.consort_figure(flow, [consort.POOLED_GROUP], stamp(data)), note
+
+
+# --- Sites and time -------------------------------------------------------------------------------------------
+
+SITE_HEADERS = {"SITEID": "Site", "screened": "Screened", "screen_failures": "Screen failures",
+                "randomized": "Randomized", "pct_of_randomized": "% of randomized", "dosed": "Dosed",
+                "completed": "Completed", "first_randomization": "First randomized",
+                "last_randomization": "Last randomized"}
+
+
+def _site_table(data: TrialData, key: Key) -> tuple[pd.DataFrame, dict[str, str]]:
+    if isinstance(data, ArmedTrialData):
+        table = memoized(data, "recruitment:sites-arm", lambda: rec.enrollment_by_site_by_arm(
+            _selected(data, key), data.arm_of, data.arm_labels), *key)
+        headers = {**SITE_HEADERS, **{label: f"Randomized · {label}" for label in data.arm_labels},
+                   "split_by_arm": "Split by arm shown"}
+        return table, headers
+    table = memoized(data, "recruitment:sites", lambda: rec.enrollment_by_site(_selected(data, key)), *key)
+    return table, SITE_HEADERS
+
+
+def _sites(data: TrialData, key: Key, period: str) -> tuple[Any, list, list, str]:
+    by_period = memoized(data, "recruitment:period", lambda: rec.enrollment_by_period(_selected(data, key), period),
+                         period, *key)
+    table, headers = _site_table(data, key)
+    rows, defs = _grid(table, headers)
+    note = (f"Sites with fewer than {rec.MIN_SITE_SPLIT} randomized subjects in this selection are not split "
+            "by arm." if isinstance(data, ArmedTrialData) else "")
+    return figures.enrollment_period_figure(by_period, period, stamp(data)), rows, defs, note
+
+
+# --- Baseline and eligibility ---------------------------------------------------------------------------------
+
+DEVIATION_HEADERS = {"USUBJID": "Subject", "SITEID": "Site", "check": "Check", "value": "Value",
+                     "protocol_rule": "Protocol rule", "source": "Source"}
+
+
+def _baseline_values(data: TrialData) -> pd.DataFrame:
+    """Baseline values of every randomized subject of the cut (filters are applied afterwards)."""
+    def compute() -> pd.DataFrame:
+        status = _status(data)
+        return baseline.baseline_values(status.loc[status["RANDOMIZED"]], baseline.baseline_measures(data.config),
+                                        {"VS": data.vs, "LB": data.lb})
+
+    return memoized(data, "recruitment:baseline-values", compute)
+
+
+def _baseline_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        randomized = _randomized(data, key)
+        values = _baseline_values(data)
+        values = values.loc[values["USUBJID"].isin(randomized["USUBJID"])]
+        measures = baseline.baseline_measures(data.config)
+        if isinstance(data, ArmedTrialData) and _split_allowed(data, key):
+            summary = baseline.baseline_summary_by_arm(values, measures, data.arm_of, data.arm_labels)
+        else:
+            summary = baseline.baseline_summary(values, measures)
+        deviations = baseline.eligibility_deviations(randomized, values, data.ie, data.config.eligibility,
+                                                     data.config.screen_failure_reasons)
+        return summary, deviations
+
+    return memoized(data, "recruitment:baseline", compute, *key)
+
+
+def _baseline(data: TrialData, key: Key) -> tuple[list, list, list, list, str]:
+    summary, deviations = _baseline_tables(data, key)
+    summary_rows, summary_defs = _grid(summary, {c: ("Characteristic" if c == "characteristic" else
+                                                     "Statistic" if c == "statistic" else c) for c in summary.columns})
+    rows, defs = _grid(deviations, DEVIATION_HEADERS)
+    subjects = deviations["USUBJID"].nunique()
+    note = (f"{len(deviations)} possible deviations in {subjects} of {len(_randomized(data, key))} randomized "
+            "subjects: checks of age, baseline SpO2 and respiratory rate against the protocol, criteria recorded "
+            "as not met (IE), consent and dosing order. " + _capped_note(deviations, "rows"))
+    return summary_rows, summary_defs, rows, defs, note.strip()
+
+
+# --- Exposure -------------------------------------------------------------------------------------------------
+
+MISSED_HEADERS = {"USUBJID": "Subject", "SITEID": "Site", "day1": "Day 1", "received": "Infusions received",
+                  "due": "Due by the cut", "missed": "Missed", "infusion_days": "Study days given",
+                  "status": "Status"}
+
+
+def _exposure_frames(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    config = data.config
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+        exposure = conduct.exposure_per_subject(_randomized(data, key), config.planned_doses,
+                                                config.dose_interval_days)
+        return (exposure, conduct.missed_dose_listing(exposure, data.ex),
+                conduct.exposure_totals(exposure, config.planned_doses))
+
+    return memoized(data, "recruitment:exposure", compute, *key)
+
+
+def _exposure(data: TrialData, key: Key) -> tuple[Any, str, list, list]:
+    planned = data.config.planned_doses
+    exposure, missed, totals = _exposure_frames(data, key)
+    if isinstance(data, ArmedTrialData) and _split_allowed(data, key):
+        dist = memoized(data, "recruitment:exposure-arm", lambda: conduct.exposure_distribution_by_arm(
+            exposure, data.arm_of, data.arm_labels, planned), *key)
+        figure = conduct_figures.exposure_by_arm_figure(dist, data.arm_labels, planned, stamp(data))
+    else:
+        figure = conduct_figures.exposure_figure(conduct.exposure_distribution(exposure, planned), planned,
+                                                 stamp(data))
+    note = (f"{totals['given']} infusions given of {totals['due']} due by the cut "
+            f"({planned} planned per subject); {totals['all_planned']} of {totals['subjects']} randomized subjects "
+            f"received all {planned}; {totals['with_missed']} missed at least one due infusion. "
+            + _capped_note(missed, "subjects"))
+    rows, defs = _grid(missed, MISSED_HEADERS)
+    return figure, note.strip(), rows, defs
+
+
+# --- Data completeness ----------------------------------------------------------------------------------------
+
+VISIT_HEADERS = {"visit": "Visit", "planned_day": "Planned day", "expected": "Subjects due", "received": "Received",
+                 "missing": "Missing", "pct_received": "% received"}
+
+
+def _presence(data: TrialData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    config = data.config
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        findings = {name: data.domain(name) for name in {"VS", "LB", *config.custom_domains}}
+        measures = conduct.completeness_measures(config)
+        return (conduct.visit_presence(list(findings.values()), config.visits),
+                conduct.measurement_presence(findings, measures, config.visits))
+
+    return memoized(data, "recruitment:presence", compute)
+
+
+def _completeness_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFrame]:
+    config = data.config
+
+    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
+        visits_present, measures_present = _presence(data)
+        expected = conduct.expected_visits(_randomized(data, key), config.visits)
+        return (conduct.visit_completeness(expected, visits_present, config.visits),
+                conduct.measurement_completeness(expected, measures_present, conduct.completeness_measures(config),
+                                                 config.visits))
+
+    return memoized(data, "recruitment:completeness", compute, *key)
+
+
+def _completeness(data: TrialData, key: Key) -> tuple[Any, list, list]:
+    visits, measures = _completeness_tables(data, key)
+    rows, defs = _grid(visits, VISIT_HEADERS)
+    return conduct_figures.completeness_figure(visits, measures, stamp(data)), rows, defs
+
+
+# --- Downloads ------------------------------------------------------------------------------------------------
+
+def _download(data: TrialData, button: str, key: Key) -> dict[str, Any]:
+    if button == ids.CSV_FAILURES:
+        reasons = rec.screen_failure_reasons(_selected(data, key), data.ie, data.config.screen_failure_reasons)
+        return send_csv(reasons, data, title="Screen-failure reasons", filename="screen_failure_reasons")
+    if button == ids.CSV_SITES:
+        table, headers = _site_table(data, key)
+        return send_csv(table.rename(columns=headers), data, title="Enrollment by site", filename="enrollment_by_site")
+    if button == ids.CSV_BASELINE:
+        return send_csv(_baseline_tables(data, key)[0], data, title="Baseline characteristics", filename="baseline")
+    if button == ids.CSV_DEVIATIONS:
+        return send_csv(_baseline_tables(data, key)[1].rename(columns=DEVIATION_HEADERS), data,
+                        title="Eligibility checks: possible protocol deviations", filename="eligibility_deviations")
+    if button == ids.CSV_MISSED:
+        return send_csv(_exposure_frames(data, key)[1].rename(columns=MISSED_HEADERS), data,
+                        title="Subjects with a missed infusion", filename="missed_infusions")
+    visits = _completeness_tables(data, key)[0]
+    return send_csv(visits.rename(columns=VISIT_HEADERS), data, title="Visit completeness", filename="visit_completeness")
+
+
+def register(app) -> None:
+    @guarded_callback(app, Permission.VIEW_RECRUITMENT,
+                      Output(ids.SITE_FILTER, "options"), Output(ids.DATE_FILTER, "min_date_allowed"),
+                      Output(ids.DATE_FILTER, "max_date_allowed"), Output(ids.DATE_FILTER, "initial_visible_month"),
+                      Input(ids.INIT, "data"))
+    def fill_filters(_):
+        def compute(data: TrialData) -> tuple:
+            status = _status(data)
+            first = status["SCREEN_DT"].min()
+            start = None if pd.isna(first) else first.date().isoformat()
+            return ([{"label": f"Site {s}", "value": s} for s in rec.site_options(status)], start,
+                    data.cut.cut_date, start or data.cut.cut_date)
+
+        return _safely(compute, lambda: ([], None, None, None))
+
+    @guarded_callback(app, Permission.VIEW_RECRUITMENT,
+                      *[Output(tile, "children") for tile in ids.TILES], Output(ids.ACCRUAL_GRAPH, "figure"),
+                      Output(ids.PROJECTION_NOTE, "children"), *FILTERS)
+    def overview(sites, start, end):
+        key = _key(sites, start, end)
+        return _safely(lambda data: (*_tiles(data, key), *_accrual(data, key)),
+                       lambda: (*["–"] * len(ids.TILES), empty_figure(figures.ACCRUAL_TITLE, _no_cut_stamp(), NO_CUT),
+                                NO_CUT))
+
+    @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.BALANCE_GRAPH, "figure"), *FILTERS,
+                      audit_view="recruitment:balance")
+    def balance(sites, start, end):
+        return _safely(lambda data: _balance(data, _key(sites, start, end)),
+                       lambda: empty_figure(figures.BALANCE_TITLE, _no_cut_stamp(), NO_CUT))
+
+    @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.FUNNEL_GRAPH, "figure"),
+                      Output(ids.FAILURES_GRAPH, "figure"), *FILTERS)
+    def screening(sites, start, end):
+        return _safely(lambda data: _screening(data, _key(sites, start, end)),
+                       lambda: (empty_figure(figures.FUNNEL_TITLE, _no_cut_stamp(), NO_CUT),
+                                empty_figure(figures.FAILURES_TITLE, _no_cut_stamp(), NO_CUT)))
+
+    @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.CONSORT_GRAPH, "figure"),
+                      Output(ids.ARM_NOTE, "children"), *FILTERS, audit_view="recruitment:consort")
+    def flow(sites, start, end):
+        return _safely(lambda data: _consort(data, _key(sites, start, end)),
+                       lambda: (empty_figure(conduct_figures.CONSORT_TITLE, _no_cut_stamp(), NO_CUT), None))
+
+    @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.PERIOD_GRAPH, "figure"),
+                      Output(ids.SITE_GRID, "rowData"), Output(ids.SITE_GRID, "columnDefs"),
+                      Output(ids.SITE_NOTE, "children"), *FILTERS, Input(ids.PERIOD_CHOICE, "value"),
+                      audit_view="recruitment:sites")
+    def sites_and_time(sites, start, end, period):
+        period = "month" if period == "month" else "week"
+        return _safely(lambda data: _sites(data, _key(sites, start, end), period),
+                       lambda: (empty_figure(figures.PERIOD_TITLE.format(period=period), _no_cut_stamp(), NO_CUT),
+                                [], [], NO_CUT))
+
+    @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.BASELINE_GRID, "rowData"),
+                      Output(ids.BASELINE_GRID, "columnDefs"), Output(ids.DEVIATION_GRID, "rowData"),
+                      Output(ids.DEVIATION_GRID, "columnDefs"), Output(ids.DEVIATION_NOTE, "children"), *FILTERS,
+                      audit_view="recruitment:baseline")
+    def baseline_and_eligibility(sites, start, end):
+        return _safely(lambda data: _baseline(data, _key(sites, start, end)), lambda: ([], [], [], [], NO_CUT))
+
+    @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.EXPOSURE_GRAPH, "figure"),
+                      Output(ids.EXPOSURE_NOTE, "children"), Output(ids.MISSED_GRID, "rowData"),
+                      Output(ids.MISSED_GRID, "columnDefs"), *FILTERS, audit_view="recruitment:exposure")
+    def exposure(sites, start, end):
+        return _safely(lambda data: _exposure(data, _key(sites, start, end)),
+                       lambda: (empty_figure(conduct_figures.EXPOSURE_TITLE, _no_cut_stamp(), NO_CUT), NO_CUT, [], []))
+
+    @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.COMPLETENESS_GRAPH, "figure"),
+                      Output(ids.VISIT_GRID, "rowData"), Output(ids.VISIT_GRID, "columnDefs"), *FILTERS)
+    def completeness(sites, start, end):
+        return _safely(lambda data: _completeness(data, _key(sites, start, end)),
+                       lambda: (empty_figure(conduct_figures.COMPLETENESS_TITLE, _no_cut_stamp(), NO_CUT), [], []))
+
+    @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.DOWNLOAD, "data"),
+                      *[Input(button, "n_clicks") for button in ids.CSV_BUTTONS],
+                      State(ids.SITE_FILTER, "value"), State(ids.DATE_FILTER, "start_date"),
+                      State(ids.DATE_FILTER, "end_date"), prevent_initial_call=True,
+                      audit_view="recruitment:download")
+    def download(*values):
+        button = dash.ctx.triggered_id
+        if button not in ids.CSV_BUTTONS:
+            return dash.no_update
+        key = _key(*values[len(ids.CSV_BUTTONS):])
+        return _safely(lambda data: _download(data, button, key), lambda: dash.no_update)

@@ -1,0 +1,226 @@
+"""Baseline characteristics of randomized subjects (pooled, or by arm) and eligibility checks against the protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analysis.recruitment import column, recorded
+from dashboard.config import Eligibility, TrialConfig
+
+SPO2 = "OXYSAT"
+RESP = "RESP"
+POOLED_LABEL = "All randomized"
+SUMMARY_KEYS = ["characteristic", "statistic"]
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A baseline measurement: findings domain, test code, label and unit."""
+
+    domain: str
+    testcd: str
+    label: str
+    unit: str
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} ({self.unit})" if self.unit else self.label
+
+
+def baseline_measures(config: TrialConfig) -> tuple[Measure, ...]:
+    """Vital signs and laboratory outcomes of the configuration, then the safety labs not already among them."""
+    measures = [Measure(o.domain, o.testcd, o.label, o.unit) for o in config.outcomes if o.domain in ("VS", "LB")]
+    known = {m.testcd for m in measures}
+    safety = {"ALT": config.safety_labs.alt, "AST": config.safety_labs.ast,
+              "Total bilirubin": config.safety_labs.bilirubin, "Creatinine": config.safety_labs.creatinine}
+    for label, code in safety.items():
+        if code and code not in known:
+            measures.append(Measure("LB", code, label, ""))
+            known.add(code)
+    return tuple(measures)
+
+
+def baseline_findings(findings: pd.DataFrame, domain: str, testcds: Sequence[str]) -> pd.DataFrame:
+    """Baseline value per subject and test: the record flagged --BLFL = Y, else the last one on or before day 1."""
+    p = domain.upper()
+    empty = pd.DataFrame({"USUBJID": pd.Series(dtype="object"), "TESTCD": pd.Series(dtype="object"),
+                          "value": pd.Series(dtype="float64")})
+    if findings.empty or "USUBJID" not in findings:
+        return empty
+    test = column(findings, f"{p}TESTCD")
+    rows = findings.loc[test.isin(list(testcds))]
+    value = pd.to_numeric(column(rows, f"{p}STRESN", "float"), errors="coerce")
+    flagged = (column(rows, f"{p}BLFL") == "Y").to_numpy()
+    day = pd.to_numeric(column(rows, f"{p}DY", "float"), errors="coerce").to_numpy()
+    keep = value.notna().to_numpy() & (flagged | (day <= 1))
+    frame = pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy()[keep], "TESTCD": column(rows, f"{p}TESTCD").to_numpy()[keep],
+                          "value": value.to_numpy()[keep], "flag": flagged[keep], "day": day[keep],
+                          "date": column(rows, f"{p}DT", "date").to_numpy()[keep]})
+    if frame.empty:
+        return empty
+    frame = frame.sort_values(["USUBJID", "TESTCD", "flag", "day", "date"],
+                              ascending=[True, True, False, False, False], na_position="last", kind="stable")
+    return frame.drop_duplicates(["USUBJID", "TESTCD"])[["USUBJID", "TESTCD", "value"]].reset_index(drop=True)
+
+
+def baseline_values(subjects: pd.DataFrame, measures: Sequence[Measure],
+                    domains: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per subject: USUBJID, AGE, SEX and one column per measure (test code) at baseline."""
+    out = subjects[["USUBJID", "AGE", "SEX"]].reset_index(drop=True)
+    for domain in sorted({m.domain for m in measures}):
+        codes = [m.testcd for m in measures if m.domain == domain]
+        found = baseline_findings(domains.get(domain, pd.DataFrame()), domain, codes)
+        wide = found.pivot(index="USUBJID", columns="TESTCD", values="value") if len(found) else pd.DataFrame()
+        for code in codes:
+            out[code] = out["USUBJID"].map(wide[code]) if code in wide else np.nan
+    return out
+
+
+def _decimals(values: pd.Series) -> int:
+    typical = values.abs().median()
+    if pd.isna(typical) or typical >= 100:
+        return 0
+    return 1 if typical >= 10 else 2
+
+
+def _continuous(values: pd.Series, decimals: int) -> list[str]:
+    v = values.dropna()
+    if v.empty:
+        return ["0", "–", "–", "–"]
+    f = f"{{:.{decimals}f}}"
+    sd = f.format(v.std()) if len(v) > 1 else "–"
+    q1, med, q3 = v.quantile([0.25, 0.5, 0.75])
+    return [str(len(v)), f"{f.format(v.mean())} ({sd})", f"{f.format(med)} [{f.format(q1)}, {f.format(q3)}]",
+            f"{f.format(v.min())}, {f.format(v.max())}"]
+
+
+def _categorical(values: pd.Series, categories: Sequence[str]) -> list[str]:
+    v = values.fillna("").astype(str).str.strip().replace("", "Missing")
+    n = len(v)
+    counts = v.value_counts()
+    return [str(n)] + [f"{int(counts.get(c, 0))} ({100.0 * counts.get(c, 0) / n:.1f} %)" if n else "0"
+                       for c in categories]
+
+
+def _row_keys(values: pd.DataFrame, measures: Sequence[Measure]) -> tuple[list[tuple[str, str]], list[str], dict]:
+    """Row labels (characteristic, statistic), sex categories and decimals, all from the pooled values."""
+    sexes = sorted(values["SEX"].fillna("").astype(str).str.strip().replace("", "Missing").unique().tolist(),
+                   key=lambda s: (s == "Missing", s))
+    decimals = {m.testcd: _decimals(values[m.testcd]) for m in measures}
+    decimals["AGE"] = 1
+    stats = ["n", "Mean (SD)", "Median [Q1, Q3]", "Min, max"]
+    keys = [("Age (years)", s) for s in stats] + [("Sex", "n")] + [("Sex", f"{s}, n (%)") for s in sexes]
+    for m in measures:
+        keys += [(m.title, s) for s in stats]
+    return keys, sexes, decimals
+
+
+def _group_column(values: pd.DataFrame, measures: Sequence[Measure], sexes: list[str], decimals: dict) -> list[str]:
+    cells = _continuous(values["AGE"], decimals["AGE"]) + _categorical(values["SEX"], sexes)
+    for m in measures:
+        cells += _continuous(values[m.testcd], decimals[m.testcd])
+    return cells
+
+
+def baseline_summary(values: pd.DataFrame, measures: Sequence[Measure]) -> pd.DataFrame:
+    """Pooled table: characteristic, statistic, and one column 'All randomized (N=..)'."""
+    keys, sexes, decimals = _row_keys(values, measures)
+    table = pd.DataFrame(keys, columns=SUMMARY_KEYS)
+    table[f"{POOLED_LABEL} (N={len(values)})"] = _group_column(values, measures, sexes, decimals)
+    return table
+
+
+def baseline_summary_by_arm(values: pd.DataFrame, measures: Sequence[Measure], arm_of: pd.Series,
+                            arm_labels: Sequence[str]) -> pd.DataFrame:
+    """The pooled table plus one column per arm ('Group A (N=..)'), arms in display order."""
+    table = baseline_summary(values, measures)
+    _, sexes, decimals = _row_keys(values, measures)
+    arm = values["USUBJID"].map(arm_of.astype(object))
+    for label in arm_labels:
+        group = values.loc[(arm == label).to_numpy()]
+        table[f"{label} (N={len(group)})"] = _group_column(group, measures, sexes, decimals)
+    return table
+
+
+DEVIATION_COLUMNS = ["USUBJID", "SITEID", "check", "value", "protocol_rule", "source"]
+
+
+def _flag(frame: pd.DataFrame, mask: pd.Series, check: str, values: pd.Series | str, rule: str,
+          source: str) -> pd.DataFrame:
+    sub = frame.loc[mask.to_numpy()]
+    shown = values[mask.to_numpy()].to_numpy() if isinstance(values, pd.Series) else values
+    return pd.DataFrame({"USUBJID": sub["USUBJID"].to_numpy(), "SITEID": sub["SITEID"].to_numpy(), "check": check,
+                         "value": shown, "protocol_rule": rule, "source": source})
+
+
+def _number(values: pd.Series, unit: str) -> pd.Series:
+    return values.map(lambda v: f"{v:g}{unit}" if pd.notna(v) else "not recorded")
+
+
+def eligibility_deviations(randomized: pd.DataFrame, values: pd.DataFrame, ie: pd.DataFrame,
+                           eligibility: Eligibility, reason_labels: Mapping[str, str]) -> pd.DataFrame:
+    """Possible protocol deviations among randomized subjects, one row per subject and check, sorted by subject."""
+    frame = randomized.merge(values.drop(columns=["AGE", "SEX"], errors="ignore"), on="USUBJID", how="left")
+    for code in (SPO2, RESP):
+        if code not in frame:
+            frame[code] = np.nan
+    parts = []
+    e = eligibility
+    if e.age_min is not None or e.age_max is not None:
+        rule = f"Age {e.age_min:g} to {e.age_max:g} years" if e.age_min is not None and e.age_max is not None \
+            else (f"Age at least {e.age_min:g}" if e.age_min is not None else f"Age at most {e.age_max:g}")
+        age = _number(frame["AGE"], " years")
+        if e.age_min is not None:
+            parts.append(_flag(frame, frame["AGE"] < e.age_min, f"Age below {e.age_min:g}", age, rule, "DM"))
+        if e.age_max is not None:
+            parts.append(_flag(frame, frame["AGE"] > e.age_max, f"Age above {e.age_max:g}", age, rule, "DM"))
+        parts.append(_flag(frame, frame["AGE"].isna(), "Age not recorded", age, rule, "DM"))
+    if e.spo2_max is not None:
+        rule, spo2 = f"Resting SpO2 <= {e.spo2_max:g} %", _number(frame[SPO2], " %")
+        parts.append(_flag(frame, frame[SPO2] > e.spo2_max, f"Baseline SpO2 above {e.spo2_max:g} %", spo2, rule, "VS"))
+        parts.append(_flag(frame, frame[SPO2].isna(), "Baseline SpO2 not recorded", spo2, rule, "VS"))
+    if e.resp_rate_min is not None:
+        rule, rr = f"Respiratory rate > {e.resp_rate_min:g}/min", _number(frame[RESP], "/min")
+        parts.append(_flag(frame, frame[RESP] <= e.resp_rate_min,
+                           f"Baseline respiratory rate not above {e.resp_rate_min:g}/min", rr, rule, "VS"))
+        parts.append(_flag(frame, frame[RESP].isna(), "Baseline respiratory rate not recorded", rr, rule, "VS"))
+    parts.append(_consent_checks(frame))
+    parts.append(_ie_failures(frame, ie, reason_labels))
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
+        pd.DataFrame(columns=DEVIATION_COLUMNS)
+    return out.sort_values(["USUBJID", "check"], kind="stable").reset_index(drop=True)[DEVIATION_COLUMNS]
+
+
+def _consent_checks(frame: pd.DataFrame) -> pd.DataFrame:
+    day = frame["RAND_DT"].dt.date.astype(str)
+    before = frame["CONSENT_DT"] > frame["RAND_DT"]
+    dosed_early = (frame["DOSES"] > 0) & (frame["DAY1_DT"] < frame["RAND_DT"])
+    return pd.concat([
+        _flag(frame, ~frame["CONSENTED"], "No informed consent recorded", "", "Signed informed consent", "DM/DS"),
+        _flag(frame, before, "Randomized before informed consent",
+              "consent " + frame["CONSENT_DT"].dt.date.astype(str) + ", randomized " + day,
+              "Consent before randomization", "DM/DS"),
+        _flag(frame, dosed_early, "Dosed before randomization",
+              "first infusion " + frame["DAY1_DT"].dt.date.astype(str) + ", randomized " + day,
+              "Randomization before the first infusion", "EX"),
+    ], ignore_index=True)
+
+
+def _ie_failures(frame: pd.DataFrame, ie: pd.DataFrame, reason_labels: Mapping[str, str]) -> pd.DataFrame:
+    """Criteria recorded as not met (IE) for subjects who were nevertheless randomized."""
+    if "USUBJID" not in ie or ie.empty:
+        return pd.DataFrame(columns=DEVIATION_COLUMNS)
+    rows = ie.loc[ie["USUBJID"].isin(frame["USUBJID"])]
+    code = column(rows, "IETESTCD").fillna("").astype(str)
+    test = column(rows, "IETEST").fillna("").astype(str)
+    reason = [reason_labels.get(c) or t or c for c, t in zip(code, test)]
+    site = rows["USUBJID"].map(frame.set_index("USUBJID")["SITEID"])
+    result = column(rows, "IEORRES").fillna("").astype(str)
+    return pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(), "SITEID": site.to_numpy(),
+                         "check": [f"Criterion not met: {r}" for r in reason],
+                         "value": np.where(recorded(result), code + " = " + result, code),
+                         "protocol_rule": [reason_labels.get(c, "") for c in code], "source": "IE"})

@@ -1,0 +1,182 @@
+"""Trial conduct: exposure (infusions received against planned) and data completeness by visit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from dashboard.analysis.baseline_characteristics import Measure, baseline_measures
+from dashboard.analysis.recruitment import COMPLETED, column
+from dashboard.config import TrialConfig, Visit
+
+EXPOSURE_COLUMNS = ["USUBJID", "SITEID", "DAY1_DT", "received", "due", "missed", "STATUS"]
+
+
+def exposure_per_subject(randomized: pd.DataFrame, planned_doses: int, interval_days: int) -> pd.DataFrame:
+    """Infusions received and due per randomized subject; a dose is due once its day has passed.
+
+    Dose k falls on study day 1 + (k - 1) x interval. Up to the end of observation (the cut, or death or
+    withdrawal) the doses on earlier days are due; a completed subject was due every planned dose.
+    """
+    interval = max(int(interval_days), 1)
+    day_at_end = randomized["DAY_AT_END"].to_numpy(float)
+    due = np.ceil((day_at_end - 1) / interval)
+    due = np.where(np.isnan(due), planned_doses, np.clip(due, 0, planned_doses))
+    due = np.where(randomized["STATUS"].to_numpy() == COMPLETED, planned_doses, due).astype(int)
+    out = randomized[["USUBJID", "SITEID", "DAY1_DT"]].reset_index(drop=True)
+    out["received"] = randomized["DOSES"].to_numpy().astype(int)
+    out["due"] = due
+    out["missed"] = np.maximum(due - out["received"].to_numpy(), 0)
+    out["STATUS"] = randomized["STATUS"].to_numpy()
+    return out[EXPOSURE_COLUMNS]
+
+
+def exposure_distribution(exposure: pd.DataFrame, planned_doses: int) -> pd.DataFrame:
+    """Subjects by number of infusions received, 0 to planned (more, if any subject got more), with %."""
+    top = max(planned_doses, int(exposure["received"].max()) if len(exposure) else 0)
+    counts = exposure["received"].value_counts().reindex(range(top + 1), fill_value=0)
+    n = len(exposure)
+    return pd.DataFrame({"infusions": counts.index.astype(int), "subjects": counts.to_numpy().astype(int),
+                         "pct": 100.0 * counts.to_numpy() / n if n else np.nan})
+
+
+def exposure_distribution_by_arm(exposure: pd.DataFrame, arm_of: pd.Series, arm_labels: Sequence[str],
+                                 planned_doses: int) -> pd.DataFrame:
+    """`exposure_distribution` within each arm: arm, arm_n, infusions, subjects, pct of the arm."""
+    arm = exposure["USUBJID"].map(arm_of.astype(object))
+    top = max(planned_doses, int(exposure["received"].max()) if len(exposure) else 0)
+    parts = []
+    for label in arm_labels:
+        part = exposure_distribution(exposure.loc[(arm == label).to_numpy()], top)
+        parts.append(part.assign(arm=label, arm_n=int((arm == label).sum())))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["arm", "arm_n", "infusions", "subjects", "pct"]]
+
+
+def exposure_totals(exposure: pd.DataFrame, planned_doses: int) -> pd.Series:
+    """Infusions given and due, subjects with every planned infusion, subjects with a missed one."""
+    return pd.Series({"subjects": int(len(exposure)), "given": int(exposure["received"].sum()),
+                      "due": int(exposure["due"].sum()), "missed": int(exposure["missed"].sum()),
+                      "all_planned": int((exposure["received"] >= planned_doses).sum()),
+                      "with_missed": int((exposure["missed"] > 0).sum())}, dtype=object)
+
+
+def missed_dose_listing(exposure: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFrame:
+    """Subjects with a missed infusion: received, due, missed and the study days infusions were given."""
+    rows = exposure.loc[exposure["missed"] > 0].sort_values("USUBJID", kind="stable")
+    columns = ["USUBJID", "SITEID", "day1", "received", "due", "missed", "infusion_days", "status"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    given = ex.loc[ex["USUBJID"].isin(rows["USUBJID"])] if "USUBJID" in ex else pd.DataFrame(columns=["USUBJID"])
+    day = pd.to_numeric(column(given, "EXSTDY", "float"), errors="coerce")
+    day1 = given["USUBJID"].map(rows.set_index("USUBJID")["DAY1_DT"])
+    from_dates = (column(given, "EXSTDT", "date").dt.normalize() - day1).dt.days + 1
+    day = day.fillna(from_dates)
+    days = (pd.DataFrame({"USUBJID": given["USUBJID"].to_numpy(), "day": day.to_numpy()}).dropna()
+            .drop_duplicates().sort_values(["USUBJID", "day"]))
+    text = days.assign(day=days["day"].astype(int).astype(str)).groupby("USUBJID")["day"].agg(", ".join)
+    return pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(), "SITEID": rows["SITEID"].to_numpy(),
+                         "day1": rows["DAY1_DT"].dt.date.to_numpy(), "received": rows["received"].to_numpy(),
+                         "due": rows["due"].to_numpy(), "missed": rows["missed"].to_numpy(),
+                         "infusion_days": rows["USUBJID"].map(text).fillna("none").to_numpy(),
+                         "status": rows["STATUS"].to_numpy()}, columns=columns)
+
+
+def completeness_measures(config: TrialConfig) -> tuple[Measure, ...]:
+    """Measurements followed by visit: every configured outcome, then the safety labs."""
+    measures = [Measure(o.domain, o.testcd, o.label, o.unit) for o in config.outcomes]
+    known = {(m.domain, m.testcd) for m in measures}
+    return tuple(measures + [m for m in baseline_measures(config) if (m.domain, m.testcd) not in known])
+
+
+def expected_visits(randomized: pd.DataFrame, visits: Sequence[Visit]) -> pd.DataFrame:
+    """USUBJID x VISITNUM: True where a visit was due, i.e. its planned day <= days since day 1 at the end of
+    observation (the cut, or death or withdrawal if earlier); a completed subject was due at every visit."""
+    days = (randomized["END_DT"] - randomized["DAY1_DT"]).dt.days.to_numpy(float)
+    done = (randomized["STATUS"] == COMPLETED).to_numpy()
+    planned = np.array([v.day for v in visits], float)
+    due = (planned[None, :] <= days[:, None]) | done[:, None]
+    return pd.DataFrame(due, index=pd.Index(randomized["USUBJID"].to_numpy(), name="USUBJID"),
+                        columns=[v.num for v in visits])
+
+
+def visit_presence(domains: Sequence[pd.DataFrame], visits: Sequence[Visit]) -> pd.DataFrame:
+    """USUBJID x VISITNUM: True where any record of the given domains carries that scheduled visit."""
+    nums = [v.num for v in visits]
+    parts = [pd.DataFrame({"USUBJID": d["USUBJID"].to_numpy(),
+                           "VISITNUM": pd.to_numeric(column(d, "VISITNUM", "float"), errors="coerce").to_numpy()})
+             for d in domains if "USUBJID" in d and len(d)]
+    if not parts:
+        return pd.DataFrame(columns=nums, dtype=bool)
+    pairs = pd.concat(parts, ignore_index=True)
+    pairs = pairs[pairs["VISITNUM"].isin(nums)].drop_duplicates()
+    table = pd.crosstab(pairs["USUBJID"], pairs["VISITNUM"]).reindex(columns=nums, fill_value=0) > 0
+    table.columns = nums
+    return table
+
+
+def measurement_presence(domains: Mapping[str, pd.DataFrame], measures: Sequence[Measure],
+                         visits: Sequence[Visit]) -> pd.DataFrame:
+    """USUBJID x (VISITNUM, TESTCD): True where the measurement has a result at that scheduled visit."""
+    nums = [v.num for v in visits]
+    columns = pd.MultiIndex.from_tuples([(n, m.testcd) for n in nums for m in measures], names=["VISITNUM", "TESTCD"])
+    parts = []
+    for domain in sorted({m.domain for m in measures}):
+        frame = domains.get(domain, pd.DataFrame())
+        if frame.empty or "USUBJID" not in frame:
+            continue
+        p = domain.upper()
+        test = column(frame, f"{p}TESTCD")
+        value = recorded_result(frame, p)
+        keep = test.isin([m.testcd for m in measures if m.domain == domain]).to_numpy() & value
+        visit = pd.to_numeric(column(frame, "VISITNUM", "float"), errors="coerce").to_numpy()[keep]
+        parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"].to_numpy()[keep], "VISITNUM": visit,
+                                   "TESTCD": test.to_numpy()[keep]}))
+    if not parts:
+        return pd.DataFrame(columns=columns, dtype=bool)
+    rows = pd.concat(parts, ignore_index=True)
+    rows = rows[rows["VISITNUM"].isin(nums)].drop_duplicates()
+    table = pd.crosstab(rows["USUBJID"], [rows["VISITNUM"], rows["TESTCD"]]) > 0
+    return table.reindex(columns=columns, fill_value=False)
+
+
+def recorded_result(frame: pd.DataFrame, prefix: str) -> np.ndarray:
+    """True where a findings record has a numeric or a character result."""
+    numeric = pd.to_numeric(column(frame, f"{prefix}STRESN", "float"), errors="coerce").notna().to_numpy()
+    text = column(frame, f"{prefix}ORRES").fillna("").astype(str).str.strip().ne("").to_numpy()
+    return numeric | text
+
+
+def visit_completeness(expected: pd.DataFrame, presence: pd.DataFrame, visits: Sequence[Visit]) -> pd.DataFrame:
+    """Per scheduled visit: subjects due, with a record, missing, and % received."""
+    got = presence.reindex(index=expected.index, columns=expected.columns, fill_value=False).to_numpy(bool)
+    due = expected.to_numpy(bool)
+    n_due = due.sum(axis=0)
+    n_got = (due & got).sum(axis=0)
+    return pd.DataFrame({"visit": [v.name for v in visits], "visitnum": [v.num for v in visits],
+                         "planned_day": [v.day for v in visits], "expected": n_due.astype(int),
+                         "received": n_got.astype(int), "missing": (n_due - n_got).astype(int),
+                         "pct_received": np.where(n_due > 0, 100.0 * n_got / np.maximum(n_due, 1), np.nan)})
+
+
+def measurement_completeness(expected: pd.DataFrame, presence: pd.DataFrame, measures: Sequence[Measure],
+                             visits: Sequence[Visit]) -> pd.DataFrame:
+    """Per visit and measurement: subjects due, with a result, and %; a measurement never recorded at a visit
+    anywhere in `presence` counts as not scheduled there (pct is NaN)."""
+    ids = expected.index
+    got = presence.reindex(index=ids, fill_value=False)
+    scheduled = presence.any(axis=0) if len(presence) else pd.Series(False, index=presence.columns)
+    rows = []
+    for j, visit in enumerate(visits):
+        due = expected.iloc[:, j].to_numpy(bool)
+        for m in measures:
+            key = (visit.num, m.testcd)
+            received = int((due & got[key].to_numpy(bool)).sum()) if key in got else 0
+            on_schedule = bool(scheduled.get(key, False))
+            n_due = int(due.sum())
+            rows.append({"visit": visit.name, "visitnum": visit.num, "measure": m.label, "testcd": m.testcd,
+                         "scheduled": on_schedule, "expected": n_due, "received": received,
+                         "pct_received": 100.0 * received / n_due if on_schedule and n_due else np.nan})
+    return pd.DataFrame(rows)

@@ -1,0 +1,155 @@
+"""Recruitment and trial conduct page: filters, headline tiles, and tabs of figures and listings."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.context import ViewContext
+from layouts.common import figure_card, listing_grid, page_header, stat_tile
+
+INIT = "rec-init"
+SITE_FILTER = "rec-site-filter"
+DATE_FILTER = "rec-date-filter"
+TABS = "rec-tabs"
+
+TILE_SCREENED = "rec-tile-screened"
+TILE_RANDOMIZED = "rec-tile-randomized"
+TILE_ON_TREATMENT = "rec-tile-on-treatment"
+TILE_FOLLOW_UP = "rec-tile-follow-up"
+TILE_COMPLETED = "rec-tile-completed"
+TILE_WITHDRAWN = "rec-tile-withdrawn"
+TILE_DEATHS = "rec-tile-deaths"
+TILE_DAYS = "rec-tile-days"
+TILE_CUT = "rec-tile-cut"
+TILES = (TILE_SCREENED, TILE_RANDOMIZED, TILE_ON_TREATMENT, TILE_FOLLOW_UP, TILE_COMPLETED, TILE_WITHDRAWN,
+         TILE_DEATHS, TILE_DAYS, TILE_CUT)
+TILE_LABELS = ("Screened", "Randomized / target", "On treatment", "In follow-up", "Completed follow-up", "Withdrawn",
+               "Deaths", "Days since first randomization", "Data cut")
+
+ACCRUAL_GRAPH = "rec-accrual-graph"
+PROJECTION_NOTE = "rec-projection-note"
+BALANCE_GRAPH = "rec-balance-graph"
+FUNNEL_GRAPH = "rec-funnel-graph"
+FAILURES_GRAPH = "rec-failures-graph"
+CONSORT_GRAPH = "rec-consort-graph"
+ARM_NOTE = "rec-arm-note"
+PERIOD_CHOICE = "rec-period-choice"
+PERIOD_GRAPH = "rec-period-graph"
+SITE_GRID = "rec-site-grid"
+SITE_NOTE = "rec-site-note"
+BASELINE_GRID = "rec-baseline-grid"
+DEVIATION_GRID = "rec-deviation-grid"
+DEVIATION_NOTE = "rec-deviation-note"
+EXPOSURE_GRAPH = "rec-exposure-graph"
+EXPOSURE_NOTE = "rec-exposure-note"
+MISSED_GRID = "rec-missed-grid"
+COMPLETENESS_GRAPH = "rec-completeness-graph"
+VISIT_GRID = "rec-visit-grid"
+DOWNLOAD = "rec-download"
+CSV_FAILURES = "rec-csv-failures"
+CSV_SITES = "rec-csv-sites"
+CSV_BASELINE = "rec-csv-baseline"
+CSV_DEVIATIONS = "rec-csv-deviations"
+CSV_MISSED = "rec-csv-missed"
+CSV_VISITS = "rec-csv-visits"
+CSV_BUTTONS = (CSV_FAILURES, CSV_SITES, CSV_BASELINE, CSV_DEVIATIONS, CSV_MISSED, CSV_VISITS)
+
+
+def _csv_button(button_id: str) -> Component:
+    return dbc.Button("Download CSV", id=button_id, size="sm", color="secondary", outline=True)
+
+
+def _card(title: str, body: list[Component], button_id: str | None = None) -> Component:
+    header = [html.Span(title, className="fw-semibold")]
+    if button_id:
+        header.append(html.Span(_csv_button(button_id), className="float-end"))
+    return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], className="mb-3 shadow-sm")
+
+
+def _filters() -> Component:
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col([dbc.Label("Sites", html_for=SITE_FILTER, className="small text-muted mb-1"),
+                 dcc.Dropdown(id=SITE_FILTER, options=[], value=[], multi=True, placeholder="All sites")], md=4),
+        dbc.Col([dbc.Label("Screening date", html_for=DATE_FILTER, className="small text-muted mb-1"),
+                 html.Div(dcc.DatePickerRange(id=DATE_FILTER, clearable=True, display_format="YYYY-MM-DD",
+                                              start_date_placeholder_text="From", end_date_placeholder_text="To"))],
+                md=4),
+        dbc.Col(html.Div("Filters choose subjects by site and screening date. The accrual chart keeps every "
+                         "screening date (the range only zooms it); with a site filter it drops the target, "
+                         "plan and projection, which are trial-wide.", className="small text-muted"), md=4),
+    ], className="g-3 align-items-end")), className="mb-3 shadow-sm")
+
+
+def _tiles() -> Component:
+    return dbc.Row([dbc.Col(stat_tile(tile, label), xs=6, md=4, xl=True, className="mb-3")
+                    for tile, label in zip(TILES, TILE_LABELS)], className="g-2")
+
+
+def _overview(ctx: ViewContext) -> list[Component]:
+    accrual = figure_card(ACCRUAL_GRAPH, "Cumulative randomizations", height=420,
+                          extra=html.Div(id=PROJECTION_NOTE, className="small mb-2"))
+    parts = [_tiles(), accrual]
+    if ctx.sees_arms:
+        parts.append(figure_card(BALANCE_GRAPH, "Randomization balance over time", height=360))
+    return parts
+
+
+def _screening() -> list[Component]:
+    return [
+        dbc.Row([
+            dbc.Col(figure_card(FUNNEL_GRAPH, "Screening funnel", height=380), lg=5),
+            dbc.Col(_card("Screen-failure reasons", [dcc.Graph(id=FAILURES_GRAPH, style={"height": "380px"},
+                                                               config={"displaylogo": False})], CSV_FAILURES), lg=7),
+        ]),
+        figure_card(CONSORT_GRAPH, "CONSORT flow diagram", height=640),
+    ]
+
+
+def _sites() -> list[Component]:
+    period = dbc.RadioItems(id=PERIOD_CHOICE, options=[{"label": "By week", "value": "week"},
+                                                       {"label": "By month", "value": "month"}],
+                            value="week", inline=True, className="mb-2")
+    return [figure_card(PERIOD_GRAPH, "Enrollment over time", height=360, extra=period),
+            _card("Enrollment by site", [html.Div(id=SITE_NOTE, className="small text-muted mb-2"),
+                                         listing_grid(SITE_GRID, height=360)], CSV_SITES)]
+
+
+def _baseline() -> list[Component]:
+    return [_card("Baseline characteristics of randomized subjects", [listing_grid(BASELINE_GRID, height=520)],
+                  CSV_BASELINE),
+            _card("Eligibility checks: possible protocol deviations", [
+                html.Div(id=DEVIATION_NOTE, className="small text-muted mb-2"),
+                listing_grid(DEVIATION_GRID, height=420)], CSV_DEVIATIONS)]
+
+
+def _exposure() -> list[Component]:
+    return [figure_card(EXPOSURE_GRAPH, "Exposure", height=380, extra=html.Div(id=EXPOSURE_NOTE, className="small")),
+            _card("Subjects with a missed infusion", [listing_grid(MISSED_GRID, height=360)], CSV_MISSED)]
+
+
+def _completeness() -> list[Component]:
+    return [figure_card(COMPLETENESS_GRAPH, "Measurements received by visit", height=560),
+            _card("Scheduled visits: expected and received", [listing_grid(VISIT_GRID, height=300)], CSV_VISITS)]
+
+
+def layout(ctx: ViewContext) -> Component:
+    """The page for `ctx`; the by-arm balance chart exists only for roles that see arms."""
+    subtitle = f"Target {ctx.target_enrollment} randomized" + (" · by arm where shown" if ctx.sees_arms else "")
+    tabs = dbc.Tabs([
+        dbc.Tab(_overview(ctx), label="Overview", tab_id="overview", className="pt-3"),
+        dbc.Tab(_screening(), label="Screening and flow", tab_id="screening", className="pt-3"),
+        dbc.Tab(_sites(), label="Sites and time", tab_id="sites", className="pt-3"),
+        dbc.Tab(_baseline(), label="Baseline and eligibility", tab_id="baseline", className="pt-3"),
+        dbc.Tab(_exposure(), label="Exposure", tab_id="exposure", className="pt-3"),
+        dbc.Tab(_completeness(), label="Data completeness", tab_id="completeness", className="pt-3"),
+    ], id=TABS, active_tab="overview")
+    return html.Div([
+        page_header("Recruitment and trial conduct", ctx, subtitle),
+        dcc.Store(id=INIT, data="recruitment"),
+        dcc.Download(id=DOWNLOAD),
+        _filters(),
+        html.Div(id=ARM_NOTE),
+        tabs,
+    ])

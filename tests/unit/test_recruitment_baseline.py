@@ -1,0 +1,111 @@
+"""Baseline values and summaries (pooled and by arm), and eligibility checks against the protocol's numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import recruitment_frames as f
+
+from dashboard.analysis import baseline_characteristics as bl
+from dashboard.analysis import recruitment as rec
+from dashboard.config import Eligibility, load_trial_config
+
+MEASURES = (bl.Measure("VS", "OXYSAT", "SpO2", "%"), bl.Measure("VS", "RESP", "Respiratory rate", "breaths/min"),
+            bl.Measure("LB", "CRP", "C-reactive protein", "mg/L"))
+ELIGIBILITY = Eligibility(age_min=25, age_max=75, spo2_max=90, resp_rate_min=30)
+
+
+@pytest.fixture
+def randomized() -> pd.DataFrame:
+    status = rec.subject_status(f.dm(), f.ds(), f.ex(), f.CUT, planned_doses=5, interval_days=1)
+    return status[status["RANDOMIZED"]]
+
+
+@pytest.fixture
+def values(randomized) -> pd.DataFrame:
+    return bl.baseline_values(randomized, MEASURES, f.domains())
+
+
+def test_measures_from_the_configuration():
+    measures = bl.baseline_measures(load_trial_config())
+    codes = [m.testcd for m in measures]
+    assert codes[:2] == ["OXYSAT", "RESP"] and "CRP" in codes and "CREAT" in codes
+    assert "PULMINV" not in codes                                  # CT is not a baseline lab or vital sign
+    assert len(codes) == len(set(codes))
+
+
+def test_baseline_is_the_flagged_value_else_the_last_before_day_one(values):
+    v = values.set_index("USUBJID")
+    assert v.loc["S01", "OXYSAT"] == 88 and v.loc["S03", "OXYSAT"] == 92 and v.loc["S04", "OXYSAT"] == 85
+    assert v.loc["S07", "OXYSAT"] == 93                            # no flag: day 1 value, not the day -1 one
+    assert v.loc["S07", "RESP"] == 35                              # the day 3 value is not a baseline
+    assert pd.isna(v.loc["S04", "RESP"]) and pd.isna(v.loc["S04", "CRP"])    # missing result is not a baseline
+    assert v.loc["S01", "AGE"] == 50 and v.loc["S01", "SEX"] == "F"
+
+
+def test_pooled_summary_worked_by_hand(values):
+    table = bl.baseline_summary(values, MEASURES).set_index(["characteristic", "statistic"])
+    col = "All randomized (N=4)"
+    assert list(table.columns) == [col]
+    age = table.loc["Age (years)", col]
+    assert age["n"] == "4"
+    assert age["Mean (SD)"] == "49.0 (19.8)"                       # ages 50, 76, 40, 30
+    assert age["Median [Q1, Q3]"] == "45.0 [37.5, 56.5]"
+    assert age["Min, max"] == "30.0, 76.0"
+    assert table.loc[("Sex", "F, n (%)"), col] == "2 (50.0 %)"
+    assert table.loc[("Respiratory rate (breaths/min)", "n"), col] == "3"
+    assert table.loc[("C-reactive protein (mg/L)", "Mean (SD)"), col] == "40.0 (20.0)"   # 40, 60, 20
+
+
+def test_summary_by_arm_keeps_the_pooled_column_and_row_order(values):
+    pooled = bl.baseline_summary(values, MEASURES)
+    by_arm = bl.baseline_summary_by_arm(values, MEASURES, f.arm_of(), f.ARM_LABELS)
+    assert list(by_arm.columns) == ["characteristic", "statistic", "All randomized (N=4)", "Group A (N=2)",
+                                    "Group B (N=2)"]
+    assert by_arm[pooled.columns].equals(pooled)
+    table = by_arm.set_index(["characteristic", "statistic"])
+    assert table.loc[("Sex", "M, n (%)"), "Group A (N=2)"] == "0 (0.0 %)"
+    assert table.loc[("Age (years)", "Mean (SD)"), "Group B (N=2)"] == "53.0 (32.5)"   # 76 and 30
+
+
+def test_an_arm_with_nobody_still_gets_a_column(values):
+    by_arm = bl.baseline_summary_by_arm(values, MEASURES, f.arm_of(), ("Group A", "Group B", "Group C"))
+    assert by_arm["Group C (N=0)"].iloc[0] == "0"
+
+
+def test_eligibility_checks_list_possible_deviations(randomized, values):
+    dev = bl.eligibility_deviations(randomized, values, f.ie(), ELIGIBILITY, {})
+    found = set(zip(dev["USUBJID"], dev["check"]))
+    assert found == {
+        ("S03", "Age above 75"), ("S03", "Baseline SpO2 above 90 %"),
+        ("S03", "Baseline respiratory rate not above 30/min"),   # RR must be > 30: 30 is not
+        ("S04", "Baseline respiratory rate not recorded"),
+        ("S07", "Baseline SpO2 above 90 %")}
+    row = dev[(dev["USUBJID"] == "S03") & (dev["check"] == "Age above 75")].iloc[0]
+    assert (row["value"], row["protocol_rule"], row["source"], row["SITEID"]) == ("76 years", "Age 25 to 75 years",
+                                                                                  "DM", "01")
+    assert dev["USUBJID"].is_monotonic_increasing
+
+
+def test_criteria_recorded_as_failed_for_a_randomized_subject(randomized, values):
+    ie = pd.DataFrame({"USUBJID": ["S01"], "IETESTCD": ["EX14"], "IETEST": ["Pregnancy"], "IEORRES": ["Y"]})
+    dev = bl.eligibility_deviations(randomized, values, ie, Eligibility(), {"EX14": "Exclusion: pregnancy"})
+    assert dev[["USUBJID", "check", "value", "source"]].values.tolist() == [
+        ["S01", "Criterion not met: Exclusion: pregnancy", "EX14 = Y", "IE"]]
+
+
+def test_consent_and_dosing_order(randomized, values):
+    r = randomized.copy()
+    r.loc[r["USUBJID"] == "S01", "CONSENT_DT"] = pd.Timestamp("2021-04-25")
+    r.loc[r["USUBJID"] == "S04", "DAY1_DT"] = pd.Timestamp("2021-05-01")
+    r.loc[r["USUBJID"] == "S07", "CONSENTED"] = False
+    dev = bl.eligibility_deviations(r, values, pd.DataFrame(), Eligibility(), {})
+    assert set(zip(dev["USUBJID"], dev["check"])) == {("S01", "Randomized before informed consent"),
+                                                       ("S04", "Dosed before randomization"),
+                                                       ("S07", "No informed consent recorded")}
+
+
+def test_no_checks_configured_and_nobody_randomized(randomized, values):
+    assert bl.eligibility_deviations(randomized, values, pd.DataFrame(), Eligibility(), {}).empty
+    none = bl.eligibility_deviations(randomized.iloc[0:0], values.iloc[0:0], f.ie(), ELIGIBILITY, {})
+    assert none.empty and list(none.columns) == bl.DEVIATION_COLUMNS
