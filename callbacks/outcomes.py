@@ -1,0 +1,185 @@
+"""Outcomes page callbacks: pooled displays for blinded users, by-arm displays for those who may see arms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output
+
+from callbacks.common import stamp
+from dashboard.analysis import effects, events, outcomes, trajectories
+from dashboard.blinding import Access, ArmedTrialData, TrialData
+from dashboard.config import EventSource, Outcome, TrialConfig
+from dashboard.context import NoActiveCut, current_access, current_trial_data, trial_config
+from dashboard.figures import effects as effect_figures
+from dashboard.figures import events as event_figures
+from dashboard.figures import outcomes as outcome_figures
+from dashboard.figures import trajectories as trajectory_figures
+from dashboard.guard import guarded_callback
+from dashboard.memo import memoized
+from dashboard.permissions import Permission
+from layouts import outcomes as ids
+
+MAX_SPAGHETTI_SUBJECTS = 60
+TRAJECTORY_TITLE = "Trajectory over time"
+CHANGE_TITLE = "Change from baseline"
+EVENT_TITLE = "Time to event"
+
+
+def _all_values(data: TrialData) -> dict[str, Any]:
+    """Every configured outcome's values, filtered from its domain once per cut and access."""
+    config = data.config
+
+    def compute() -> dict[str, Any]:
+        values = outcomes.all_outcome_values({o.domain: data.domain(o.domain) for o in config.outcomes},
+                                             config.outcomes, data.dm, config.visits)
+        return {key: (frame, outcomes.visit_values(frame)) for key, frame in values.items()}
+
+    return memoized(data, "outcomes:values", compute)
+
+
+def _event_times(data: TrialData) -> list[Any]:
+    """event_times of every configured event, in configuration order."""
+    config = data.config
+
+    def compute() -> list[Any]:
+        return [events.event_times(e, data.domain(e.source), data.dm, data.ds, data.cut.cut_date,
+                                   config.followup_days) for e in config.events]
+
+    return memoized(data, "outcomes:event-times", compute)
+
+
+def _reference(data: ArmedTrialData) -> str:
+    return effects.comparison_reference(data.config, coded=data.access is Access.CODED)
+
+
+def _trajectory_figures(data: TrialData, outcome: Outcome, axis: str, stat: str, show_lines: bool) -> tuple:
+    config = data.config
+    values, per_visit = _all_values(data)[outcomes.outcome_key(outcome)]
+    later = outcomes.post_baseline_visits(config.visits)
+    lines, total = outcomes.spaghetti_sample(values, MAX_SPAGHETTI_SUBJECTS) if show_lines else (None, 0)
+    if isinstance(data, ArmedTrialData):
+        arms = data.arm_labels
+        summary = trajectories.summary_by_arm(per_visit, config.visits, data.arm_of, "VALUE", stat)
+        change = trajectories.summary_by_arm(per_visit, later, data.arm_of, "CHG", stat)
+        differences = trajectories.change_differences(per_visit, later, data.arm_of, _reference(data))
+        if lines is not None:
+            lines = outcomes.with_arm(lines, data.arm_of)
+    else:
+        arms, differences = None, None
+        summary = trajectories.pooled_summary(per_visit, config.visits, "VALUE", stat)
+        change = trajectories.pooled_summary(per_visit, later, "CHG", stat)
+    return (trajectory_figures.trajectory_figure(summary, outcome, axis, stat, stamp(data), spaghetti=lines,
+                                                 spaghetti_total=total, arms=arms),
+            trajectory_figures.change_figure(change, outcome, axis, stat, stamp(data), differences=differences,
+                                             arms=arms))
+
+
+def _event_figure(data: TrialData, index: int) -> Any:
+    event: EventSource = data.config.events[index]
+    times = _event_times(data)[index]
+    days = events.risk_table_days(data.config.followup_days)
+    competing = bool((times["STATUS"] == events.COMPETING).any())
+    unknown = int((times["EVENT"] & times["DAY"].isna()).sum())
+    if isinstance(data, ArmedTrialData):
+        return event_figures.incidence_figure(
+            events.incidence_by_arm(times, data.arm_of), events.at_risk_by_arm(times, data.arm_of, days),
+            event.label, stamp(data), competing=competing, unknown_day=unknown, arms=data.arm_labels,
+            test=events.logrank(times, data.arm_of))
+    return event_figures.incidence_figure(events.incidence_curve(times), events.at_risk(times, days), event.label,
+                                          stamp(data), competing=competing, unknown_day=unknown)
+
+
+def _event_table(data: TrialData) -> tuple[list, list]:
+    config = data.config
+    if isinstance(data, ArmedTrialData):
+        reference = _reference(data)
+        summary = effects.event_summary_by_arm(config.events, _event_times(data), data.arm_of, reference)
+        return event_figures.event_table_grid(summary, arms=data.arm_labels, reference=reference)
+    return event_figures.event_table_grid(events.event_summary(config.events, _event_times(data)))
+
+
+def _forest(data: ArmedTrialData, visit_num: float | None) -> Any:
+    config = data.config
+    reference = _reference(data)
+    values = _all_values(data)
+    measured = [effects.change_effects(values[outcomes.outcome_key(o)][1], o, config.visits, data.arm_of,
+                                       reference, visit_num) for o in config.outcomes]
+    happened = [effects.event_effects(t, e, data.arm_of, reference) for e, t in zip(config.events, _event_times(data))]
+    return effect_figures.forest_figure(effects.forest_rows(measured, happened), stamp(data),
+                                        arms=data.arm_labels, reference=reference)
+
+
+def _options(config: TrialConfig) -> tuple:
+    outcome_options = [{"label": f"{o.label} ({o.family})", "value": outcomes.outcome_key(o)} for o in config.outcomes]
+    event_options = [{"label": e.label, "value": e.name} for e in config.events]
+    visits = outcomes.post_baseline_visits(config.visits)
+    visit_options = [{"label": f"{v.name} (day {v.day})", "value": float(v.num)} for v in visits]
+    return (outcome_options, outcome_options[0]["value"] if outcome_options else None,
+            event_options, event_options[0]["value"] if event_options else None,
+            visit_options, visit_options[-1]["value"] if visit_options else None)
+
+
+def register(app) -> None:
+    @guarded_callback(app, Permission.VIEW_OUTCOMES,
+                      Output(ids.OUTCOME, "options"), Output(ids.OUTCOME, "value"),
+                      Output(ids.EVENT, "options"), Output(ids.EVENT, "value"),
+                      Output(ids.FOREST_VISIT, "options"), Output(ids.FOREST_VISIT, "value"),
+                      Input(ids.OPTIONS, "data"))
+    def fill_options(_):
+        """The configured outcomes, events and visits: the same choices for every role."""
+        return _options(trial_config())
+
+    @guarded_callback(app, Permission.VIEW_OUTCOMES,
+                      Output(ids.TRAJECTORY, "figure"), Output(ids.CHANGE, "figure"),
+                      Input(ids.OUTCOME, "value"), Input(ids.AXIS, "value"), Input(ids.STATISTIC, "value"),
+                      Input(ids.SPAGHETTI, "value"), audit_view="outcomes:trajectories")
+    def show_trajectories(key, axis, stat, lines):
+        try:
+            data = current_trial_data()
+        except NoActiveCut:
+            sees = current_access().sees_arms
+            return (outcome_figures.no_cut_figure(TRAJECTORY_TITLE, sees),
+                    outcome_figures.no_cut_figure(CHANGE_TITLE, sees))
+        config = data.config
+        if not config.outcomes:
+            return (outcome_figures.no_outcome_figure(TRAJECTORY_TITLE, stamp(data)),
+                    outcome_figures.no_outcome_figure(CHANGE_TITLE, stamp(data)))
+        outcome = outcomes.find_outcome(config.outcomes, key) or config.outcomes[0]
+        axis = axis if axis in trajectory_figures.AXES else "visit"
+        armed = isinstance(data, ArmedTrialData)
+        stat = stat if armed and stat in trajectories.STATISTICS else "median"
+        show_lines = lines == ids.SPAGHETTI_ON or (isinstance(lines, list) and ids.SPAGHETTI_ON in lines)
+        return memoized(data, "outcomes:trajectory-figures",
+                        lambda: _trajectory_figures(data, outcome, axis, stat, show_lines),
+                        outcomes.outcome_key(outcome), axis, stat, show_lines)
+
+    @guarded_callback(app, Permission.VIEW_OUTCOMES,
+                      Output(ids.EVENT_CURVE, "figure"), Output(ids.EVENT_TABLE, "rowData"),
+                      Output(ids.EVENT_TABLE, "columnDefs"), Input(ids.EVENT, "value"),
+                      audit_view="outcomes:events")
+    def show_events(name):
+        try:
+            data = current_trial_data()
+        except NoActiveCut:
+            return outcome_figures.no_cut_figure(EVENT_TITLE, current_access().sees_arms), [], []
+        names = [e.name for e in data.config.events]
+        if not names:
+            return outcome_figures.no_outcome_figure(EVENT_TITLE, stamp(data)), [], []
+        index = names.index(name) if name in names else 0
+        figure = memoized(data, "outcomes:event-figure", lambda: _event_figure(data, index), index)
+        rows, columns = memoized(data, "outcomes:event-table", lambda: _event_table(data))
+        return figure, rows, columns
+
+    @guarded_callback(app, Permission.VIEW_OUTCOMES,
+                      Output(ids.FOREST, "figure"), Input(ids.FOREST_VISIT, "value"), audit_view="outcomes:forest")
+    def show_forest(visit_num):
+        try:
+            data = current_trial_data()
+        except NoActiveCut:
+            return outcome_figures.no_cut_figure(effect_figures.TITLE, current_access().sees_arms)
+        if not isinstance(data, ArmedTrialData):
+            return outcome_figures.closed_only_figure(effect_figures.TITLE, stamp(data))
+        known = [float(v.num) for v in outcomes.post_baseline_visits(data.config.visits)]
+        chosen = float(visit_num) if isinstance(visit_num, (int, float)) and float(visit_num) in known else None
+        return memoized(data, "outcomes:forest", lambda: _forest(data, chosen), chosen)

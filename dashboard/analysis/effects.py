@@ -1,0 +1,154 @@
+"""Effects between arms: risk differences for events and the forest plot summary of every outcome.
+
+Differences are always `arm - reference`. Risk differences use the Newcombe hybrid score interval
+(statsmodels confint_proportions_2indep, method="newcomb"). Measured outcomes enter the forest plot
+as the difference in mean change from baseline (Welch interval, native units) and as Hedges' g
+(statsmodels effectsize_smd, normal 95 % interval) so that all outcomes share one axis. The forest
+axis is oriented by benefit: right of zero favours the arm, left favours the reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.meta_analysis import effectsize_smd
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from dashboard.analysis.events import event_proportion_by_arm, logrank
+from dashboard.analysis.outcomes import arm_order, outcome_key, post_baseline_visits, with_arm
+from dashboard.analysis.trajectories import welch_difference
+from dashboard.config import EventSource, Outcome, TrialConfig, Visit
+
+RISK_COLUMNS = ["ARM", "REFERENCE", "EVENTS_ARM", "N_ARM", "EVENTS_REF", "N_REF", "DIFF", "LOW", "HIGH"]
+FOREST_COLUMNS = ["KIND", "KEY", "LABEL", "ARM", "REFERENCE", "VISIT", "N_ARM", "N_REF", "ESTIMATE", "LOW",
+                  "HIGH", "UNIT", "HIGHER_IS_BETTER", "BENEFIT", "BENEFIT_LOW", "BENEFIT_HIGH"]
+Z95 = float(stats.norm.ppf(0.975))
+
+
+def comparison_reference(config: TrialConfig, coded: bool) -> str:
+    """The arm differences are taken against: the first coded arm ("Group A"), named as this access names it.
+
+    The same arm stays the reference after the board unmasks, so a difference keeps its sign.
+    """
+    first = min(config.arms, key=lambda arm: arm.coded_label)
+    return first.coded_label if coded else first.label
+
+
+def event_is_good(event: EventSource) -> bool:
+    """Whether more of this event is better (discharge); configurable as `higher_is_better`."""
+    return bool(getattr(event, "higher_is_better", event.source == "HO"))
+
+
+def risk_difference(events_arm: int, n_arm: int, events_ref: int, n_ref: int) -> tuple[float, float, float]:
+    """Difference in proportions (arm - reference) with the Newcombe 95 % CI; NaN when a group is empty."""
+    if n_arm == 0 or n_ref == 0:
+        return float("nan"), float("nan"), float("nan")
+    low, high = confint_proportions_2indep(events_arm, n_arm, events_ref, n_ref, method="newcomb", compare="diff")
+    return events_arm / n_arm - events_ref / n_ref, float(low), float(high)
+
+
+def risk_differences(times: pd.DataFrame, arm_of: pd.Series, reference: str) -> pd.DataFrame:
+    """One row per arm other than `reference` (RISK_COLUMNS) from an event_times frame."""
+    armed = with_arm(times, arm_of)
+    counts = armed.groupby("ARM", observed=False)["EVENT"].agg(["sum", "count"])
+    ref_events, ref_n = (int(counts.loc[reference, "sum"]), int(counts.loc[reference, "count"])) \
+        if reference in counts.index else (0, 0)
+    rows = []
+    for arm in arm_order(arm_of):
+        if arm == reference:
+            continue
+        events, n = int(counts.loc[arm, "sum"]), int(counts.loc[arm, "count"])
+        diff, low, high = risk_difference(events, n, ref_events, ref_n)
+        rows.append({"ARM": arm, "REFERENCE": reference, "EVENTS_ARM": events, "N_ARM": n,
+                     "EVENTS_REF": ref_events, "N_REF": ref_n, "DIFF": diff, "LOW": low, "HIGH": high})
+    return pd.DataFrame(rows, columns=RISK_COLUMNS)
+
+
+def _oriented(estimate: float, low: float, high: float, higher_is_better: bool) -> tuple[float, float, float]:
+    if higher_is_better:
+        return estimate, low, high
+    return -estimate, -high, -low
+
+
+def _effect_visit(groups: Mapping[tuple[str, float], np.ndarray], arms: Sequence[str],
+                  candidates: Sequence[Visit]) -> Visit | None:
+    """The latest candidate visit where every arm has at least two changes from baseline."""
+    for visit in reversed(candidates):
+        if all(len(groups.get((arm, float(visit.num)), ())) >= 2 for arm in arms):
+            return visit
+    return None
+
+
+def change_effects(visit_values: pd.DataFrame, outcome: Outcome, visits: Sequence[Visit], arm_of: pd.Series,
+                   reference: str, visit_num: float | None = None) -> pd.DataFrame:
+    """Forest rows for one measured outcome at `visit_num` (default: the last scheduled visit).
+
+    When that visit has fewer than two subjects in an arm, the latest earlier visit that has them is used.
+    """
+    arms = arm_order(arm_of)
+    candidates = [v for v in post_baseline_visits(visits) if visit_num is None or v.num <= visit_num]
+    armed = with_arm(visit_values[visit_values["CHG"].notna()], arm_of)
+    groups = {key: g["CHG"].to_numpy(dtype=float) for key, g in armed.groupby(["ARM", "VISITNUM"], observed=True)}
+    visit = _effect_visit(groups, arms, candidates)
+    rows = []
+    for arm in arms:
+        if arm == reference:
+            continue
+        row = {"KIND": "outcome", "KEY": outcome_key(outcome), "LABEL": outcome.label, "ARM": arm,
+               "REFERENCE": reference, "VISIT": visit.name if visit else "", "N_ARM": 0, "N_REF": 0,
+               "ESTIMATE": np.nan, "LOW": np.nan, "HIGH": np.nan, "UNIT": outcome.unit,
+               "HIGHER_IS_BETTER": outcome.higher_is_better, "BENEFIT": np.nan, "BENEFIT_LOW": np.nan,
+               "BENEFIT_HIGH": np.nan}
+        if visit is not None:
+            a, b = groups[(arm, float(visit.num))], groups[(reference, float(visit.num))]
+            diff, low, high, _ = welch_difference(a, b)
+            row.update(N_ARM=len(a), N_REF=len(b), ESTIMATE=diff, LOW=low, HIGH=high)
+            if a.std(ddof=1) + b.std(ddof=1) > 0:
+                g, var = effectsize_smd(a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1), len(b))
+                half = Z95 * float(np.sqrt(var))
+                benefit = _oriented(float(g), float(g) - half, float(g) + half, outcome.higher_is_better)
+                row.update(BENEFIT=benefit[0], BENEFIT_LOW=benefit[1], BENEFIT_HIGH=benefit[2])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=FOREST_COLUMNS)
+
+
+def event_effects(times: pd.DataFrame, event: EventSource, arm_of: pd.Series, reference: str) -> pd.DataFrame:
+    """Forest rows for one event: the risk difference, oriented by benefit."""
+    good = event_is_good(event)
+    rows = []
+    for r in risk_differences(times, arm_of, reference).itertuples(index=False):
+        benefit = _oriented(r.DIFF, r.LOW, r.HIGH, good)
+        rows.append({"KIND": "event", "KEY": event.name, "LABEL": event.label, "ARM": r.ARM,
+                     "REFERENCE": reference, "VISIT": "", "N_ARM": r.N_ARM, "N_REF": r.N_REF,
+                     "ESTIMATE": r.DIFF, "LOW": r.LOW, "HIGH": r.HIGH, "UNIT": "risk difference",
+                     "HIGHER_IS_BETTER": good, "BENEFIT": benefit[0], "BENEFIT_LOW": benefit[1],
+                     "BENEFIT_HIGH": benefit[2]})
+    return pd.DataFrame(rows, columns=FOREST_COLUMNS)
+
+
+def forest_rows(outcome_frames: Sequence[pd.DataFrame], event_frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """All forest rows in configuration order: measured outcomes first, then events."""
+    frames = [f for f in [*outcome_frames, *event_frames] if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=FOREST_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[FOREST_COLUMNS]
+
+
+def event_summary_by_arm(events: Sequence[EventSource], times: Sequence[pd.DataFrame], arm_of: pd.Series,
+                         reference: str) -> pd.DataFrame:
+    """One row per event and arm: proportion with Wilson CI, risk difference vs `reference`, log-rank p."""
+    frames = []
+    for event, frame in zip(events, times):
+        table = event_proportion_by_arm(frame, arm_of)
+        rd = risk_differences(frame, arm_of, reference).set_index("ARM")
+        table["DIFF"] = table["ARM"].map(rd["DIFF"]).astype("float64")
+        table["DIFF_LOW"] = table["ARM"].map(rd["LOW"]).astype("float64")
+        table["DIFF_HIGH"] = table["ARM"].map(rd["HIGH"]).astype("float64")
+        table["P"] = float(logrank(frame, arm_of)["P"].iloc[0])
+        frames.append(table.assign(NAME=event.name, LABEL=event.label))
+    columns = ["NAME", "LABEL", "ARM", "N", "EVENTS", "PROPORTION", "LOW", "HIGH", "DIFF", "DIFF_LOW",
+               "DIFF_HIGH", "P"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)

@@ -1,0 +1,154 @@
+"""Measured outcomes as one tidy frame per outcome: the values, the visit, the study day, the baseline.
+
+Only randomized subjects count. Scheduled visits are the configured ones; any other VISITNUM (for
+example 5.1, an unplanned visit) is kept for the individual-subject lines but left out of summaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from dashboard.config import Outcome, Visit
+
+VALUE_COLUMNS = ["USUBJID", "VISITNUM", "DY", "VALUE", "BLFL", "SCHEDULED"]
+VISIT_VALUE_COLUMNS = ["USUBJID", "VISITNUM", "VALUE", "BASE", "CHG"]
+BASELINE_LAST_DAY = 1
+
+
+def outcome_key(outcome: Outcome) -> str:
+    """A stable id for an outcome ("LB.CRP"): test codes may repeat across domains."""
+    return f"{outcome.domain}.{outcome.testcd}"
+
+
+def find_outcome(outcomes: Sequence[Outcome], key: object) -> Outcome | None:
+    """The configured outcome with this key, or None for anything else."""
+    return next((o for o in outcomes if isinstance(key, str) and outcome_key(o) == key), None)
+
+
+def randomized_ids(dm: pd.DataFrame) -> pd.Index:
+    """USUBJIDs of randomized subjects, sorted."""
+    if dm.empty or "USUBJID" not in dm:
+        return pd.Index([], dtype=object, name="USUBJID")
+    rows = dm[dm["RANDFL"] == "Y"] if "RANDFL" in dm else dm
+    return pd.Index(sorted(rows["USUBJID"].dropna().unique()), name="USUBJID")
+
+
+def day_one(dm: pd.DataFrame) -> pd.Series:
+    """Study day 1 of each randomized subject: first dose (RFSTDT), else the randomization date."""
+    rows = dm[dm["USUBJID"].isin(randomized_ids(dm))].drop_duplicates("USUBJID")
+    start = rows["RFSTDT"] if "RFSTDT" in rows else pd.Series(pd.NaT, index=rows.index)
+    if "RANDDT" in rows:
+        start = start.fillna(rows["RANDDT"])
+    return pd.Series(pd.to_datetime(start).to_numpy(), index=rows["USUBJID"].to_numpy(), name="DAY1")
+
+
+def study_day(dates: pd.Series, day1: pd.Series) -> pd.Series:
+    """SDTM study day: day 1 is the first dose, the day before it is -1 (there is no day 0)."""
+    if len(dates) == 0:
+        return pd.Series([], index=dates.index, dtype="float64")
+    delta = (pd.to_datetime(dates) - pd.to_datetime(day1)).dt.days.astype("float64")
+    return delta.where(delta < 0, delta + 1)
+
+
+def scheduled_visit_numbers(visits: Sequence[Visit]) -> list[float]:
+    return [float(v.num) for v in visits]
+
+
+def post_baseline_visits(visits: Sequence[Visit]) -> list[Visit]:
+    """Scheduled visits after day 1: the ones where a change from baseline means something."""
+    return [v for v in visits if v.day > BASELINE_LAST_DAY]
+
+
+def _column(rows: pd.DataFrame, name: str, default: object = np.nan) -> pd.Series:
+    return rows[name] if name in rows else pd.Series(default, index=rows.index)
+
+
+def outcome_values(findings: pd.DataFrame, outcome: Outcome, dm: pd.DataFrame,
+                   visits: Sequence[Visit]) -> pd.DataFrame:
+    """One row per numeric result of `outcome` for a randomized subject (VALUE_COLUMNS)."""
+    d = outcome.domain
+    needed = {"USUBJID", f"{d}TESTCD", f"{d}STRESN"}
+    if findings.empty or not needed <= set(findings.columns) or dm.empty:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
+            VALUE_COLUMNS, ["str", "float64", "float64", "float64", "bool", "bool"])})
+    rows = findings[findings[f"{d}TESTCD"] == outcome.testcd]
+    rows = rows[randomized_ids(dm).get_indexer(rows["USUBJID"]) >= 0]
+    day = pd.to_numeric(_column(rows, f"{d}DY"), errors="coerce")
+    if f"{d}DT" in rows and day.isna().any():
+        from_date = study_day(rows[f"{d}DT"], rows["USUBJID"].map(day_one(dm)))
+        day = day.fillna(from_date)
+    visitnum = pd.to_numeric(_column(rows, "VISITNUM"), errors="coerce")
+    frame = pd.DataFrame({
+        "USUBJID": rows["USUBJID"].astype("str"),
+        "VISITNUM": visitnum.astype("float64"),
+        "DY": day.astype("float64"),
+        "VALUE": pd.to_numeric(rows[f"{d}STRESN"], errors="coerce").astype("float64"),
+        "BLFL": _column(rows, f"{d}BLFL", "").eq("Y"),
+        "SCHEDULED": visitnum.isin(scheduled_visit_numbers(visits)),
+    })
+    frame = frame[frame["VALUE"].notna() & np.isfinite(frame["VALUE"])]
+    return frame.sort_values(["USUBJID", "DY", "VISITNUM"], kind="stable").reset_index(drop=True)
+
+
+def baseline_values(values: pd.DataFrame) -> pd.Series:
+    """Baseline per subject: the last flagged (--BLFL = Y) value, else the last value on or before day 1."""
+    ordered = values.sort_values(["USUBJID", "DY", "VISITNUM"], kind="stable", na_position="first")
+    flagged = ordered[ordered["BLFL"]].groupby("USUBJID", sort=True)["VALUE"].last()
+    early = ordered[ordered["DY"] <= BASELINE_LAST_DAY].groupby("USUBJID", sort=True)["VALUE"].last()
+    base = flagged.combine_first(early)
+    base.name = "BASE"
+    return base
+
+
+def visit_values(values: pd.DataFrame) -> pd.DataFrame:
+    """One value per subject and scheduled visit (the mean of repeats), with baseline and change."""
+    scheduled = values[values["SCHEDULED"]]
+    per_visit = (scheduled.groupby(["VISITNUM", "USUBJID"], sort=True)["VALUE"].mean().reset_index())
+    per_visit["BASE"] = per_visit["USUBJID"].map(baseline_values(values)).astype("float64")
+    per_visit["CHG"] = per_visit["VALUE"] - per_visit["BASE"]
+    return per_visit[VISIT_VALUE_COLUMNS]
+
+
+def spaghetti_sample(values: pd.DataFrame, max_subjects: int) -> tuple[pd.DataFrame, int]:
+    """All values (unplanned visits included) of the first `max_subjects` subjects by USUBJID, and the total."""
+    subjects = np.sort(values["USUBJID"].unique())
+    chosen = subjects[:max_subjects]
+    rows = values[values["USUBJID"].isin(chosen)]
+    return rows.sort_values(["USUBJID", "DY", "VISITNUM"], kind="stable").reset_index(drop=True), len(subjects)
+
+
+def arm_order(arm_of: pd.Series) -> list[str]:
+    """Arm labels in display order: the categories of `arm_of` when it is categorical."""
+    if isinstance(arm_of.dtype, pd.CategoricalDtype):
+        return [str(c) for c in arm_of.cat.categories]
+    return sorted(str(a) for a in arm_of.dropna().unique())
+
+
+def with_arm(frame: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
+    """`frame` plus an ARM column (categorical, display order); subjects without an arm are dropped."""
+    arms = arm_order(arm_of)
+    labels = arm_of if isinstance(arm_of.dtype, pd.CategoricalDtype) else arm_of.astype(pd.CategoricalDtype(arms))
+    position = pd.Index(labels.index.astype("str")).get_indexer(frame["USUBJID"].astype("str"))
+    codes = np.where(position >= 0, labels.cat.codes.to_numpy()[position], -1)
+    known = codes >= 0
+    return frame[known].assign(ARM=pd.Categorical.from_codes(codes[known], categories=arms))
+
+
+def all_outcome_values(domains: Mapping[str, pd.DataFrame], outcomes: Sequence[Outcome], dm: pd.DataFrame,
+                       visits: Sequence[Visit]) -> dict[str, pd.DataFrame]:
+    """outcome_values of every outcome by key, reading each domain's rows once."""
+    values: dict[str, pd.DataFrame] = {}
+    for domain in dict.fromkeys(o.domain for o in outcomes):
+        mine = [o for o in outcomes if o.domain == domain]
+        findings = domains.get(domain, pd.DataFrame())
+        column = f"{domain}TESTCD"
+        if column in findings:
+            wanted = ["USUBJID", column, "VISITNUM", *(f"{domain}{c}" for c in ("STRESN", "DY", "BLFL", "DT"))]
+            findings = findings[[c for c in wanted if c in findings]]
+            findings = findings[findings[column].isin([o.testcd for o in mine])]
+        for outcome in mine:
+            values[outcome_key(outcome)] = outcome_values(findings, outcome, dm, visits)
+    return values

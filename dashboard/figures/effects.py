@@ -1,0 +1,105 @@
+"""The forest plot: every outcome's between-arm effect on one page, oriented so that right favours the arm."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.figures.common import arm_colors, base_figure, empty_figure
+
+TITLE = "Effects at a glance: every outcome, arm vs reference"
+CLOSED_ONLY = "Comparisons between arms are shown in the closed session only."
+
+
+def _row_label(row: pd.Series, several: bool) -> str:
+    direction = "higher is better" if row["HIGHER_IS_BETTER"] else "lower is better"
+    if row["KIND"] == "event":
+        direction = "more is better" if row["HIGHER_IS_BETTER"] else "fewer is better"
+    visit = f" · {row['VISIT']}" if row["KIND"] == "outcome" and row["VISIT"] else ""
+    label = f"{row['LABEL']}{visit} ({direction})"
+    return f"{label} · {row['ARM']}" if several else label
+
+
+def _detail(row: pd.Series) -> str:
+    """Native-unit estimate shown to the right of each row."""
+    if math.isnan(row["ESTIMATE"]):
+        return "not enough data (needs 2 subjects per arm)"
+    n = f"n {int(row['N_ARM'])}/{int(row['N_REF'])}"
+    if row["KIND"] == "event":
+        return (f"RD {100 * row['ESTIMATE']:+.1f} pts ({100 * row['LOW']:.1f} to {100 * row['HIGH']:.1f}) · {n}")
+    if math.isnan(row["LOW"]):
+        return f"Δ {row['ESTIMATE']:+.3g} {row['UNIT']} · {n}"
+    return f"Δ {row['ESTIMATE']:+.3g} {row['UNIT']} ({row['LOW']:.3g} to {row['HIGH']:.3g}) · {n}"
+
+
+def _panel(fig: go.Figure, rows: pd.DataFrame, several: bool, colors: dict[str, str], axes: tuple[str, str, str],
+           scale: float) -> list[str]:
+    """Point-and-interval trace plus a text column for one panel; returns the row labels (top to bottom)."""
+    x_plot, x_text, y = axes
+    labels = [_row_label(r, several) for _, r in rows.iterrows()]
+    details = [_detail(r) for _, r in rows.iterrows()]
+    for arm in dict.fromkeys(rows["ARM"]):
+        mask = (rows["ARM"] == arm).to_numpy()
+        part = rows[mask]
+        fig.add_trace(go.Scatter(
+            x=(part["BENEFIT"] * scale).tolist(), y=[lab for lab, m in zip(labels, mask) if m],
+            xaxis=x_plot, yaxis=y, mode="markers", name=f"{arm} vs {part['REFERENCE'].iloc[0]}",
+            marker={"symbol": "square", "size": 10, "color": colors.get(arm, "#34495e")},
+            error_x={"type": "data", "symmetric": False,
+                     "array": ((part["BENEFIT_HIGH"] - part["BENEFIT"]) * scale).tolist(),
+                     "arrayminus": ((part["BENEFIT"] - part["BENEFIT_LOW"]) * scale).tolist(),
+                     "color": colors.get(arm, "#34495e"), "thickness": 2, "width": 0},
+            text=[d for d, m in zip(details, mask) if m],
+            hovertemplate="%{y}<br>%{text}<extra></extra>", showlegend=several,
+        ))
+    fig.add_trace(go.Scatter(x=[0] * len(labels), y=labels, text=details, mode="text", xaxis=x_text, yaxis=y,
+                             textposition="middle right", textfont={"size": 11, "color": "#2c3e50"}, cliponaxis=False,
+                             showlegend=False, hoverinfo="skip"))
+    return labels
+
+
+def _favours(arms: Sequence[str], reference: str, what: str) -> str:
+    others = [a for a in arms if a != reference]
+    right = others[0] if len(others) == 1 else "the compared arm"
+    return f"← favours {reference}   ·   {what}   ·   favours {right} →"
+
+
+def forest_figure(rows: pd.DataFrame, stamp: str, *, arms: Sequence[str], reference: str) -> go.Figure:
+    """Hedges' g of the change from baseline for measured outcomes; risk differences (% points) for events."""
+    if rows.empty:
+        return empty_figure(TITLE, stamp, "No outcome or event data in this cut yet.")
+    others = [a for a in arms if a != reference]
+    title = f"Effects at a glance: {others[0]} vs {reference}" if len(others) == 1 else TITLE
+    fig = base_figure(title, stamp)
+    several = len(arms) > 2
+    colors = arm_colors(arms)
+    measured = rows[rows["KIND"] == "outcome"]
+    events = rows[rows["KIND"] == "event"]
+    total = max(len(measured) + len(events), 1)
+    gap = 0.12 if len(measured) and len(events) else 0.0
+    split = (1 - gap) * len(events) / total
+    layout: dict = {}
+    if len(measured):
+        labels = _panel(fig, measured, several, colors, ("x", "x3", "y"), 1.0)
+        layout.update(
+            xaxis={"domain": [0.0, 0.46], "anchor": "y", "zeroline": True, "zerolinewidth": 2,
+                   "zerolinecolor": "#7f8c8d",
+                   "title": {"text": _favours(arms, reference, "Hedges' g, change from baseline"),
+                             "font": {"size": 11}}},
+            yaxis={"domain": [split + gap, 1.0], "type": "category", "categoryorder": "array",
+                   "categoryarray": list(reversed(labels)), "automargin": True},
+            xaxis3={"domain": [0.48, 1.0], "anchor": "y", "visible": False, "range": [0, 1]})
+    if len(events):
+        labels = _panel(fig, events, several, colors, ("x2", "x4", "y2"), 100.0)
+        layout.update(
+            xaxis2={"domain": [0.0, 0.46], "anchor": "y2", "zeroline": True, "zerolinewidth": 2,
+                    "zerolinecolor": "#7f8c8d",
+                    "title": {"text": _favours(arms, reference, "risk difference, % points"), "font": {"size": 11}}},
+            yaxis2={"domain": [0.0, max(split, 0.05)], "type": "category", "categoryorder": "array",
+                    "categoryarray": list(reversed(labels)), "automargin": True},
+            xaxis4={"domain": [0.48, 1.0], "anchor": "y2", "visible": False, "range": [0, 1]})
+    fig.update_layout(**layout, hovermode="closest", margin={"l": 20, "r": 20, "b": 60})
+    return fig

@@ -1,0 +1,106 @@
+"""Outcomes page: trajectories and change from baseline, events over time, and (closed) the forest plot."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from dash.development.base_component import Component
+
+from dashboard.context import ViewContext
+from layouts.common import figure_card, listing_grid, page_header
+
+OPTIONS = "outcomes-options"
+OUTCOME = "outcomes-outcome"
+AXIS = "outcomes-axis"
+STATISTIC = "outcomes-statistic"
+SPAGHETTI = "outcomes-spaghetti"
+TRAJECTORY = "outcomes-trajectory"
+CHANGE = "outcomes-change"
+EVENT = "outcomes-event"
+EVENT_CURVE = "outcomes-event-curve"
+EVENT_TABLE = "outcomes-event-table"
+FOREST_VISIT = "outcomes-forest-visit"
+FOREST = "outcomes-forest"
+
+SPAGHETTI_ON = "show"
+AXIS_OPTIONS = [{"label": "Visit", "value": "visit"}, {"label": "Study day", "value": "day"}]
+MEDIAN_OPTION = {"label": "Median (IQR)", "value": "median"}
+MEAN_OPTION = {"label": "Mean (95% CI)", "value": "mean"}
+
+
+def _labelled(label: str, control: Component) -> Component:
+    return html.Div([dbc.Label(label, className="small text-muted mb-1"), control])
+
+
+def _controls(ctx: ViewContext) -> Component:
+    """Outcome, x axis, statistic and individual-line controls; blinded users get median / IQR only."""
+    statistic = (dbc.RadioItems(id=STATISTIC, options=[MEAN_OPTION, MEDIAN_OPTION], value="mean", inline=True)
+                 if ctx.sees_arms else
+                 dbc.RadioItems(id=STATISTIC, options=[MEDIAN_OPTION], value="median", inline=True))
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col(_labelled("Outcome", dcc.Dropdown(id=OUTCOME, options=[], value=None, clearable=False,
+                                                  placeholder="Choose an outcome")), lg=4, md=12),
+        dbc.Col(_labelled("X axis", dbc.RadioItems(id=AXIS, options=AXIS_OPTIONS, value="visit", inline=True)),
+                lg=2, md=4),
+        dbc.Col(_labelled("Statistic", statistic), lg=3, md=4),
+        dbc.Col(_labelled("Individual subjects", dbc.Checklist(
+            id=SPAGHETTI, options=[{"label": "Show lines", "value": SPAGHETTI_ON}], value=[], switch=True)),
+            lg=3, md=4),
+    ], className="g-3 align-items-end")), className="mb-3 shadow-sm")
+
+
+def _event_picker() -> Component:
+    return dbc.Row([
+        dbc.Col(dbc.Label("Event", html_for=EVENT, className="small text-muted mb-0"), width="auto"),
+        dbc.Col(dcc.Dropdown(id=EVENT, options=[], value=None, clearable=False, placeholder="Choose an event")),
+    ], className="g-2 align-items-center mb-2")
+
+
+def _forest_section(ctx: ViewContext) -> Component:
+    """The forest plot; kept in every layout (hidden when blinded) so its callback answers the same way."""
+    visit_picker = dbc.Row([
+        dbc.Col(dbc.Label("Change from baseline at", html_for=FOREST_VISIT, className="small text-muted mb-0"),
+                width="auto"),
+        dbc.Col(dcc.Dropdown(id=FOREST_VISIT, options=[], value=None, clearable=False,
+                             placeholder="Last scheduled visit"), md=4),
+    ], className="g-2 align-items-center mb-2")
+    return html.Div([
+        html.H3("Effects at a glance", className="h5 mt-2"),
+        figure_card(FOREST, "Forest plot: measured outcomes (Hedges' g) and events (risk difference)",
+                    height=640, extra=visit_picker),
+    ], hidden=not ctx.sees_arms)
+
+
+def _methods(ctx: ViewContext) -> Component:
+    comparison = (" Between-arm differences are taken against the first coded arm; intervals are 95 %: Welch "
+                  "for mean differences, Newcombe for risk differences; the log-rank test compares arms."
+                  if ctx.sees_arms else " All displays are pooled over arms; the arm plays no part in them.")
+    return html.P(
+        "Summaries use scheduled visits; unscheduled visits appear only as individual lines. Baseline is the "
+        "flagged value, else the last value on or before day 1. Event curves start at day 1 and end at the "
+        "configured follow-up, the data cut or withdrawal; death competes with the other events." + comparison,
+        className="small text-muted mt-2")
+
+
+def layout(ctx: ViewContext) -> Component:
+    subtitle = ("by arm: trajectories, change from baseline, events, effects" if ctx.sees_arms
+                else "pooled over all arms: trajectories, events")
+    return html.Div([
+        dcc.Store(id=OPTIONS, data=None),
+        page_header("Outcomes", ctx, subtitle),
+        _controls(ctx),
+        dbc.Row([
+            dbc.Col(figure_card(TRAJECTORY, "Trajectory over time", height=440), lg=6),
+            dbc.Col(figure_card(CHANGE, "Change from baseline", height=440), lg=6),
+        ], className="g-3"),
+        html.H3("Events", className="h5 mt-2"),
+        dbc.Row([
+            dbc.Col(figure_card(EVENT_CURVE, "Time to event", height=460, extra=_event_picker()), lg=7),
+            dbc.Col(dbc.Card([
+                dbc.CardHeader(html.Span("Event proportions by the end of follow-up", className="fw-semibold")),
+                dbc.CardBody(listing_grid(EVENT_TABLE, height=250, page_size=20)),
+            ], className="mb-3 shadow-sm"), lg=5),
+        ], className="g-3"),
+        _forest_section(ctx),
+        _methods(ctx),
+    ])

@@ -1,0 +1,147 @@
+"""Figure builders of the Outcomes page: traces, stamps, numbers of subjects, and no arm in pooled figures."""
+
+from __future__ import annotations
+
+import json
+
+import outcomes_frames as F
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.analysis import effects as X
+from dashboard.analysis import events as E
+from dashboard.analysis import trajectories as T
+from dashboard.analysis.outcomes import post_baseline_visits
+from dashboard.figures import effects as effect_figures
+from dashboard.figures import events as event_figures
+from dashboard.figures import outcomes as outcome_figures
+from dashboard.figures import trajectories as trajectory_figures
+from dashboard.figures.common import stamp_text
+
+OPEN = stamp_text("2021-07-10", False)
+CLOSED = stamp_text("2021-07-10", True)
+ARMS = ("Group A", "Group B")
+ARM_OF = F.arms({"S1": "Group A", "S2": "Group A", "S3": "Group B", "S4": "Group B"})
+
+
+def visit_values() -> pd.DataFrame:
+    rows = [("S1", 2, 90, 90), ("S2", 2, 88, 88), ("S3", 2, 86, 86), ("S4", 2, 85, 85),
+            ("S1", 3, 92, 90), ("S2", 3, 91, 88), ("S3", 3, 90, 86), ("S4", 3, 93, 85)]
+    frame = pd.DataFrame(rows, columns=["USUBJID", "VISITNUM", "VALUE", "BASE"]).astype({"VISITNUM": float})
+    return frame.assign(CHG=frame["VALUE"] - frame["BASE"])
+
+
+def spaghetti() -> pd.DataFrame:
+    return pd.DataFrame({"USUBJID": ["S1", "S1", "S1", "S2"], "VISITNUM": [2.0, 3.0, 3.1, 2.0],
+                         "DY": [1.0, 3.0, 4.0, 1.0], "VALUE": [90.0, 92.0, 93.0, 88.0]})
+
+
+def text_of(fig: go.Figure) -> str:
+    return json.dumps(fig.to_plotly_json(), default=str)
+
+
+def test_pooled_trajectory_has_one_grey_series_with_n_per_visit_and_the_stamp():
+    summary = T.pooled_summary(visit_values(), F.VISITS)
+    fig = trajectory_figures.trajectory_figure(summary, F.SPO2, "visit", "median", OPEN)
+    assert [t.name for t in fig.data] == [trajectory_figures.POOLED_NAME]
+    assert OPEN in fig.layout.title.text
+    assert "DAY 3<br>n 4" in fig.layout.xaxis.ticktext
+    assert "Group" not in text_of(fig)
+
+
+def test_spaghetti_lines_share_one_trace_and_say_how_many_subjects_are_drawn():
+    summary = T.pooled_summary(visit_values(), F.VISITS)
+    fig = trajectory_figures.trajectory_figure(summary, F.SPO2, "day", "median", OPEN, spaghetti=spaghetti(),
+                                               spaghetti_total=4)
+    assert len(fig.data) == 2
+    lines = fig.data[0]
+    assert list(lines.x) == [1.0, 3.0, 4.0, None, 1.0, None]  # unplanned day 4 kept, gap between subjects
+    assert any("first 2 of 4 subjects" in a.text for a in fig.layout.annotations)
+
+
+def test_trajectory_by_arm_has_one_series_per_arm_and_n_per_arm():
+    summary = T.summary_by_arm(visit_values(), F.VISITS, ARM_OF, stat="mean")
+    fig = trajectory_figures.trajectory_figure(summary, F.SPO2, "visit", "mean", CLOSED, arms=ARMS)
+    assert [t.name for t in fig.data] == list(ARMS)
+    assert fig.data[0].line.color != fig.data[1].line.color
+    assert "DAY 3<br>n 2 | 2" in fig.layout.xaxis.ticktext
+    assert fig.data[0].x[0] != fig.data[1].x[0]  # arms are dodged apart
+
+
+def test_an_outcome_with_no_data_gets_an_explaining_figure():
+    summary = T.pooled_summary(visit_values().iloc[0:0], F.VISITS)
+    fig = trajectory_figures.trajectory_figure(summary, F.CRP, "visit", "median", OPEN)
+    assert not fig.data and "No C-reactive protein values" in fig.layout.annotations[0].text
+    assert OPEN in fig.layout.title.text
+
+
+def test_change_figure_by_arm_adds_the_difference_panel():
+    later = post_baseline_visits(F.VISITS)
+    change = T.summary_by_arm(visit_values(), later, ARM_OF, "CHG", "mean")
+    differences = T.change_differences(visit_values(), later, ARM_OF, "Group A")
+    fig = trajectory_figures.change_figure(change, F.SPO2, "visit", "mean", CLOSED, differences=differences,
+                                           arms=ARMS)
+    assert [t.yaxis for t in fig.data] == ["y", "y", "y2"]
+    assert fig.data[2].name.startswith("Group B − Group A")
+    pooled = trajectory_figures.change_figure(T.pooled_summary(visit_values(), later, "CHG"), F.SPO2, "visit",
+                                              "median", OPEN)
+    assert len(pooled.data) == 1 and "Group" not in text_of(pooled)
+
+
+def event_times() -> pd.DataFrame:
+    return pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "S4"], "EVENT": [True, False, True, False],
+                         "DAY": [3.0, 5.0, 7.0, 28.0], "STATUS": [1, 2, 1, 0]})
+
+
+def test_pooled_event_curve_has_numbers_at_risk_and_no_test():
+    times = event_times()
+    fig = event_figures.incidence_figure(E.incidence_curve(times), E.at_risk(times, [0, 7, 14, 21, 28]),
+                                         "Intubation", OPEN, competing=True)
+    assert len(fig.data) == 2 and fig.data[1].mode == "text"
+    assert list(fig.data[1].text) == ["4", "2", "1", "1", "1"]
+    text = text_of(fig)
+    assert "Log-rank" not in text and "Group" not in text and "Aalen-Johansen" in text
+    assert OPEN in fig.layout.title.text
+
+
+def test_event_curve_by_arm_has_a_curve_and_a_risk_row_per_arm_and_the_log_rank_test():
+    times = event_times()
+    fig = event_figures.incidence_figure(E.incidence_by_arm(times, ARM_OF), E.at_risk_by_arm(times, ARM_OF, [0, 7]),
+                                         "Intubation", CLOSED, competing=True, arms=ARMS,
+                                         test=E.logrank(times, ARM_OF))
+    assert [t.name for t in fig.data[:2]] == list(ARMS) and len(fig.data) == 4
+    assert any("Log-rank" in a.text for a in fig.layout.annotations)
+
+
+def test_event_table_pooled_has_no_arm_column():
+    times = event_times()
+    rows, columns = event_figures.event_table_grid(E.event_summary([F.INTUBATION], [times]))
+    assert [c["field"] for c in columns] == ["event", "n", "ci"]
+    assert rows[0]["n"] == "2/4 (50.0 %)"
+
+
+def test_event_table_by_arm_has_each_arm_and_the_risk_difference():
+    summary = X.event_summary_by_arm([F.INTUBATION], [event_times()], ARM_OF, "Group A")
+    rows, columns = event_figures.event_table_grid(summary, arms=ARMS, reference="Group A")
+    assert [c["headerName"] for c in columns][1:3] == list(ARMS)
+    assert rows[0]["arm_0"] == "1/2 (50.0 %)" and rows[0]["rd_0"].startswith("0.0 (")
+
+
+def forest_rows() -> pd.DataFrame:
+    measured = X.change_effects(visit_values(), F.SPO2, F.VISITS, ARM_OF, "Group A")
+    events = X.event_effects(event_times(), F.DEATH, ARM_OF, "Group A")
+    return X.forest_rows([measured], [events])
+
+
+def test_forest_plot_has_a_panel_for_outcomes_and_one_for_events_with_directions():
+    fig = effect_figures.forest_figure(forest_rows(), CLOSED, arms=ARMS, reference="Group A")
+    assert len(fig.data) == 4  # points and text for each panel
+    assert fig.data[0].yaxis == "y" and fig.data[2].yaxis == "y2"
+    assert "favours Group A" in fig.layout.xaxis.title.text and "favours Group B" in fig.layout.xaxis.title.text
+    assert "Group B vs Group A" in fig.layout.title.text and CLOSED in fig.layout.title.text
+
+
+def test_empty_state_figures_carry_the_stamp():
+    assert OPEN in outcome_figures.closed_only_figure("Forest", OPEN).layout.title.text
+    assert "none" in outcome_figures.no_cut_figure("Forest", False).layout.title.text
+    assert effect_figures.forest_figure(forest_rows().iloc[0:0], CLOSED, arms=ARMS, reference="Group A").layout.annotations
