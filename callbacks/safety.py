@@ -158,6 +158,70 @@ def _listings(data: TrialData, search: str | None) -> tuple[pd.DataFrame, pd.Dat
     return ae_listings.search_rows(sae, search), ae_listings.search_rows(deaths, search)
 
 
+def _swimmer(data: TrialData, serious: bool) -> Any:
+    f = _frames(data)
+    if _armed(data):
+        subjects, total = ae_timelines.swimmer_subjects_by_arm(f.events, MAX_SWIMMER_LANES, data.arm_of, serious)
+    else:
+        subjects, total = ae_timelines.swimmer_subjects(f.events, MAX_SWIMMER_LANES, serious)
+    lanes = ae_timelines.swimmer_data(subjects, f.events, f.population, f.doses, f.clinical, f.obs_end)
+    return fig_tl.swimmer_figure(lanes, stamp(data), shown=len(subjects), total=total,
+                                 lane_arm=data.arm_of if _armed(data) else None)
+
+
+def _lab_overview(data: TrialData) -> tuple:
+    """Test options, eDISH figure and quadrant table, creatinine figure."""
+    f, index, cfg = _frames(data), _lab_index(data), data.config.safety_labs
+    tests = labs.lab_tests(data.lb)
+    tests = tests[tests["TESTCD"].isin(list(index))]
+    options = [{"label": f"{t.TEST} ({t.UNIT})" if isinstance(t.UNIT, str) and t.UNIT else str(t.TEST),
+                "value": str(t.TESTCD)} for t in tests.itertuples()]
+    value = cfg.alt if cfg.alt in index else (options[0]["value"] if options else None)
+    points = labs.edish_points(index, cfg)
+    rise = labs.creatinine_rise(index.get(cfg.creatinine, pd.DataFrame(columns=list(labs.LAB_COLUMNS))),
+                                f.population)
+    groups = _groups(data)
+    armed = _armed(data)
+    quadrants = (labs.edish_quadrants_by_arm(points, f.population, data.arm_of) if armed
+                 else labs.edish_quadrants(points, f.population))
+    bands = (labs.creatinine_bands_by_arm(rise, f.population, data.arm_of) if armed
+             else labs.creatinine_bands(rise, f.population))
+    table = ids.summary_table(["Quadrant", *groups],
+                              safety_tables.band_rows(quadrants, "QUADRANT", groups, labs.QUADRANTS))
+    arms = data.arm_labels if armed else ()
+    return (options, value,
+            fig_labs.edish_figure(points, stamp(data), subject_arm=data.arm_of if armed else None, arm_labels=arms),
+            table, fig_labs.band_figure(bands, "BAND", "Peak post-baseline creatinine against baseline",
+                                        stamp(data), arm_labels=arms))
+
+
+def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:
+    """Box plot, spaghetti sample and shift tables of one test."""
+    f = _frames(data)
+    name = str(rows["LBTEST"].iloc[0]) if rows["LBTEST"].notna().any() else testcd
+    unit = str(rows["LBSTRESU"].dropna().iloc[0]) if rows["LBSTRESU"].notna().any() else ""
+    sample, total = labs.spaghetti_sample(rows, MAX_SPAGHETTI_SUBJECTS)
+    if _armed(data):
+        summary = labs.lab_visit_summary_by_arm(rows, data.arm_of)
+        shift = labs.lab_shift_by_arm(rows, f.population, data.arm_of)
+        box = fig_labs.lab_box_figure(summary, name, unit, stamp(data), arm_labels=data.arm_labels)
+        lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data), subject_arm=data.arm_of,
+                                              arm_labels=data.arm_labels)
+    else:
+        summary = labs.lab_visit_summary(rows)
+        shift = labs.lab_shift(rows, f.population)
+        box = fig_labs.lab_box_figure(summary, name, unit, stamp(data))
+        lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data))
+    groups = _groups(data)
+    tables = []
+    for group in groups:
+        header, body = safety_tables.shift_matrix(shift, group)
+        if len(groups) > 1:
+            tables.append(html.H6(group, className="mt-3 mb-1 text-muted"))
+        tables.append(ids.summary_table(header, body))
+    return box, lines, tables
+
+
 def _shown(total: int, kind: str) -> str:
     if total > MAX_LISTING_ROWS:
         return f"Showing the first {MAX_LISTING_ROWS} of {total} {kind}; narrow the search or download the CSV."
@@ -175,9 +239,10 @@ def register(app: dash.Dash) -> None:
                       Input(ids.OVERVIEW_GRID, "id"), audit_view="safety:overview")
     def overview(_grid_id):
         try:
-            return _overview(current_trial_data())
+            data = current_trial_data()
         except NoActiveCut:
             return ("–",) * 5 + ([], [], NO_CUT, [], [], NO_CUT, _no_cut_figure())
+        return memoized(data, "safety:overview-outputs", lambda: _overview(data))
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
                       Output(ids.SOC_GRID, "rowData"), Output(ids.SOC_GRID, "columnDefs"),
@@ -219,8 +284,8 @@ def register(app: dash.Dash) -> None:
             data = current_trial_data()
         except NoActiveCut:
             return _no_cut_figure(fig_ae.SEVERITY_TITLE)
-        table = _incidence(data, True)
-        return fig_ae.max_severity_figure(table, stamp(data), arm_labels=data.arm_labels if _armed(data) else ())
+        return memoized(data, "safety:severity-figure", lambda: fig_ae.max_severity_figure(
+            _incidence(data, True), stamp(data), arm_labels=data.arm_labels if _armed(data) else ()))
 
     @guarded_callback(app, Permission.VIEW_SAFETY, Output(ids.FOREST_GRAPH, "figure"),
                       Input(ids.FOREST_TOP, "value"), audit_view="safety:forest")
@@ -232,8 +297,8 @@ def register(app: dash.Dash) -> None:
         if not _armed(data):
             return empty_figure(fig_ae.FOREST_TITLE, stamp(data), "Risk differences are shown in the closed report only.")
         top = int(top_n) if isinstance(top_n, (int, float)) and 1 <= top_n <= 100 else 15
-        rows = ae_tables.forest_rows(_incidence(data, False), top)
-        return fig_ae.forest_figure(rows, data.arm_labels, stamp(data))
+        return memoized(data, "safety:forest", lambda: fig_ae.forest_figure(
+            ae_tables.forest_rows(_incidence(data, False), top), data.arm_labels, stamp(data)), top)
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
                       Output(ids.SAE_GRID, "rowData"), Output(ids.SAE_GRID, "columnDefs"),
@@ -314,16 +379,8 @@ def register(app: dash.Dash) -> None:
             data = current_trial_data()
         except NoActiveCut:
             return _no_cut_figure(fig_tl.SWIMMER_TITLE)
-        f = _frames(data)
         serious = choice == "serious"
-        if _armed(data):
-            subjects, total = ae_timelines.swimmer_subjects_by_arm(f.events, MAX_SWIMMER_LANES, data.arm_of, serious)
-        else:
-            subjects, total = ae_timelines.swimmer_subjects(f.events, MAX_SWIMMER_LANES, serious)
-        lanes = memoized(data, "safety:swimmer", lambda: ae_timelines.swimmer_data(
-            subjects, f.events, f.population, f.doses, f.clinical, f.obs_end), serious)
-        return fig_tl.swimmer_figure(lanes, stamp(data), shown=len(subjects), total=total,
-                                     lane_arm=data.arm_of if _armed(data) else None)
+        return memoized(data, "safety:swimmer", lambda: _swimmer(data, serious), serious)
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
                       Output(ids.LAB_TEST, "options"), Output(ids.LAB_TEST, "value"),
@@ -334,28 +391,7 @@ def register(app: dash.Dash) -> None:
             data = current_trial_data()
         except NoActiveCut:
             return [], None, _no_cut_figure("eDISH"), notice(NO_CUT, "secondary"), _no_cut_figure("Creatinine")
-        f, index, cfg = _frames(data), _lab_index(data), data.config.safety_labs
-        tests = memoized(data, "safety:lab-tests", lambda: labs.lab_tests(data.lb))
-        tests = tests[tests["TESTCD"].isin(list(index))]
-        options = [{"label": f"{t.TEST} ({t.UNIT})" if isinstance(t.UNIT, str) and t.UNIT else str(t.TEST),
-                    "value": str(t.TESTCD)} for t in tests.itertuples()]
-        value = cfg.alt if cfg.alt in index else (options[0]["value"] if options else None)
-        points = memoized(data, "safety:edish", lambda: labs.edish_points(index, cfg))
-        rise = memoized(data, "safety:creat", lambda: labs.creatinine_rise(
-            index.get(cfg.creatinine, pd.DataFrame(columns=list(labs.LAB_COLUMNS))), f.population))
-        groups = _groups(data)
-        armed = _armed(data)
-        quadrants = (labs.edish_quadrants_by_arm(points, f.population, data.arm_of) if armed
-                     else labs.edish_quadrants(points, f.population))
-        bands = (labs.creatinine_bands_by_arm(rise, f.population, data.arm_of) if armed
-                 else labs.creatinine_bands(rise, f.population))
-        table = ids.summary_table(["Quadrant", *groups],
-                                  safety_tables.band_rows(quadrants, "QUADRANT", groups, labs.QUADRANTS))
-        arms = data.arm_labels if armed else ()
-        return (options, value,
-                fig_labs.edish_figure(points, stamp(data), subject_arm=data.arm_of if armed else None, arm_labels=arms),
-                table, fig_labs.band_figure(bands, "BAND", "Peak post-baseline creatinine against baseline",
-                                            stamp(data), arm_labels=arms))
+        return memoized(data, "safety:lab-overview", lambda: _lab_overview(data))
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
                       Output(ids.LAB_BOX, "figure"), Output(ids.LAB_SPAGHETTI, "figure"),
@@ -370,32 +406,7 @@ def register(app: dash.Dash) -> None:
             message = "Choose a laboratory test." if index else "This cut has no laboratory values."
             return (empty_figure("Values by visit", stamp(data), message),
                     empty_figure("Individual values", stamp(data), message), notice(message, "secondary"))
-        rows, f = index[testcd], _frames(data)
-        name = str(rows["LBTEST"].iloc[0]) if rows["LBTEST"].notna().any() else testcd
-        unit = str(rows["LBSTRESU"].dropna().iloc[0]) if rows["LBSTRESU"].notna().any() else ""
-        sample, total = memoized(data, "safety:spaghetti", lambda: labs.spaghetti_sample(rows, MAX_SPAGHETTI_SUBJECTS),
-                                 testcd)
-        if _armed(data):
-            summary = memoized(data, "safety:lab-visits", lambda: labs.lab_visit_summary_by_arm(rows, data.arm_of),
-                               testcd)
-            shift = memoized(data, "safety:shift", lambda: labs.lab_shift_by_arm(rows, f.population, data.arm_of),
-                             testcd)
-            box = fig_labs.lab_box_figure(summary, name, unit, stamp(data), arm_labels=data.arm_labels)
-            lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data), subject_arm=data.arm_of,
-                                                  arm_labels=data.arm_labels)
-        else:
-            summary = memoized(data, "safety:lab-visits", lambda: labs.lab_visit_summary(rows), testcd)
-            shift = memoized(data, "safety:shift", lambda: labs.lab_shift(rows, f.population), testcd)
-            box = fig_labs.lab_box_figure(summary, name, unit, stamp(data))
-            lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data))
-        groups = _groups(data)
-        tables = []
-        for group in groups:
-            header, body = safety_tables.shift_matrix(shift, group)
-            if len(groups) > 1:
-                tables.append(html.H6(group, className="mt-3 mb-1 text-muted"))
-            tables.append(ids.summary_table(header, body))
-        return box, lines, tables
+        return memoized(data, "safety:lab-test", lambda: _lab_test(data, index[testcd], testcd), testcd)
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
                       Output(ids.CHANGES_NOTE, "children"), Output(ids.CHANGES_GRID, "rowData"),

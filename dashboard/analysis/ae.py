@@ -156,8 +156,10 @@ def order_incidence(table: pd.DataFrame, sort: str = "incidence") -> pd.DataFram
         score = -table["rd1"].abs().fillna(-1.0)
     elif sort == "alpha":
         score = pd.Series(0.0, index=table.index)
-    else:
+    elif f"n{total}" in table:
         score = -table[f"n{total}"].astype(float)
+    else:
+        score = -sum(table[f"n{total}_{sev}"].astype(float) for sev in SEVERITIES)
     level = table["LEVEL"].map({"ALL": 0, "SOC": 1, "PT": 1})
     soc_rows = table["LEVEL"] == "SOC"
     soc_score = pd.Series(score[soc_rows].to_numpy(), index=table.loc[soc_rows, "AEBODSYS"])

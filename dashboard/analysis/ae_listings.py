@@ -90,15 +90,17 @@ def cap_rows(frame: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, int]:
 
 def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as JSON-safe dicts: dates as ISO text, missing values as None, numpy scalars as Python ones."""
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
+    columns: dict[str, pd.Series] = {}
+    for column in frame.columns:
+        values = frame[column]
         if pd.api.types.is_datetime64_any_dtype(values):
-            out[column] = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
+            cells = values.dt.strftime("%Y-%m-%d").astype(object).where(values.notna(), None)
         elif pd.api.types.is_float_dtype(values):
-            as_int = values.dropna()
-            whole = bool((as_int == np.round(as_int)).all())
-            out[column] = [None if pd.isna(v) else (int(v) if whole else round(float(v), 4)) for v in values]
+            present = values.dropna()
+            whole = bool((present == np.round(present)).all())
+            cells = pd.Series([None if pd.isna(v) else (int(v) if whole else round(float(v), 4)) for v in values],
+                              index=frame.index, dtype=object)
         else:
-            out[column] = values.astype(object).where(values.notna(), None)
-    return out.to_dict("records")
+            cells = values.astype(object).where(values.notna(), None)
+        columns[column] = cells
+    return pd.DataFrame(columns, index=frame.index).to_dict("records")

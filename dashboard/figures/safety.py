@@ -62,8 +62,8 @@ def forest_figure(rows: pd.DataFrame, arm_labels: Sequence[str], stamp: str) -> 
     rows = rows.iloc[::-1]
     terms = rows["AEDECOD"].astype(str).tolist()
     colors = arm_colors(arm_labels)
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.45, 0.55], horizontal_spacing=0.03)
-    fig.update_layout(base_figure(FOREST_TITLE, stamp).layout)
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.45, 0.55], horizontal_spacing=0.03,
+                        figure=base_figure(FOREST_TITLE, stamp))
     for i, label in enumerate(arm_labels):
         fig.add_trace(go.Scatter(
             x=rows[f"pct{i}"], y=terms, mode="markers", name=label, marker={"color": colors[label], "size": 9},
@@ -97,8 +97,8 @@ def max_severity_figure(table: pd.DataFrame, stamp: str, *, arm_labels: Sequence
     order = socs.assign(_t=sum(socs[f"n{total_index}_{s}"] for s in SEVERITIES))
     order = order.sort_values(["_t", "AEBODSYS"], ascending=[True, False], kind="stable")
     fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, subplot_titles=groups,
-                        horizontal_spacing=0.02)
-    fig.update_layout(base_figure(SEVERITY_TITLE, stamp).layout)
+                        horizontal_spacing=0.02,
+                        figure=base_figure(SEVERITY_TITLE, stamp))
     for g, label in enumerate(groups):
         for sev in SEVERITIES:
             fig.add_trace(go.Bar(

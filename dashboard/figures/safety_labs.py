@@ -85,11 +85,11 @@ def edish_figure(points: pd.DataFrame, stamp: str, *, subject_arm: pd.Series | N
         if part.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=part["TRANS_ULN"], y=part["BILI_ULN"], mode="markers", name=label,
+            x=part["TRANS_ULN"].round(3), y=part["BILI_ULN"].round(3), mode="markers", name=label,
             marker={"color": colors[label], "size": 7, "opacity": 0.7, "line": {"width": 0.5, "color": "white"}},
-            text=part["USUBJID"], customdata=np.c_[part["ALT_ULN"], part["AST_ULN"], part["QUADRANT"]],
+            text=part["USUBJID"], customdata=np.c_[part["ALT_ULN"].round(2), part["AST_ULN"].round(2)],
             hovertemplate=("%{text}<br>ALT %{customdata[0]:.2f} · AST %{customdata[1]:.2f} x ULN"
-                           "<br>bilirubin %{y:.2f} x ULN<br>%{customdata[2]}<extra></extra>")))
+                           "<br>bilirubin %{y:.2f} x ULN<extra></extra>")))
     fig.add_vline(x=HY_ALT_ULN, line={"color": "#c0392b", "dash": "dash"})
     fig.add_hline(y=HY_BILI_ULN, line={"color": "#c0392b", "dash": "dash"})
     for text, x, y, xa, ya in (("Potential Hy's law", 0.99, 0.99, "right", "top"),

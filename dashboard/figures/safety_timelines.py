@@ -62,7 +62,8 @@ def swimmer_figure(data: dict[str, pd.DataFrame], stamp: str, *, shown: int, tot
         return empty_figure(SWIMMER_TITLE, stamp, "No subject has a treatment-emergent adverse event.")
     ids = data["lanes"]["USUBJID"]
     lane = pd.Series(ids.to_numpy(), index=ids.to_numpy()) if lane_arm is None else \
-        pd.Series((lane_arm.reindex(ids).astype(str) + " · " + ids).to_numpy(), index=ids.to_numpy())
+        pd.Series(lane_arm.astype(object).reindex(ids.to_numpy()).astype(str).to_numpy() + " · " + ids.to_numpy(),
+                  index=ids.to_numpy())
     note = f"Showing {shown} of {total} subjects with events" + (
         " (first by subject id)" if lane_arm is None else " (first by subject id within each arm)")
     fig = base_figure(SWIMMER_TITLE, f"{stamp} · {note}")
@@ -78,8 +79,8 @@ def profile_figure(profile: dict[str, pd.DataFrame], stamp: str, title: str) -> 
     """The subject's dosing, events and markers on one axis, key labs (x ULN) and vital signs below."""
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, row_heights=[0.3, 0.4, 0.3], vertical_spacing=0.06,
                         subplot_titles=["Dosing, adverse events, events", "Key labs (x upper limit of normal)",
-                                        "Vital signs"])
-    fig.update_layout(base_figure(title, stamp).layout)
+                                        "Vital signs"],
+                        figure=base_figure(title, stamp))
     subject = profile["lanes"]["USUBJID"].iloc[0] if not profile["lanes"].empty else ""
     lane = pd.Series(["Timeline"], index=[subject])
     for trace in _timeline_traces(profile, lane):

@@ -1,0 +1,120 @@
+"""Figure builders: trace counts, the cut stamp, and no arm anywhere in pooled figures."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from dashboard.analysis import ae as A
+from dashboard.analysis import ae_infusion as I
+from dashboard.analysis import ae_time as T
+from dashboard.analysis import ae_timelines as TL
+from dashboard.analysis import labs as L
+from dashboard.analysis import safety as S
+from dashboard.config import SafetyLabs
+from dashboard.figures import safety as F
+from dashboard.figures import safety_labs as FL
+from dashboard.figures import safety_timelines as FT
+from dashboard.figures.common import stamp_text
+from safety_frames import EVENTS, lb, small_trial
+
+OPEN = stamp_text("2021-06-01", False)
+CLOSED = stamp_text("2021-06-01", True)
+ARMS = ("Group A", "Group B")
+ARM = pd.Series(pd.Categorical(["Group A", "Group B", "Group A"], categories=list(ARMS)), index=["S1", "S2", "S3"])
+
+
+@pytest.fixture(scope="module")
+def frames():
+    d = small_trial()
+    pop = S.safety_population(d["DM"], d["EX"])
+    events = I.flag_infusion_reactions(S.adverse_events(d["AE"], pop), d["EX"], 72)
+    end = S.observation_end(pop, d["DM"], d["DS"], "2021-06-01", 28)
+    return d, pop, events, S.treatment_emergent(events), end
+
+
+def _text(fig) -> str:
+    return json.dumps(fig.to_plotly_json(), default=str)
+
+
+def _pooled_ok(fig):
+    text = _text(fig)
+    assert "Data cut 2021-06-01" in text and "OPEN" in text
+    assert "Group A" not in text and "Group B" not in text
+
+
+def test_km_pooled_and_by_arm(frames):
+    _, pop, _, teae, end = frames
+    tte = T.time_to_first_serious(teae, pop, end)
+    pooled = F.km_figure(T.km_first_serious(tte), T.at_risk_pooled(tte, [0, 7]), OPEN)
+    _pooled_ok(pooled)
+    assert len(pooled.data) == 2  # band + curve
+    armed = F.km_figure(T.km_first_serious_by_arm(tte, ARM), T.at_risk_by_arm(tte, [0, 7], ARM), CLOSED,
+                        arm_labels=ARMS, logrank=T.logrank_by_arm(tte, ARM))
+    assert len(armed.data) == 4 and "Log-rank" in _text(armed) and "CLOSED" in _text(armed)
+
+
+def test_forest_has_incidence_dots_and_one_difference_per_comparison(frames):
+    _, pop, _, teae, _ = frames
+    rows = A.forest_rows(A.ae_incidence_by_arm(teae, pop, ARM), 10)
+    fig = F.forest_figure(rows, ARMS, CLOSED)
+    assert len(fig.data) == 3 and fig.data[2].name == "Group B − Group A"
+    assert "Data cut 2021-06-01" in _text(fig)
+    assert F.forest_figure(rows.iloc[0:0], ARMS, CLOSED).layout.annotations
+
+
+def test_max_severity_pooled_has_one_panel(frames):
+    _, pop, _, teae, _ = frames
+    fig = F.max_severity_figure(A.ae_max_severity(teae, pop), OPEN)
+    _pooled_ok(fig)
+    assert len(fig.data) == 3  # one stacked trace per severity
+    armed = F.max_severity_figure(A.ae_max_severity_by_arm(teae, pop, ARM), CLOSED, arm_labels=ARMS)
+    assert len(armed.data) == 6
+
+
+def test_swimmer_caps_lanes_and_stays_pooled(frames):
+    d, pop, events, _, end = frames
+    subjects, total = TL.swimmer_subjects(events, 2)
+    assert subjects == ["S1", "S2"] and total == 3
+    data = TL.swimmer_data(subjects, events, pop, I.infusions(d["EX"], pop["USUBJID"]),
+                           S.clinical_events(EVENTS, d), end)
+    assert data["lanes"]["USUBJID"].tolist() == ["S1", "S2"]
+    assert set(data["markers"]["EVENT"]) == {"serious", "intubation", "death", "discharge"}
+    fig = FT.swimmer_figure(data, OPEN, shown=2, total=total)
+    _pooled_ok(fig)
+    assert "Showing 2 of 3 subjects" in _text(fig)
+    chosen, _ = TL.swimmer_subjects_by_arm(events, 2, ARM)
+    assert chosen == ["S1", "S2"]  # one lane per arm, first by id within the arm
+
+
+def test_patient_profile_has_no_arm(frames):
+    d, pop, events, _, end = frames
+    key_labs = L.split_by_test(lb([("S1", "ALT", 2, 50, 0, 40, "", "2021-05-03")]), pop["USUBJID"])
+    profile = TL.subject_profile("S1", events, pop, I.infusions(d["EX"], pop["USUBJID"]),
+                                 S.clinical_events(EVENTS, d), end, key_labs, d["VS"])
+    assert profile["doses"]["DAY"].tolist() == [0, 1]
+    assert profile["labs"][["DAY", "ULN"]].values.tolist() == [[2, 1.25]]
+    assert len(profile["vitals"]) == 2 and profile["events"]["AEDECOD"].tolist() == ["Headache", "Dizziness"]
+    _pooled_ok(FT.profile_figure(profile, OPEN, "Patient profile S1"))
+
+
+def test_lab_figures(frames):
+    _, pop, _, _, _ = frames
+    index = L.split_by_test(lb([(s, t, v, x, 0, 40, "Y" if v == 1 else "", "2021-05-03")
+                                for s in ("S1", "S2", "S3") for t in ("ALT", "AST", "BILI") for v, x in ((1, 20), (2, 90))]),
+                            pop["USUBJID"])
+    box = FL.lab_box_figure(L.lab_visit_summary(index["ALT"]), "ALT", "U/L", OPEN)
+    _pooled_ok(box)
+    assert len(box.data) == 2  # box + n labels
+    sample, total = L.spaghetti_sample(index["ALT"], 2)
+    lines = FL.lab_spaghetti_figure(sample, total, "ALT", "U/L", OPEN)
+    _pooled_ok(lines)
+    assert "showing 2 of 3 subjects" in _text(lines)
+    points = L.edish_points(index, SafetyLabs())
+    edish = FL.edish_figure(points, OPEN)
+    _pooled_ok(edish)
+    assert len(edish.data) == 1 and "Potential Hy" in _text(edish)
+    armed = FL.edish_figure(points, CLOSED, subject_arm=ARM, arm_labels=ARMS)
+    assert [t.name for t in armed.data] == ["Group A", "Group B"]
+    bands = L.creatinine_bands(L.creatinine_rise(index["ALT"], pop), pop)
+    _pooled_ok(FL.band_figure(bands, "BAND", "Creatinine", OPEN))

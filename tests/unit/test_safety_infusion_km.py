@@ -1,0 +1,96 @@
+"""Infusion reactions within the window after any infusion; Kaplan-Meier and log-rank against textbook values."""
+
+import pandas as pd
+import pytest
+
+from dashboard.analysis import ae_infusion as I
+from dashboard.analysis import ae_time as T
+from dashboard.analysis import safety as S
+from safety_frames import ae, ex, small_trial
+
+ARM = pd.Series(pd.Categorical(["Group A", "Group B", "Group A"], categories=["Group A", "Group B"]),
+                index=["S1", "S2", "S3"])
+
+
+def _flagged(ae_rows, ex_rows, hours=72):
+    pop = pd.DataFrame({"USUBJID": ["A"], "FIRSTDOSE": pd.to_datetime(["2021-05-01"])})
+    events = S.adverse_events(ae(ae_rows), pop)
+    return I.flag_infusion_reactions(events, ex(ex_rows), hours).set_index("AESEQ").sort_index()
+
+
+def test_events_within_72_hours_of_any_infusion_are_flagged():
+    flagged = _flagged(
+        [{"USUBJID": "A", "AESEQ": 1, "AEDECOD": "Fever", "AESTDTC": "2021-05-01T12:00"},   # 2 h after #1
+         {"USUBJID": "A", "AESEQ": 2, "AEDECOD": "Rash", "AESTDTC": "2021-05-08T09:00"},    # 71 h after #2
+         {"USUBJID": "A", "AESEQ": 3, "AEDECOD": "Rash", "AESTDTC": "2021-05-08T11:00"},    # 73 h after #2
+         {"USUBJID": "A", "AESEQ": 4, "AEDECOD": "Cough", "AESTDTC": "2021-04-30T11:00"}],  # before dosing
+        [("A", "2021-05-01T10:00"), ("A", "2021-05-05T10:00")])
+    assert flagged["IR"].tolist() == [True, True, False, False]
+    assert flagged.loc[1, "IR_HOURS"] == pytest.approx(2.0)
+    assert flagged.loc[2, ["IR_INFUSION", "IR_HOURS"]].tolist() == [2.0, pytest.approx(71.0)]
+
+
+def test_untimed_dates_use_the_whole_day():
+    flagged = _flagged(
+        [{"USUBJID": "A", "AESEQ": 1, "AEDECOD": "Fever", "AESTDTC": "2021-05-04"},   # day 3 after an untimed infusion
+         {"USUBJID": "A", "AESEQ": 2, "AEDECOD": "Fever", "AESTDTC": "2021-05-05"}],  # day 4: outside
+        [("A", "2021-05-01")])
+    assert flagged["IR"].tolist() == [True, False]
+    assert flagged["IR_HOURS"].isna().all()
+
+
+def test_infusion_reaction_summary_counts_subjects_per_infusion():
+    d = small_trial()
+    pop = S.safety_population(d["DM"], d["EX"])
+    events = I.flag_infusion_reactions(S.treatment_emergent(S.adverse_events(d["AE"], pop)), d["EX"], 72)
+    pooled = I.infusion_reaction_summary(events, pop).set_index("CATEGORY")
+    assert pooled.loc["Any infusion", ["n0", "ev0", "N0"]].tolist() == [2, 2, 3]
+    by_arm = I.infusion_reaction_summary_by_arm(events, pop, ARM).set_index("CATEGORY")
+    assert by_arm.loc["Any infusion", ["n0", "n1", "n2"]].tolist() == [2, 0, 2]
+
+
+# Freireich et al. (1963) remission times, as in Kleinbaum & Klein, Survival Analysis, chapter 2.
+MP6 = [(6, 1), (6, 1), (6, 1), (6, 0), (7, 1), (9, 0), (10, 1), (10, 0), (11, 0), (13, 1), (16, 1), (17, 0),
+       (19, 0), (20, 0), (22, 1), (23, 1), (25, 0), (32, 0), (32, 0), (34, 0), (35, 0)]
+PLACEBO = [(t, 1) for t in (1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 12, 15, 17, 22, 23)]
+
+
+def test_kaplan_meier_matches_the_textbook_6mp_curve():
+    curve = T.km_estimate([t for t, _ in MP6], [e for _, e in MP6]).set_index("TIME")
+    expected = {0: 1.0, 6: 0.857, 7: 0.807, 10: 0.753, 13: 0.690, 16: 0.627, 22: 0.538, 23: 0.448}
+    for day, surv in expected.items():
+        assert curve.loc[day, "SURV"] == pytest.approx(surv, abs=5e-4)
+    assert curve.loc[6, "AT_RISK"] == 21 and curve.loc[6, "EVENTS"] == 3
+    assert (curve["LO"] <= curve["SURV"]).all() and (curve["HI"] >= curve["SURV"]).all()
+
+
+def test_log_rank_matches_the_textbook_chi_square():
+    rows = MP6 + PLACEBO
+    ids = [f"S{i:02d}" for i in range(len(rows))]
+    tte = pd.DataFrame({"USUBJID": ids, "TIME": [t for t, _ in rows], "EVENT": [e for _, e in rows]})
+    arm = pd.Series(pd.Categorical(["6-MP"] * 21 + ["Placebo"] * 21, categories=["6-MP", "Placebo"]), index=ids)
+    test = T.logrank_by_arm(tte, arm)
+    assert test["chi2"] == pytest.approx(16.79, abs=0.01)
+    assert test["df"] == 1 and test["p"] < 0.0001
+    curves = T.km_first_serious_by_arm(tte, arm)
+    assert curves["GROUP"].unique().tolist() == ["6-MP", "Placebo"]
+
+
+def test_time_to_first_serious_event_is_censored_at_the_end_of_observation():
+    d = small_trial()
+    pop = S.safety_population(d["DM"], d["EX"])
+    teae = S.treatment_emergent(S.adverse_events(d["AE"], pop))
+    end = S.observation_end(pop, d["DM"], d["DS"], "2021-05-25", 28)
+    tte = T.time_to_first_serious(teae, pop, end).set_index("USUBJID")
+    assert tte.loc["S2", ["TIME", "EVENT"]].tolist() == [8, 1]
+    assert tte.loc["S1", ["TIME", "EVENT"]].tolist() == [24, 0]   # censored at the cut
+    assert T.logrank_by_arm(tte.reset_index(), ARM) is not None
+    pooled = T.km_first_serious(tte.reset_index())
+    assert pooled["GROUP"].unique().tolist() == [S.TOTAL]
+
+
+def test_no_serious_events_gives_a_flat_curve_and_no_test():
+    tte = pd.DataFrame({"USUBJID": ["S1", "S2"], "TIME": [28.0, 28.0], "EVENT": [0, 0]})
+    assert T.km_first_serious(tte)["SURV"].tolist() == [1.0]
+    assert T.logrank_by_arm(tte, ARM) is None
+    assert T.at_risk_pooled(tte, [0, 28])["AT_RISK"].tolist() == [2, 2]
