@@ -10,14 +10,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
-from dashboard.ingest.readers import SourceTable
+from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import SEALED_DOMAINS, date_column_of, is_numeric_column, is_sealed_name, seq_column
 
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _TIME = r"(T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
 FULL_DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])" + _TIME + "$"
-# ISO 8601 reduced precision and SDTM's dash placeholders: 2021, 2021-05, 2021---15, 2021-05--T10:00.
-PARTIAL_DATE = r"^(\d{4}|-)(-((0[1-9]|1[0-2])|-)(-((0[1-9]|[12]\d|3[01])|-)(T[\d:.\-]*)?)?)?$"
+# ISO 8601 reduced precision and SDTM's dash placeholders: 2021, 2021-05, 2021---15, 2021-05--T10:00, -----T07:15.
+_MM, _DD, _ANY_TIME = r"(0[1-9]|1[0-2])", r"(0[1-9]|[12]\d|3[01])", r"(T[\d:.\-]*)?"
+PARTIAL_DATE = (rf"^(\d{{4}}(-{_MM})?|\d{{4}}---{_DD}{_ANY_TIME}|\d{{4}}-{_MM}--{_ANY_TIME}"
+                rf"|-[\d\-]*{_ANY_TIME})$")
 
 
 class Locator:
@@ -29,7 +31,7 @@ class Locator:
         self.usubjid = source.table["USUBJID"] if "USUBJID" in names else None
         seq = seq_column(source.domain)
         self.seq_column = seq if seq in names else None
-        self.seq = None if self.seq_column is None else _as_text(source.table[self.seq_column])
+        self.seq = None if self.seq_column is None else source.table[self.seq_column]
 
     def report(self, findings: Findings, severity: Severity, rows: np.ndarray, message: str | list[str], *,
                column: str | None, kind: str, sealed: bool = False) -> None:
@@ -37,12 +39,13 @@ class Locator:
         findings.rows(severity, self.file, rows, message,
                       usubjid=None if self.usubjid is None else self.usubjid.take(taken).to_pylist(),
                       seq_column=self.seq_column,
-                      seq=None if self.seq is None else self.seq.take(taken).to_pylist(),
+                      seq=None if self.seq is None else _as_text(self.seq.take(taken)).to_pylist(),
                       column=column, kind=kind, sealed=sealed)
 
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    return column if pa.types.is_string(column.type) else pc.cast(column, pa.string())
+    """Strings as they are; numbers as Arrow writes them (3.0 -> '3')."""
+    return column if column.type == TEXT else pc.cast(column, TEXT)
 
 
 def _flagged(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -59,7 +62,7 @@ def to_float(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         trimmed = pc.utf8_trim_whitespace(values)
         numeric = pc.match_substring_regex(trimmed, NUMBER)
-        floats = pc.cast(pc.if_else(numeric, trimmed, pa.scalar(None, pa.string())), pa.float64())
+        floats = pc.cast(pc.if_else(numeric, trimmed, pa.scalar(None, values.type)), pa.float64())
         return floats, _flagged(pc.invert(numeric))
 
 
@@ -67,13 +70,16 @@ def to_date(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray, np.nd
     """Dates (timestamp[ns] at midnight) of full ISO 8601 values; positions of partial and of unparseable ones."""
     text = _as_text(values)
     full = pc.match_substring_regex(text, FULL_DATE)
-    day = pc.utf8_slice_codeunits(text, 0, 10)
-    parsed = pc.strptime(pc.if_else(full, day, pa.scalar(None, pa.string())), format="%Y-%m-%d", unit="ns",
-                         error_is_null=True)
-    real = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), day)          # rejects 2021-02-30
+    day = pc.if_else(full, pc.utf8_slice_codeunits(text, 0, 10), pa.scalar(None, TEXT))
+    parsed = pc.strptime(day, format="%Y-%m-%d", unit="ns", error_is_null=True)
+    month = pc.cast(pc.utf8_slice_codeunits(day, 5, 7), pa.int64())
+    real = pc.equal(pc.month(parsed), month)          # strptime rolls 2021-02-30 over to March: reject it
     parsed = pc.if_else(real, parsed, pa.scalar(None, pa.timestamp("ns")))
-    partial = pc.and_(pc.invert(full), pc.match_substring_regex(text, PARTIAL_DATE))
-    bad = pc.and_(pc.is_valid(text), pc.invert(pc.or_(pc.fill_null(real, False), partial)))
+    empty = np.empty(0, dtype=np.int64)
+    if pc.all(pc.fill_null(real, True)).as_py() and pc.sum(pc.is_valid(text)).as_py() == pc.sum(real).as_py():
+        return parsed, empty, empty
+    partial = pc.and_(pc.invert(pc.fill_null(full, False)), pc.match_substring_regex(text, PARTIAL_DATE))
+    bad = pc.and_(pc.is_valid(text), pc.invert(pc.or_(pc.fill_null(real, False), pc.fill_null(partial, False))))
     return parsed, _flagged(partial), _flagged(bad)
 
 
@@ -98,7 +104,7 @@ def type_table(source: SourceTable, findings: Findings) -> pa.Table:
                     where.report(findings, Severity.WARNING, bad, message, column=name,
                                  kind="non-numeric value", sealed=sealed)
             values = floats
-        elif not pa.types.is_string(values.type):
+        elif values.type != TEXT:
             values = _as_text(values)
         columns.append((name, values))
         date_name = date_column_of(name)

@@ -45,7 +45,7 @@ def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Finding
     rows: dict[str, int] = {}
     for domain, raw in raws.items():
         source = read_table(raw, findings)
-        raw.data = b""                     # the bytes are hashed already; free them
+        raw.data = b""                     # the hashing thread holds its own reference until done
         rows[domain] = source.table.num_rows if source else 0
         if source is not None and has_required_columns(source, findings):
             tables[domain] = SourceTable(domain, source.name, type_table(source, findings))
@@ -96,13 +96,12 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         _remove_leftovers(root)
         findings = Findings()
         raws = read_raw(discover(folder, frozenset(config.custom_domains), findings))
+        tables, rows = read_export(raws, config, findings)
         cut_id = cut_id_for(cut_date, raws)
         if (cuts.cuts_dir(root) / cut_id).exists():
             record("cut_rejected", username=loaded_by, cut_id=cut_id,
                    detail={"cut_date": cut_date, "source": str(folder), "reason": "already loaded"})
             raise AlreadyLoaded(cut_id)
-        sizes = {d: len(raw.data) for d, raw in raws.items()}
-        tables, rows = read_export(raws, config, findings)
         if findings.errors:
             record("cut_rejected", username=loaded_by, cut_id=None,
                    detail={"cut_date": cut_date, "source": str(folder), "errors": len(findings.errors),
@@ -115,7 +114,7 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
             cut_id=cut_id, study_id=config.study_id, cut_date=cut_date, label=label,
             loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), loaded_by=loaded_by,
             source=str(folder.resolve()),
-            inputs=tuple(sorted((cuts.InputFile(raw.name, raw.sha256, rows[d], sizes[d]) for d, raw in raws.items()),
+            inputs=tuple(sorted((cuts.InputFile(raw.name, raw.sha256, rows[d], raw.size) for d, raw in raws.items()),
                                 key=lambda f: f.name.lower())),
             domain_rows={name: len(frame) for name, frame in sorted(export.clinical.items())},
             warning_count=sum(f.count for f in open_warnings), randomized=export.randomized)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from concurrent.futures import ThreadPoolExecutor
+import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,17 +19,24 @@ from dashboard.ingest.findings import Findings
 from dashboard.ingest.schema import RANDOMIZATION, known_domain
 
 SUFFIXES = (".csv", ".xpt")
+TEXT = pa.large_string()           # what pandas' str dtype holds: converting to pandas copies nothing
+_TEXT = re.compile(rb"[^\xef\xbb\xbf \t\r\n]")     # any byte but whitespace and a UTF-8 byte order mark
 _CP1252_FALLBACK = "cp1252"
 
 
 @dataclass
 class RawFile:
-    """One input file's bytes and checksum."""
+    """One input file's bytes, and its SHA-256 being computed in a worker thread."""
 
     domain: str
     name: str
     data: bytes
-    sha256: str
+    digest: Future[str]
+    size: int = 0
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.result()
 
     @property
     def kind(self) -> str:
@@ -73,17 +81,21 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sha256")
+
+
 def read_raw(files: dict[str, Path]) -> dict[str, RawFile]:
-    """Read every file and hash it (hashing runs in threads: hashlib releases the GIL)."""
-    datas = {domain: path.read_bytes() for domain, path in files.items()}
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        shas = dict(zip(datas, pool.map(_sha256, datas.values())))
-    return {d: RawFile(d, files[d].name, datas[d], shas[d]) for d in datas}
+    """Read every file; hashing runs in worker threads (hashlib releases the GIL) while parsing goes on."""
+    raws = {}
+    for domain, path in files.items():
+        data = path.read_bytes()
+        raws[domain] = RawFile(domain, path.name, data, _HASHING.submit(_sha256, data), len(data))
+    return raws
 
 
 def read_table(raw: RawFile, findings: Findings) -> SourceTable | None:
     """Parse one file; problems go to `findings` and give None."""
-    if not raw.data.strip(b"\xef\xbb\xbf \t\r\n"):
+    if not _TEXT.search(raw.data):
         findings.error(raw.name, "empty file (no header row)", kind="empty file")
         return None
     table = read_xpt(raw, findings) if raw.kind == "xpt" else read_csv(raw, findings)
@@ -114,7 +126,8 @@ def _decode_text(raw: RawFile, findings: Findings) -> bytes | None:
 
 
 def _header(data: bytes) -> list[str]:
-    first_line = data.split(b"\n", 1)[0].decode("utf-8-sig")
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).decode("utf-8-sig")
     return [name.strip().upper() for name in next(csv.reader([first_line]), [])]
 
 
@@ -123,7 +136,7 @@ def _parse_csv(data: bytes, names: list[str], newlines_in_values: bool) -> pa.Ta
         pa.BufferReader(data),
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 23),
         parse_options=pcsv.ParseOptions(newlines_in_values=newlines_in_values),
-        convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
+        convert_options=pcsv.ConvertOptions(column_types={n: TEXT for n in names}, null_values=[""],
                                             strings_can_be_null=True, quoted_strings_can_be_null=True))
 
 
@@ -213,7 +226,7 @@ def read_xpt(raw: RawFile, findings: Findings) -> pa.Table | None:
             array = pa.array(series.to_numpy(), type=pa.float64(), from_pandas=True)
         else:
             array = pa.array(series, from_pandas=True)
-            array = array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
-            array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+            array = array if array.type == TEXT else pc.cast(array, TEXT)
+            array = pc.if_else(pc.equal(array, ""), pa.scalar(None, TEXT), array)
         columns[str(name).strip().upper()] = array
     return pa.table(columns)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.config import TrialConfig
-from dashboard.ingest.readers import SourceTable
+from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
     ALLOCATION_COLUMNS, EX_SEALED_COLUMNS, RANDOMIZATION, SEALED_DOMAINS, is_sealed_name, seq_column,
 )
@@ -78,7 +78,7 @@ def _split_columns(domain: str, table: pa.Table, also: tuple[str, ...] = ()) -> 
 def _split_ex(table: pa.Table, blinded_label: str) -> tuple[pa.Table, pa.Table | None]:
     """EX: treatment, dose, dose text and lot are sealed always; EXTRT shows the blinded label."""
     open_part, sealed_part = _split_columns("EX", table, also=EX_SEALED_COLUMNS)
-    label = pa.array([blinded_label] * table.num_rows, type=pa.string())
+    label = pa.array([blinded_label] * table.num_rows, type=TEXT)
     position = table.column_names.index("EXTRT")
     return open_part.add_column(min(position, open_part.num_columns), "EXTRT", label), sealed_part
 

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from dashboard.config import TrialConfig
 from dashboard.ingest.convert import Locator, _flagged
 from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
-from dashboard.ingest.readers import SourceTable
+from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
     ALLOCATION_COLUMNS, NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, SEALED_DOMAINS, TRIAL_DESIGN_DOMAINS,
     is_sealed_name, required_columns, seq_column,
@@ -85,13 +85,29 @@ def _check_keys(source: SourceTable, findings: Findings) -> None:
     missing = _flagged(pc.is_null(values))
     if len(missing):
         where.report(findings, Severity.ERROR, missing, "key value is missing", column=seq, kind="missing key")
-    counts = source.table.select(["USUBJID", seq]).group_by(["USUBJID", seq]).aggregate([([], "count_all")])
-    if pc.max(counts["count_all"]).as_py() in (None, 1):
+    ids = source.table["USUBJID"]
+    subject = pc.fill_null(pc.index_in(ids, value_set=pc.unique(ids)), -1).to_numpy()
+    numbers = values.to_numpy()
+    if _all_distinct(subject, numbers):
         return
-    keys = source.table.select(["USUBJID", seq]).to_pandas()
+    keys = pd.DataFrame({"USUBJID": subject, seq: numbers})
     repeated = np.flatnonzero(keys.duplicated(keep="first").to_numpy() & keys[seq].notna().to_numpy())
-    where.report(findings, Severity.ERROR, repeated, f"(USUBJID, {seq}) repeats an earlier row", column=seq,
-                 kind="duplicate key")
+    if len(repeated):
+        where.report(findings, Severity.ERROR, repeated, f"(USUBJID, {seq}) repeats an earlier row", column=seq,
+                     kind="duplicate key")
+
+
+def _all_distinct(subject: np.ndarray, seq: np.ndarray) -> bool:
+    """Fast path: (subject index, whole --SEQ below 2**31) pairs packed in one int64 are all different."""
+    if len(seq) == 0:
+        return True
+    whole = np.isfinite(seq) & (seq == np.floor(seq)) & (seq >= 0) & (seq < 2 ** 31)
+    if not whole.all():
+        return False
+    packed = (subject.astype(np.int64) << 32) | seq.astype(np.int64)
+    if (np.diff(packed) > 0).all():         # rows in key order, as SDTM files usually are
+        return True
+    return not pd.Series(packed).duplicated().any()
 
 
 def _codes_outside(values: pd.Series, allowed: set[str]) -> np.ndarray:
@@ -129,10 +145,8 @@ def _check_randomization(rand: SourceTable, config: TrialConfig, findings: Findi
     if len(bad):
         where.report(findings, Severity.ERROR, bad, f"arm code not in the trial configuration {WITHHELD}",
                      column="ARMCD", kind="unknown arm code")
-    listed = frame[frame["USUBJID"].notna()]
+    listed = frame[frame["USUBJID"].notna() & frame["USUBJID"].duplicated(keep=False)]
     for subject, group in listed.groupby("USUBJID", sort=False):
-        if len(group) < 2:
-            continue
         rows = " and ".join(str(r + 1) for r in group.index)
         if group["ARMCD"].nunique(dropna=False) > 1:
             findings.error(rand.name, f"subject randomized twice to different arms: rows {rows}",
@@ -185,7 +199,7 @@ def _check_arm_values_in_open_columns(tables: dict[str, SourceTable], config: Tr
             continue
         for name, values in zip(source.table.column_names, source.table.columns):
             if is_sealed_name(name) or (source.domain.startswith("SUPP") and name == "QVAL") \
-                    or not pa.types.is_string(values.type):
+                    or values.type != TEXT:
                 continue
             if pc.any(pc.is_in(values, value_set=needles)).as_py():
                 findings.error(source.name, f"the column holds arm codes or labels {WITHHELD}; "

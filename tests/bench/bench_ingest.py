@@ -1,0 +1,115 @@
+"""Ingest benchmark: `load_cut` of a 5,000-subject export against a bare `pyarrow.csv.read_csv` of its files.
+
+    python tests/bench/bench_ingest.py [--subjects 5000] [--synthetic] [--repeat 3] [--keep DIR]
+
+The export comes from `dashboard.demo.generator.generate_export` when it exists, else from
+`dashboard.ingest.sample` (about 1M LB rows, 50k AE rows at 5,000 subjects). Each measurement runs in
+its own subprocess, so its peak RSS is its own; the best of `--repeat` runs is reported, page cache warm.
+Targets: ingest at most 2x the bare read, peak RSS at most 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+TIME_LIMIT_RATIO = 2.0
+MEMORY_LIMIT_MB = 2048
+
+# Child programs print one JSON line: seconds of the measured call and peak RSS (MB) of the process.
+LOAD_CHILD = """
+import json, resource, sys, time, types
+audit = types.ModuleType("dashboard.audit")
+audit.record = lambda event, **kw: None          # the benchmark measures ingest, not the audit database
+sys.modules["dashboard.audit"] = audit
+from dashboard.config import load_trial_config
+from dashboard.ingest.load import load_cut
+config = load_trial_config()
+start = time.perf_counter()
+manifest = load_cut(sys.argv[1], sys.argv[2], "bench", "bench", config, root=__import__("pathlib").Path(sys.argv[3]))
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "warnings": manifest.warning_count, "randomized": manifest.randomized}))
+"""
+BARE_CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+import pyarrow.csv as pcsv
+files = sorted(Path(sys.argv[1]).glob("*.csv"))
+start = time.perf_counter()
+rows = sum(pcsv.read_csv(f).num_rows for f in files)
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rows": rows}))
+"""
+
+
+def make_export(folder: Path, subjects: int, synthetic: bool) -> tuple[str, str]:
+    """Write the export; returns (its cut date, which generator wrote it)."""
+    try:
+        if synthetic:
+            raise ImportError
+        from dashboard.demo.generator import generate_export
+    except ImportError:
+        from dashboard.ingest.sample import write_sample_export
+        write_sample_export(folder, subjects, subjects // 3, lab_tests=29, aes_per_subject=10)
+        return "2021-12-31", "dashboard.ingest.sample"
+    from dashboard.config import load_trial_config
+    cut_date = "2022-12-31"
+    generate_export(load_trial_config(), folder, cut_date=cut_date, subjects=subjects, sites=max(1, subjects // 100))
+    return cut_date, "dashboard.demo.generator"
+
+
+def run_child(program: str, *args: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", program, *args], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"})
+    if done.returncode:
+        raise SystemExit(f"benchmark child failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def best(runs: list[dict]) -> dict:
+    return {"seconds": min(r["seconds"] for r in runs), "peak_mb": max(r["peak_mb"] for r in runs), **{
+        k: v for k, v in runs[0].items() if k not in ("seconds", "peak_mb")}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, default=5000)
+    parser.add_argument("--synthetic", action="store_true", help="use dashboard.ingest.sample, not the demo generator")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="write the export here and keep it")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        export = args.keep or Path(tmp) / "export"
+        started = time.perf_counter()
+        cut_date, source = make_export(export, args.subjects, args.synthetic)
+        size = sum(p.stat().st_size for p in export.iterdir()) / 1e6
+        lb_rows = sum(1 for _ in (export / "lb.csv").open("rb")) - 1 if (export / "lb.csv").exists() else 0
+        print(f"export: {args.subjects} subjects by {source} in {time.perf_counter() - started:.1f} s, "
+              f"{size:.0f} MB, {lb_rows} LB rows")
+        run_child(BARE_CHILD, str(export))                     # warm the page cache
+        bare = best([run_child(BARE_CHILD, str(export)) for _ in range(args.repeat)])
+        load = best([run_child(LOAD_CHILD, str(export), cut_date, str(Path(tmp) / f"root{i}"))
+                     for i in range(args.repeat)])
+    ratio = load["seconds"] / bare["seconds"]
+    print(f"{'':28}{'seconds':>10}{'peak RSS MB':>14}")
+    print(f"{'bare pyarrow.csv.read_csv':28}{bare['seconds']:>10.2f}{bare['peak_mb']:>14.0f}")
+    print(f"{'load_cut (ingest)':28}{load['seconds']:>10.2f}{load['peak_mb']:>14.0f}")
+    print(f"{'ratio ingest / bare':28}{ratio:>10.2f}")
+    print(f"randomized {load['randomized']}, warnings {load['warnings']}, rows read (bare) {bare['rows']}")
+    met = ratio <= TIME_LIMIT_RATIO and load["peak_mb"] <= MEMORY_LIMIT_MB
+    print(f"targets (<= {TIME_LIMIT_RATIO:g}x, <= {MEMORY_LIMIT_MB} MB): {'met' if met else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
