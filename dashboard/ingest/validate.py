@@ -17,7 +17,7 @@ from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
 from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
     ALLOCATION_COLUMNS, NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, SEALED_DOMAINS, TRIAL_DESIGN_DOMAINS,
-    is_sealed_name, required_columns, seq_column,
+    date_column_of, is_sealed_name, required_columns, seq_column,
 )
 
 WITHHELD = "(value withheld: allocation)"
@@ -54,7 +54,7 @@ def _check_study_id(source: SourceTable, study_id: str, findings: Findings) -> N
     if "STUDYID" not in source.table.column_names:
         return
     values = source.table["STUDYID"]
-    wrong = _flagged(pc.or_(pc.not_equal(values, study_id), pc.is_null(values)))
+    wrong = _flagged(pc.or_kleene(pc.not_equal(values, study_id), pc.is_null(values)))
     if len(wrong):
         shown = values.take(wrong[:ROW_FINDINGS_LIMIT]).to_pylist()
         Locator(source).report(findings, Severity.ERROR, wrong,
@@ -199,7 +199,7 @@ def _check_arm_values_in_open_columns(tables: dict[str, SourceTable], config: Tr
             continue
         for name, values in zip(source.table.column_names, source.table.columns):
             if is_sealed_name(name) or (source.domain.startswith("SUPP") and name == "QVAL") \
-                    or values.type != TEXT:
+                    or values.type != TEXT or name in ("STUDYID", "DOMAIN", "USUBJID") or date_column_of(name):
                 continue
             if pc.any(pc.is_in(values, value_set=needles)).as_py():
                 findings.error(source.name, f"the column holds arm codes or labels {WITHHELD}; "
