@@ -222,6 +222,47 @@ def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:
     return box, lines, tables
 
 
+def _key_labs(data: TrialData) -> dict[str, pd.DataFrame]:
+    cfg = data.config.safety_labs
+    wanted = (cfg.alt, cfg.ast, cfg.bilirubin, cfg.creatinine)
+    return {code: rows for code, rows in _lab_index(data).items() if code in wanted}
+
+
+def _subject_rows(data: TrialData) -> dict[str, dict[str, Any]]:
+    """Row positions of each subject in the events, vital signs and key labs (for one-subject views)."""
+    f = _frames(data)
+
+    def compute() -> dict[str, dict[str, Any]]:
+        vs = data.vs
+        index = {"events": f.events.groupby("USUBJID").indices,
+                 "vs": vs.groupby("USUBJID").indices if "USUBJID" in vs else {}}
+        index.update({f"lab:{code}": rows.groupby("USUBJID").indices for code, rows in _key_labs(data).items()})
+        return index
+
+    return memoized(data, "safety:subject-rows", compute)
+
+
+def _profile(data: TrialData, subject: str) -> tuple:
+    """Modal contents of one subject's profile; the arm is named only for users who see arms."""
+    f, rows = _frames(data), _subject_rows(data)
+
+    def take(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+        return frame.iloc[rows[key].get(subject, [])] if key in rows else frame.iloc[0:0]
+
+    key_labs = {code: take(lab, f"lab:{code}") for code, lab in _key_labs(data).items()}
+    prof = ae_timelines.subject_profile(subject, take(f.events, "events"), f.population, f.doses, f.clinical,
+                                        f.obs_end, key_labs, take(data.vs, "vs"))
+    first = f.population.set_index("USUBJID")["FIRSTDOSE"][subject]
+    info = [f"First infusion {first:%Y-%m-%d} · {len(prof['doses'])} infusions · "
+            f"observed to day {int(prof['lanes']['END'].iloc[0])}"]
+    if _armed(data):
+        info.append(f" · Arm: {data.arm_of.get(subject, 'not randomized')}")
+    figure = fig_tl.profile_figure(prof, stamp(data), f"Patient profile {subject}")
+    return (True, f"Patient profile · {subject}", "".join(info), figure, _records(prof["events"]),
+            ids.listing_columns(list(prof["events"].columns), {**SAE_LABELS, "AENDY": "End (days)",
+                                                                 "SERIOUS": "Serious"}))
+
+
 def _shown(total: int, kind: str) -> str:
     if total > MAX_LISTING_ROWS:
         return f"Showing the first {MAX_LISTING_ROWS} of {total} {kind}; narrow the search or download the CSV."
@@ -357,20 +398,7 @@ def register(app: dash.Dash) -> None:
         f = _frames(data)
         if not isinstance(subject, str) or subject not in set(f.population["USUBJID"]):
             return False, no_update, no_update, no_update, no_update, no_update
-        key_labs = {code: rows for code, rows in _lab_index(data).items()
-                    if code in (data.config.safety_labs.alt, data.config.safety_labs.ast,
-                                data.config.safety_labs.bilirubin, data.config.safety_labs.creatinine)}
-        prof = ae_timelines.subject_profile(subject, f.events, f.population, f.doses, f.clinical, f.obs_end,
-                                            key_labs, data.vs)
-        first = f.population.set_index("USUBJID")["FIRSTDOSE"][subject]
-        info = [f"First infusion {first:%Y-%m-%d} · {len(prof['doses'])} infusions · "
-                f"observed to day {int(prof['lanes']['END'].iloc[0])}"]
-        if _armed(data):
-            info.append(f" · Arm: {data.arm_of.get(subject, 'not randomized')}")
-        figure = fig_tl.profile_figure(prof, stamp(data), f"Patient profile {subject}")
-        return (True, f"Patient profile · {subject}", "".join(info), figure, _records(prof["events"]),
-                ids.listing_columns(list(prof["events"].columns), {**SAE_LABELS, "AENDY": "End (days)",
-                                                                     "SERIOUS": "Serious"}))
+        return memoized(data, "safety:profile", lambda: _profile(data, subject), subject)
 
     @guarded_callback(app, Permission.VIEW_SAFETY, Output(ids.SWIMMER_GRAPH, "figure"),
                       Input(ids.SWIMMER_FILTER, "value"), audit_view="safety:timelines")
