@@ -37,7 +37,7 @@ def filtered_events(events: list[str] | None, username: str | None, start: str |
     frame = audit.events(username=(username or "").strip().lower() or None, since=start[:10] if start else None,
                          until=until)
     if events:
-        frame = frame[frame["event"].isin(events)]
+        frame = frame[frame["event"].isin([events] if isinstance(events, str) else events)]
     frame = frame.head(limit) if limit else frame
     frame = frame.assign(at=frame["at"].map(lambda t: t.isoformat(timespec="seconds") if pd.notna(t) else ""))
     return frame.astype(object).where(frame.notna(), None)

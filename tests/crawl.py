@@ -12,6 +12,7 @@ from dash_client import Callback, DashClient, collect_props, initial_values, opt
 
 SELECTABLE_PROPS = {"value"}
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
+DASH_NONCE = re.compile(r'"end_id":"[^"]*"')  # Dash's per-process id in the index page config
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Exchange:
 
 def normalize(text: str) -> str:
     """Remove nonces and timestamps, which differ between any two runs."""
-    return TIMESTAMP.sub("<timestamp>", text)
+    return DASH_NONCE.sub('"end_id":"<nonce>"', TIMESTAMP.sub("<timestamp>", text))
 
 
 def nav_paths(layout: dict[str, Any]) -> list[str]:
@@ -44,7 +45,8 @@ def _variants(callback: Callback, props, base: dict) -> Iterator[tuple[str, dict
         component = props.by_id.get(dep["id"], {})
         for value in option_values(component):
             if value != base.get(key):
-                yield f"{dep['id']}={value}", {**base, key: value}
+                sent = [value] if component.get("multi") else value
+                yield f"{dep['id']}={value}", {**base, key: sent}
 
 
 def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchange]:

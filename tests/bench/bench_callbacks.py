@@ -26,7 +26,7 @@ DEFAULT_SIZE_LIMIT = 500_000
 
 
 def build_instance(subjects: int, sites: int, workdir: Path):
-    from conftest import make_instance
+    from support import make_instance
 
     from dashboard.config import load_trial_config
     from dashboard.demo.generator import generate_export
@@ -73,7 +73,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--roles", nargs="*", default=["investigator", "statistician"])
     args = parser.parse_args()
-    from conftest import make_app
+    from support import make_app
 
     with tempfile.TemporaryDirectory(prefix="dsmb-bench-") as tmp:
         instance = build_instance(args.subjects, args.sites, Path(tmp))

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROLES
-from selenium.common.exceptions import TimeoutException
+from support import ROLES
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -111,7 +111,8 @@ def test_board_member_unmasks_with_a_reason(browser, live_server, demo_instance)
     browser.find_element(By.ID, "unmask-reason").send_keys("Closed session decision, meeting of 2021-07-12")
     browser.find_element(By.ID, "unmask-confirm").click()
     try:
-        WebDriverWait(browser, 20).until(lambda d: "real arm names" in visible_text(d))
+        WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda d: "real arm names" in visible_text(d))
     except TimeoutException:
         pytest.fail("the header never switched to real arm names after unmasking")
     wait_for_page(browser)
@@ -126,5 +127,6 @@ def test_login_page_rejects_a_wrong_password(browser, live_server):
     browser.find_element(By.NAME, "username").send_keys("investigator")
     browser.find_element(By.NAME, "password").send_keys("not-the-password-at-all")
     browser.find_element(By.CSS_SELECTOR, "form [type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda d: "Unknown user name or wrong password." in visible_text(d))
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: "Unknown user name or wrong password." in visible_text(d))
     screenshot(browser, "login-rejected")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BLINDED_ROLES, DEMO_EXPORTS, make_app, make_instance
+from support import BLINDED_ROLES, DEMO_EXPORTS, make_app, make_instance
 from crawl import crawl
 from dash_client import DashClient, login
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROLES
+from support import ROLES
 from dash_client import Callback
 
 from dashboard.guard import callback_permissions

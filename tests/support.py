@@ -1,0 +1,58 @@
+"""Test support: demo cuts loaded into a temporary data root, the real app, the roles."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEMO_EXPORTS = PROJECT_ROOT / "data" / "exports" / "NCT05019287"
+ROLES = ("admin", "investigator", "dsmb", "statistician")
+BLINDED_ROLES = ("admin", "investigator")
+
+
+@dataclass
+class Instance:
+    """One installation: data root with loaded cuts, database with one user per role."""
+
+    root: Path
+    instance_path: Path
+    database_url: str
+    passwords: dict[str, str]
+
+
+def make_instance(base: Path, exports: list[tuple[Path, str, str]]) -> Instance:
+    """Load `exports` (folder, cut date, label) into a fresh data root and create the demo users."""
+    from dashboard.auth.demo_users import ensure_demo_users
+    from dashboard.config import load_trial_config
+    from dashboard.ingest.load import load_cut
+
+    root = base / "data"
+    instance_path = base / "instance"
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = f"sqlite:///{base / 'dsmb.sqlite'}"
+    config = load_trial_config()
+    os.environ["DSMB_DATABASE_URL"] = database_url  # the audit trail of the loads goes here too
+    try:
+        passwords = ensure_demo_users(database_url)
+        for folder, cut_date, label in exports:
+            load_cut(folder, cut_date, label, "test-loader", config, root=root)
+    finally:
+        os.environ.pop("DSMB_DATABASE_URL", None)
+    return Instance(root, instance_path, database_url, passwords)
+
+
+def make_app(instance: Instance):
+    from dashboard.app_factory import create_app
+
+    return create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "INSTANCE_PATH": str(instance.instance_path),
+        "DSMB_DATA_ROOT": instance.root,
+        "DSMB_DATABASE_URL": instance.database_url,
+        "RATELIMIT_ENABLED": False,
+    })
