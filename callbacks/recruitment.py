@@ -8,6 +8,7 @@ from typing import Any
 
 import dash
 import pandas as pd
+import plotly.graph_objects as go
 from dash import Input, Output, State, html
 
 from callbacks.common import send_csv, stamp
@@ -98,6 +99,19 @@ def _capped_note(frame: pd.DataFrame, what: str) -> str:
     if len(frame) > MAX_GRID_ROWS:
         return f"Showing the first {MAX_GRID_ROWS} of {len(frame)} {what}; the CSV download has all of them."
     return ""
+
+
+def _plain(value: Any) -> Any:
+    return value.to_plotly_json() if isinstance(value, go.Figure) else value
+
+
+def _view(data: TrialData, name: str, build: Callable[[], Any], *key: Any) -> Any:
+    """The finished outputs of one display, built once per cut, access and filters (figures as plain dicts)."""
+    def compute() -> Any:
+        out = build()
+        return tuple(_plain(v) for v in out) if isinstance(out, tuple) else _plain(out)
+
+    return memoized(data, f"recruitment:view:{name}", compute, *key)
 
 
 def _no_cut_stamp() -> str:
@@ -361,7 +375,8 @@ def _download(data: TrialData, button: str, key: Key) -> dict[str, Any]:
         return send_csv(_exposure_frames(data, key)[1].rename(columns=MISSED_HEADERS), data,
                         title="Subjects with a missed infusion", filename="missed_infusions")
     visits = _completeness_tables(data, key)[0]
-    return send_csv(visits.rename(columns=VISIT_HEADERS), data, title="Visit completeness", filename="visit_completeness")
+    return send_csv(visits.rename(columns=VISIT_HEADERS), data, title="Visit completeness",
+                    filename="visit_completeness")
 
 
 def register(app) -> None:
@@ -384,27 +399,30 @@ def register(app) -> None:
                       Output(ids.PROJECTION_NOTE, "children"), *FILTERS)
     def overview(sites, start, end):
         key = _key(sites, start, end)
-        return _safely(lambda data: (*_tiles(data, key), *_accrual(data, key)),
+        return _safely(lambda data: _view(data, "overview", lambda: (*_tiles(data, key), *_accrual(data, key)), *key),
                        lambda: (*["–"] * len(ids.TILES), empty_figure(figures.ACCRUAL_TITLE, _no_cut_stamp(), NO_CUT),
                                 NO_CUT))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.BALANCE_GRAPH, "figure"), *FILTERS,
                       audit_view="recruitment:balance")
     def balance(sites, start, end):
-        return _safely(lambda data: _balance(data, _key(sites, start, end)),
+        key = _key(sites, start, end)
+        return _safely(lambda data: _view(data, "balance", lambda: _balance(data, key), *key),
                        lambda: empty_figure(figures.BALANCE_TITLE, _no_cut_stamp(), NO_CUT))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.FUNNEL_GRAPH, "figure"),
                       Output(ids.FAILURES_GRAPH, "figure"), *FILTERS)
     def screening(sites, start, end):
-        return _safely(lambda data: _screening(data, _key(sites, start, end)),
+        key = _key(sites, start, end)
+        return _safely(lambda data: _view(data, "screening", lambda: _screening(data, key), *key),
                        lambda: (empty_figure(figures.FUNNEL_TITLE, _no_cut_stamp(), NO_CUT),
                                 empty_figure(figures.FAILURES_TITLE, _no_cut_stamp(), NO_CUT)))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.CONSORT_GRAPH, "figure"),
                       Output(ids.ARM_NOTE, "children"), *FILTERS, audit_view="recruitment:consort")
     def flow(sites, start, end):
-        return _safely(lambda data: _consort(data, _key(sites, start, end)),
+        key = _key(sites, start, end)
+        return _safely(lambda data: _view(data, "consort", lambda: _consort(data, key), *key),
                        lambda: (empty_figure(conduct_figures.CONSORT_TITLE, _no_cut_stamp(), NO_CUT), None))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.PERIOD_GRAPH, "figure"),
@@ -413,7 +431,8 @@ def register(app) -> None:
                       audit_view="recruitment:sites")
     def sites_and_time(sites, start, end, period):
         period = "month" if period == "month" else "week"
-        return _safely(lambda data: _sites(data, _key(sites, start, end), period),
+        key = _key(sites, start, end)
+        return _safely(lambda data: _view(data, "sites", lambda: _sites(data, key, period), period, *key),
                        lambda: (empty_figure(figures.PERIOD_TITLE.format(period=period), _no_cut_stamp(), NO_CUT),
                                 [], [], NO_CUT))
 
@@ -422,19 +441,23 @@ def register(app) -> None:
                       Output(ids.DEVIATION_GRID, "columnDefs"), Output(ids.DEVIATION_NOTE, "children"), *FILTERS,
                       audit_view="recruitment:baseline")
     def baseline_and_eligibility(sites, start, end):
-        return _safely(lambda data: _baseline(data, _key(sites, start, end)), lambda: ([], [], [], [], NO_CUT))
+        key = _key(sites, start, end)
+        return _safely(lambda data: _view(data, "baseline", lambda: _baseline(data, key), *key),
+                       lambda: ([], [], [], [], NO_CUT))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.EXPOSURE_GRAPH, "figure"),
                       Output(ids.EXPOSURE_NOTE, "children"), Output(ids.MISSED_GRID, "rowData"),
                       Output(ids.MISSED_GRID, "columnDefs"), *FILTERS, audit_view="recruitment:exposure")
     def exposure(sites, start, end):
-        return _safely(lambda data: _exposure(data, _key(sites, start, end)),
+        key = _key(sites, start, end)
+        return _safely(lambda data: _view(data, "exposure", lambda: _exposure(data, key), *key),
                        lambda: (empty_figure(conduct_figures.EXPOSURE_TITLE, _no_cut_stamp(), NO_CUT), NO_CUT, [], []))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.COMPLETENESS_GRAPH, "figure"),
                       Output(ids.VISIT_GRID, "rowData"), Output(ids.VISIT_GRID, "columnDefs"), *FILTERS)
     def completeness(sites, start, end):
-        return _safely(lambda data: _completeness(data, _key(sites, start, end)),
+        key = _key(sites, start, end)
+        return _safely(lambda data: _view(data, "completeness", lambda: _completeness(data, key), *key),
                        lambda: (empty_figure(conduct_figures.COMPLETENESS_TITLE, _no_cut_stamp(), NO_CUT), [], []))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.DOWNLOAD, "data"),

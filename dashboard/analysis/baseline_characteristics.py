@@ -52,12 +52,14 @@ def baseline_findings(findings: pd.DataFrame, domain: str, testcds: Sequence[str
     if findings.empty or "USUBJID" not in findings:
         return empty
     test = column(findings, f"{p}TESTCD")
-    rows = findings.loc[test.isin(list(testcds))]
+    wanted = [c for c in ("USUBJID", f"{p}TESTCD", f"{p}STRESN", f"{p}BLFL", f"{p}DY", f"{p}DT") if c in findings]
+    rows = findings[wanted].loc[test.isin(list(testcds)).to_numpy()]
     value = pd.to_numeric(column(rows, f"{p}STRESN", "float"), errors="coerce")
     flagged = (column(rows, f"{p}BLFL") == "Y").to_numpy()
     day = pd.to_numeric(column(rows, f"{p}DY", "float"), errors="coerce").to_numpy()
     keep = value.notna().to_numpy() & (flagged | (day <= 1))
-    frame = pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy()[keep], "TESTCD": column(rows, f"{p}TESTCD").to_numpy()[keep],
+    frame = pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy()[keep],
+                          "TESTCD": column(rows, f"{p}TESTCD").to_numpy()[keep],
                           "value": value.to_numpy()[keep], "flag": flagged[keep], "day": day[keep],
                           "date": column(rows, f"{p}DT", "date").to_numpy()[keep]})
     if frame.empty:

@@ -86,9 +86,10 @@ def missed_dose_listing(exposure: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFram
 
 def completeness_measures(config: TrialConfig) -> tuple[Measure, ...]:
     """Measurements followed by visit: every configured outcome, then the safety labs."""
-    measures = [Measure(o.domain, o.testcd, o.label, o.unit) for o in config.outcomes]
-    known = {(m.domain, m.testcd) for m in measures}
-    return tuple(measures + [m for m in baseline_measures(config) if (m.domain, m.testcd) not in known])
+    measures = {}
+    for m in [Measure(o.domain, o.testcd, o.label, o.unit) for o in config.outcomes] + list(baseline_measures(config)):
+        measures.setdefault(m.testcd, m)
+    return tuple(measures.values())
 
 
 def expected_visits(randomized: pd.DataFrame, visits: Sequence[Visit]) -> pd.DataFrame:
@@ -102,44 +103,51 @@ def expected_visits(randomized: pd.DataFrame, visits: Sequence[Visit]) -> pd.Dat
                         columns=[v.num for v in visits])
 
 
+def _presence_matrix(parts: Sequence[tuple[pd.Series, np.ndarray]], columns: pd.Index) -> pd.DataFrame:
+    """Boolean USUBJID x `columns` matrix from (subject ids, column positions) parts; vectorized, no Python loop
+    over rows (ids are factorized once per part, so arrow-backed strings are never materialized)."""
+    factorized = [(pd.factorize(ids), positions) for ids, positions in parts]
+    subjects = pd.Index(sorted(set().union(*[set(uniques) for (_, uniques), _ in factorized])), dtype=object)
+    matrix = np.zeros((len(subjects), len(columns)), dtype=bool)
+    for (codes, uniques), positions in factorized:
+        rows = subjects.get_indexer(uniques)[codes]
+        ok = positions >= 0
+        matrix[rows[ok], positions[ok]] = True
+    return pd.DataFrame(matrix, index=subjects.rename("USUBJID"), columns=columns)
+
+
 def visit_presence(domains: Sequence[pd.DataFrame], visits: Sequence[Visit]) -> pd.DataFrame:
     """USUBJID x VISITNUM: True where any record of the given domains carries that scheduled visit."""
-    nums = [v.num for v in visits]
-    parts = [pd.DataFrame({"USUBJID": d["USUBJID"].to_numpy(),
-                           "VISITNUM": pd.to_numeric(column(d, "VISITNUM", "float"), errors="coerce").to_numpy()})
-             for d in domains if "USUBJID" in d and len(d)]
-    if not parts:
-        return pd.DataFrame(columns=nums, dtype=bool)
-    pairs = pd.concat(parts, ignore_index=True)
-    pairs = pairs[pairs["VISITNUM"].isin(nums)].drop_duplicates()
-    table = pd.crosstab(pairs["USUBJID"], pairs["VISITNUM"]).reindex(columns=nums, fill_value=0) > 0
-    table.columns = nums
-    return table
+    columns = pd.Index([float(v.num) for v in visits], dtype="float64")
+    parts = []
+    for d in domains:
+        if "USUBJID" not in d or d.empty:
+            continue
+        position = columns.get_indexer(pd.to_numeric(column(d, "VISITNUM", "float"), errors="coerce"))
+        keep = position >= 0
+        parts.append((d["USUBJID"][keep], position[keep]))
+    return _presence_matrix(parts, columns)
 
 
 def measurement_presence(domains: Mapping[str, pd.DataFrame], measures: Sequence[Measure],
                          visits: Sequence[Visit]) -> pd.DataFrame:
     """USUBJID x (VISITNUM, TESTCD): True where the measurement has a result at that scheduled visit."""
-    nums = [v.num for v in visits]
-    columns = pd.MultiIndex.from_tuples([(n, m.testcd) for n in nums for m in measures], names=["VISITNUM", "TESTCD"])
+    nums = pd.Index([float(v.num) for v in visits], dtype="float64")
+    codes = pd.Index([m.testcd for m in measures])
+    columns = pd.MultiIndex.from_product([nums, codes], names=["VISITNUM", "TESTCD"])
     parts = []
     for domain in sorted({m.domain for m in measures}):
         frame = domains.get(domain, pd.DataFrame())
         if frame.empty or "USUBJID" not in frame:
             continue
         p = domain.upper()
-        test = column(frame, f"{p}TESTCD")
-        value = recorded_result(frame, p)
-        keep = test.isin([m.testcd for m in measures if m.domain == domain]).to_numpy() & value
-        visit = pd.to_numeric(column(frame, "VISITNUM", "float"), errors="coerce").to_numpy()[keep]
-        parts.append(pd.DataFrame({"USUBJID": frame["USUBJID"].to_numpy()[keep], "VISITNUM": visit,
-                                   "TESTCD": test.to_numpy()[keep]}))
-    if not parts:
-        return pd.DataFrame(columns=columns, dtype=bool)
-    rows = pd.concat(parts, ignore_index=True)
-    rows = rows[rows["VISITNUM"].isin(nums)].drop_duplicates()
-    table = pd.crosstab(rows["USUBJID"], [rows["VISITNUM"], rows["TESTCD"]]) > 0
-    return table.reindex(columns=columns, fill_value=False)
+        visit = nums.get_indexer(pd.to_numeric(column(frame, "VISITNUM", "float"), errors="coerce"))
+        test = codes.get_indexer(column(frame, f"{p}TESTCD"))
+        keep = (visit >= 0) & (test >= 0)
+        rows = frame[[c for c in ("USUBJID", f"{p}STRESN", f"{p}ORRES") if c in frame]].loc[keep]
+        result = recorded_result(rows, p)
+        parts.append((rows["USUBJID"][result], (visit[keep] * len(codes) + test[keep])[result]))
+    return _presence_matrix(parts, columns)
 
 
 def recorded_result(frame: pd.DataFrame, prefix: str) -> np.ndarray:

@@ -112,7 +112,8 @@ def completeness_figure(visits: pd.DataFrame, measures: pd.DataFrame, stamp: str
     for label, part in measures.groupby("measure", sort=False):
         rows.append(str(label))
         z.append(part["pct_received"].tolist())
-        text.append([f"{r}/{e}" if s else "–" for r, e, s in zip(part["received"], part["expected"], part["scheduled"])])
+        text.append([f"{r}/{e}" if s else "–"
+                     for r, e, s in zip(part["received"], part["expected"], part["scheduled"])])
     z_array = np.array(z, dtype=float)
     fig.add_trace(go.Heatmap(x=names, y=rows, z=z_array, text=text, texttemplate="%{text}", zmin=0, zmax=100,
                              colorscale=[[0, "#c0392b"], [0.7, "#f1c40f"], [1, "#27ae60"]],

@@ -64,7 +64,8 @@ def test_waiting_time_is_an_f_distribution_in_disguise():
     r, n, t = 13, 9, 28.0
     a = n + 0.5
     q = np.array([0.025, 0.5, 0.975])
-    assert accrual.waiting_time_quantiles(r, n, t, quantiles=q) == pytest.approx(t * r / a * stats.f.ppf(q, 2 * r, 2 * a))
+    expected = t * r / a * stats.f.ppf(q, 2 * r, 2 * a)
+    assert accrual.waiting_time_quantiles(r, n, t, quantiles=q) == pytest.approx(expected)
 
 
 def test_with_a_well_known_rate_the_band_is_the_erlang_waiting_time():
