@@ -5,6 +5,7 @@ Screenshots land in test-artifacts/screenshots/<role>-<page>[-<tab>].png.
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from pathlib import Path
@@ -55,7 +56,12 @@ def console_errors(browser) -> list[str]:
 
 
 def screenshot(browser, name: str) -> None:
-    browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+    """A full-page PNG (not just the viewport), through the DevTools protocol."""
+    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000), "scale": 1}
+    shot = browser.execute_cdp_cmd("Page.captureScreenshot",
+                                   {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    (ARTIFACTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
 
 
 def visible_text(browser) -> str:
