@@ -5,6 +5,8 @@ All work is vectorized in Arrow; only flagged rows reach Python, to become findi
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,6 +22,8 @@ FULL_DATE = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])" + _TIME + "$"
 _MM, _DD, _ANY_TIME = r"(0[1-9]|1[0-2])", r"(0[1-9]|[12]\d|3[01])", r"(T[\d:.\-]*)?"
 PARTIAL_DATE = (rf"^(\d{{4}}(-{_MM})?|\d{{4}}---{_DD}{_ANY_TIME}|\d{{4}}-{_MM}--{_ANY_TIME}"
                 rf"|-[\d\-]*{_ANY_TIME})$")
+
+_COLUMNS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="type-column")   # Arrow kernels release the GIL
 
 
 class Locator:
@@ -48,7 +52,7 @@ def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return column if column.type == TEXT else pc.cast(column, TEXT)
 
 
-def _flagged(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
+def flagged_rows(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Positions where a boolean Arrow mask is true (null counts as false)."""
     return np.flatnonzero(pc.fill_null(mask, False).to_numpy(zero_copy_only=False))
 
@@ -63,7 +67,7 @@ def to_float(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
         trimmed = pc.utf8_trim_whitespace(values)
         numeric = pc.match_substring_regex(trimmed, NUMBER)
         floats = pc.cast(pc.if_else(numeric, trimmed, pa.scalar(None, values.type)), pa.float64())
-        return floats, _flagged(pc.invert(numeric))
+        return floats, flagged_rows(pc.invert(numeric))
 
 
 def to_date(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
@@ -80,44 +84,60 @@ def to_date(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray, np.nd
         return parsed, empty, empty
     partial = pc.and_(pc.invert(pc.fill_null(full, False)), pc.match_substring_regex(text, PARTIAL_DATE))
     bad = pc.and_(pc.is_valid(text), pc.invert(pc.or_(pc.fill_null(real, False), pc.fill_null(partial, False))))
-    return parsed, _flagged(partial), _flagged(bad)
+    return parsed, flagged_rows(partial), flagged_rows(bad)
+
+
+def _number_column(name: str, values: pa.ChunkedArray, key: bool, sealed: bool, where: Locator,
+                   findings: Findings) -> pa.ChunkedArray:
+    floats, bad = to_float(values)
+    if len(bad):
+        raw = _as_text(values).take(bad[:ROW_FINDINGS_LIMIT]).to_pylist()
+        if key:
+            where.report(findings, Severity.ERROR, bad, [f"key value {v!r} is not a number" for v in raw],
+                         column=name, kind="non-numeric key")
+        else:
+            message = ("value is not a number; stored as missing" if sealed else
+                       [f"value {v!r} is not a number; stored as missing" for v in raw])
+            where.report(findings, Severity.WARNING, bad, message, column=name, kind="non-numeric value",
+                         sealed=sealed)
+    return floats
+
+
+def _date_column(name: str, date_name: str, values: pa.ChunkedArray, sealed: bool, where: Locator,
+                 findings: Findings) -> pa.ChunkedArray:
+    dates, partial, bad = to_date(values)
+    if len(bad):
+        raw = values.take(bad[:ROW_FINDINGS_LIMIT]).to_pylist()
+        where.report(findings, Severity.ERROR, bad, [f"unparseable date {v!r}" for v in raw], column=name,
+                     kind="unparseable date")
+    if len(partial):
+        raw = values.take(partial[:ROW_FINDINGS_LIMIT]).to_pylist()
+        where.report(findings, Severity.WARNING, partial, [f"partial date {v!r}; {date_name} left empty" for v in raw],
+                     column=name, kind="partial date", sealed=sealed)
+    return dates
+
+
+def _type_column(source: SourceTable, where: Locator, name: str) -> tuple[list[tuple[str, pa.ChunkedArray]], Findings]:
+    """One column typed (and its --DT when it is a --DTC), with its own findings."""
+    findings, values = Findings(), source.table[name]
+    sealed = source.domain in SEALED_DOMAINS or is_sealed_name(name)
+    if is_numeric_column(name):
+        values = _number_column(name, values, name == seq_column(source.domain), sealed, where, findings)
+    elif values.type != TEXT:
+        values = _as_text(values)
+    typed = [(name, values)]
+    date_name = date_column_of(name)
+    if date_name and date_name not in source.table.column_names:
+        typed.append((date_name, _date_column(name, date_name, values, sealed, where, findings)))
+    return typed, findings
 
 
 def type_table(source: SourceTable, findings: Findings) -> pa.Table:
-    """Numeric columns as float64 and a --DT after every --DTC; problems become findings."""
-    table, where = source.table, Locator(source)
-    key = seq_column(source.domain)
-    sealed_file = source.domain in SEALED_DOMAINS
+    """Numeric columns as float64 and a --DT after every --DTC; columns are typed in parallel threads."""
+    where = Locator(source)
+    typed = _COLUMNS.map(lambda name: _type_column(source, where, name), source.table.column_names)
     columns: list[tuple[str, pa.ChunkedArray]] = []
-    for name, values in zip(table.column_names, table.columns):
-        sealed = sealed_file or is_sealed_name(name)
-        if is_numeric_column(name):
-            floats, bad = to_float(values)
-            if len(bad):
-                raw = _as_text(values).take(bad[:ROW_FINDINGS_LIMIT]).to_pylist()
-                if name == key:
-                    where.report(findings, Severity.ERROR, bad, [f"key value {v!r} is not a number" for v in raw],
-                                 column=name, kind="non-numeric key")
-                else:
-                    message = ("value is not a number; stored as missing" if sealed else
-                               [f"value {v!r} is not a number; stored as missing" for v in raw])
-                    where.report(findings, Severity.WARNING, bad, message, column=name,
-                                 kind="non-numeric value", sealed=sealed)
-            values = floats
-        elif values.type != TEXT:
-            values = _as_text(values)
-        columns.append((name, values))
-        date_name = date_column_of(name)
-        if date_name and date_name not in table.column_names:
-            dates, partial, bad = to_date(values)
-            if len(bad):
-                raw = values.take(bad[:ROW_FINDINGS_LIMIT]).to_pylist()
-                where.report(findings, Severity.ERROR, bad, [f"unparseable date {v!r}" for v in raw],
-                             column=name, kind="unparseable date")
-            if len(partial):
-                raw = values.take(partial[:ROW_FINDINGS_LIMIT]).to_pylist()
-                where.report(findings, Severity.WARNING, partial, [f"partial date {v!r}; {date_name} left empty"
-                                                                   for v in raw],
-                             column=name, kind="partial date", sealed=sealed)
-            columns.append((date_name, dates))
+    for pairs, column_findings in typed:
+        columns.extend(pairs)
+        findings.extend(column_findings.items)
     return pa.table(dict(columns))

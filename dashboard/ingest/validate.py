@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.config import TrialConfig
-from dashboard.ingest.convert import Locator, _flagged
+from dashboard.ingest.convert import Locator, flagged_rows
 from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
 from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
@@ -54,7 +54,7 @@ def _check_study_id(source: SourceTable, study_id: str, findings: Findings) -> N
     if "STUDYID" not in source.table.column_names:
         return
     values = source.table["STUDYID"]
-    wrong = _flagged(pc.or_kleene(pc.not_equal(values, study_id), pc.is_null(values)))
+    wrong = flagged_rows(pc.or_kleene(pc.not_equal(values, study_id), pc.is_null(values)))
     if len(wrong):
         shown = values.take(wrong[:ROW_FINDINGS_LIMIT]).to_pylist()
         Locator(source).report(findings, Severity.ERROR, wrong,
@@ -64,12 +64,12 @@ def _check_study_id(source: SourceTable, study_id: str, findings: Findings) -> N
 
 def _check_subjects(source: SourceTable, dm_ids: pa.Array | None, findings: Findings) -> None:
     where, ids = Locator(source), source.table["USUBJID"]
-    missing = _flagged(pc.is_null(ids))
+    missing = flagged_rows(pc.is_null(ids))
     if len(missing):
         where.report(findings, Severity.ERROR, missing, "USUBJID is missing", column="USUBJID", kind="missing USUBJID")
     if dm_ids is None or source.domain == "DM":
         return
-    unknown = _flagged(pc.and_(pc.is_valid(ids), pc.invert(pc.is_in(ids, value_set=dm_ids))))
+    unknown = flagged_rows(pc.and_(pc.is_valid(ids), pc.invert(pc.is_in(ids, value_set=dm_ids))))
     if len(unknown):
         message = ("randomization row for a subject not in DM" if source.domain == RANDOMIZATION
                    else "record for a subject not in DM")
@@ -82,7 +82,7 @@ def _check_keys(source: SourceTable, findings: Findings) -> None:
     if seq is None or seq not in source.table.column_names:
         return
     where, values = Locator(source), source.table[seq]
-    missing = _flagged(pc.is_null(values))
+    missing = flagged_rows(pc.is_null(values))
     if len(missing):
         where.report(findings, Severity.ERROR, missing, "key value is missing", column=seq, kind="missing key")
     ids = source.table["USUBJID"]
