@@ -120,14 +120,19 @@ def _show(args: argparse.Namespace) -> int:
     print(f"warnings: {m.warning_count}")
     for line in _warning_lines(warnings) if len(warnings) else []:
         print(f"  {line}")
-    for row in warnings.head(SHOWN_WARNINGS).itertuples():
-        ids = f" ({row.usubjid})" if isinstance(row.usubjid, str) else ""
-        at = f" row {row.row}" if not pd.isna(row.row) else ""
-        column = f", column {row.column}" if isinstance(row.column, str) else ""
-        print(f"  - {row.file}{at}{ids}{column}: {row.message}")
+    for row in warnings.head(SHOWN_WARNINGS).to_dict("records"):
+        print(f"  - {_warning_text(row)}")
     if len(warnings) > SHOWN_WARNINGS:
         print(f"  ... {len(warnings) - SHOWN_WARNINGS} more (clinical/_warnings.parquet)")
     return 0
+
+
+def _warning_text(row: dict) -> str:
+    """A stored warning as a finding prints: file row N (USUBJID x, AESEQ n), column C: message."""
+    known = {k: v for k, v in row.items() if not pd.isna(v)}
+    return str(Finding(Severity.WARNING, known.get("file", ""), known.get("message", ""), row=known.get("row"),
+                       usubjid=known.get("usubjid"), seq_column=known.get("seq_column"), seq=known.get("seq"),
+                       column=known.get("column")))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,11 +98,12 @@ class Findings:
 
 
 def findings_frame(findings: Sequence[Finding]) -> pd.DataFrame:
-    """Findings as the `_warnings` table of a cut: file, row, usubjid, seq, column, kind, count, message."""
+    """Findings as the `_warnings` table of a cut: file, row, usubjid, seq_column, seq, column, kind, count, message."""
     return pd.DataFrame({
         "file": pd.array([f.file for f in findings], dtype="str"),
         "row": pd.array([f.row for f in findings], dtype="Int64"),
         "usubjid": pd.array([f.usubjid for f in findings], dtype="str"),
+        "seq_column": pd.array([f.seq_column for f in findings], dtype="str"),
         "seq": pd.array([f.seq for f in findings], dtype="str"),
         "column": pd.array([f.column for f in findings], dtype="str"),
         "kind": pd.array([f.kind for f in findings], dtype="str"),

@@ -182,7 +182,8 @@ def test_cli_round_trip(tmp_path, monkeypatch, capsys):
     shown = capsys.readouterr().out
     sha = cuts.read_manifest(cut_id).inputs[0].sha256
     assert f"cut {cut_id} (ACTIVE)" in shown and sha in shown and "warnings: 2" in shown
-    assert "lb.csv row 4 (NCT05019287-01-001), column LBSTRESN: value 'pending' is not a number" in shown
+    assert "lb.csv row 4 (USUBJID NCT05019287-01-001, LBSEQ 4), column LBSTRESN: value 'pending' is not a number" \
+        in shown
     assert main(["cuts", "load", str(export), "--cut-date", CUT_DATE]) == 1
     assert f"already loaded as {cut_id}" in capsys.readouterr().err
     assert main(["cuts", "show", "2021-01-01-00000000"]) == 1
