@@ -115,7 +115,7 @@ def _decode_text(raw: RawFile, findings: Findings) -> bytes | None:
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     try:
-        text = raw.data.decode(_CP1252_FALLBACK)
+        text = raw.data.removeprefix(b"\xef\xbb\xbf").decode(_CP1252_FALLBACK)
     except UnicodeDecodeError as exc:
         findings.error(raw.name, f"undecodable text at byte offset {exc.start} ({_line_of(raw.data, exc.start)}): "
                                  "neither UTF-8 nor cp1252", kind="undecodable text")

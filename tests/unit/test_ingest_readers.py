@@ -69,6 +69,11 @@ def test_cp1252_fallback_warns_with_offset_and_row():
     assert [f.message for f in findings.warnings] == ["not valid UTF-8 (first at byte offset 28, row 2); read as cp1252"]
 
 
+def test_cp1252_fallback_ignores_a_utf8_byte_order_mark():
+    source = read_table(raw("ae.csv", b"\xef\xbb\xbfUSUBJID,AETERM\nS-1,Fi\xe8vre\n"), Findings())
+    assert source.table.column_names == ["USUBJID", "AETERM"]
+
+
 def test_undecodable_bytes_are_an_error_with_offset_and_row():
     findings = Findings()
     assert read_table(raw("ae.csv", b"USUBJID,AETERM\nS-1,\x81\x8d\n"), findings) is None
