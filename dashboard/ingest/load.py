@@ -13,7 +13,7 @@ from pathlib import Path
 from dashboard import cuts
 from dashboard.config import TrialConfig
 from dashboard.ingest.convert import type_table
-from dashboard.ingest.findings import AlreadyLoaded, Findings, IngestError, findings_frame
+from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, IngestError, findings_frame
 from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, read_table
 from dashboard.ingest.seal import seal
 from dashboard.ingest.validate import has_required_columns, validate
@@ -82,6 +82,16 @@ def _remove_leftovers(root: Path | None) -> None:
             leftover.unlink(missing_ok=True)
 
 
+def _count(findings: list[Finding]) -> int:
+    return sum(f.count for f in findings)
+
+
+def _inputs(raws: dict[str, RawFile], rows: dict[str, int]) -> tuple[cuts.InputFile, ...]:
+    """Name, SHA-256, data rows and size of every input file, by file name."""
+    files = (cuts.InputFile(raw.name, raw.sha256, rows[d], raw.size) for d, raw in raws.items())
+    return tuple(sorted(files, key=lambda f: f.name.lower()))
+
+
 def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: str, config: TrialConfig,
              root: Path | None = None) -> cuts.CutManifest:
     """Validate the export at `path`, write it as a new cut and make it active.
@@ -104,8 +114,8 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
             raise AlreadyLoaded(cut_id)
         if findings.errors:
             record("cut_rejected", username=loaded_by, cut_id=None,
-                   detail={"cut_date": cut_date, "source": str(folder), "errors": len(findings.errors),
-                           "warnings": len(findings.warnings)})
+                   detail={"cut_date": cut_date, "source": str(folder), "errors": _count(findings.errors),
+                           "warnings": _count(findings.warnings)})
             raise IngestError(findings.items)
         export = seal(tables, config)
         del tables
@@ -113,11 +123,9 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         manifest = cuts.CutManifest(
             cut_id=cut_id, study_id=config.study_id, cut_date=cut_date, label=label,
             loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), loaded_by=loaded_by,
-            source=str(folder.resolve()),
-            inputs=tuple(sorted((cuts.InputFile(raw.name, raw.sha256, rows[d], raw.size) for d, raw in raws.items()),
-                                key=lambda f: f.name.lower())),
+            source=str(folder.resolve()), inputs=_inputs(raws, rows),
             domain_rows={name: len(frame) for name, frame in sorted(export.clinical.items())},
-            warning_count=sum(f.count for f in open_warnings), randomized=export.randomized)
+            warning_count=_count(open_warnings), randomized=export.randomized)
         sealed = dict(export.sealed)
         if findings.sealed_warnings():
             sealed[SEALED_WARNINGS] = findings_frame(findings.sealed_warnings())

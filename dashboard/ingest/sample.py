@@ -66,7 +66,8 @@ def write_sample_export(folder: Path | str, n_subjects: int = 8, n_screen_failur
         "SEX": rng.choice(["M", "F"], total), "RACE": "WHITE", "COUNTRY": "IRN",
         "ARMCD": armcd, "ARM": arm, "ACTARMCD": armcd, "ACTARM": arm}, total)
     write_csv(folder, "randomization.csv", {"USUBJID": rand_ids, "ARMCD": arms, "ARM": labels,
-                                            "RANDDTC": _dates(rand_start), "RANDNO": np.char.mod("R%04d", np.arange(1, n + 1))}, n)
+                                            "RANDDTC": _dates(rand_start),
+                                            "RANDNO": np.char.mod("R%04d", np.arange(1, n + 1))}, n)
     ds_ids = np.concatenate([ids, rand_ids, ids[n:]])
     ds_decod = np.concatenate([np.full(total, "INFORMED CONSENT OBTAINED"), np.full(n, "RANDOMIZED"),
                                np.full(n_screen_failures, "SCREEN FAILURE")])

@@ -106,7 +106,8 @@ def test_clinical_part_does_not_depend_on_allocation(tmp_path, config):
     one = load_cut(first, CUT_DATE, "", "alice", config, root=tmp_path / "root1")
     two = load_cut(second, CUT_DATE, "", "alice", config, root=tmp_path / "root2")
     assert one.cut_id != two.cut_id
-    files_one, files_two = clinical_files(tmp_path / "root1", one.cut_id), clinical_files(tmp_path / "root2", two.cut_id)
+    files_one = clinical_files(tmp_path / "root1", one.cut_id)
+    files_two = clinical_files(tmp_path / "root2", two.cut_id)
     assert files_one.keys() == files_two.keys() and "DM.parquet" in files_one and "_warnings.parquet" in files_one
     assert files_one == files_two
     assert (one.domain_rows, one.warning_count, one.randomized) == (two.domain_rows, two.warning_count, two.randomized)

@@ -66,7 +66,8 @@ def test_cp1252_fallback_warns_with_offset_and_row():
     findings = Findings()
     source = read_table(raw("ae.csv", b"USUBJID,AETERM\nS-1,ok\nS-2,Fi\xe8vre\n"), findings)
     assert source.table["AETERM"].to_pylist() == ["ok", "Fi\u00e8vre"]
-    assert [f.message for f in findings.warnings] == ["not valid UTF-8 (first at byte offset 28, row 2); read as cp1252"]
+    assert [f.message for f in findings.warnings] == [
+        "not valid UTF-8 (first at byte offset 28, row 2); read as cp1252"]
 
 
 def test_cp1252_fallback_ignores_a_utf8_byte_order_mark():
