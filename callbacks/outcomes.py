@@ -49,6 +49,12 @@ def _event_times(data: TrialData) -> list[Any]:
     return memoized(data, "outcomes:event-times", compute)
 
 
+def _plain(*figures: Any) -> Any:
+    """Figures as plain dicts, so a cached answer is only serialized, never copied again."""
+    plain = tuple(f.to_plotly_json() for f in figures)
+    return plain if len(plain) > 1 else plain[0]
+
+
 def _reference(data: ArmedTrialData) -> str:
     return effects.comparison_reference(data.config, coded=data.access is Access.CODED)
 
@@ -69,10 +75,10 @@ def _trajectory_figures(data: TrialData, outcome: Outcome, axis: str, stat: str,
         arms, differences = None, None
         summary = trajectories.pooled_summary(per_visit, config.visits, "VALUE", stat)
         change = trajectories.pooled_summary(per_visit, later, "CHG", stat)
-    return (trajectory_figures.trajectory_figure(summary, outcome, axis, stat, stamp(data), spaghetti=lines,
-                                                 spaghetti_total=total, arms=arms),
-            trajectory_figures.change_figure(change, outcome, axis, stat, stamp(data), differences=differences,
-                                             arms=arms))
+    return _plain(trajectory_figures.trajectory_figure(summary, outcome, axis, stat, stamp(data), spaghetti=lines,
+                                                       spaghetti_total=total, arms=arms),
+                  trajectory_figures.change_figure(change, outcome, axis, stat, stamp(data),
+                                                   differences=differences, arms=arms))
 
 
 def _event_figure(data: TrialData, index: int) -> Any:
@@ -82,12 +88,12 @@ def _event_figure(data: TrialData, index: int) -> Any:
     competing = bool((times["STATUS"] == events.COMPETING).any())
     unknown = int((times["EVENT"] & times["DAY"].isna()).sum())
     if isinstance(data, ArmedTrialData):
-        return event_figures.incidence_figure(
+        return _plain(event_figures.incidence_figure(
             events.incidence_by_arm(times, data.arm_of), events.at_risk_by_arm(times, data.arm_of, days),
             event.label, stamp(data), competing=competing, unknown_day=unknown, arms=data.arm_labels,
-            test=events.logrank(times, data.arm_of))
-    return event_figures.incidence_figure(events.incidence_curve(times), events.at_risk(times, days), event.label,
-                                          stamp(data), competing=competing, unknown_day=unknown)
+            test=events.logrank(times, data.arm_of)))
+    return _plain(event_figures.incidence_figure(events.incidence_curve(times), events.at_risk(times, days),
+                                                 event.label, stamp(data), competing=competing, unknown_day=unknown))
 
 
 def _event_table(data: TrialData) -> tuple[list, list]:
@@ -106,8 +112,8 @@ def _forest(data: ArmedTrialData, visit_num: float | None) -> Any:
     measured = [effects.change_effects(values[outcomes.outcome_key(o)][1], o, config.visits, data.arm_of,
                                        reference, visit_num) for o in config.outcomes]
     happened = [effects.event_effects(t, e, data.arm_of, reference) for e, t in zip(config.events, _event_times(data))]
-    return effect_figures.forest_figure(effects.forest_rows(measured, happened), stamp(data),
-                                        arms=data.arm_labels, reference=reference)
+    return _plain(effect_figures.forest_figure(effects.forest_rows(measured, happened), stamp(data),
+                                               arms=data.arm_labels, reference=reference))
 
 
 def _options(config: TrialConfig) -> tuple:
@@ -179,7 +185,8 @@ def register(app) -> None:
         except NoActiveCut:
             return outcome_figures.no_cut_figure(effect_figures.TITLE, current_access().sees_arms)
         if not isinstance(data, ArmedTrialData):
-            return outcome_figures.closed_only_figure(effect_figures.TITLE, stamp(data))
+            return memoized(data, "outcomes:forest-closed",
+                            lambda: _plain(outcome_figures.closed_only_figure(effect_figures.TITLE, stamp(data))))
         known = [float(v.num) for v in outcomes.post_baseline_visits(data.config.visits)]
         chosen = float(visit_num) if isinstance(visit_num, (int, float)) and float(visit_num) in known else None
         return memoized(data, "outcomes:forest", lambda: _forest(data, chosen), chosen)

@@ -95,11 +95,11 @@ def layout(ctx: ViewContext) -> Component:
         ], className="g-3"),
         html.H3("Events", className="h5 mt-2"),
         dbc.Row([
-            dbc.Col(figure_card(EVENT_CURVE, "Time to event", height=460, extra=_event_picker()), lg=7),
+            dbc.Col(figure_card(EVENT_CURVE, "Time to event", height=460, extra=_event_picker()), lg=6),
             dbc.Col(dbc.Card([
                 dbc.CardHeader(html.Span("Event proportions by the end of follow-up", className="fw-semibold")),
                 dbc.CardBody(listing_grid(EVENT_TABLE, height=250, page_size=20)),
-            ], className="mb-3 shadow-sm"), lg=5),
+            ], className="mb-3 shadow-sm"), lg=6),
         ], className="g-3"),
         _forest_section(ctx),
         _methods(ctx),

@@ -61,7 +61,8 @@ def event_records(event: EventSource, source: pd.DataFrame) -> pd.DataFrame:
             occurred |= source["DTHFL"].eq("Y")
         date_column = term[:-1] if term.endswith("DTC") else term
         rows = source[occurred]
-        dates = rows[date_column] if date_column in rows and date_column != term else pd.Series(pd.NaT, index=rows.index)
+        known = date_column in rows and date_column != term
+        dates = rows[date_column] if known else pd.Series(pd.NaT, index=rows.index)
     else:
         term_columns, date_column = _SOURCE_FIELDS.get(event.source, ((), ""))
         match = pd.Series(False, index=source.index)

@@ -23,6 +23,15 @@ def _row_label(row: pd.Series, several: bool) -> str:
     return f"{label} · {row['ARM']}" if several else label
 
 
+def _number(value: float) -> str:
+    """Three significant digits, without exponents for large values."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def _signed(value: float) -> str:
+    return ("+" if value >= 0 else "") + _number(value)
+
+
 def _detail(row: pd.Series) -> str:
     """Native-unit estimate shown to the right of each row."""
     if math.isnan(row["ESTIMATE"]):
@@ -31,8 +40,8 @@ def _detail(row: pd.Series) -> str:
     if row["KIND"] == "event":
         return (f"RD {100 * row['ESTIMATE']:+.1f} pts ({100 * row['LOW']:.1f} to {100 * row['HIGH']:.1f}) · {n}")
     if math.isnan(row["LOW"]):
-        return f"Δ {row['ESTIMATE']:+.3g} {row['UNIT']} · {n}"
-    return f"Δ {row['ESTIMATE']:+.3g} {row['UNIT']} ({row['LOW']:.3g} to {row['HIGH']:.3g}) · {n}"
+        return f"Δ {_signed(row['ESTIMATE'])} {row['UNIT']} · {n}"
+    return f"Δ {_signed(row['ESTIMATE'])} {row['UNIT']} ({_number(row['LOW'])} to {_number(row['HIGH'])}) · {n}"
 
 
 def _panel(fig: go.Figure, rows: pd.DataFrame, several: bool, colors: dict[str, str], axes: tuple[str, str, str],

@@ -46,7 +46,8 @@ def incidence_figure(curves: pd.DataFrame, risk: pd.DataFrame, event_label: str,
         fig.add_trace(_curve_trace(rows, group if arms else "All randomized subjects", colors[group]))
     for group in groups:
         rows = risk[risk["ARM"] == group] if arms else risk
-        fig.add_trace(go.Scatter(x=rows["DAY"].tolist(), y=[group] * len(rows), text=rows["AT_RISK"].astype(str).tolist(),
+        fig.add_trace(go.Scatter(x=rows["DAY"].tolist(), y=[group] * len(rows),
+                                 text=rows["AT_RISK"].astype(str).tolist(),
                                  mode="text", textfont={"color": colors[group], "size": 12}, xaxis="x", yaxis="y2",
                                  cliponaxis=False, showlegend=False, hoverinfo="skip"))
     notes = []
@@ -94,22 +95,22 @@ def _interval(low: float, high: float) -> str:
 def event_table_grid(summary: pd.DataFrame, *, arms: Sequence[str] | None = None,
                      reference: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """AG Grid rows and column definitions for the event-proportion table (pooled or by arm)."""
-    columns: list[dict[str, Any]] = [{"field": "event", "headerName": "Event", "minWidth": 150, "pinned": "left"}]
+    columns: list[dict[str, Any]] = [{"field": "event", "headerName": "Event", "minWidth": 140, "pinned": "left"}]
     rows: list[dict[str, Any]] = []
     if not arms:
-        columns += [{"field": "n", "headerName": "Subjects with event", "minWidth": 140},
-                    {"field": "ci", "headerName": "95% CI (%) Wilson", "minWidth": 130}]
+        columns += [{"field": "n", "headerName": "Subjects with event", "minWidth": 130},
+                    {"field": "ci", "headerName": "95% CI, % (Wilson)", "minWidth": 110}]
         for r in summary.itertuples(index=False):
             rows.append({"event": r.LABEL, "n": _n_of(int(r.EVENTS), int(r.N), float(r.PROPORTION)),
                          "ci": _interval(float(r.LOW), float(r.HIGH))})
-        return rows, columns
+        return rows, _fitted(columns)
     for i, arm in enumerate(arms):
-        columns.append({"field": f"arm_{i}", "headerName": arm, "minWidth": 120})
+        columns.append({"field": f"arm_{i}", "headerName": arm, "minWidth": 110})
     compared = [a for a in arms if a != reference]
     for i, arm in enumerate(compared):
-        columns.append({"field": f"rd_{i}", "headerName": f"Risk difference {arm} − {reference} (% points, "
-                                                          "95% CI Newcombe)", "minWidth": 220})
-    columns.append({"field": "logrank", "headerName": "Log-rank p", "minWidth": 100})
+        columns.append({"field": f"rd_{i}", "headerName": f"Risk difference {arm} − {reference}, % points (95% CI)",
+                        "minWidth": 170})
+    columns.append({"field": "logrank", "headerName": "Log-rank p", "minWidth": 80})
     for label, group in summary.groupby("LABEL", sort=False):
         row: dict[str, Any] = {"event": label}
         for i, arm in enumerate(arms):
@@ -122,4 +123,10 @@ def event_table_grid(summary: pd.DataFrame, *, arms: Sequence[str] | None = None
         p = float(group["P"].iloc[0])
         row["logrank"] = "–" if math.isnan(p) else f"{p:.3g}"
         rows.append(row)
-    return rows, columns
+    return rows, _fitted(columns)
+
+
+def _fitted(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Columns that share the card's width and wrap long headers instead of scrolling."""
+    return [{**c, "flex": 1, "wrapHeaderText": True, "autoHeaderHeight": True, "floatingFilter": False}
+            for c in columns]

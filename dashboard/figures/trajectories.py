@@ -163,13 +163,12 @@ def _add_difference_panel(fig: go.Figure, differences: pd.DataFrame, axis: str, 
                            "<br>95% CI %{customdata[3]:.4g} to %{customdata[4]:.4g} (Welch)"
                            "<br>p = %{customdata[5]:.3g}<br>n %{customdata[1]} vs %{customdata[2]}<extra></extra>"),
         ))
-    reference = str(differences["REFERENCE"].iloc[0]) if len(differences) else arms[0]
     fig.update_layout(
         yaxis={"domain": [0.42, 1.0]},
         xaxis={"anchor": "y", "showticklabels": False, "tickmode": "array", "tickvals": ticks["tickvals"]},
         xaxis2={"anchor": "y2", "matches": "x", "tickmode": "array", "tickvals": ticks["tickvals"],
                 "ticktext": ticks["ticktext"], "title": ticks["title"]},
         yaxis2={"domain": [0.0, 0.3], "anchor": "x2", "zeroline": True, "zerolinecolor": "#95a5a6",
-                "zerolinewidth": 2, "title": {"text": f"Diff. vs {reference} ({unit})"}},
+                "zerolinewidth": 2, "title": {"text": f"Difference ({unit})"}},
         margin={"b": 90},
     )

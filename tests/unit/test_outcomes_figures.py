@@ -144,4 +144,5 @@ def test_forest_plot_has_a_panel_for_outcomes_and_one_for_events_with_directions
 def test_empty_state_figures_carry_the_stamp():
     assert OPEN in outcome_figures.closed_only_figure("Forest", OPEN).layout.title.text
     assert "none" in outcome_figures.no_cut_figure("Forest", False).layout.title.text
-    assert effect_figures.forest_figure(forest_rows().iloc[0:0], CLOSED, arms=ARMS, reference="Group A").layout.annotations
+    empty = effect_figures.forest_figure(forest_rows().iloc[0:0], CLOSED, arms=ARMS, reference="Group A")
+    assert empty.layout.annotations and CLOSED in empty.layout.title.text
