@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib
 import re
 import shutil
@@ -12,13 +11,15 @@ from pathlib import Path
 
 from dashboard import cuts
 from dashboard.config import TrialConfig
+from dashboard.ingest import identity
 from dashboard.ingest.convert import type_table
 from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, IngestError, findings_frame
 from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, read_table
 from dashboard.ingest.seal import seal
 from dashboard.ingest.validate import has_required_columns, validate
 
-SEALED_WARNINGS = "_warnings"
+SEALED_WARNINGS = "_warnings"       # findings about sealed columns
+SEALED_INPUTS = "_inputs"           # real checksums of every input file
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -29,13 +30,6 @@ def parse_cut_date(value: str | dt.date) -> str:
         raise ValueError(f"cut date must be YYYY-MM-DD, got {value!r}")
     dt.date.fromisoformat(text)
     return text
-
-
-def cut_id_for(cut_date: str, raws: dict[str, RawFile]) -> str:
-    """`<cut date>-<8 hex>` from the SHA-256 over (lower-case name, SHA-256) of every input, and the cut date."""
-    lines = sorted(f"{raw.name.lower()} {raw.sha256}" for raw in raws.values())
-    combined = hashlib.sha256("\n".join([*lines, cut_date]).encode("utf-8")).hexdigest()
-    return f"{cut_date}-{combined[:8]}"
 
 
 def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Findings) -> tuple[dict[str, SourceTable],
@@ -86,12 +80,6 @@ def _count(findings: list[Finding]) -> int:
     return sum(f.count for f in findings)
 
 
-def _inputs(raws: dict[str, RawFile], rows: dict[str, int]) -> tuple[cuts.InputFile, ...]:
-    """Name, SHA-256, data rows and size of every input file, by file name."""
-    files = (cuts.InputFile(raw.name, raw.sha256, rows[d], raw.size) for d, raw in raws.items())
-    return tuple(sorted(files, key=lambda f: f.name.lower()))
-
-
 def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: str, config: TrialConfig,
              root: Path | None = None) -> cuts.CutManifest:
     """Validate the export at `path`, write it as a new cut and make it active.
@@ -107,11 +95,6 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         findings = Findings()
         raws = read_raw(discover(folder, frozenset(config.custom_domains), findings))
         tables, rows = read_export(raws, config, findings)
-        cut_id = cut_id_for(cut_date, raws)
-        if (cuts.cuts_dir(root) / cut_id).exists():
-            record("cut_rejected", username=loaded_by, cut_id=cut_id,
-                   detail={"cut_date": cut_date, "source": str(folder), "reason": "already loaded"})
-            raise AlreadyLoaded(cut_id)
         if findings.errors:
             record("cut_rejected", username=loaded_by, cut_id=None,
                    detail={"cut_date": cut_date, "source": str(folder), "errors": _count(findings.errors),
@@ -119,14 +102,21 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
             raise IngestError(findings.items)
         export = seal(tables, config)
         del tables
+        digest = identity.input_digest(raws)
+        try:
+            cut_id = identity.new_cut_id(cut_date, identity.open_fingerprints(raws, export), digest, root)
+        except AlreadyLoaded as exc:
+            record("cut_rejected", username=loaded_by, cut_id=exc.cut_id,
+                   detail={"cut_date": cut_date, "source": str(folder), "reason": "already loaded"})
+            raise
         open_warnings = findings.open_warnings()
         manifest = cuts.CutManifest(
             cut_id=cut_id, study_id=config.study_id, cut_date=cut_date, label=label,
             loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), loaded_by=loaded_by,
-            source=str(folder.resolve()), inputs=_inputs(raws, rows),
+            source=str(folder.resolve()), inputs=identity.public_inputs(raws, rows, export),
             domain_rows={name: len(frame) for name, frame in sorted(export.clinical.items())},
             warning_count=_count(open_warnings), randomized=export.randomized)
-        sealed = dict(export.sealed)
+        sealed = {**export.sealed, SEALED_INPUTS: identity.sealed_inputs(raws, rows)}
         if findings.sealed_warnings():
             sealed[SEALED_WARNINGS] = findings_frame(findings.sealed_warnings())
         written = cuts.write_snapshot(manifest, export.clinical, sealed, findings_frame(open_warnings), root)
@@ -138,5 +128,6 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         except BaseException:
             shutil.rmtree(written, ignore_errors=True)
             raise
+        identity.register(cut_id, digest, root)
         cuts.activate(cut_id, root)
     return manifest

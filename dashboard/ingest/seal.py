@@ -28,6 +28,7 @@ class SealedExport:
     clinical: dict[str, pd.DataFrame]
     sealed: dict[str, pd.DataFrame]
     randomized: int
+    carries_allocation: set[str]      # domains whose input file holds allocation values or sealed rows
 
 
 def seal(tables: dict[str, SourceTable], config: TrialConfig) -> SealedExport:
@@ -52,13 +53,16 @@ def seal(tables: dict[str, SourceTable], config: TrialConfig) -> SealedExport:
             table, columns = _split_columns(domain, table)
         clinical[domain] = table.to_pandas()
         if columns is not None:
-            sealed[domain] = columns.to_pandas()
+            sealed[f"{domain}_COLUMNS" if domain in sealed else domain] = columns.to_pandas()
     dm, allocation, dm_sealed = _split_dm(tables, config)
     clinical["DM"] = dm
     sealed[ALLOCATION] = allocation
     if dm_sealed is not None:
         sealed["DM"] = dm_sealed
-    return SealedExport(clinical, sealed, int((dm["RANDFL"] == "Y").sum()))
+    carrying = {d.split("_")[0] for d in sealed if d != ALLOCATION} | ({RANDOMIZATION} & tables.keys())
+    if any(is_sealed_name(c) for c in tables["DM"].table.column_names):
+        carrying.add("DM")
+    return SealedExport(clinical, sealed, int((dm["RANDFL"] == "Y").sum()), carrying)
 
 
 def _keys(domain: str, table: pa.Table) -> list[str]:

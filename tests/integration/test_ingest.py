@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import types
 from pathlib import Path
@@ -16,6 +17,7 @@ from dashboard import blinding, cuts
 from dashboard.config import load_trial_config
 from dashboard.ingest import AlreadyLoaded, load_cut
 from dashboard.ingest.cli import main
+from dashboard.ingest.identity import WITHHELD
 from dashboard.ingest.sample import ARMS, write_sample_export
 
 CUT_DATE = "2021-06-01"
@@ -71,7 +73,7 @@ def test_sealed_part_feeds_blinding(tmp_path, config):
     manifest = load_cut(export, CUT_DATE, "", "alice", config, root=tmp_path / "root")
     sealed = cuts.cuts_dir(tmp_path / "root") / manifest.cut_id / cuts.SEALED_DIRNAME
     assert {p.name for p in sealed.iterdir()} == {"allocation.parquet", "EX.parquet", "SE.parquet",
-                                                  "SUPPDM.parquet"}
+                                                  "SUPPDM.parquet", "_inputs.parquet"}
     allocation = pd.read_parquet(sealed / "allocation.parquet")
     assert list(allocation.columns) == ["USUBJID", "ARMCD", "ARM", "ACTARMCD", "ACTARM", "RANDNO"]
     listed = read_csv(export / "randomization.csv")
@@ -105,12 +107,37 @@ def test_clinical_part_does_not_depend_on_allocation(tmp_path, config):
         assert (first / name).read_bytes() == (second / name).read_bytes()
     one = load_cut(first, CUT_DATE, "", "alice", config, root=tmp_path / "root1")
     two = load_cut(second, CUT_DATE, "", "alice", config, root=tmp_path / "root2")
-    assert one.cut_id != two.cut_id
+    assert one.cut_id == two.cut_id and one.inputs == two.inputs
     files_one = clinical_files(tmp_path / "root1", one.cut_id)
     files_two = clinical_files(tmp_path / "root2", two.cut_id)
     assert files_one.keys() == files_two.keys() and "DM.parquet" in files_one and "_warnings.parquet" in files_one
     assert files_one == files_two
     assert (one.domain_rows, one.warning_count, one.randomized) == (two.domain_rows, two.warning_count, two.randomized)
+
+
+def test_manifest_withholds_checksums_of_files_that_carry_allocation(tmp_path, config):
+    export = write_sample_export(tmp_path / "export")
+    manifest = load_cut(export, CUT_DATE, "", "alice", config, root=tmp_path / "root")
+    inputs = {f.name: f for f in manifest.inputs}
+    carrying = {"dm.csv", "ex.csv", "se.csv", "randomization.csv", "suppdm.csv"}
+    assert {n for n, f in inputs.items() if f.sha256 == WITHHELD} == carrying
+    assert all(inputs[n].size == 0 for n in carrying) and inputs["se.csv"].rows == 0 and inputs["dm.csv"].rows == 10
+    assert inputs["lb.csv"].sha256 == hashlib.sha256((export / "lb.csv").read_bytes()).hexdigest()
+    sealed_part = cuts.cuts_dir(tmp_path / "root") / manifest.cut_id / cuts.SEALED_DIRNAME
+    sealed = pd.read_parquet(sealed_part / "_inputs.parquet")
+    real = dict(zip(sealed["name"], sealed["sha256"]))
+    assert real["dm.csv"] == hashlib.sha256((export / "dm.csv").read_bytes()).hexdigest()
+
+
+def test_export_differing_only_in_allocation_is_a_new_cut(tmp_path, config):
+    root = tmp_path / "root"
+    first = load_cut(write_sample_export(tmp_path / "a", allocation_seed=7), CUT_DATE, "", "alice", config, root=root)
+    second = load_cut(write_sample_export(tmp_path / "b", allocation_seed=8), CUT_DATE, "", "alice", config,
+                      root=root)
+    assert second.cut_id != first.cut_id and cuts.active_cut_id(root) == second.cut_id
+    for folder, manifest in ((tmp_path / "a", first), (tmp_path / "b", second)):
+        with pytest.raises(AlreadyLoaded, match=f"already loaded as {manifest.cut_id}"):
+            load_cut(folder, CUT_DATE, "", "alice", config, root=root)
 
 
 def test_identical_input_is_refused_and_active_cut_kept(tmp_path, config, audit):

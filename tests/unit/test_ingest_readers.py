@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from dashboard.ingest.findings import Finding, Findings, Severity, summarize
-from dashboard.ingest.load import cut_id_for, parse_cut_date
+from dashboard.ingest.identity import cut_id_for
+from dashboard.ingest.load import parse_cut_date
 from dashboard.ingest.readers import TEXT, RawFile, discover, read_table
 
 
@@ -94,14 +95,13 @@ def test_finding_text_and_summary():
     assert summarize(findings.items) == ["     5 x lb.csv, column LBSTRESN: non-numeric value"]
 
 
-def test_cut_id_depends_on_names_contents_and_date():
-    files = {"DM": raw("dm.csv", b"", "a" * 64), "AE": raw("ae.csv", b"", "b" * 64)}
-    same = {"AE": raw("AE.CSV", b"", "b" * 64), "DM": raw("dm.csv", b"", "a" * 64)}
-    other = {"DM": raw("dm.csv", b"", "a" * 64), "AE": raw("ae.csv", b"", "c" * 64)}
-    assert cut_id_for("2021-06-01", files) == cut_id_for("2021-06-01", same)
-    assert cut_id_for("2021-06-01", files) != cut_id_for("2021-06-01", other)
-    assert cut_id_for("2021-06-01", files)[11:] != cut_id_for("2021-06-02", files)[11:]
-    assert cut_id_for("2021-06-01", files).startswith("2021-06-01-")
+def test_cut_id_depends_on_names_fingerprints_date_and_attempt():
+    prints = {"dm.csv": "a" * 64, "ae.csv": "b" * 64}
+    assert cut_id_for("2021-06-01", prints) == cut_id_for("2021-06-01", dict(reversed(prints.items())))
+    assert cut_id_for("2021-06-01", prints) != cut_id_for("2021-06-01", {**prints, "ae.csv": "c" * 64})
+    assert cut_id_for("2021-06-01", prints)[11:] != cut_id_for("2021-06-02", prints)[11:]
+    assert cut_id_for("2021-06-01", prints) != cut_id_for("2021-06-01", prints, attempt=1)
+    assert cut_id_for("2021-06-01", prints).startswith("2021-06-01-")
 
 
 @pytest.mark.parametrize("value", ["2021-6-1", "20210601", "2021-02-30", "June"])
