@@ -69,7 +69,8 @@ def _audit_recorder() -> Callable[..., None]:
 def _remove_leftovers(root: Path | None) -> None:
     """Staging folders and pointer files left by a loader that was killed (only called under the load lock)."""
     base = root or cuts.data_root()
-    for leftover in [*cuts.cuts_dir(root).glob(".staging-*"), *base.glob(".active-*")]:
+    leftovers = [*cuts.cuts_dir(root).glob(".staging-*"), *base.glob(".active-*"), *base.glob(".ingest-digests-*")]
+    for leftover in leftovers:
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
         else:
