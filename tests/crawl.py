@@ -49,6 +49,13 @@ def _variants(callback: Callback, props, base: dict) -> Iterator[tuple[str, dict
                 yield f"{dep['id']}={value}", {**base, key: sent}
 
 
+def merge_outputs(props, payload: dict[str, Any]) -> None:
+    """Apply a callback response to the known component props, as the renderer would."""
+    for component_id, values in (payload.get("response") or {}).items():
+        if component_id in props.by_id and isinstance(values, dict):
+            props.by_id[component_id].update(values)
+
+
 def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchange]:
     """Everything a browser of this user could fetch, in a stable order."""
     exchanges: list[Exchange] = []
@@ -64,10 +71,17 @@ def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchang
         page = client.open_page(path)
         exchanges.append(Exchange(f"page {path}", 200, normalize(json.dumps(page, sort_keys=True))))
         props = collect_props(layout, page)
-        for callback in callbacks:
-            if callback.output.startswith("page-content.") or not callback.ids <= set(props.by_id):
-                continue
+        page_callbacks = [c for c in callbacks
+                          if not c.output.startswith("page-content.") and c.ids <= set(props.by_id)]
+        # first pass: what the browser sends when the page renders; outputs update the props, so
+        # options that a callback fills (a lab-test list, say) are known for the second pass
+        for callback in page_callbacks:
+            response = client.post_callback(callback, initial_values(callback, props))
+            record(f"{path} {callback.output} initial", response)
+            if response.status_code == 200:
+                merge_outputs(props, response.get_json())
+        for callback in page_callbacks:
             base = initial_values(callback, props)
-            for label, values in _variants(callback, props, base):
+            for label, values in list(_variants(callback, props, base))[1:]:
                 record(f"{path} {callback.output} {label}", client.post_callback(callback, values))
     return exchanges

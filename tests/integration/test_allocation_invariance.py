@@ -66,16 +66,20 @@ def swapped_export(source: Path, target: Path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def twin_instances(tmp_path_factory):
-    """Two installations whose exports differ only in allocation."""
+    """Two installations whose exports differ only in allocation, loaded from the same folder path."""
     base = tmp_path_factory.mktemp("twins")
     swapped_root = base / "swapped-exports"
     for cut in ("interim", "final"):
         swapped_export(DEMO_EXPORTS / cut, swapped_root / cut)
-    original = make_instance(base / "a", [(DEMO_EXPORTS / "interim", "2021-05-10", "Interim"),
-                                          (DEMO_EXPORTS / "final", "2021-07-10", "Final")])
-    swapped = make_instance(base / "b", [(swapped_root / "interim", "2021-05-10", "Interim"),
-                                         (swapped_root / "final", "2021-07-10", "Final")])
-    return (original, make_app(original)), (swapped, make_app(swapped))
+    exports = base / "exports"  # the manifest records the source path: make it the same for both
+    instances = []
+    for name, source in (("a", DEMO_EXPORTS), ("b", swapped_root)):
+        shutil.rmtree(exports, ignore_errors=True)
+        shutil.copytree(source, exports)
+        instance = make_instance(base / name, [(exports / "interim", "2021-05-10", "Interim"),
+                                               (exports / "final", "2021-07-10", "Final")])
+        instances.append((instance, make_app(instance)))
+    return instances
 
 
 def _client(instance, app, role: str) -> DashClient:
