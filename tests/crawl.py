@@ -67,6 +67,8 @@ def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchang
         record(f"GET {path}", client.client.get(path))
     layout = client.layout()
     callbacks = client.dependencies()
+    exercised: set[str] = set()
+    seen = collect_props(layout)
     for path in nav_paths(layout) + list(extra_paths):
         page = client.open_page(path)
         exchanges.append(Exchange(f"page {path}", 200, normalize(json.dumps(page, sort_keys=True))))
@@ -84,4 +86,10 @@ def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchang
             base = initial_values(callback, props)
             for label, values in list(_variants(callback, props, base))[1:]:
                 record(f"{path} {callback.output} {label}", client.post_callback(callback, values))
+        exercised |= {c.output for c in page_callbacks}
+        seen.by_id.update(props.by_id)
+    # "hiding a page hides nothing": post every other callback too, as a hand-made request would
+    for callback in callbacks:
+        if callback.output not in exercised:
+            record(f"direct {callback.output}", client.post_callback(callback, initial_values(callback, seen)))
     return exchanges
