@@ -58,7 +58,8 @@ def console_errors(browser) -> list[str]:
 def screenshot(browser, name: str) -> None:
     """A full-page PNG (not just the viewport), through the DevTools protocol."""
     size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000), "scale": 1}
+    width = max(size["width"], browser.execute_script("return window.innerWidth"))
+    clip = {"x": 0, "y": 0, "width": width, "height": min(size["height"], 8000), "scale": 1}
     shot = browser.execute_cdp_cmd("Page.captureScreenshot",
                                    {"format": "png", "captureBeyondViewport": True, "clip": clip})
     (ARTIFACTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
