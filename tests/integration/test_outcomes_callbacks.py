@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import BLINDED_ROLES, ROLES
+from support import BLINDED_ROLES, ROLES
 from dash_client import DashClient, collect_props, initial_values, login
 
 from dashboard.config import load_trial_config

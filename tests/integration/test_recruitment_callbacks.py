@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import BLINDED_ROLES, ROLES, make_app, make_instance
+from support import BLINDED_ROLES, ROLES, make_app, make_instance
 from dash_client import DashClient, collect_props, initial_values, login
 
 from layouts import recruitment as ids
