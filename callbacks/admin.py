@@ -43,6 +43,21 @@ def filtered_events(events: list[str] | None, username: str | None, start: str |
     return frame.astype(object).where(frame.notna(), None)
 
 
+WEB_ASSIGNABLE_ROLES = frozenset({Role.ADMIN, Role.INVESTIGATOR})
+
+
+def check_role_change(actor: str, username: str, role: Role) -> None:
+    """A blinded administrator may not unblind anyone, themselves included, from the web page.
+
+    Board and statistician roles are granted on the server's command line (`users set-role`), audited.
+    """
+    if username == actor:
+        raise AccountError("You cannot change your own role.")
+    if role not in WEB_ASSIGNABLE_ROLES:
+        raise AccountError(f"The {role.value} role sees allocation; grant it with "
+                           f"'python -m dashboard users set-role' on the server.")
+
+
 def register(app) -> None:
     @guarded_callback(app, Permission.MANAGE_USERS,
                       Output(ids.USERS_TABLE, "rowData"), Output(ids.USERS_TABLE, "columnDefs"),
@@ -55,8 +70,9 @@ def register(app) -> None:
         actor = current_user.username
         try:
             if ctx.triggered_id == ids.SET_ROLE and username and role:
+                check_role_change(actor, username, Role(role))
                 set_role(username, Role(role), actor=actor)
-                feedback = f"{username} is now {role}."
+                feedback = f"{username} is now {role}; their sessions have ended."
             elif ctx.triggered_id in (ids.DISABLE_USER, ids.ENABLE_USER) and username:
                 if username == actor:
                     raise AccountError("You cannot change your own account here.")

@@ -42,7 +42,8 @@ def register(app) -> None:
         reason = (reason or "").strip()
         if len(reason) < MIN_REASON_LENGTH:
             return f"Give a reason of at least {MIN_REASON_LENGTH} characters.", no_update
-        flask.session[UNMASK_SESSION_KEY] = True
+        # the audit row first: an unmask that cannot be recorded does not happen
         audit.record("unmask", username=current_user.username, cut_id=current_cut_id(),
                      detail={"reason": reason})
+        flask.session[UNMASK_SESSION_KEY] = True
         return "", pathname or "/"

@@ -89,9 +89,13 @@ class ArmedTrialData(TrialData):
 
 
 def arm_display_order(config: TrialConfig, coded: bool) -> tuple[str, ...]:
-    """Coded labels sort alphabetically (the order must not follow the arm); real labels follow the configuration."""
-    labels = [config.arm_label(code, coded) for code in config.arm_codes]
-    return tuple(sorted(labels)) if coded else tuple(labels)
+    """Arms in the order of their coded labels ("Group A" first), named as the access allows.
+
+    The order never follows the configuration's arm order, and it stays the same when the board
+    unmasks, so columns, colours and the reference arm of every difference keep their meaning.
+    """
+    arms = sorted(config.arms, key=lambda arm: arm.coded_label)
+    return tuple(arm.coded_label if coded else arm.label for arm in arms)
 
 
 @functools.lru_cache(maxsize=8)

@@ -31,9 +31,10 @@ AUDIT_EVENTS = ("login", "login_failed", "logout", "lockout", "cut_load", "cut_r
 
 
 def users_layout(ctx: ViewContext) -> Component:
-    roles = [{"label": r.value, "value": r.value} for r in Role]
+    roles = [{"label": r.value, "value": r.value} for r in (Role.ADMIN, Role.INVESTIGATOR)]
     return html.Div([
-        page_header("Users and roles", ctx, "new users and passwords: python -m dashboard users ..."),
+        page_header("Users and roles", ctx, "new users, passwords and unblinded roles (dsmb, statistician): "
+                    "python -m dashboard users ... on the server"),
         dbc.Card([dbc.CardHeader("Users"), dbc.CardBody(listing_grid(USERS_TABLE, height=300))],
                  className="mb-3 shadow-sm"),
         dbc.Card([

@@ -90,10 +90,11 @@ def create_user(username: str, role: Role, password: str, *, actor: str, url: st
 
 
 def set_role(username: str, role: Role, *, actor: str, url: str | None = None) -> None:
-    """Change the role; it applies from the user's next request. Audited as role_changed."""
+    """Change the role and end the user's sessions, so nothing granted under the old role survives. Audited."""
     with session_scope(url) as session:
         user = _require(session, username)
         before, user.role = user.role_value, Role(role)
+        user.session_token = new_session_token()  # sessions (and any unmask in them) end with the old role
         audit.add(session, "role_changed", username=user.username,
                   detail={"actor": actor, "from": before, "to": user.role_value})
 

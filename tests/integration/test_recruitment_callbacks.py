@@ -13,7 +13,7 @@ from dash_client import DashClient, collect_props, initial_values, login
 
 from layouts import recruitment as ids
 
-REAL = ("MenSC secretome", "Saline placebo")
+REAL = ("Saline placebo", "MenSC secretome")  # the order of the coded labels: Group A, Group B
 CODED = ("Group A", "Group B")
 OUTPUTS = {"FILTERS": f"{ids.SITE_FILTER}.options", "OVERVIEW": f"{ids.TILE_SCREENED}.children",
            "BALANCE": f"{ids.BALANCE_GRAPH}.figure", "SCREENING": f"{ids.FUNNEL_GRAPH}.figure",
