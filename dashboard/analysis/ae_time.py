@@ -21,7 +21,8 @@ def time_to_first_serious(events: pd.DataFrame, population: pd.DataFrame, obs_en
     ids = population["USUBJID"]
     censor = (obs_end.reindex(ids).to_numpy() - population["FIRSTDOSE"].to_numpy()) / np.timedelta64(1, "D")
     event_day = first.reindex(ids).to_numpy(dtype=float)
-    has_event = ~np.isnan(event_day)
+    # an event after the subject's end of observation (withdrawal, end of follow-up, cut) is not counted
+    has_event = ~np.isnan(event_day) & ~(event_day > censor)
     time = np.where(has_event, event_day, censor)
     return pd.DataFrame({"USUBJID": ids.to_numpy(), "TIME": np.clip(np.nan_to_num(time, nan=0.0), 0, None),
                          "EVENT": has_event.astype(int)})

@@ -88,10 +88,14 @@ def _split_ex(table: pa.Table, blinded_label: str) -> tuple[pa.Table, pa.Table |
 
 
 def _split_supp(table: pa.Table, needles: pa.Array) -> tuple[pa.Table, pa.Table]:
-    """SUPPxx rows whose QNAM names allocation, or whose QVAL is an arm code or label, are sealed."""
-    qnam = pc.fill_null(pc.is_in(table["QNAM"], value_set=pa.array(sorted(_sealed_qnams(table)))), False)
+    """Every row of a QNAM that names allocation, or of which any QVAL is an arm code or label, is sealed.
+
+    Sealing by QNAM, not row by row: the rows left behind for one arm would otherwise mark the other.
+    """
     qval = pc.fill_null(pc.is_in(table["QVAL"], value_set=needles), False)
-    hide = pc.or_(qnam, qval)
+    revealing = set(pc.unique(table.filter(qval)["QNAM"]).to_pylist()) | _sealed_qnams(table)
+    hide = pc.fill_null(pc.is_in(table["QNAM"], value_set=pa.array(sorted(q for q in revealing if q),
+                                                                   type=table["QNAM"].type)), False)
     return table.filter(pc.invert(hide)), table.filter(hide)
 
 

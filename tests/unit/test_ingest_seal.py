@@ -95,3 +95,13 @@ def test_list_and_dm_must_agree_and_unlisted_arms_are_refused(config):
     assert [str(f) for f in findings.errors] == [
         f"dm.csv row 1 (USUBJID {S1}), column ARMCD: DM.ARMCD names an arm but the subject is not on the "
         "randomization list (value withheld: allocation)"]
+
+
+def test_a_qnam_with_any_arm_value_is_sealed_for_every_subject(config):
+    """Sealing only the rows that name an arm would leave the other arm's rows behind, marking it."""
+    supp = source("SUPPDM", RDOMAIN=["DM"] * 4, USUBJID=[S1, S1, S2, S2],
+                  QNAM=["PRODNOTE", "COMORB", "PRODNOTE", "COMORB"],
+                  QVAL=["Saline placebo", "ASTHMA", "secretome 5 mL lot 7", "NONE"])
+    export = seal({"DM": dm(), "SUPPDM": supp}, config)
+    assert export.clinical["SUPPDM"]["QNAM"].tolist() == ["COMORB", "COMORB"]
+    assert sorted(export.sealed["SUPPDM"]["QVAL"].tolist()) == ["Saline placebo", "secretome 5 mL lot 7"]

@@ -94,3 +94,12 @@ def test_no_serious_events_gives_a_flat_curve_and_no_test():
     assert T.km_first_serious(tte)["SURV"].tolist() == [1.0]
     assert T.logrank_by_arm(tte, ARM) is None
     assert T.at_risk_pooled(tte, [0, 28])["AT_RISK"].tolist() == [2, 2]
+
+
+def test_a_serious_event_after_the_end_of_observation_is_not_counted():
+    """A subject withdrawn on day 9 whose serious event is recorded on day 20 is censored at day 9."""
+    events = pd.DataFrame({"USUBJID": ["W1"], "SERIOUS": [True], "TEAE": [True], "ADY": [20.0]})
+    population = pd.DataFrame({"USUBJID": ["W1"], "FIRSTDOSE": [pd.Timestamp("2021-05-01")]})
+    end = pd.Series([pd.Timestamp("2021-05-10")], index=["W1"])
+    tte = T.time_to_first_serious(events, population, end)
+    assert tte[["TIME", "EVENT"]].values.tolist() == [[9.0, 0]]
