@@ -107,8 +107,8 @@ def _clinical(cut_id: str, root: Path | None) -> tuple[cuts.CutManifest, dict[st
 @functools.lru_cache(maxsize=8)
 def _allocation(cut_id: str, root: Path | None) -> pd.DataFrame:
     """Sealed allocation list of a cut (USUBJID, ARMCD, ARM, ACTARMCD, ACTARM, RANDNO)."""
-    path = cuts.cut_dir(cut_id, root) / cuts.SEALED_DIRNAME / ALLOCATION_FILE
-    return cuts.read_parquet_file(path)
+    folder = cuts.cut_dir(cut_id, root) / cuts.SEALED_DIRNAME
+    return cuts.read_parquet_file(folder / ALLOCATION_FILE, cuts.read_checksums(folder)[ALLOCATION_FILE])
 
 
 def _arm_of(cut_id: str, root: Path | None, config: TrialConfig, coded: bool) -> pd.Series:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,11 +29,16 @@ CLINICAL_DIRNAME = "clinical"
 SEALED_DIRNAME = "sealed"
 WARNINGS_FILE = "_warnings.parquet"
 MANIFEST_FILE = "manifest.json"
+CHECKSUMS_FILE = "checksums.json"
 CUT_ID_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$")
 
 
 class CutError(RuntimeError):
     """A cut that cannot be found, read or written."""
+
+
+class CutIntegrityError(CutError):
+    """A stored cut whose files no longer match the checksums written with them."""
 
 
 @dataclass(frozen=True)
@@ -116,30 +123,63 @@ def previous_cut_id(cut_id: str, root: Path | None = None) -> str | None:
     return ids[i - 1] if i > 0 else None
 
 
-def read_parquet_file(path: Path) -> pd.DataFrame:
-    """Read one parquet file through Python's open(), so audit hooks see which file is opened."""
+def read_checksums(folder: Path) -> dict[str, str]:
+    """The SHA-256 of every parquet file of one part of a cut, as recorded when it was written."""
+    with open(folder / CHECKSUMS_FILE, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def read_parquet_file(path: Path, expected_sha256: str | None = None) -> pd.DataFrame:
+    """Read one parquet file through Python's open() (audit hooks see it), checking its recorded SHA-256."""
     with open(path, "rb") as fh:
-        return pq.read_table(fh).to_pandas()
+        data = fh.read()
+    if expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256:
+        raise CutIntegrityError(f"{path.parent.parent.name}/{path.parent.name}/{path.name} has changed since "
+                                "the cut was written; refusing to serve it")
+    return pq.read_table(pa.BufferReader(data)).to_pandas()
+
+
+def read_verified_part(folder: Path) -> dict[str, pd.DataFrame]:
+    """Every parquet file of one part of a cut, each checked against the checksums written with it."""
+    checksums = read_checksums(folder)
+    present = {p.name for p in folder.glob("*.parquet")}
+    if present != set(checksums):
+        raise CutIntegrityError(f"{folder.parent.name}/{folder.name}: files added or removed since the cut was written")
+    return {name.removesuffix(".parquet"): read_parquet_file(folder / name, sha) for name, sha in sorted(checksums.items())}
 
 
 def read_clinical_domains(cut_id: str, root: Path | None = None) -> dict[str, pd.DataFrame]:
     """The clinical (allocation-free) domains of a cut, by upper-case domain name."""
-    folder = cut_dir(cut_id, root) / CLINICAL_DIRNAME
-    return {p.stem.upper(): read_parquet_file(p)
-            for p in sorted(folder.glob("*.parquet")) if not p.name.startswith("_")}
+    frames = read_verified_part(cut_dir(cut_id, root) / CLINICAL_DIRNAME)
+    return {name.upper(): frame for name, frame in frames.items() if not name.startswith("_")}
 
 
 def read_cut_warnings(cut_id: str, root: Path | None = None) -> pd.DataFrame:
-    path = cut_dir(cut_id, root) / CLINICAL_DIRNAME / WARNINGS_FILE
-    return read_parquet_file(path) if path.is_file() else pd.DataFrame(
+    folder = cut_dir(cut_id, root) / CLINICAL_DIRNAME
+    expected = read_checksums(folder).get(WARNINGS_FILE)
+    return read_parquet_file(folder / WARNINGS_FILE, expected) if expected else pd.DataFrame(
         columns=["file", "row", "usubjid", "column", "message"])
 
 
+def _write_frame(path: Path, frame: pd.DataFrame) -> str:
+    """Write one frame as parquet (read-only afterwards); returns its SHA-256."""
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd",
+                   compression_level=1)
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    os.chmod(path, 0o444)
+    return digest
+
+
 def _write_frames(folder: Path, frames: Mapping[str, pd.DataFrame]) -> None:
+    """Write the frames in parallel (pyarrow releases the GIL) and record their checksums."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in frames.items():
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        pq.write_table(table, folder / f"{name}.parquet", compression="zstd")
+    names = [f"{name}.parquet" for name in frames]
+    with ThreadPoolExecutor(max_workers=min(8, max(1, len(names)))) as pool:
+        digests = list(pool.map(_write_frame, [folder / n for n in names], list(frames.values())))
+    (folder / CHECKSUMS_FILE).write_text(json.dumps(dict(zip(names, digests)), indent=1, sort_keys=True),
+                                         encoding="utf-8")
+    os.chmod(folder / CHECKSUMS_FILE, 0o444)
 
 
 def _fsync_tree(folder: Path) -> None:
@@ -181,10 +221,11 @@ def write_snapshot(manifest: CutManifest, clinical: Mapping[str, pd.DataFrame],
         raise CutError(f"cut {manifest.cut_id} already exists; cuts are immutable")
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
     try:
-        _write_frames(staging / CLINICAL_DIRNAME, {k.upper(): v for k, v in clinical.items()})
-        _write_frames(staging / CLINICAL_DIRNAME, {WARNINGS_FILE.removesuffix(".parquet"): warnings})
+        _write_frames(staging / CLINICAL_DIRNAME, {**{k.upper(): v for k, v in clinical.items()},
+                                                   WARNINGS_FILE.removesuffix(".parquet"): warnings})
         _write_frames(staging / SEALED_DIRNAME, sealed)
         (staging / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
+        os.chmod(staging / MANIFEST_FILE, 0o444)
         _fsync_tree(staging)
         os.chmod(staging / SEALED_DIRNAME, 0o700)
         os.rename(staging, final)

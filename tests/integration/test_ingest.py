@@ -73,7 +73,7 @@ def test_sealed_part_feeds_blinding(tmp_path, config):
     manifest = load_cut(export, CUT_DATE, "", "alice", config, root=tmp_path / "root")
     sealed = cuts.cuts_dir(tmp_path / "root") / manifest.cut_id / cuts.SEALED_DIRNAME
     assert {p.name for p in sealed.iterdir()} == {"allocation.parquet", "EX.parquet", "SE.parquet",
-                                                  "SUPPDM.parquet", "_inputs.parquet"}
+                                                  "SUPPDM.parquet", "_inputs.parquet", "checksums.json"}
     allocation = pd.read_parquet(sealed / "allocation.parquet")
     assert list(allocation.columns) == ["USUBJID", "ARMCD", "ARM", "ACTARMCD", "ACTARM", "RANDNO"]
     listed = read_csv(export / "randomization.csv")
