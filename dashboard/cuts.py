@@ -164,7 +164,7 @@ def read_cut_warnings(cut_id: str, root: Path | None = None) -> pd.DataFrame:
 def _write_frame(path: Path, frame: pd.DataFrame) -> str:
     """Write one frame as parquet (read-only afterwards); returns its SHA-256."""
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd",
-                   compression_level=1)
+                   compression_level=1, write_statistics=False)
     with open(path, "rb") as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
     os.chmod(path, 0o444)
