@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Select, String, Text, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column
 
+from dashboard.exports import neutralize_cell
 from dashboard.db import Base, UTCDateTime, session_scope, utcnow
 
 TABLE = "audit_events"
@@ -23,7 +24,6 @@ EVENTS = ("login", "login_failed", "logout", "lockout", "cut_load", "cut_rejecte
           "export", "user_added", "role_changed", "user_disabled", "user_enabled", "password_reset")
 COLUMNS = ["id", "at", "event", "username", "cut_id", "ip", "detail"]
 _EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AuditTrailImmutable(PermissionError):
@@ -134,10 +134,8 @@ def events(*, event: str | None = None, username: str | None = None, since: dt.d
 
 
 def neutralize(value: Any) -> Any:
-    """Prefix text a spreadsheet would run as a formula with `'`."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """Prefix text a spreadsheet would run as a formula with `'` (the one rule in dashboard.exports)."""
+    return neutralize_cell(value)
 
 
 def events_csv(*, event: str | None = None, username: str | None = None,

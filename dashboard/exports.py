@@ -17,10 +17,15 @@ def neutralize_cell(value: object) -> object:
 
 
 def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell (and header) that starts like a formula gets a leading quote; vectorized."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(neutralize_cell)
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            text = values.where(values.map(type) == str) if values.dtype == object else values
+            risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+            if risky.any():
+                out[column] = values.astype(object).where(~risky, "'" + text.astype(object).where(risky, ""))
     out.columns = [neutralize_cell(str(c)) for c in out.columns]
     return out
 

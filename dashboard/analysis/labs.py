@@ -116,10 +116,10 @@ def _worst_post_baseline(post: pd.DataFrame) -> pd.Series:
 def _shift(rows: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:
     base, post = baseline_split(rows)
     subjects = population[["USUBJID"]]
-    shift = subjects.assign(
-        BASELINE=subjects["USUBJID"].map(pd.Series(reference_category(base).to_numpy(),
-                                                   index=base["USUBJID"].to_numpy())).fillna("MISSING"),
-        WORST=subjects["USUBJID"].map(_worst_post_baseline(post)).fillna("MISSING"))
+    baseline = subjects["USUBJID"].map(pd.Series(reference_category(base).to_numpy(), index=base["USUBJID"].to_numpy()))
+    worst = subjects["USUBJID"].map(_worst_post_baseline(post))
+    shift = subjects.assign(BASELINE=baseline.astype(object).where(baseline.notna(), "MISSING"),
+                            WORST=worst.astype(object).where(worst.notna(), "MISSING"))
     grouped = assign_groups(shift, arm_of)
     counts = grouped.groupby([GROUP, "BASELINE", "WORST"]).size()
     sizes = group_sizes(population, arm_of)

@@ -119,7 +119,8 @@ def _split_dm(tables: dict[str, SourceTable], config: TrialConfig) -> tuple[pd.D
     listed = (tables[RANDOMIZATION].table.to_pandas().drop_duplicates("USUBJID").set_index("USUBJID")
               if RANDOMIZATION in tables else pd.DataFrame(index=pd.Index([], dtype="str", name="USUBJID")))
     subjects = raw["USUBJID"]
-    from_list = {c: subjects.map(_column(listed, c)) for c in ("ARMCD", "ARM", "RANDNO", "RANDDTC", "RANDDT")}
+    from_list = {c: subjects.map(_column(listed, c)).astype("str") for c in ("ARMCD", "ARM", "RANDNO", "RANDDTC")}
+    from_list["RANDDT"] = subjects.map(_column(listed, "RANDDT"))
 
     armcd = from_list["ARMCD"].fillna(_column(raw, "ARMCD")).astype("str")
     real_arm = armcd.isin(config.arm_codes)
@@ -137,9 +138,12 @@ def _split_dm(tables: dict[str, SourceTable], config: TrialConfig) -> tuple[pd.D
     randomized_ds = ds[ds["DSDECOD"] == "RANDOMIZED"].drop_duplicates("USUBJID").set_index("USUBJID")
     screen_failed = set(ds.loc[ds["DSDECOD"] == "SCREEN FAILURE", "USUBJID"])
     randdtc = from_list["RANDDTC"].fillna(_column(raw, "RANDDTC")).fillna(
-        subjects.map(_column(randomized_ds, "DSSTDTC")))
-    randdt = from_list["RANDDT"].fillna(raw["RANDDT"] if "RANDDT" in raw else pd.NaT).fillna(
-        subjects.map(randomized_ds["DSSTDT"]) if "DSSTDT" in randomized_ds else pd.NaT)
+        subjects.map(_column(randomized_ds, "DSSTDTC")).astype("str"))
+    randdt = pd.to_datetime(from_list["RANDDT"])
+    if "RANDDT" in raw:
+        randdt = randdt.fillna(pd.to_datetime(raw["RANDDT"]))
+    if "DSSTDT" in randomized_ds:
+        randdt = randdt.fillna(pd.to_datetime(subjects.map(randomized_ds["DSSTDT"])))
     dm["RANDFL"] = pd.Series(real_arm.map({True: "Y", False: "N"}), dtype="str")
     dm["RANDDTC"] = randdtc.astype("str")
     dm["RANDDT"] = pd.to_datetime(randdt).astype("datetime64[ns]")
