@@ -49,7 +49,8 @@ def guarded_callback(app: dash.Dash, permission: Permission, *args: Any, audit_v
             result = fn(*a, **k)
             if audit_view and current_access().sees_arms:
                 audit.record("closed_view", username=current_user.username, cut_id=current_cut_id(),
-                             detail={"view": audit_view, "access": current_access().value})
+                             detail={"view": audit_view, "access": current_access().value,
+                                     "inputs": _inputs_summary(a, k)})
             return result
 
         before = set(app.callback_map)
@@ -59,6 +60,15 @@ def guarded_callback(app: dash.Dash, permission: Permission, *args: Any, audit_v
         return registered
 
     return decorator
+
+
+AUDITED_INPUT_CHARS = 500
+
+
+def _inputs_summary(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """What the user asked to see (filters, subject, test), compact and capped, for the audit row."""
+    text = json.dumps([*args, kwargs] if kwargs else list(args), default=str, separators=(",", ":"))
+    return text if len(text) <= AUDITED_INPUT_CHARS else text[:AUDITED_INPUT_CHARS] + "…"
 
 
 def _requested_output(body: dict[str, Any]) -> str | None:

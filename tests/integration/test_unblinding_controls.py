@@ -76,3 +76,16 @@ def test_arm_order_and_reference_arm_survive_unmasking():
     assert coded == ("Group A", "Group B")
     by_code = {a.coded_label: a.label for a in config.arms}
     assert real == tuple(by_code[label] for label in coded)
+
+
+def test_closed_views_are_audited_with_what_was_asked_and_blinded_views_are_not(fresh):
+    instance, app, client_for = fresh
+    for role in ("investigator", "statistician"):
+        client = client_for(role)
+        callback = client.callback_for("safety-swimmer-graph.figure")
+        assert client.post_callback(callback, {("safety-swimmer-filter", "value"): "serious"}).status_code == 200
+    with app.server.app_context():
+        views = audit.events(event="closed_view")
+    assert set(views["username"]) == {"statistician"}
+    detail = views["detail"].iloc[0]
+    assert "safety" in detail and "serious" in detail and "unblinded" in detail
