@@ -40,9 +40,9 @@ serve: install
 ## Command 1: install everything and serve the demo.
 demo: demo-setup serve
 
-## Command 2: install everything and run the whole test suite (browser tests included).
+## Command 2: install everything and run the whole test suite (browser and PostgreSQL tests included).
 test: install-test browser
-	$(PY) -m pytest -n 2 --dist loadfile -q -p no:cacheprovider tests
+	DSMB_TEST_POSTGRES_URL=$$(bash .ci/postgres.sh) $(PY) -m pytest -n 2 --dist loadfile -q -p no:cacheprovider tests
 
 unit: install-test
 	$(PY) -m pytest -q tests/unit
