@@ -6,6 +6,8 @@ import os
 
 import pytest
 from dash_client import DashClient, login
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from support import DEMO_EXPORTS, make_app, make_instance
 
@@ -16,15 +18,25 @@ pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="`make test` starts Pos
 
 
 @pytest.fixture
-def postgres_instance(tmp_path):
-    with db.engine(POSTGRES_URL).begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS audit_events, users CASCADE")
-    db._makers.pop(POSTGRES_URL, None)  # the schema is created again on first use
-    instance = make_instance(tmp_path, [(DEMO_EXPORTS / "final", "2021-07-10", "Final")])
-    instance.database_url = POSTGRES_URL
+def app_database_url() -> str:
+    """A fresh database of its own on the test server (other tests use the given one concurrently)."""
+    url = make_url(POSTGRES_URL)
+    name = f"{url.database}_app_{os.getpid()}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def postgres_instance(tmp_path, app_database_url):
     from dashboard.auth.demo_users import ensure_demo_users
 
-    instance.passwords = ensure_demo_users(POSTGRES_URL)
+    instance = make_instance(tmp_path, [(DEMO_EXPORTS / "final", "2021-07-10", "Final")])
+    instance.database_url = app_database_url
+    instance.passwords = ensure_demo_users(app_database_url)
     return instance
 
 
@@ -33,8 +45,8 @@ def test_login_closed_view_and_audit_on_postgres(postgres_instance):
     board = DashClient(login(app.server.test_client(), "dsmb", postgres_instance.passwords["dsmb"]))
     callback = board.callback_for("safety-swimmer-graph.figure")
     assert "Group A" in board.post_callback(callback, {("safety-swimmer-filter", "value"): "any"}).get_data(as_text=True)
-    events = audit.events(database_url=POSTGRES_URL)
+    events = audit.events(database_url=instance_url)
     assert {"login", "closed_view"} <= set(events["event"])
     with pytest.raises(DBAPIError, match="append-only"):
-        with db.engine(POSTGRES_URL).begin() as conn:
+        with db.engine(postgres_instance.database_url).begin() as conn:
             conn.exec_driver_sql("DELETE FROM audit_events")
