@@ -45,7 +45,7 @@ def test_login_closed_view_and_audit_on_postgres(postgres_instance):
     board = DashClient(login(app.server.test_client(), "dsmb", postgres_instance.passwords["dsmb"]))
     callback = board.callback_for("safety-swimmer-graph.figure")
     assert "Group A" in board.post_callback(callback, {("safety-swimmer-filter", "value"): "any"}).get_data(as_text=True)
-    events = audit.events(database_url=instance_url)
+    events = audit.events(database_url=postgres_instance.database_url)
     assert {"login", "closed_view"} <= set(events["event"])
     with pytest.raises(DBAPIError, match="append-only"):
         with db.engine(postgres_instance.database_url).begin() as conn:
