@@ -35,7 +35,7 @@ demo-setup: install
 
 serve: install
 	@echo "Serving http://$(HOST):$(PORT)"
-	$(PY) app.py
+	DSMB_HOST=$(HOST) DSMB_PORT=$(PORT) $(PY) app.py
 
 ## Command 1: install everything and serve the demo.
 demo: demo-setup serve
