@@ -34,10 +34,12 @@ def filtered_events(events: list[str] | None, username: str | None, start: str |
                     limit: int | None) -> pd.DataFrame:
     """Audit rows matching the page's filters, newest first; `end` is inclusive of that whole day."""
     until = (dt.date.fromisoformat(end[:10]) + dt.timedelta(days=1)) if end else None
-    frame = audit.events(username=(username or "").strip().lower() or None, since=start[:10] if start else None,
-                         until=until)
-    if events:
-        frame = frame[frame["event"].isin([events] if isinstance(events, str) else events)]
+    events = [events] if isinstance(events, str) else list(events or [])
+    frame = audit.events(event=events[0] if len(events) == 1 else None,
+                         username=(username or "").strip().lower() or None, since=start[:10] if start else None,
+                         until=until, limit=limit if len(events) <= 1 else None)
+    if len(events) > 1:
+        frame = frame[frame["event"].isin(events)]
     frame = frame.head(limit) if limit else frame
     frame = frame.assign(at=frame["at"].map(lambda t: t.isoformat(timespec="seconds") if pd.notna(t) else ""))
     return frame.astype(object).where(frame.notna(), None)

@@ -99,7 +99,7 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         if findings.errors:
             record("cut_rejected", username=loaded_by, cut_id=None,
                    detail={"cut_date": cut_date, "source": str(folder), "errors": _count(findings.errors),
-                           "warnings": _count(findings.warnings)})
+                           "warnings": _count(findings.open_warnings())})
             raise IngestError(findings.items)
         export = seal(tables, config)
         del tables
