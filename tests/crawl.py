@@ -35,7 +35,7 @@ def nav_paths(layout: dict[str, Any]) -> list[str]:
             if c["type"] == "NavLink" and isinstance(c["props"].get("href"), str)]
 
 
-def _variants(callback: Callback, props, base: dict) -> Iterator[tuple[str, dict]]:
+def input_variants(callback: Callback, props, base: dict) -> Iterator[tuple[str, dict]]:
     """Initial values, then each selectable input moved through each of its options."""
     yield "initial", base
     for dep in callback.inputs:
@@ -84,7 +84,7 @@ def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchang
                 merge_outputs(props, response.get_json())
         for callback in page_callbacks:
             base = initial_values(callback, props)
-            for label, values in list(_variants(callback, props, base))[1:]:
+            for label, values in list(input_variants(callback, props, base))[1:]:
                 record(f"{path} {callback.output} {label}", client.post_callback(callback, values))
         exercised |= {c.output for c in page_callbacks}
         seen.by_id.update(props.by_id)

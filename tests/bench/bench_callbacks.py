@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve()
 sys.path[:0] = [str(HERE.parents[2]), str(HERE.parents[1])]
 
-from crawl import _variants, nav_paths  # noqa: E402
+from crawl import input_variants, merge_outputs, nav_paths  # noqa: E402
 from dash_client import DashClient, collect_props, initial_values, login  # noqa: E402
 
 TARGET_MS = 100.0
@@ -49,10 +49,14 @@ def measure(client: DashClient, repeat: int) -> list[tuple[str, str, float, floa
     for path in nav_paths(layout):
         page = client.open_page(path)
         props = collect_props(layout, page)
-        for callback in callbacks:
-            if callback.output.startswith("page-content.") or not callback.ids <= set(props.by_id):
-                continue
-            for label, values in _variants(callback, props, initial_values(callback, props)):
+        page_callbacks = [c for c in callbacks
+                          if not c.output.startswith("page-content.") and c.ids <= set(props.by_id)]
+        for callback in page_callbacks:  # as the page renders: fills options that callbacks provide
+            response = client.post_callback(callback, initial_values(callback, props))
+            if response.status_code == 200:
+                merge_outputs(props, response.get_json())
+        for callback in page_callbacks:
+            for label, values in input_variants(callback, props, initial_values(callback, props)):
                 client.post_callback(callback, values)  # warm the per-cut caches once
                 times, size = [], 0
                 for _ in range(repeat):
