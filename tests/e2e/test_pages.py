@@ -137,3 +137,41 @@ def test_login_page_rejects_a_wrong_password(browser, live_server):
     WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: "Unknown user name or wrong password." in visible_text(d))
     screenshot(browser, "login-rejected")
+
+
+def _open_safety_listings(browser, live_server: str) -> None:
+    browser.get(f"{live_server}/safety")
+    wait_for_page(browser)
+    tab = next(t for t in browser.find_elements(By.CSS_SELECTOR, "#page-content .nav-tabs .nav-link")
+               if "SAE" in t.text)
+    tab.click()
+    WebDriverWait(browser, 20).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#safety-sae-grid .ag-center-cols-container .ag-row"))
+    wait_for_page(browser)
+
+
+def test_clicking_a_subject_opens_a_profile_without_arm(browser, live_server, demo_instance):
+    config = load_trial_config()
+    log_in(browser, live_server, "investigator", demo_instance.passwords["investigator"])
+    _open_safety_listings(browser, live_server)
+    cell = browser.find_element(By.CSS_SELECTOR, "#safety-sae-grid .ag-center-cols-container .ag-row .ag-cell")
+    cell.click()
+    WebDriverWait(browser, 20).until(EC.visibility_of_element_located((By.ID, "safety-profile-graph")))
+    wait_for_page(browser)
+    modal = browser.find_element(By.CSS_SELECTOR, ".modal-content").text
+    assert "NCT05019287-" in modal
+    assert all(arm.label not in modal and arm.coded_label not in modal for arm in config.arms)
+    screenshot(browser, "investigator-safety-patient-profile")
+    assert not console_errors(browser)
+
+
+def test_statistician_downloads_a_stamped_closed_listing(browser, live_server, demo_instance, tmp_path):
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    log_in(browser, live_server, "statistician", demo_instance.passwords["statistician"])
+    _open_safety_listings(browser, live_server)
+    browser.find_element(By.ID, "safety-sae-csv").click()
+    WebDriverWait(browser, 20).until(lambda d: [p for p in tmp_path.glob("*.csv")])
+    (path,) = tmp_path.glob("*.csv")
+    assert "2021-07-10" in path.name and "CLOSED" in path.name
+    first_lines = path.read_text(encoding="utf-8").splitlines()[:3]
+    assert first_lines[1] == "# Data cut 2021-07-10 · CLOSED (by arm)"
