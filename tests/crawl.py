@@ -35,18 +35,24 @@ def nav_paths(layout: dict[str, Any]) -> list[str]:
             if c["type"] == "NavLink" and isinstance(c["props"].get("href"), str)]
 
 
-def input_variants(callback: Callback, props, base: dict) -> Iterator[tuple[str, dict]]:
-    """Initial values, then each selectable input moved through each of its options."""
-    yield "initial", base
+def input_variants(callback: Callback, props, base: dict) -> Iterator[tuple[str, dict, list[str] | None]]:
+    """Initial values, then each selectable input moved through each of its options, each listing clicked."""
+    yield "initial", base, None
     for dep in callback.inputs:
         key = (dep["id"], dep["property"])
+        if dep["property"] == "selectedRows":  # a click on the first and on the last row of a listing
+            rows = props.by_id.get(dep["id"], {}).get("rowData") or []
+            for position, row in (("first", rows[:1]), ("last", rows[-1:])):
+                if row:
+                    yield f"{dep['id']} {position} row", {**base, key: row}, [f"{dep['id']}.selectedRows"]
+            continue
         if dep["property"] not in SELECTABLE_PROPS:
             continue
         component = props.by_id.get(dep["id"], {})
         for value in option_values(component):
             if value != base.get(key):
                 sent = [value] if component.get("multi") else value
-                yield f"{dep['id']}={value}", {**base, key: sent}
+                yield f"{dep['id']}={value}", {**base, key: sent}, [f"{dep['id']}.{dep['property']}"]
 
 
 def merge_outputs(props, payload: dict[str, Any]) -> None:
@@ -84,8 +90,8 @@ def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchang
                 merge_outputs(props, response.get_json())
         for callback in page_callbacks:
             base = initial_values(callback, props)
-            for label, values in list(input_variants(callback, props, base))[1:]:
-                record(f"{path} {callback.output} {label}", client.post_callback(callback, values))
+            for label, values, changed in list(input_variants(callback, props, base))[1:]:
+                record(f"{path} {callback.output} {label}", client.post_callback(callback, values, changed))
         exercised |= {c.output for c in page_callbacks}
         seen.by_id.update(props.by_id)
     # "hiding a page hides nothing": post every other callback too, as a hand-made request would

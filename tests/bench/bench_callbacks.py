@@ -56,12 +56,12 @@ def measure(client: DashClient, repeat: int) -> list[tuple[str, str, float, floa
             if response.status_code == 200:
                 merge_outputs(props, response.get_json())
         for callback in page_callbacks:
-            for label, values in input_variants(callback, props, initial_values(callback, props)):
-                client.post_callback(callback, values)  # warm the per-cut caches once
+            for label, values, changed in input_variants(callback, props, initial_values(callback, props)):
+                client.post_callback(callback, values, changed)  # warm the per-cut caches once
                 times, size = [], 0
                 for _ in range(repeat):
                     started = time.perf_counter()
-                    response = client.post_callback(callback, values)
+                    response = client.post_callback(callback, values, changed)
                     times.append((time.perf_counter() - started) * 1000)
                     size = max(size, len(response.get_data()))
                 times.sort()
