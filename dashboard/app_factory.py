@@ -11,20 +11,11 @@ import dash
 import flask
 from dash import html
 
-from dashboard.config import PROJECT_ROOT, TrialConfig, load_trial_config
+from dashboard.config import PROJECT_ROOT, TrialConfig, default_instance_path, load_trial_config
 from dashboard.cuts import data_root
+from dashboard.db import default_database_url
 
 CALLBACK_MODULES = ("shell", "recruitment", "safety", "outcomes", "cuts", "admin")
-
-
-def default_instance_path() -> Path:
-    """Local state (SQLite database, generated secret key, cuts): $DSMB_INSTANCE_PATH or ./instance."""
-    return Path(os.environ.get("DSMB_INSTANCE_PATH") or PROJECT_ROOT / "instance")
-
-
-def default_database_url(instance: Path | None = None) -> str:
-    """$DSMB_DATABASE_URL (PostgreSQL in production), else a SQLite file in the instance folder."""
-    return os.environ.get("DSMB_DATABASE_URL") or f"sqlite:///{(instance or default_instance_path()) / 'dsmb.sqlite'}"
 
 
 def _settings(server: flask.Flask, trial: TrialConfig, overrides: dict[str, Any]) -> None:
@@ -33,7 +24,7 @@ def _settings(server: flask.Flask, trial: TrialConfig, overrides: dict[str, Any]
     server.config.update(
         DSMB_TRIAL=trial,
         DSMB_DATA_ROOT=Path(os.environ.get("DSMB_DATA_ROOT") or data_root()),
-        DSMB_DATABASE_URL=default_database_url(instance),
+        DSMB_DATABASE_URL=os.environ.get("DSMB_DATABASE_URL") or default_database_url(instance),
         DSMB_IDLE_MINUTES=int(os.environ.get("DSMB_IDLE_MINUTES", "30")),
         DSMB_SECURE_COOKIES=os.environ.get("DSMB_SECURE_COOKIES", "0") == "1",
         DSMB_PRODUCTION=os.environ.get("DSMB_PRODUCTION", "0") == "1",

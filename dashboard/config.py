@@ -16,6 +16,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TRIAL_CONFIG = PROJECT_ROOT / "data" / "trials" / "NCT05019287.toml"
 
 
+def default_instance_path() -> Path:
+    """Local state (SQLite database, generated secret key): $DSMB_INSTANCE_PATH or ./instance."""
+    return Path(os.environ.get("DSMB_INSTANCE_PATH") or PROJECT_ROOT / "instance")
+
+
 class ConfigError(ValueError):
     """A trial configuration that cannot be used; `problems` lists every finding."""
 

@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dashboard.config import PROJECT_ROOT
+from dashboard.config import default_instance_path
 
 CLINICAL_DIRNAME = "clinical"
 SEALED_DIRNAME = "sealed"
@@ -74,8 +74,8 @@ class CutManifest:
 
 
 def data_root() -> Path:
-    """Where cuts live: $DSMB_DATA_ROOT, or instance/data in the project (ignored by git)."""
-    return Path(os.environ.get("DSMB_DATA_ROOT") or PROJECT_ROOT / "instance" / "data")
+    """Where cuts live: $DSMB_DATA_ROOT, or data/ in the instance folder (ignored by git)."""
+    return Path(os.environ.get("DSMB_DATA_ROOT") or default_instance_path() / "data")
 
 
 def cuts_dir(root: Path | None = None) -> Path:
@@ -161,18 +161,30 @@ def read_cut_warnings(cut_id: str, root: Path | None = None) -> pd.DataFrame:
         columns=["file", "row", "usubjid", "column", "message"])
 
 
-def _write_frame(path: Path, frame: pd.DataFrame) -> str:
-    """Write one frame as parquet (read-only afterwards); returns its SHA-256."""
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, compression="zstd",
+def parquet_bytes(frame: pd.DataFrame) -> pa.Buffer:
+    """One frame as the bytes of its parquet file in a snapshot."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink, compression="zstd",
                    compression_level=1, write_statistics=False)
-    with open(path, "rb") as fh:
-        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return sink.getvalue()
+
+
+Encoded = pd.DataFrame | pa.Buffer | Future        # a frame, its parquet bytes, or a future of either
+
+
+def _write_frame(path: Path, frame: Encoded) -> str:
+    """Write one frame as parquet (read-only afterwards); returns its SHA-256."""
+    if isinstance(frame, Future):
+        frame = frame.result()
+    data = frame if isinstance(frame, pa.Buffer) else parquet_bytes(frame)
+    with open(path, "xb") as fh:
+        fh.write(data)
     os.chmod(path, 0o444)
-    return digest
+    return hashlib.sha256(data).hexdigest()
 
 
-def _write_frames(folder: Path, frames: Mapping[str, pd.DataFrame]) -> None:
-    """Write the frames in parallel (pyarrow releases the GIL) and record their checksums."""
+def _write_frames(folder: Path, frames: Mapping[str, Encoded]) -> None:
+    """Write the frames in parallel (pyarrow and hashlib release the GIL) and record their checksums."""
     folder.mkdir(parents=True, exist_ok=True)
     names = [f"{name}.parquet" for name in frames]
     with ThreadPoolExecutor(max_workers=min(8, max(1, len(names)))) as pool:
@@ -207,10 +219,13 @@ def load_lock(root: Path | None = None, *, wait: bool = False) -> Iterator[None]
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_snapshot(manifest: CutManifest, clinical: Mapping[str, pd.DataFrame],
-                   sealed: Mapping[str, pd.DataFrame], warnings: pd.DataFrame,
+def write_snapshot(manifest: CutManifest, clinical: Mapping[str, Encoded],
+                   sealed: Mapping[str, Encoded], warnings: pd.DataFrame,
                    root: Path | None = None) -> Path:
     """Write a complete cut into a staging folder, then rename it into place in one step.
+
+    A frame may come already encoded by `parquet_bytes` (or as a future of that), e.g. encoded while
+    the rest of the export was still being read.
 
     An existing cut is never overwritten: cuts are immutable.
     """

@@ -21,7 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
-from dashboard.config import PROJECT_ROOT
+from dashboard.config import default_instance_path
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _INIT_LOCK_KEY = 0x44534D42  # PostgreSQL advisory lock held while creating the schema
@@ -54,8 +54,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def default_database_url() -> str:
-    return f"sqlite:///{PROJECT_ROOT / 'instance' / 'dsmb.sqlite'}"
+def default_database_url(instance: Path | None = None) -> str:
+    """A SQLite file in the instance folder (the web app and the command line agree on it)."""
+    return f"sqlite:///{(instance or default_instance_path()) / 'dsmb.sqlite'}"
 
 
 def database_url() -> str:

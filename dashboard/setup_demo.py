@@ -31,13 +31,13 @@ def load_demo_cuts() -> list[str]:
 
 
 def run(_args: argparse.Namespace) -> int:
-    from dashboard.app_factory import default_database_url
+    from dashboard.db import database_url
     from dashboard.auth.demo_users import ensure_demo_users
 
     for cut_id in load_demo_cuts():
         print(f"Loaded demo cut {cut_id}")
     print(f"Active cut: {cuts.active_cut_id()}")
-    created = ensure_demo_users(default_database_url())
+    created = ensure_demo_users(database_url())
     if created:
         print("\nDemo users (passwords are shown this once and stored only as hashes):")
         for username, password in created.items():
