@@ -177,7 +177,7 @@ def _write_frame(path: Path, frame: Encoded) -> str:
     if isinstance(frame, Future):
         frame = frame.result()
     data = frame if isinstance(frame, pa.Buffer) else parquet_bytes(frame)
-    with open(path, "xb") as fh:
+    with open(path, "wb") as fh:
         fh.write(data)
     os.chmod(path, 0o444)
     return hashlib.sha256(data).hexdigest()

@@ -70,16 +70,36 @@ def to_float(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray]:
         return floats, flagged_rows(pc.invert(numeric))
 
 
+def _plain_dates(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Fast path: a column of nothing but real YYYY-MM-DD dates (or missing values), else None.
+
+    Arrow's ISO 8601 cast of a 10-byte string accepts exactly the real dates in that form within the
+    timestamp[ns] range, the values the general path below turns into dates without a finding.
+    """
+    if text.null_count == len(text):
+        return None
+    lengths = pc.min_max(pc.binary_length(text))
+    if lengths["min"].as_py() != 10 or lengths["max"].as_py() != 10:
+        return None
+    try:
+        return pc.cast(text, pa.timestamp("ns"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def to_date(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
     """Dates (timestamp[ns] at midnight) of full ISO 8601 values; positions of partial and of unparseable ones."""
     text = _as_text(values)
+    empty = np.empty(0, dtype=np.int64)
+    fast = _plain_dates(text)
+    if fast is not None:
+        return fast, empty, empty
     full = pc.match_substring_regex(text, FULL_DATE)
     day = pc.if_else(full, pc.utf8_slice_codeunits(text, 0, 10), pa.scalar(None, TEXT))
     parsed = pc.strptime(day, format="%Y-%m-%d", unit="ns", error_is_null=True)
     month = pc.cast(pc.utf8_slice_codeunits(day, 5, 7), pa.int64())
     real = pc.equal(pc.month(parsed), month)          # strptime rolls 2021-02-30 over to March: reject it
     parsed = pc.if_else(real, parsed, pa.scalar(None, pa.timestamp("ns")))
-    empty = np.empty(0, dtype=np.int64)
     if pc.all(pc.fill_null(real, True)).as_py() and pc.sum(pc.is_valid(text)).as_py() == pc.sum(real).as_py():
         return parsed, empty, empty
     partial = pc.and_(pc.invert(pc.fill_null(full, False)), pc.match_substring_regex(text, PARTIAL_DATE))

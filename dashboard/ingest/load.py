@@ -7,7 +7,11 @@ import importlib
 import re
 import shutil
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
 
 from dashboard import cuts
 from dashboard.config import TrialConfig
@@ -15,7 +19,7 @@ from dashboard.ingest import identity
 from dashboard.ingest.convert import type_table
 from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, IngestError, findings_frame
 from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, read_table
-from dashboard.ingest.seal import seal
+from dashboard.ingest.seal import seal, split_domain, splits_alone
 from dashboard.ingest.validate import has_required_columns, validate
 
 SEALED_WARNINGS = "_warnings"       # findings about sealed columns
@@ -32,9 +36,12 @@ def parse_cut_date(value: str | dt.date) -> str:
     return text
 
 
-def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Findings) -> tuple[dict[str, SourceTable],
-                                                                                              dict[str, int]]:
-    """Parse, type and validate every file; returns the typed tables and the data rows of each file."""
+def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Findings,
+                typed: Callable[[SourceTable], None] | None = None) -> tuple[dict[str, SourceTable], dict[str, int]]:
+    """Parse, type and validate every file; returns the typed tables and the data rows of each file.
+
+    `typed`, if given, is called with each typed table as soon as it is ready (before validation).
+    """
     tables: dict[str, SourceTable] = {}
     rows: dict[str, int] = {}
     for domain, raw in raws.items():
@@ -43,8 +50,19 @@ def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Finding
         rows[domain] = source.table.num_rows if source else 0
         if source is not None and has_required_columns(source, findings):
             tables[domain] = SourceTable(domain, source.name, type_table(source, findings))
+            if typed is not None:
+                typed(tables[domain])
     validate(tables, config, findings)
     return tables, rows
+
+
+# Splits and encodes the clinical part of a domain while the next files are read (pyarrow releases the GIL).
+_ENCODING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode-domain")
+
+
+def _split_and_encode(source: SourceTable, config: TrialConfig) -> tuple[pd.DataFrame, pd.DataFrame | None, pa.Buffer]:
+    clinical, columns = split_domain(source.domain, source.table, config)
+    return clinical, columns, cuts.parquet_bytes(clinical)
 
 
 def check_export(path: Path | str, config: TrialConfig) -> Findings:
@@ -95,13 +113,21 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         _remove_leftovers(root)
         findings = Findings()
         raws = read_raw(discover(folder, frozenset(config.custom_domains), findings))
-        tables, rows = read_export(raws, config, findings)
+        early: dict[str, Future] = {}
+
+        def typed(source: SourceTable) -> None:
+            if splits_alone(source.domain):
+                early[source.domain] = _ENCODING.submit(_split_and_encode, source, config)
+
+        tables, rows = read_export(raws, config, findings, typed)
         if findings.errors:
+            for future in early.values():
+                future.cancel()
             record("cut_rejected", username=loaded_by, cut_id=None,
                    detail={"cut_date": cut_date, "source": str(folder), "errors": _count(findings.errors),
                            "warnings": _count(findings.open_warnings())})
             raise IngestError(findings.items)
-        export = seal(tables, config)
+        export = seal(tables, config, {domain: (lambda f=future: f.result()[:2]) for domain, future in early.items()})
         del tables
         digest = identity.input_digest(raws)
         try:
@@ -120,7 +146,9 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         sealed = {**export.sealed, SEALED_INPUTS: identity.sealed_inputs(raws, rows)}
         if findings.sealed_warnings():
             sealed[SEALED_WARNINGS] = findings_frame(findings.sealed_warnings())
-        written = cuts.write_snapshot(manifest, export.clinical, sealed, findings_frame(open_warnings), root)
+        clinical = {domain: early[domain].result()[2] if domain in early else frame
+                    for domain, frame in export.clinical.items()}
+        written = cuts.write_snapshot(manifest, clinical, sealed, findings_frame(open_warnings), root)
         try:
             record("cut_load", username=loaded_by, cut_id=cut_id,
                    detail={"cut_date": cut_date, "label": label, "source": manifest.source,

@@ -6,6 +6,7 @@ clinical data under a different randomization gives byte-identical clinical file
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -31,8 +32,26 @@ class SealedExport:
     carries_allocation: set[str]      # domains whose input file holds allocation values or sealed rows
 
 
-def seal(tables: dict[str, SourceTable], config: TrialConfig) -> SealedExport:
-    """Clinical and sealed frames of a validated export (DM present, required columns present)."""
+def splits_alone(domain: str) -> bool:
+    """Whether a domain's clinical part depends on its own file only (so it can be split before validation)."""
+    return domain not in (RANDOMIZATION, "DM") and domain not in SEALED_DOMAINS and not domain.startswith("SUPP")
+
+
+def split_domain(domain: str, table: pa.Table, config: TrialConfig) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Clinical frame and sealed columns (or None) of a domain for which `splits_alone` holds."""
+    if domain == "EX":
+        table, columns = _split_ex(table, config.blinded_treatment_label)
+    else:
+        table, columns = _split_columns(domain, table)
+    return table.to_pandas(), None if columns is None else columns.to_pandas()
+
+
+def seal(tables: dict[str, SourceTable], config: TrialConfig,
+         split: Mapping[str, Callable[[], tuple[pd.DataFrame, pd.DataFrame | None]]] | None = None) -> SealedExport:
+    """Clinical and sealed frames of a validated export (DM present, required columns present).
+
+    `split` may give, per domain, the result of `split_domain` for that domain's table, computed earlier.
+    """
     clinical: dict[str, pd.DataFrame] = {}
     sealed: dict[str, pd.DataFrame] = {}
     needles = pa.array(sorted(arm_values(tables, config)))
@@ -42,18 +61,19 @@ def seal(tables: dict[str, SourceTable], config: TrialConfig) -> SealedExport:
         if domain in SEALED_DOMAINS:
             sealed[domain] = source.table.to_pandas()
             continue
-        table = source.table
-        if domain.startswith("SUPP"):
-            table, rows = _split_supp(table, needles)
+        if split is not None and domain in split:
+            clinical[domain], columns = split[domain]()
+        elif splits_alone(domain):
+            clinical[domain], columns = split_domain(domain, source.table, config)
+        else:
+            table, rows = _split_supp(source.table, needles)
             if rows.num_rows:
                 sealed[domain] = rows.to_pandas()
-        if domain == "EX":
-            table, columns = _split_ex(table, config.blinded_treatment_label)
-        else:
             table, columns = _split_columns(domain, table)
-        clinical[domain] = table.to_pandas()
+            clinical[domain] = table.to_pandas()
+            columns = None if columns is None else columns.to_pandas()
         if columns is not None:
-            sealed[f"{domain}_COLUMNS" if domain in sealed else domain] = columns.to_pandas()
+            sealed[f"{domain}_COLUMNS" if domain in sealed else domain] = columns
     dm, allocation, dm_sealed = _split_dm(tables, config)
     clinical["DM"] = dm
     sealed[ALLOCATION] = allocation

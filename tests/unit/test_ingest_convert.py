@@ -82,3 +82,18 @@ def test_warnings_about_sealed_columns_never_quote_the_value():
     type_table(SourceTable("EX", "ex.csv", table), findings)
     (warning,) = findings.warnings
     assert warning.sealed and "active" not in str(warning) and warning.column == "EXDOSE"
+
+
+PLAIN_DATE_CASES = ["2021-02-30", "2021-02-29", "2020-02-29", "2021-00-10", "2021-13-01", "2021-01-00", "2021-01-32",
+                    "+021-01-01", "2021-W01-1", "20210515  ", "2021-05-1T", "2021/05/15", "0000-01-01", "1600-01-01",
+                    "1677-09-21", "1677-09-22", "2262-04-11", "2262-04-12", "2021-04-31", "2021 05 15", " 2021-05-1",
+                    "2021-05-15", "1900-02-29", "2000-02-29"]
+
+
+@pytest.mark.parametrize("value", PLAIN_DATE_CASES)
+def test_plain_date_fast_path_agrees_with_the_general_path(value):
+    """A column of 10-byte values takes the cast fast path when it can; the answer is the general path's."""
+    fast = to_date(text(value, "2021-05-03", None))
+    general = to_date(text(value, "2021-05-03", None, "2021"))          # a partial date forces the general path
+    assert fast[0].to_pylist() == general[0].to_pylist()[:3]
+    assert list(fast[1]) == [] and list(fast[2]) == list(general[2])
