@@ -10,9 +10,6 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
-
 from dashboard import cuts
 from dashboard.config import TrialConfig
 from dashboard.ingest import identity
@@ -58,11 +55,6 @@ def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Finding
 
 # Splits and encodes the clinical part of a domain while the next files are read (pyarrow releases the GIL).
 _ENCODING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode-domain")
-
-
-def _split_and_encode(source: SourceTable, config: TrialConfig) -> tuple[pd.DataFrame, pd.DataFrame | None, pa.Buffer]:
-    clinical, columns = split_domain(source.domain, source.table, config)
-    return clinical, columns, cuts.parquet_bytes(clinical)
 
 
 def check_export(path: Path | str, config: TrialConfig) -> Findings:
@@ -113,21 +105,23 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         _remove_leftovers(root)
         findings = Findings()
         raws = read_raw(discover(folder, frozenset(config.custom_domains), findings))
-        early: dict[str, Future] = {}
+        split: dict[str, Future] = {}          # per domain: its clinical frame and sealed columns
+        encoded: dict[str, Future] = {}        # per domain: the parquet bytes of its clinical frame
 
         def typed(source: SourceTable) -> None:
             if splits_alone(source.domain):
-                early[source.domain] = _ENCODING.submit(_split_and_encode, source, config)
+                done = split[source.domain] = _ENCODING.submit(split_domain, source.domain, source.table, config)
+                encoded[source.domain] = _ENCODING.submit(lambda: cuts.parquet_bytes(done.result()[0]))
 
         tables, rows = read_export(raws, config, findings, typed)
         if findings.errors:
-            for future in early.values():
+            for future in [*encoded.values(), *split.values()]:
                 future.cancel()
             record("cut_rejected", username=loaded_by, cut_id=None,
                    detail={"cut_date": cut_date, "source": str(folder), "errors": _count(findings.errors),
                            "warnings": _count(findings.open_warnings())})
             raise IngestError(findings.items)
-        export = seal(tables, config, {domain: (lambda f=future: f.result()[:2]) for domain, future in early.items()})
+        export = seal(tables, config, {domain: future.result for domain, future in split.items()})
         del tables
         digest = identity.input_digest(raws)
         try:
@@ -146,8 +140,7 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         sealed = {**export.sealed, SEALED_INPUTS: identity.sealed_inputs(raws, rows)}
         if findings.sealed_warnings():
             sealed[SEALED_WARNINGS] = findings_frame(findings.sealed_warnings())
-        clinical = {domain: early[domain].result()[2] if domain in early else frame
-                    for domain, frame in export.clinical.items()}
+        clinical = {domain: encoded.get(domain, frame) for domain, frame in export.clinical.items()}
         written = cuts.write_snapshot(manifest, clinical, sealed, findings_frame(open_warnings), root)
         try:
             record("cut_load", username=loaded_by, cut_id=cut_id,

@@ -55,6 +55,7 @@ def seal(tables: dict[str, SourceTable], config: TrialConfig,
     clinical: dict[str, pd.DataFrame] = {}
     sealed: dict[str, pd.DataFrame] = {}
     needles = pa.array(sorted(arm_values(tables, config)))
+    dm, allocation, dm_sealed = _split_dm(tables, config)      # first: `split` may still be being computed
     for domain, source in tables.items():
         if domain in (RANDOMIZATION, "DM"):
             continue
@@ -74,7 +75,6 @@ def seal(tables: dict[str, SourceTable], config: TrialConfig,
             columns = None if columns is None else columns.to_pandas()
         if columns is not None:
             sealed[f"{domain}_COLUMNS" if domain in sealed else domain] = columns
-    dm, allocation, dm_sealed = _split_dm(tables, config)
     clinical["DM"] = dm
     sealed[ALLOCATION] = allocation
     if dm_sealed is not None:
