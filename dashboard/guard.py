@@ -19,7 +19,7 @@ import flask
 from flask_login import current_user
 
 from dashboard import audit
-from dashboard.context import current_access, current_cut_id, user_may
+from dashboard.context import current_access, current_cut_id, trial_config, user_may
 from dashboard.permissions import Permission
 
 PERMISSIONS_KEY = "DSMB_CALLBACK_PERMISSIONS"
@@ -50,7 +50,7 @@ def guarded_callback(app: dash.Dash, permission: Permission, *args: Any, audit_v
             if audit_view and current_access().sees_arms:
                 audit.record("closed_view", username=current_user.username, cut_id=current_cut_id(),
                              detail={"view": audit_view, "access": current_access().value,
-                                     "inputs": _inputs_summary(a, k)})
+                                     "inputs": _inputs_summary(a)})
             return result
 
         before = set(app.callback_map)
@@ -65,9 +65,28 @@ def guarded_callback(app: dash.Dash, permission: Permission, *args: Any, audit_v
 AUDITED_INPUT_CHARS = 500
 
 
-def _inputs_summary(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    """What the user asked to see (filters, subject, test), compact and capped, for the audit row."""
-    text = json.dumps([*args, kwargs] if kwargs else list(args), default=str, separators=(",", ":"))
+def _auditable(value: Any, arm_names: frozenset[str]) -> Any:
+    """What a closed-view request asked for, without anything that carries allocation.
+
+    The audit trail is read by the (blinded) administrator: rows of a by-arm listing are reduced to
+    their subject id, and any text that names an arm is withheld.
+    """
+    if isinstance(value, str):
+        return "<arm withheld>" if value in arm_names else value[:80]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {"USUBJID": value["USUBJID"]} if "USUBJID" in value else "<object>"
+    if isinstance(value, (list, tuple)):
+        return [_auditable(v, arm_names) for v in value[:5]] + (["…"] if len(value) > 5 else [])
+    return f"<{type(value).__name__}>"
+
+
+def _inputs_summary(args: tuple[Any, ...]) -> str:
+    """The callback's inputs as compact JSON for the audit row, capped in length."""
+    config = trial_config()
+    arm_names = frozenset(n for arm in config.arms for n in (arm.code, arm.label, arm.coded_label))
+    text = json.dumps([_auditable(a, arm_names) for a in args], separators=(",", ":"), ensure_ascii=False)
     return text if len(text) <= AUDITED_INPUT_CHARS else text[:AUDITED_INPUT_CHARS] + "…"
 
 

@@ -143,3 +143,15 @@ def test_statistician_sees_real_arm_names(twin_instances):
     bodies = "\n".join(e.body for e in crawl(_client(a, app_a, "statistician")))
     config = load_trial_config()
     assert any(arm.label in bodies for arm in config.arms)
+
+
+def test_audit_trail_read_by_the_admin_carries_no_allocation(twin_instances):
+    """Closed views by the board and the statistician are audited; the admin reads those rows."""
+    (a, app_a), _ = twin_instances
+    crawl(_client(a, app_a, "statistician"))
+    crawl(_client(a, app_a, "dsmb"))
+    admin = _client(a, app_a, "admin")
+    audit_page = "\n".join(e.body for e in crawl(admin) if "audit" in e.request)
+    assert "closed_view" in audit_page and "safety:profile" in audit_page
+    for pattern in _canaries(real=True, coded=True):
+        assert not pattern.search(audit_page), f"the admin's audit page shows {pattern.pattern}"
