@@ -17,7 +17,7 @@ from dashboard.ingest.convert import type_table
 from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, IngestError, findings_frame
 from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, read_table
 from dashboard.ingest.seal import seal, split_domain, splits_alone
-from dashboard.ingest.validate import has_required_columns, validate
+from dashboard.ingest.validate import flag_dates_after_cut, has_required_columns, validate
 
 SEALED_WARNINGS = "_warnings"       # findings about sealed columns
 SEALED_INPUTS = "_inputs"           # real checksums of every input file
@@ -114,6 +114,7 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
                 encoded[source.domain] = _ENCODING.submit(lambda: cuts.parquet_bytes(done.result()[0]))
 
         tables, rows = read_export(raws, config, findings, typed)
+        flag_dates_after_cut(tables, cut_date, findings)
         if findings.errors:
             for future in [*encoded.values(), *split.values()]:
                 future.cancel()

@@ -205,3 +205,24 @@ def _check_arm_values_in_open_columns(tables: dict[str, SourceTable], config: Tr
                 findings.error(source.name, f"the column holds arm codes or labels {WITHHELD}; "
                                             "remove it or rename it to a sealed name", column=name,
                                kind="arm values in an open column")
+
+
+def flag_dates_after_cut(tables: dict[str, SourceTable], cut_date: str, findings: Findings) -> None:
+    """A warning for every record dated after the cut date: a data-entry error or a mislabelled cut."""
+    limit = pa.scalar(pd.Timestamp(cut_date) + pd.Timedelta(days=1), type=pa.timestamp("ns"))
+    for source in tables.values():
+        locator = None
+        for name in source.table.column_names:
+            column = source.table[name]
+            if not (name.endswith("DT") and pa.types.is_timestamp(column.type)):
+                continue
+            late = pc.fill_null(pc.greater_equal(pc.cast(column, pa.timestamp("ns")), limit), False)
+            rows = np.flatnonzero(late.to_numpy(zero_copy_only=False))
+            if rows.size:
+                locator = locator or Locator(source)
+                value = source.table[f"{name}C"] if f"{name}C" in source.table.column_names else column
+                dates = value.take(pa.array(rows[:ROW_FINDINGS_LIMIT])).to_pylist()
+                locator.report(findings, Severity.WARNING, rows,
+                               [f"dated {d} after the cut date {cut_date}" for d in dates]
+                               + [""] * (rows.size - len(dates)),
+                               column=f"{name}C", kind="date after cut", sealed=source.domain in SEALED_DOMAINS)
