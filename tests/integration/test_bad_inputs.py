@@ -23,7 +23,7 @@ from dashboard.ingest import IngestError, load_cut
 from dashboard.ingest.cli import main
 from dashboard.ingest.sample import write_sample_export
 
-GOOD_DATE, NEW_DATE = "2021-05-15", "2021-06-01"
+GOOD_DATE, NEW_DATE = "2021-09-01", "2021-09-15"  # after every date of the sample export
 
 # Runs the CLI with a stand-in audit module; with $HOLD_FILE set, it stops inside write_snapshot (after
 # the staging folder is written, before the rename) until that file exists.

@@ -20,7 +20,7 @@ from dashboard.ingest.cli import main
 from dashboard.ingest.identity import WITHHELD
 from dashboard.ingest.sample import ARMS, write_sample_export
 
-CUT_DATE = "2021-06-01"
+CUT_DATE = "2021-09-01"  # after every date of the sample export
 
 
 @pytest.fixture(autouse=True)
@@ -143,7 +143,7 @@ def test_export_differing_only_in_allocation_is_a_new_cut(tmp_path, config):
 def test_identical_input_is_refused_and_active_cut_kept(tmp_path, config, audit):
     root = tmp_path / "root"
     first = load_cut(write_sample_export(tmp_path / "a"), CUT_DATE, "", "alice", config, root=root)
-    later = load_cut(write_sample_export(tmp_path / "b", n_subjects=10), "2021-07-01", "", "alice", config, root=root)
+    later = load_cut(write_sample_export(tmp_path / "b", n_subjects=10), "2021-10-01", "", "alice", config, root=root)
     with pytest.raises(AlreadyLoaded, match=f"already loaded as {first.cut_id}"):
         load_cut(tmp_path / "a", CUT_DATE, "", "bob", config, root=root)
     assert cuts.active_cut_id(root) == later.cut_id
