@@ -93,13 +93,13 @@ def _overview(data: TrialData) -> tuple:
     groups = _groups(data)
     if _armed(data):
         table = memoized(data, "safety:overview", lambda: ae_tables.ae_overview_by_arm(f.teae, f.population,
-                                                                                       data.arm_of))
+                                                                                       data.treated_arm_of))
         ir = memoized(data, "safety:ir", lambda: ae_infusion.infusion_reaction_summary_by_arm(
-            f.teae, f.population, data.arm_of))
+            f.teae, f.population, data.treated_arm_of))
         tte = memoized(data, "safety:tte", lambda: ae_time.time_to_first_serious(f.teae, f.population, f.obs_end))
-        km = memoized(data, "safety:km", lambda: (ae_time.km_first_serious_by_arm(tte, data.arm_of),
-                                                  ae_time.at_risk_by_arm(tte, KM_DAYS, data.arm_of),
-                                                  ae_time.logrank_by_arm(tte, data.arm_of)))
+        km = memoized(data, "safety:km", lambda: (ae_time.km_first_serious_by_arm(tte, data.treated_arm_of),
+                                                  ae_time.at_risk_by_arm(tte, KM_DAYS, data.treated_arm_of),
+                                                  ae_time.logrank_by_arm(tte, data.treated_arm_of)))
         figure = fig_ae.km_figure(km[0], km[1], stamp(data), arm_labels=data.arm_labels, logrank=km[2])
     else:
         table = memoized(data, "safety:overview", lambda: ae_tables.ae_overview(f.teae, f.population))
@@ -132,9 +132,9 @@ def _incidence(data: TrialData, severity: bool) -> pd.DataFrame:
     if _armed(data):
         if severity:
             return memoized(data, "safety:maxsev", lambda: ae_tables.ae_max_severity_by_arm(
-                f.teae, f.population, data.arm_of))
+                f.teae, f.population, data.treated_arm_of))
         return memoized(data, "safety:incidence", lambda: ae_tables.ae_incidence_by_arm(
-            f.teae, f.population, data.arm_of))
+            f.teae, f.population, data.treated_arm_of))
     if severity:
         return memoized(data, "safety:maxsev", lambda: ae_tables.ae_max_severity(f.teae, f.population))
     return memoized(data, "safety:incidence", lambda: ae_tables.ae_incidence(f.teae, f.population))
@@ -154,19 +154,19 @@ def _listings(data: TrialData, search: str | None) -> tuple[pd.DataFrame, pd.Dat
     deaths = memoized(data, "safety:death-listing", lambda: ae_listings.death_listing(
         data.dm, f.population, f.events, deaths_changed))
     if _armed(data):
-        sae, deaths = ae_listings.with_arm(sae, data.arm_of), ae_listings.with_arm(deaths, data.arm_of)
+        sae, deaths = ae_listings.with_arm(sae, data.treated_arm_of), ae_listings.with_arm(deaths, data.treated_arm_of)
     return ae_listings.search_rows(sae, search), ae_listings.search_rows(deaths, search)
 
 
 def _swimmer(data: TrialData, serious: bool) -> Any:
     f = _frames(data)
     if _armed(data):
-        subjects, total = ae_timelines.swimmer_subjects_by_arm(f.events, MAX_SWIMMER_LANES, data.arm_of, serious)
+        subjects, total = ae_timelines.swimmer_subjects_by_arm(f.events, MAX_SWIMMER_LANES, data.treated_arm_of, serious)
     else:
         subjects, total = ae_timelines.swimmer_subjects(f.events, MAX_SWIMMER_LANES, serious)
     lanes = ae_timelines.swimmer_data(subjects, f.events, f.population, f.doses, f.clinical, f.obs_end)
     return fig_tl.swimmer_figure(lanes, stamp(data), shown=len(subjects), total=total,
-                                 lane_arm=data.arm_of if _armed(data) else None)
+                                 lane_arm=data.treated_arm_of if _armed(data) else None)
 
 
 def _lab_overview(data: TrialData) -> tuple:
@@ -182,15 +182,15 @@ def _lab_overview(data: TrialData) -> tuple:
                                 f.population)
     groups = _groups(data)
     armed = _armed(data)
-    quadrants = (labs.edish_quadrants_by_arm(points, f.population, data.arm_of) if armed
+    quadrants = (labs.edish_quadrants_by_arm(points, f.population, data.treated_arm_of) if armed
                  else labs.edish_quadrants(points, f.population))
-    bands = (labs.creatinine_bands_by_arm(rise, f.population, data.arm_of) if armed
+    bands = (labs.creatinine_bands_by_arm(rise, f.population, data.treated_arm_of) if armed
              else labs.creatinine_bands(rise, f.population))
     table = ids.summary_table(["Quadrant", *groups],
                               safety_tables.band_rows(quadrants, "QUADRANT", groups, labs.QUADRANTS))
     arms = data.arm_labels if armed else ()
     return (options, value,
-            fig_labs.edish_figure(points, stamp(data), subject_arm=data.arm_of if armed else None, arm_labels=arms),
+            fig_labs.edish_figure(points, stamp(data), subject_arm=data.treated_arm_of if armed else None, arm_labels=arms),
             table, fig_labs.band_figure(bands, "BAND", "Peak post-baseline creatinine against baseline",
                                         stamp(data), arm_labels=arms))
 
@@ -202,10 +202,10 @@ def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:
     unit = str(rows["LBSTRESU"].dropna().iloc[0]) if rows["LBSTRESU"].notna().any() else ""
     sample, total = labs.spaghetti_sample(rows, MAX_SPAGHETTI_SUBJECTS)
     if _armed(data):
-        summary = labs.lab_visit_summary_by_arm(rows, data.arm_of)
-        shift = labs.lab_shift_by_arm(rows, f.population, data.arm_of)
+        summary = labs.lab_visit_summary_by_arm(rows, data.treated_arm_of)
+        shift = labs.lab_shift_by_arm(rows, f.population, data.treated_arm_of)
         box = fig_labs.lab_box_figure(summary, name, unit, stamp(data), arm_labels=data.arm_labels)
-        lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data), subject_arm=data.arm_of,
+        lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data), subject_arm=data.treated_arm_of,
                                               arm_labels=data.arm_labels)
     else:
         summary = labs.lab_visit_summary(rows)
@@ -256,7 +256,7 @@ def _profile(data: TrialData, subject: str) -> tuple:
     info = [f"First infusion {first:%Y-%m-%d} · {len(prof['doses'])} infusions · "
             f"observed to day {int(prof['lanes']['END'].iloc[0])}"]
     if _armed(data):
-        info.append(f" · Arm: {data.arm_of.get(subject, 'not randomized')}")
+        info.append(f" · Arm: {data.treated_arm_of.get(subject, 'not randomized')}")
     figure = fig_tl.profile_figure(prof, stamp(data), f"Patient profile {subject}")
     return (True, f"Patient profile · {subject}", "".join(info), figure, _records(prof["events"]),
             ids.listing_columns(list(prof["events"].columns), {**SAE_LABELS, "AENDY": "End (days)",
@@ -374,7 +374,7 @@ def register(app: dash.Dash) -> None:
         if trigger == ids.CHANGES_CSV:
             frame = ae_listings.changes_listing(_previous_changes(data)[1])
             if _armed(data):
-                frame = ae_listings.with_arm(frame, data.arm_of)
+                frame = ae_listings.with_arm(frame, data.treated_arm_of)
             return no_update, no_update, send_csv(frame, data, title="AE records changed since the previous cut",
                                                   filename="ae_changes")
         sae, deaths = _listings(data, search if isinstance(search, str) else "")
@@ -455,7 +455,7 @@ def register(app: dash.Dash) -> None:
         listing = ae_listings.changes_listing(ae_changed)
         deaths = deaths_changed.assign(DTHDT=deaths_changed["DTHDT"])
         if _armed(data):
-            listing, deaths = ae_listings.with_arm(listing, data.arm_of), ae_listings.with_arm(deaths, data.arm_of)
+            listing, deaths = ae_listings.with_arm(listing, data.treated_arm_of), ae_listings.with_arm(deaths, data.treated_arm_of)
         shown, total = ae_listings.cap_rows(listing, MAX_LISTING_ROWS)
         if total > MAX_LISTING_ROWS:
             text += f" Showing the first {MAX_LISTING_ROWS} of {total} records; the CSV has all."

@@ -78,12 +78,14 @@ class BlindedTrialData(TrialData):
 class ArmedTrialData(TrialData):
     """The clinical domains plus `arm_of`: USUBJID -> arm label (coded or real by access)."""
 
-    arm_basis = "planned arm (as randomized)"
+    arm_basis = "planned arm (as randomized)"  # `arm_of`; safety views use `treated_arm_of` (as treated)
 
     def __init__(self, manifest: cuts.CutManifest, config: TrialConfig, domains: dict[str, pd.DataFrame],
-                 warnings: pd.DataFrame, arm_of: pd.Series, arm_labels: tuple[str, ...], access: Access):
+                 warnings: pd.DataFrame, arm_of: pd.Series, arm_labels: tuple[str, ...], access: Access,
+                 treated_arm_of: pd.Series | None = None):
         super().__init__(manifest, config, domains, warnings)
         self.arm_of = arm_of
+        self.treated_arm_of = arm_of if treated_arm_of is None else treated_arm_of  # safety: as treated
         self.arm_labels = arm_labels
         self.access = access
 
@@ -111,11 +113,17 @@ def _allocation(cut_id: str, root: Path | None) -> pd.DataFrame:
     return cuts.read_parquet_file(folder / ALLOCATION_FILE, cuts.read_checksums(folder)[ALLOCATION_FILE])
 
 
-def _arm_of(cut_id: str, root: Path | None, config: TrialConfig, coded: bool) -> pd.Series:
-    """Planned arm (ARMCD) of every randomized subject, as display labels."""
+def _arm_of(cut_id: str, root: Path | None, config: TrialConfig, coded: bool, *, actual: bool = False) -> pd.Series:
+    """Arm of every randomized subject as display labels: planned (ARMCD) or actual (ACTARMCD).
+
+    The actual arm falls back to the planned one where ACTARMCD names no arm (not treated, missing).
+    """
     allocation = _allocation(cut_id, root)
     randomized = allocation[allocation["ARMCD"].isin(config.arm_codes)]
-    labels = randomized["ARMCD"].map(lambda code: config.arm_label(code, coded))
+    codes = randomized["ARMCD"]
+    if actual and "ACTARMCD" in randomized:
+        codes = randomized["ACTARMCD"].where(randomized["ACTARMCD"].isin(config.arm_codes), codes)
+    labels = codes.map(lambda code: config.arm_label(code, coded))
     order = arm_display_order(config, coded)
     series = pd.Series(pd.Categorical(labels, categories=order), index=randomized["USUBJID"].to_numpy(), name="ARM")
     series.index.name = "USUBJID"
@@ -130,7 +138,8 @@ def trial_data(cut_id: str, access: Access, config: TrialConfig, root: Path | No
         return BlindedTrialData(manifest, config, domains, warnings)
     coded = access is Access.CODED
     return ArmedTrialData(manifest, config, domains, warnings, _arm_of(cut_id, root, config, coded),
-                          arm_display_order(config, coded), access)
+                          arm_display_order(config, coded), access,
+                          _arm_of(cut_id, root, config, coded, actual=True))
 
 
 def clear_caches() -> None:

@@ -94,7 +94,7 @@ def _overview_tab(ctx: ViewContext) -> Component:
                      dbc.Col(stat_tile(TILE_NEW, "New since previous cut"), md=3)], className="g-3 mb-3")
     summary = _card("Treatment-emergent adverse events: overview", [
         html.Div(id=OVERVIEW_NOTE, className="text-muted small mb-2"), _grid(OVERVIEW_GRID, 290)])
-    reactions = _card("Infusion reactions", [html.Div(id=IR_NOTE, className="text-muted small mb-2"),
+    reactions = _card("Adverse events starting within 72 h of an infusion (temporal association, not causality)", [html.Div(id=IR_NOTE, className="text-muted small mb-2"),
                                              _grid(IR_GRID, 260)])
     return html.Div([tiles, summary, dbc.Row([dbc.Col(reactions, lg=5), dbc.Col(figure_card(KM_GRAPH,
                     "Time to first serious adverse event", height=430), lg=7)])], className="pt-3")
@@ -183,7 +183,7 @@ def _changes_tab(ctx: ViewContext) -> Component:
 def layout(ctx: ViewContext) -> Component:
     """The safety page for this user: pooled (OPEN) or by arm (CLOSED) as ctx says; figures filled by callbacks."""
     subtitle = "Safety population: randomized subjects with at least one infusion" + (
-        f" · arms {', '.join(ctx.arm_labels)}" if ctx.sees_arms else " · all arms pooled")
+        f" · by arm as treated (actual arm): {', '.join(ctx.arm_labels)}" if ctx.sees_arms else " · all arms pooled")
     return html.Div([
         page_header("Safety", ctx, subtitle),
         dbc.Tabs([

@@ -48,9 +48,14 @@ def km_estimate(time: Sequence[float], event: Sequence[int]) -> pd.DataFrame:
     hi = np.where(surv >= 1.0, 1.0, np.where(surv <= 0.0, 0.0, hi))
     steps = pd.DataFrame({"TIME": sf.surv_times, "SURV": surv, "LO": lo, "HI": hi, "AT_RISK": sf.n_risk,
                           "EVENTS": sf.n_events})
-    steps = steps[steps["TIME"] > 0] if (steps["TIME"] == 0).any() and steps["EVENTS"].iloc[0] == 0 else steps
-    out = pd.concat([start, steps], ignore_index=True) if steps["TIME"].iloc[0] > 0 else steps
-    return out.astype({"AT_RISK": int, "EVENTS": int}).reset_index(drop=True)
+    steps = steps[(steps["TIME"] > 0) | (steps["EVENTS"] > 0)]
+    # every curve starts at 100 % at time 0 (an event on day 0 is a drop at 0, not a lower start)
+    # and runs on to the last time anyone was followed
+    last = steps.iloc[-1]
+    end = pd.DataFrame({"TIME": [float(time.max())], "SURV": [last["SURV"]], "LO": [last["LO"]],
+                        "HI": [last["HI"]], "AT_RISK": [int((time >= time.max()).sum())], "EVENTS": [0]})
+    parts = [start, steps] + ([end] if time.max() > last["TIME"] else [])
+    return pd.concat(parts, ignore_index=True).astype({"AT_RISK": int, "EVENTS": int})
 
 
 def km_first_serious(tte: pd.DataFrame) -> pd.DataFrame:

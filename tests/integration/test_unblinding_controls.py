@@ -89,3 +89,16 @@ def test_closed_views_are_audited_with_what_was_asked_and_blinded_views_are_not(
     assert set(views["username"]) == {"statistician"}
     detail = views["detail"].iloc[0]
     assert "safety" in detail and "serious" in detail and "unblinded" in detail
+
+
+def test_safety_counts_a_wrongly_dosed_subject_in_the_arm_received(fresh):
+    """Subject 01-034 was randomized to placebo and given the active product (ACTARMCD differs)."""
+    from dashboard import blinding, cuts
+    from dashboard.blinding import Access
+
+    instance, app, _ = fresh
+    data = blinding.trial_data(cuts.active_cut_id(instance.root), Access.UNBLINDED, load_trial_config(),
+                               instance.root)
+    differ = data.arm_of[data.arm_of != data.treated_arm_of]
+    assert list(differ.index) == ["NCT05019287-01-034"]
+    assert data.treated_arm_of["NCT05019287-01-034"] == "MenSC secretome"

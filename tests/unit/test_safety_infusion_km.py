@@ -103,3 +103,10 @@ def test_a_serious_event_after_the_end_of_observation_is_not_counted():
     end = pd.Series([pd.Timestamp("2021-05-10")], index=["W1"])
     tte = T.time_to_first_serious(events, population, end)
     assert tte[["TIME", "EVENT"]].values.tolist() == [[9.0, 0]]
+
+
+def test_a_curve_with_events_on_day_0_starts_at_100_percent_and_runs_to_the_last_follow_up():
+    steps = T.km_estimate([0, 0, 5, 28, 28], [1, 1, 1, 0, 0])
+    assert steps[["TIME", "SURV"]].iloc[0].tolist() == [0.0, 1.0]
+    assert steps["SURV"].iloc[1] == pytest.approx(0.6)          # the drop at day 0 follows the start
+    assert steps["TIME"].iloc[-1] == 28.0 and steps["SURV"].iloc[-1] == pytest.approx(0.4)
