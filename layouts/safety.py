@@ -120,7 +120,8 @@ def _soc_tab(ctx: ViewContext) -> Component:
         dcc.Store(id=SOC_EXPANDED, data=[]), _grid(SOC_GRID, 520, page_size=100)])
     parts = [table, figure_card(SEVERITY_GRAPH, "Maximum severity by system organ class", height=460)]
     if ctx.sees_arms:
-        top = html.Div([dbc.Label("Preferred terms shown", className="small text-muted mb-0"),
+        top = html.Div([dbc.Label("Preferred terms shown: those in at least 10 % of subjects of any arm, highest first, at most",
+                                  className="small text-muted mb-0"),
                         dcc.Slider(id=FOREST_TOP, min=5, max=40, step=5, value=15,
                                    marks={v: str(v) for v in (5, 10, 20, 30, 40)})], className="mb-2")
         parts.append(figure_card(FOREST_GRAPH, "Risk difference by preferred term (closed)", height=620, extra=top))

@@ -177,9 +177,19 @@ def visible_rows(table: pd.DataFrame, expanded: Collection[str] | None) -> pd.Da
     return table[keep].reset_index(drop=True)
 
 
+FOREST_MIN_INCIDENCE = 0.10
+
+
 def forest_rows(table: pd.DataFrame, top_n: int) -> pd.DataFrame:
-    """The `top_n` preferred terms with most subjects overall (ties alphabetical), for the risk-difference plot."""
-    total = max(int(c[1:]) for c in table.columns if c.startswith("N") and c[1:].isdigit())
-    pts = table[table["LEVEL"] == "PT"].assign(_n=lambda f: -f[f"n{total}"])
-    pts = pts.sort_values(["_n", "AEDECOD", "AEBODSYS"], kind="stable").head(max(int(top_n), 0))
-    return pts.drop(columns="_n").reset_index(drop=True)
+    """Preferred terms reported in at least 10 % of subjects of any arm, highest arm incidence first, at most `top_n`.
+
+    Selecting by incidence in any arm (not overall) keeps a term frequent in one arm only, which is
+    the imbalance a board looks for.
+    """
+    groups = sorted(int(c[1:]) for c in table.columns if c.startswith("N") and c[1:].isdigit())
+    arms = groups[:-1] or groups  # the last group is all subjects together
+    pts = table[table["LEVEL"] == "PT"]
+    highest = pd.concat([pts[f"n{i}"] / pts[f"N{i}"].where(pts[f"N{i}"] > 0) for i in arms], axis=1).max(axis=1)
+    pts = pts.assign(_rate=-highest)[highest >= FOREST_MIN_INCIDENCE]
+    pts = pts.sort_values(["_rate", "AEDECOD", "AEBODSYS"], kind="stable").head(max(int(top_n), 0))
+    return pts.drop(columns="_rate").reset_index(drop=True)

@@ -120,7 +120,9 @@ def test_visible_rows_show_terms_of_expanded_classes_only(teae):
     assert len(A.visible_rows(ordered, None)) == len(ordered)
 
 
-def test_forest_rows_take_the_most_frequent_terms():
-    table = pd.DataFrame({"LEVEL": ["PT"] * 3, "AEBODSYS": ["X"] * 3, "AEDECOD": ["b", "a", "c"],
-                          "n0": [1, 2, 3], "N0": [5] * 3, "n1": [1, 2, 2], "N1": [5] * 3})
-    assert A.forest_rows(table, 2)["AEDECOD"].tolist() == ["a", "c"]  # total n1: 2, 2 (ties by name), 1
+def test_forest_rows_take_terms_frequent_in_any_arm_highest_first():
+    table = pd.DataFrame({"LEVEL": ["PT"] * 4, "AEBODSYS": ["X"] * 4, "AEDECOD": ["b", "a", "c", "d"],
+                          "n0": [1, 2, 3, 0], "N0": [5] * 4, "n1": [1, 2, 2, 0], "N1": [5] * 4,
+                          "n2": [2, 4, 5, 0], "N2": [10] * 4})
+    assert A.forest_rows(table, 2)["AEDECOD"].tolist() == ["c", "a"]        # 60 %, 40 % in an arm
+    assert A.forest_rows(table, 10)["AEDECOD"].tolist() == ["c", "a", "b"]  # d: 0 % everywhere
