@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
@@ -43,3 +43,13 @@ def empty_figure(title: str, stamp: str, message: str) -> go.Figure:
 def arm_colors(arm_labels: Sequence[str]) -> dict[str, str]:
     """One colour per arm, in display order (coded labels are sorted, so colour never follows the arm)."""
     return {label: ARM_COLORS[i % len(ARM_COLORS)] for i, label in enumerate(arm_labels)}
+
+
+def n_per_arm(counts: Mapping[str, int], arms: Sequence[str]) -> str:
+    """'14 | 15': the subjects behind a statistic, one number per arm in display order (the legend's order).
+
+    Every by-arm outcomes display writes its n through this, so the same arm's n stands in the same place
+    everywhere (the reference arm, coded first, leads), and that place does not move when the board unmasks.
+    Arms of `arms` missing from `counts` are skipped (a comparison of two arms out of three).
+    """
+    return " | ".join(str(int(counts[arm])) for arm in arms if arm in counts)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.figures.common import arm_colors, base_figure, empty_figure
+from dashboard.figures.common import arm_colors, base_figure, empty_figure, n_per_arm
 
 TITLE = "Effects at a glance: every outcome, arm vs reference"
 CLOSED_ONLY = "Comparisons between arms are shown in the closed session only."
@@ -32,11 +32,11 @@ def _signed(value: float) -> str:
     return ("+" if value >= 0 else "") + _number(value)
 
 
-def _detail(row: pd.Series) -> str:
-    """Native-unit estimate shown to the right of each row."""
+def _detail(row: pd.Series, arms: Sequence[str]) -> str:
+    """Native-unit estimate shown to the right of each row; n per arm in display order, as on every figure."""
     if math.isnan(row["ESTIMATE"]):
         return "not enough data (needs 2 subjects per arm)"
-    n = f"n {int(row['N_ARM'])}/{int(row['N_REF'])}"
+    n = "n " + n_per_arm({row["ARM"]: row["N_ARM"], row["REFERENCE"]: row["N_REF"]}, arms)
     if row["KIND"] == "event":
         return (f"RD {100 * row['ESTIMATE']:+.1f} pts ({100 * row['LOW']:.1f} to {100 * row['HIGH']:.1f}) · {n}")
     if math.isnan(row["LOW"]):
@@ -44,13 +44,14 @@ def _detail(row: pd.Series) -> str:
     return f"Δ {_signed(row['ESTIMATE'])} {row['UNIT']} ({_number(row['LOW'])} to {_number(row['HIGH'])}) · {n}"
 
 
-def _panel(fig: go.Figure, rows: pd.DataFrame, several: bool, colors: dict[str, str], axes: tuple[str, str, str],
-           scale: float) -> list[str]:
+def _panel(fig: go.Figure, rows: pd.DataFrame, arms: Sequence[str], colors: dict[str, str],
+           axes: tuple[str, str, str], scale: float) -> list[str]:
     """Point-and-interval trace plus a text column for one panel; returns the row labels (top to bottom)."""
     x_plot, x_text, y = axes
+    several = len(arms) > 2
     labels = [_row_label(r, several) for _, r in rows.iterrows()]
-    details = [_detail(r) for _, r in rows.iterrows()]
-    for arm in dict.fromkeys(rows["ARM"]):
+    details = [_detail(r, arms) for _, r in rows.iterrows()]
+    for arm in [a for a in arms if a in set(rows["ARM"])]:
         mask = (rows["ARM"] == arm).to_numpy()
         part = rows[mask]
         fig.add_trace(go.Scatter(
@@ -83,7 +84,6 @@ def forest_figure(rows: pd.DataFrame, stamp: str, *, arms: Sequence[str], refere
     others = [a for a in arms if a != reference]
     title = f"Effects at a glance: {others[0]} vs {reference}" if len(others) == 1 else TITLE
     fig = base_figure(title, stamp)
-    several = len(arms) > 2
     colors = arm_colors(arms)
     measured = rows[rows["KIND"] == "outcome"]
     events = rows[rows["KIND"] == "event"]
@@ -92,7 +92,7 @@ def forest_figure(rows: pd.DataFrame, stamp: str, *, arms: Sequence[str], refere
     split = (1 - gap) * len(events) / total
     layout: dict = {}
     if len(measured):
-        labels = _panel(fig, measured, several, colors, ("x", "x3", "y"), 1.0)
+        labels = _panel(fig, measured, arms, colors, ("x", "x3", "y"), 1.0)
         layout.update(
             xaxis={"domain": [0.0, 0.46], "anchor": "y", "zeroline": True, "zerolinewidth": 2,
                    "zerolinecolor": "#7f8c8d",
@@ -102,7 +102,7 @@ def forest_figure(rows: pd.DataFrame, stamp: str, *, arms: Sequence[str], refere
                    "categoryarray": list(reversed(labels)), "automargin": True},
             xaxis3={"domain": [0.48, 1.0], "anchor": "y", "visible": False, "range": [0, 1]})
     if len(events):
-        labels = _panel(fig, events, several, colors, ("x2", "x4", "y2"), 100.0)
+        labels = _panel(fig, events, arms, colors, ("x2", "x4", "y2"), 100.0)
         layout.update(
             xaxis2={"domain": [0.0, 0.46], "anchor": "y2", "zeroline": True, "zerolinewidth": 2,
                     "zerolinecolor": "#7f8c8d",
@@ -110,5 +110,7 @@ def forest_figure(rows: pd.DataFrame, stamp: str, *, arms: Sequence[str], refere
             yaxis2={"domain": [0.0, max(split, 0.05)], "type": "category", "categoryorder": "array",
                     "categoryarray": list(reversed(labels)), "automargin": True},
             xaxis4={"domain": [0.48, 1.0], "anchor": "y2", "visible": False, "range": [0, 1]})
+    fig.add_annotation(text=f"n per arm: {' | '.join(arms)}", showarrow=False, xref="paper", yref="paper",
+                       x=0.48, y=1.0, xanchor="left", yanchor="bottom", font={"size": 10, "color": "#7f8c8d"})
     fig.update_layout(**layout, hovermode="closest", margin={"l": 20, "r": 20, "b": 60})
     return fig

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.config import Outcome
-from dashboard.figures.common import POOLED_COLOR, arm_colors, base_figure, empty_figure
+from dashboard.figures.common import POOLED_COLOR, arm_colors, base_figure, empty_figure, n_per_arm
 
 AXES = ("visit", "day")
 STAT_NAMES = {"median": ("Median", "IQR"), "mean": ("Mean", "95% CI")}
@@ -34,7 +34,7 @@ def _ticks(summary: pd.DataFrame, axis: str, arms: Sequence[str] | None) -> dict
     if arms:
         counts = summary.pivot_table(index="VISITNUM", columns="ARM", values="N", aggfunc="sum", observed=False)
         counts = counts.reindex(index=visits["VISITNUM"], columns=list(arms)).fillna(0).astype(int)
-        numbers = [" | ".join(str(n) for n in row) for row in counts.to_numpy().tolist()]
+        numbers = [n_per_arm(row, arms) for row in counts.to_dict("records")]
     else:
         numbers = [str(int(n)) for n in visits["N"]]
     names = visits["VISIT"].tolist() if axis == "visit" else [f"Day {int(d)}" for d in visits["DAY"]]
@@ -149,9 +149,10 @@ def _add_difference_panel(fig: go.Figure, differences: pd.DataFrame, axis: str, 
     compared = [a for a in arms if a in set(differences["ARM"])]
     for i, arm in enumerate(compared):
         rows = differences[(differences["ARM"] == arm) & differences["DIFF"].notna()]
-        custom = np.column_stack([rows["VISIT"], rows["N_ARM"], rows["N_REF"], rows["LOW"], rows["HIGH"],
-                                  rows["P"]]) if len(rows) else None
         reference = str(differences["REFERENCE"].iloc[0])
+        pair = [a for a in arms if a in (arm, reference)]
+        counts = [n_per_arm({arm: n_arm, reference: n_ref}, arms) for n_arm, n_ref in zip(rows["N_ARM"], rows["N_REF"])]
+        custom = np.column_stack([rows["VISIT"], counts, rows["LOW"], rows["HIGH"], rows["P"]]) if len(rows) else None
         fig.add_trace(go.Scatter(
             x=(rows[_x_column(axis)] + _dodge(i, len(compared), axis)).tolist(), y=rows["DIFF"].tolist(),
             xaxis="x2", yaxis="y2", mode="markers", name=f"{arm} − {reference} (mean, 95% CI)",
@@ -160,8 +161,8 @@ def _add_difference_panel(fig: go.Figure, differences: pd.DataFrame, axis: str, 
                      "arrayminus": (rows["DIFF"] - rows["LOW"]).tolist(), "color": colors[arm]},
             customdata=custom,
             hovertemplate=(f"<b>{arm} − {reference}</b><br>%{{customdata[0]}}<br>difference %{{y:.4g}} {unit}"
-                           "<br>95% CI %{customdata[3]:.4g} to %{customdata[4]:.4g} (Welch)"
-                           "<br>p = %{customdata[5]:.3g}<br>n %{customdata[1]} vs %{customdata[2]}<extra></extra>"),
+                           "<br>95% CI %{customdata[2]:.4g} to %{customdata[3]:.4g} (Welch)"
+                           f"<br>p = %{{customdata[4]:.3g}}<br>n {' | '.join(pair)}: %{{customdata[1]}}<extra></extra>"),
         ))
     fig.update_layout(
         yaxis={"domain": [0.42, 1.0]},

@@ -127,3 +127,26 @@ def test_malformed_inputs_fall_back_to_defaults(pages, bad):
         assert trajectory[ids.TRAJECTORY]["figure"]["data"]
         assert _call(pages, role, "EVENT_CURVE", EVENT=bad)[ids.EVENT_CURVE]["figure"]["data"]
         assert "figure" in _call(pages, role, "FOREST", FOREST_VISIT=bad)[ids.FOREST]
+
+
+def _forest_n(forest: dict, outcome_label: str) -> tuple[str, str]:
+    """(visit, 'n a | b') of the forest row of one measured outcome."""
+    text = next(t for t in forest["data"] if t.get("mode") == "text" and t.get("yaxis") == "y")
+    label, detail = next((y, d) for y, d in zip(text["y"], text["text"]) if y.startswith(outcome_label + " · "))
+    return label[len(outcome_label) + 3:].split(" (")[0], detail.rsplit("· ", 1)[1]
+
+
+def test_forest_and_change_figure_give_the_n_per_arm_in_one_order_for_board_and_statistician(initial):
+    """The n per arm stands in the legend's order on every display, the same arm first for every access."""
+    config = load_trial_config()
+    seen = {}
+    for role in ("dsmb", "statistician"):
+        change = initial[(role, "TRAJECTORY")][ids.CHANGE]["figure"]
+        forest = initial[(role, "FOREST")][ids.FOREST]["figure"]
+        legend = [t["name"] for t in change["data"] if t.get("yaxis", "y") == "y"]
+        visit, n = _forest_n(forest, config.outcomes[0].label)
+        assert f"{visit}<br>{n}" in change["layout"]["xaxis2"]["ticktext"], (role, visit, n)
+        assert f"n per arm: {' | '.join(legend)}" in _text(forest["layout"]["annotations"])
+        assert change["layout"]["xaxis2"]["title"]["text"].endswith(f"n per arm: {' | '.join(legend)}")
+        seen[role] = n
+    assert len(set(seen.values())) == 1 and len(set(seen["dsmb"].split(" | "))) == 2, seen  # unequal n: order shows

@@ -146,3 +146,48 @@ def test_empty_state_figures_carry_the_stamp():
     assert "none" in outcome_figures.no_cut_figure("Forest", False).layout.title.text
     empty = effect_figures.forest_figure(forest_rows().iloc[0:0], CLOSED, arms=ARMS, reference="Group A")
     assert empty.layout.annotations and CLOSED in empty.layout.title.text
+
+
+def uneven_visit_values() -> pd.DataFrame:
+    """Three subjects of Group A and two of Group B with a change at DAY 3 and DAY 7."""
+    rows = [("S1", 3, 92, 90), ("S2", 3, 91, 88), ("S5", 3, 89, 87), ("S3", 3, 90, 86), ("S4", 3, 93, 85),
+            ("S1", 5, 94, 90), ("S2", 5, 92, 88), ("S5", 5, 90, 87), ("S3", 5, 95, 86), ("S4", 5, 91, 85)]
+    frame = pd.DataFrame(rows, columns=["USUBJID", "VISITNUM", "VALUE", "BASE"]).astype({"VISITNUM": float})
+    return frame.assign(CHG=frame["VALUE"] - frame["BASE"])
+
+
+UNEVEN_ARM_OF = F.arms({"S1": "Group A", "S2": "Group A", "S5": "Group A", "S3": "Group B", "S4": "Group B"})
+
+
+def test_forest_and_change_figure_list_the_n_per_arm_in_the_same_legend_order():
+    """The board reads "n 3 | 2" on the change figure and must read the same numbers, same order, on the forest."""
+    later = post_baseline_visits(F.VISITS)
+    values = uneven_visit_values()
+    change = trajectory_figures.change_figure(
+        T.summary_by_arm(values, later, UNEVEN_ARM_OF, "CHG", "mean"), F.SPO2, "visit", "mean", CLOSED,
+        differences=T.change_differences(values, later, UNEVEN_ARM_OF, "Group A"), arms=ARMS)
+    assert "DAY 7<br>n 3 | 2" in change.layout.xaxis2.ticktext
+    rows = X.forest_rows([X.change_effects(values, F.SPO2, F.VISITS, UNEVEN_ARM_OF, "Group A")], [])
+    forest = effect_figures.forest_figure(rows, CLOSED, arms=ARMS, reference="Group A")
+    details = [t for trace in forest.data if trace.mode == "text" for t in trace.text]
+    assert details and all(d.endswith("· n 3 | 2") for d in details), details
+    assert any("n per arm: Group A | Group B" in a.text for a in forest.layout.annotations)
+    hover = json.dumps([t.hovertemplate for t in change.data if t.yaxis == "y2"])
+    assert "n Group A | Group B" in hover and "vs" not in hover.split("n Group A")[-1]
+
+
+def test_the_arm_order_of_outcomes_displays_does_not_depend_on_which_arm_is_named_first():
+    """Display order comes from the categories of arm_of (coded order), never from the names' alphabet."""
+    real = ("Saline placebo", "MenSC secretome")  # Group A, Group B: not alphabetical
+    arm_of = F.arms({"S1": real[0], "S2": real[0], "S5": real[0], "S3": real[1], "S4": real[1]}, order=real)
+    values = uneven_visit_values()
+    rows = X.forest_rows([X.change_effects(values, F.SPO2, F.VISITS, arm_of, real[0])], [])
+    forest = effect_figures.forest_figure(rows, CLOSED, arms=real, reference=real[0])
+    details = [t for trace in forest.data if trace.mode == "text" for t in trace.text]
+    assert all(d.endswith("· n 3 | 2") for d in details), details
+    later = post_baseline_visits(F.VISITS)
+    change = trajectory_figures.change_figure(
+        T.summary_by_arm(values, later, arm_of, "CHG", "mean"), F.SPO2, "visit", "mean", CLOSED,
+        differences=T.change_differences(values, later, arm_of, real[0]), arms=real)
+    assert [t.name for t in change.data[:2]] == list(real)
+    assert "DAY 7<br>n 3 | 2" in change.layout.xaxis2.ticktext
