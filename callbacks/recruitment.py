@@ -266,6 +266,9 @@ def _baseline_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFr
             summary = baseline.baseline_summary(values, measures)
         deviations = baseline.eligibility_deviations(randomized, values, data.ie, data.config.eligibility,
                                                      data.config.screen_failure_reasons)
+        if isinstance(data, ArmedTrialData):  # closed only: a blinded user gets the pooled checks alone
+            deviations = baseline.combine_deviations(deviations, baseline.treatment_deviations(
+                randomized, data.arm_of, data.treated_arm_of))
         return summary, deviations
 
     return memoized(data, "recruitment:baseline", compute, *key)
@@ -277,9 +280,12 @@ def _baseline(data: TrialData, key: Key) -> tuple[list, list, list, list, str]:
                                                      "Statistic" if c == "statistic" else c) for c in summary.columns})
     rows, defs = _grid(deviations, DEVIATION_HEADERS)
     subjects = deviations["USUBJID"].nunique()
+    checks = ("checks of age, baseline SpO2 and respiratory rate against the protocol, criteria recorded as not "
+              "met (IE), consent and dosing order")
+    if isinstance(data, ArmedTrialData):
+        checks += ", and dosing with another arm's product (arm as randomized vs as treated, closed session only)"
     note = (f"{len(deviations)} possible deviations in {subjects} of {len(_randomized(data, key))} randomized "
-            "subjects: checks of age, baseline SpO2 and respiratory rate against the protocol, criteria recorded "
-            "as not met (IE), consent and dosing order. " + _capped_note(deviations, "rows"))
+            f"subjects: {checks}. " + _capped_note(deviations, "rows"))
     return summary_rows, summary_defs, rows, defs, note.strip()
 
 

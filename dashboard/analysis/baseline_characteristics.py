@@ -192,9 +192,7 @@ def eligibility_deviations(randomized: pd.DataFrame, values: pd.DataFrame, ie: p
         parts.append(_flag(frame, frame[RESP].isna(), "Baseline respiratory rate not recorded", rr, rule, "VS"))
     parts.append(_consent_checks(frame))
     parts.append(_ie_failures(frame, ie, reason_labels))
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
-        pd.DataFrame(columns=DEVIATION_COLUMNS)
-    return out.sort_values(["USUBJID", "check"], kind="stable").reset_index(drop=True)[DEVIATION_COLUMNS]
+    return combine_deviations(*parts)
 
 
 def _consent_checks(frame: pd.DataFrame) -> pd.DataFrame:
@@ -226,3 +224,31 @@ def _ie_failures(frame: pd.DataFrame, ie: pd.DataFrame, reason_labels: Mapping[s
                          "check": [f"Criterion not met: {r}" for r in reason],
                          "value": np.where(recorded(result), code + " = " + result, code),
                          "protocol_rule": [reason_labels.get(c, "") for c in code], "source": "IE"})
+
+
+TREATED_AS_OTHER_ARM = "Dosed with another arm's product"
+
+
+def treatment_deviations(randomized: pd.DataFrame, arm_of: pd.Series, treated_arm_of: pd.Series) -> pd.DataFrame:
+    """Closed session only: randomized subjects treated as an arm other than their own (DM ACTARMCD vs ARMCD).
+
+    `arm_of` and `treated_arm_of` are the planned and actual arm labels of `ArmedTrialData` (coded or real as
+    the access allows); the actual arm is the planned one where ACTARMCD names no arm (not treated), so only a
+    subject given another arm's product is listed. Never called for a blinded user: the pooled listing is
+    `eligibility_deviations` alone, whatever happened here.
+    """
+    planned = randomized["USUBJID"].map(arm_of.astype(object))
+    treated = randomized["USUBJID"].map(treated_arm_of.astype(object))
+    mismatch = planned.notna() & treated.notna() & (planned != treated)
+    value = "randomized to " + planned.astype(str) + ", treated as " + treated.astype(str)
+    return _flag(randomized, mismatch, TREATED_AS_OTHER_ARM, value, "Treatment as randomized",
+                 "DM ARMCD / ACTARMCD")[DEVIATION_COLUMNS]
+
+
+def combine_deviations(*listings: pd.DataFrame) -> pd.DataFrame:
+    """Deviation listings as one, one row per subject and check, sorted by subject then check."""
+    parts = [listing for listing in listings if len(listing)]
+    if not parts:
+        return pd.DataFrame(columns=DEVIATION_COLUMNS)
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["USUBJID", "check"], kind="stable").reset_index(drop=True)[DEVIATION_COLUMNS]

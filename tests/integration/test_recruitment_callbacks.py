@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
-from support import BLINDED_ROLES, ROLES, make_app, make_instance
+from support import BLINDED_ROLES, DEMO_EXPORTS, ROLES, make_app, make_instance
 from dash_client import DashClient, collect_props, initial_values, login
 
+from dashboard import memo
+from dashboard.analysis.baseline_characteristics import TREATED_AS_OTHER_ARM
+from dashboard.config import load_trial_config
 from layouts import recruitment as ids
 
 REAL = ("Saline placebo", "MenSC secretome")  # the order of the coded labels: Group A, Group B
@@ -187,3 +192,83 @@ def test_every_callback_answers_with_no_cut_loaded(tmp_path):
         assert response.status_code in (200, 204), name
         if name not in ("FILTERS", "DOWNLOAD"):
             assert "No data cut has been loaded yet." in response.get_data(as_text=True), name
+
+
+# --- Subjects dosed with another arm's product (closed only) ---------------------------------------------------
+
+def _listing(payload: dict) -> list[dict]:
+    """The deviation listing's rows keyed by header ("Subject", "Check", ...)."""
+    grid = payload[ids.DEVIATION_GRID]
+    headers = {d["field"]: d["headerName"] for d in grid["columnDefs"]}
+    return [{headers[k]: v for k, v in row.items()} for row in grid["rowData"]]
+
+
+def _treated_as_other_arm(export) -> dict[str, tuple[str, str]]:
+    """USUBJID -> (ARMCD, ACTARMCD) of randomized subjects whose actual arm is another arm, from the export's DM."""
+    dm = pd.read_csv(export / "dm.csv", dtype=str, keep_default_na=False)
+    codes = set(load_trial_config().arm_codes)
+    other = dm[dm["ARMCD"].isin(codes) & dm["ACTARMCD"].isin(codes) & (dm["ARMCD"] != dm["ACTARMCD"])]
+    return {r.USUBJID: (r.ARMCD, r.ACTARMCD) for r in other.itertuples()}
+
+
+@pytest.mark.parametrize("role", ["dsmb", "statistician"])
+def test_a_subject_dosed_with_the_other_arms_product_is_listed_for_roles_that_see_arms(initial, role):
+    config = load_trial_config()
+    coded = role == "dsmb"
+    expected = {s: f"randomized to {config.arm_label(a, coded)}, treated as {config.arm_label(t, coded)}"
+                for s, (a, t) in _treated_as_other_arm(DEMO_EXPORTS / "final").items()}
+    assert expected, "the demo has a subject dosed with the other arm's product; without one this cannot fail"
+    payload = initial[(role, "BASELINE")]
+    flagged = {r["Subject"]: r["Value"] for r in _listing(payload) if r["Check"] == TREATED_AS_OTHER_ARM}
+    assert flagged == expected
+    assert "another arm's product" in payload[ids.DEVIATION_NOTE]["children"]
+
+
+@pytest.mark.parametrize("role", BLINDED_ROLES)
+def test_a_blinded_listing_is_the_closed_one_without_the_treatment_check(initial, role):
+    blinded, closed = initial[(role, "BASELINE")], initial[("statistician", "BASELINE")]
+    assert blinded[ids.DEVIATION_GRID]["columnDefs"] == closed[ids.DEVIATION_GRID]["columnDefs"]
+    assert _listing(blinded) == [r for r in _listing(closed) if r["Check"] != TREATED_AS_OTHER_ARM]
+    text = _text(blinded)
+    assert "another arm" not in text and "treated as" not in text and "ACTARMCD" not in text
+    extra = len(_listing(closed)) - len(_listing(blinded))
+    assert blinded[ids.DEVIATION_NOTE]["children"].startswith(f"{len(_listing(blinded))} possible deviations")
+    assert closed[ids.DEVIATION_NOTE]["children"].startswith(f"{len(_listing(blinded)) + extra} possible deviations")
+
+
+def _treated_as_randomized_export(source, target):
+    """Copy `source` with every subject's actual arm set to the planned one (ACTARMCD = ARMCD, ACTARM = ARM)."""
+    shutil.copytree(source, target)
+    dm = pd.read_csv(target / "dm.csv", dtype=str, keep_default_na=False)
+    dm["ACTARMCD"], dm["ACTARM"] = dm["ARMCD"], dm["ARM"]
+    dm.to_csv(target / "dm.csv", index=False)
+    return target
+
+
+def _baseline_and_csv(app, instance, role: str) -> tuple[str, str]:
+    """The listing and its CSV, computed afresh: both twins' cuts have the same id, so the memo would answer."""
+    memo.clear()
+    client = DashClient(login(app.server.test_client(), role, instance.passwords[role]))
+    props = collect_props(client.layout(), client.open_page("/recruitment"))
+    callbacks = _callbacks(client)
+    listing = client.post_callback(callbacks["BASELINE"], initial_values(callbacks["BASELINE"], props))
+    download = client.post_callback(callbacks["DOWNLOAD"], initial_values(callbacks["DOWNLOAD"], props),
+                                    changed=[f"{ids.CSV_DEVIATIONS}.n_clicks"])
+    return listing.get_data(as_text=True), download.get_data(as_text=True)
+
+
+def test_blinded_users_get_the_same_listing_whether_or_not_anyone_got_the_other_arms_product(tmp_path):
+    """The treatment check must leave nothing a blinded user can see: no row, count, column or CSV line."""
+    exports = tmp_path / "exports"
+    shutil.copytree(DEMO_EXPORTS / "final", exports / "final")
+    as_randomized = _treated_as_randomized_export(DEMO_EXPORTS / "final", tmp_path / "as-randomized" / "final")
+    assert _treated_as_other_arm(exports / "final") and not _treated_as_other_arm(as_randomized)
+    twins = []
+    for name, folder in (("a", exports / "final"), ("b", as_randomized)):
+        shutil.rmtree(tmp_path / "source", ignore_errors=True)
+        shutil.copytree(folder, tmp_path / "source")  # the manifest records the source path: keep it equal
+        instance = make_instance(tmp_path / name, [(tmp_path / "source", "2021-07-10", "Final")])
+        twins.append((make_app(instance), instance))
+    for role in BLINDED_ROLES:
+        assert _baseline_and_csv(*twins[0], role) == _baseline_and_csv(*twins[1], role), role
+    assert _baseline_and_csv(*twins[0], "statistician") != _baseline_and_csv(*twins[1], "statistician")

@@ -109,3 +109,37 @@ def test_no_checks_configured_and_nobody_randomized(randomized, values):
     assert bl.eligibility_deviations(randomized, values, pd.DataFrame(), Eligibility(), {}).empty
     none = bl.eligibility_deviations(randomized.iloc[0:0], values.iloc[0:0], f.ie(), ELIGIBILITY, {})
     assert none.empty and list(none.columns) == bl.DEVIATION_COLUMNS
+
+
+def _treated(mapping: dict[str, str]) -> pd.Series:
+    """`treated_arm_of` as ArmedTrialData holds it: `arm_of` with some subjects' labels changed."""
+    treated = f.arm_of().astype(object)
+    for subject, label in mapping.items():
+        treated[subject] = label
+    return treated.astype(f.arm_of().dtype)
+
+
+def test_a_subject_dosed_with_the_other_arms_product_is_flagged(randomized, values):
+    dev = bl.treatment_deviations(randomized, f.arm_of(), _treated({"S04": "Group B"}))
+    assert dev[["USUBJID", "SITEID", "check", "value", "source"]].values.tolist() == [
+        ["S04", "02", bl.TREATED_AS_OTHER_ARM, "randomized to Group A, treated as Group B", "DM ARMCD / ACTARMCD"]]
+    assert list(dev.columns) == bl.DEVIATION_COLUMNS
+
+
+def test_treatment_as_randomized_gives_no_row_and_the_same_columns(randomized):
+    dev = bl.treatment_deviations(randomized, f.arm_of(), f.arm_of())
+    assert dev.empty and list(dev.columns) == bl.DEVIATION_COLUMNS
+
+
+def test_only_the_selected_randomized_subjects_are_checked(randomized):
+    site_01 = randomized[randomized["SITEID"] == "01"]
+    assert bl.treatment_deviations(site_01, f.arm_of(), _treated({"S04": "Group B"})).empty
+
+
+def test_the_treatment_check_joins_the_listing_sorted_by_subject(randomized, values):
+    eligibility = bl.eligibility_deviations(randomized, values, f.ie(), ELIGIBILITY, {})
+    treated = bl.treatment_deviations(randomized, f.arm_of(), _treated({"S01": "Group B", "S07": "Group A"}))
+    merged = bl.combine_deviations(eligibility, treated)
+    assert len(merged) == len(eligibility) + 2 and list(merged.columns) == bl.DEVIATION_COLUMNS
+    assert merged["USUBJID"].is_monotonic_increasing
+    assert merged[merged["check"] != bl.TREATED_AS_OTHER_ARM].reset_index(drop=True).equals(eligibility)
