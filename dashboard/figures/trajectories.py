@@ -151,7 +151,8 @@ def _add_difference_panel(fig: go.Figure, differences: pd.DataFrame, axis: str, 
         rows = differences[(differences["ARM"] == arm) & differences["DIFF"].notna()]
         reference = str(differences["REFERENCE"].iloc[0])
         pair = [a for a in arms if a in (arm, reference)]
-        counts = [n_per_arm({arm: n_arm, reference: n_ref}, arms) for n_arm, n_ref in zip(rows["N_ARM"], rows["N_REF"])]
+        counts = [n_per_arm({arm: n_arm, reference: n_ref}, arms)
+                  for n_arm, n_ref in zip(rows["N_ARM"], rows["N_REF"])]
         custom = np.column_stack([rows["VISIT"], counts, rows["LOW"], rows["HIGH"], rows["P"]]) if len(rows) else None
         fig.add_trace(go.Scatter(
             x=(rows[_x_column(axis)] + _dodge(i, len(compared), axis)).tolist(), y=rows["DIFF"].tolist(),
