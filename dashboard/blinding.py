@@ -16,7 +16,7 @@ import pandas as pd
 from dashboard import cuts
 from dashboard.config import TrialConfig
 
-ALLOCATION_FILE = "allocation.parquet"
+ALLOCATION_TABLE = "allocation"
 
 
 class Access(enum.Enum):
@@ -109,8 +109,10 @@ def _clinical(cut_id: str, root: Path | None) -> tuple[cuts.CutManifest, dict[st
 @functools.lru_cache(maxsize=8)
 def _allocation(cut_id: str, root: Path | None) -> pd.DataFrame:
     """Sealed allocation list of a cut (USUBJID, ARMCD, ARM, ACTARMCD, ACTARM, RANDNO)."""
-    folder = cuts.cut_dir(cut_id, root) / cuts.SEALED_DIRNAME
-    return cuts.read_parquet_file(folder / ALLOCATION_FILE, cuts.read_checksums(folder)[ALLOCATION_FILE])
+    allocation = cuts.read_part_table(cuts.cut_dir(cut_id, root) / cuts.SEALED_DIRNAME, ALLOCATION_TABLE)
+    if allocation is None:
+        raise cuts.CutIntegrityError(f"cut {cut_id} has no allocation table in its sealed part")
+    return allocation
 
 
 def _arm_of(cut_id: str, root: Path | None, config: TrialConfig, coded: bool, *, actual: bool = False) -> pd.Series:

@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,7 +27,8 @@ from dashboard.config import default_instance_path
 
 CLINICAL_DIRNAME = "clinical"
 SEALED_DIRNAME = "sealed"
-WARNINGS_FILE = "_warnings.parquet"
+WARNINGS_TABLE = "_warnings"
+TABLE_SUFFIX = ".parquet"
 MANIFEST_FILE = "manifest.json"
 CHECKSUMS_FILE = "checksums.json"
 CUT_ID_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$")
@@ -124,13 +125,21 @@ def previous_cut_id(cut_id: str, root: Path | None = None) -> str | None:
 
 
 def read_checksums(folder: Path) -> dict[str, str]:
-    """The SHA-256 of every parquet file of one part of a cut, as recorded when it was written."""
+    """The SHA-256 of every table file of one part of a cut, as recorded when it was written."""
     with open(folder / CHECKSUMS_FILE, encoding="utf-8") as fh:
         return json.load(fh)
 
 
-def read_parquet_file(path: Path, expected_sha256: str | None = None) -> pd.DataFrame:
-    """Read one parquet file through Python's open() (audit hooks see it), checking its recorded SHA-256."""
+def encode_table(frame: pd.DataFrame | pa.Table) -> pa.Buffer:
+    """One frame (pandas or Arrow) as the bytes of its snapshot file: parquet, zstd level 1."""
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd", compression_level=1, write_statistics=False)
+    return sink.getvalue()
+
+
+def read_table_file(path: Path, expected_sha256: str | None = None) -> pd.DataFrame:
+    """Read one snapshot file through Python's open() (audit hooks see it), checking its recorded SHA-256."""
     with open(path, "rb") as fh:
         data = fh.read()
     if expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256:
@@ -139,13 +148,26 @@ def read_parquet_file(path: Path, expected_sha256: str | None = None) -> pd.Data
     return pq.read_table(pa.BufferReader(data)).to_pandas()
 
 
+def table_name(file_name: str) -> str | None:
+    """`AE` for `AE.parquet`; None for any other file."""
+    return file_name.removesuffix(TABLE_SUFFIX) if file_name.endswith(TABLE_SUFFIX) else None
+
+
+def read_part_table(folder: Path, name: str) -> pd.DataFrame | None:
+    """One named table of a part of a cut, verified; None when the part has no such table."""
+    for file_name, sha in read_checksums(folder).items():
+        if table_name(file_name) == name:
+            return read_table_file(folder / file_name, sha)
+    return None
+
+
 def read_verified_part(folder: Path) -> dict[str, pd.DataFrame]:
-    """Every parquet file of one part of a cut, each checked against the checksums written with it."""
+    """Every table file of one part of a cut, each checked against the checksums written with it."""
     checksums = read_checksums(folder)
-    present = {p.name for p in folder.glob("*.parquet")}
+    present = {p.name for p in folder.iterdir() if table_name(p.name) is not None}
     if present != set(checksums):
         raise CutIntegrityError(f"{folder.parent.name}/{folder.name}: files added or removed since the cut was written")
-    return {name.removesuffix(".parquet"): read_parquet_file(folder / name, sha) for name, sha in sorted(checksums.items())}
+    return {table_name(name): read_table_file(folder / name, sha) for name, sha in sorted(checksums.items())}
 
 
 def read_clinical_domains(cut_id: str, root: Path | None = None) -> dict[str, pd.DataFrame]:
@@ -155,38 +177,28 @@ def read_clinical_domains(cut_id: str, root: Path | None = None) -> dict[str, pd
 
 
 def read_cut_warnings(cut_id: str, root: Path | None = None) -> pd.DataFrame:
-    folder = cut_dir(cut_id, root) / CLINICAL_DIRNAME
-    expected = read_checksums(folder).get(WARNINGS_FILE)
-    return read_parquet_file(folder / WARNINGS_FILE, expected) if expected else pd.DataFrame(
-        columns=["file", "row", "usubjid", "column", "message"])
+    warnings = read_part_table(cut_dir(cut_id, root) / CLINICAL_DIRNAME, WARNINGS_TABLE)
+    return warnings if warnings is not None else pd.DataFrame(columns=["file", "row", "usubjid", "column", "message"])
 
 
-def parquet_bytes(frame: pd.DataFrame) -> pa.Buffer:
-    """One frame as the bytes of its parquet file in a snapshot."""
-    sink = pa.BufferOutputStream()
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink, compression="zstd",
-                   compression_level=1, write_statistics=False)
-    return sink.getvalue()
-
-
-Encoded = pd.DataFrame | pa.Buffer | Future        # a frame, its parquet bytes, or a future of either
+Encoded = pd.DataFrame | pa.Table | pa.Buffer            # a frame, or its bytes from `encode_table`
 
 
 def _write_frame(path: Path, frame: Encoded) -> str:
-    """Write one frame as parquet (read-only afterwards); returns its SHA-256."""
-    if isinstance(frame, Future):
-        frame = frame.result()
-    data = frame if isinstance(frame, pa.Buffer) else parquet_bytes(frame)
+    """Write one frame as a snapshot file (read-only, synced to disk); returns its SHA-256."""
+    data = frame if isinstance(frame, pa.Buffer) else encode_table(frame)
     with open(path, "wb") as fh:
         fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.chmod(path, 0o444)
     return hashlib.sha256(data).hexdigest()
 
 
 def _write_frames(folder: Path, frames: Mapping[str, Encoded]) -> None:
-    """Write the frames in parallel (pyarrow and hashlib release the GIL) and record their checksums."""
+    """Write the frames in parallel (pyarrow, hashlib and fsync release the GIL) and record their checksums."""
     folder.mkdir(parents=True, exist_ok=True)
-    names = [f"{name}.parquet" for name in frames]
+    names = [f"{name}{TABLE_SUFFIX}" for name in frames]
     with ThreadPoolExecutor(max_workers=min(8, max(1, len(names)))) as pool:
         digests = list(pool.map(_write_frame, [folder / n for n in names], list(frames.values())))
     (folder / CHECKSUMS_FILE).write_text(json.dumps(dict(zip(names, digests)), indent=1, sort_keys=True),
@@ -195,7 +207,10 @@ def _write_frames(folder: Path, frames: Mapping[str, Encoded]) -> None:
 
 
 def _fsync_tree(folder: Path) -> None:
+    """Sync the folders and small files of a snapshot (its table files were synced as they were written)."""
     for path in sorted(folder.rglob("*"), reverse=True):
+        if table_name(path.name) is not None and path.is_file():
+            continue
         fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -224,8 +239,8 @@ def write_snapshot(manifest: CutManifest, clinical: Mapping[str, Encoded],
                    root: Path | None = None) -> Path:
     """Write a complete cut into a staging folder, then rename it into place in one step.
 
-    A frame may come already encoded by `parquet_bytes` (or as a future of that), e.g. encoded while
-    the rest of the export was still being read.
+    A frame may come already encoded by `encode_table`, e.g. encoded while the rest of the export
+    was still being read.
 
     An existing cut is never overwritten: cuts are immutable.
     """
@@ -237,7 +252,7 @@ def write_snapshot(manifest: CutManifest, clinical: Mapping[str, Encoded],
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
     try:
         _write_frames(staging / CLINICAL_DIRNAME, {**{k.upper(): v for k, v in clinical.items()},
-                                                   WARNINGS_FILE.removesuffix(".parquet"): warnings})
+                                                   WARNINGS_TABLE: warnings})
         _write_frames(staging / SEALED_DIRNAME, sealed)
         (staging / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
         os.chmod(staging / MANIFEST_FILE, 0o444)

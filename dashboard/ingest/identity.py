@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from dashboard import cuts
 from dashboard.ingest.findings import AlreadyLoaded
@@ -30,8 +31,10 @@ WITHHELD = "withheld: the file carries allocation"
 REGISTRY = ".ingest-digests.json"
 
 
-def content_hash(frame: pd.DataFrame) -> str:
+def content_hash(frame: pd.DataFrame | pa.Table) -> str:
     """SHA-256 of a frame's column names, dtypes and values (row order included)."""
+    if isinstance(frame, pa.Table):
+        frame = frame.to_pandas()
     digest = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode("utf-8"))
     digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return digest.hexdigest()

@@ -7,8 +7,11 @@ import importlib
 import re
 import shutil
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+
+import pyarrow as pa
 
 from dashboard import cuts
 from dashboard.config import TrialConfig
@@ -16,8 +19,11 @@ from dashboard.ingest import identity
 from dashboard.ingest.convert import type_table
 from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, IngestError, findings_frame
 from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, read_table
+from dashboard.ingest.schema import RANDOMIZATION
 from dashboard.ingest.seal import seal, split_domain, splits_alone
-from dashboard.ingest.validate import flag_dates_after_cut, has_required_columns, validate
+from dashboard.ingest.validate import (
+    ExportKeys, check_across_files, check_table, export_keys, flag_dates_after_cut, has_required_columns,
+)
 
 SEALED_WARNINGS = "_warnings"       # findings about sealed columns
 SEALED_INPUTS = "_inputs"           # real checksums of every input file
@@ -33,28 +39,67 @@ def parse_cut_date(value: str | dt.date) -> str:
     return text
 
 
+@dataclass
+class ReadFile:
+    """One file of an export after reading: its data rows, its typed table (None if unusable), its findings."""
+
+    rows: int
+    source: SourceTable | None
+    findings: Findings
+    extra: object = None                   # what the `each` hook of `read_export` returned for it
+
+
+Hook = Callable[[SourceTable], object]
+
+# Files are read, typed, checked and (by the hook) split and encoded two at a time; pyarrow, hashlib
+# and the Arrow compute kernels release the GIL, so the two cores stay busy.
+_FILES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="read-file")
+
+
+def _read_file(raw: RawFile, keys: ExportKeys | None, config: TrialConfig, each: Hook | None) -> ReadFile:
+    """Parse and type one file; with `keys`, also run its own checks and the `each` hook."""
+    findings = Findings()
+    source = read_table(raw, findings)
+    raw.data = b""                         # the hashing thread holds its own reference until done
+    rows = source.table.num_rows if source else 0
+    if source is None or not has_required_columns(source, findings):
+        return ReadFile(rows, None, findings)
+    typed = SourceTable(source.domain, source.name, type_table(source, findings))
+    del source
+    if keys is None:
+        return ReadFile(rows, typed, findings)
+    check_table(typed, keys, config, findings)
+    return ReadFile(rows, typed, findings, each(typed) if each is not None else None)
+
+
 def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Findings,
-                typed: Callable[[SourceTable], None] | None = None) -> tuple[dict[str, SourceTable], dict[str, int]]:
-    """Parse, type and validate every file; returns the typed tables and the data rows of each file.
+                each: Hook | None = None) -> dict[str, ReadFile]:
+    """Parse, type and check every file of an export, in the order of `raws`; findings go to `findings`.
 
-    `typed`, if given, is called with each typed table as soon as it is ready (before validation).
+    DM and the randomization list come first: every other file's checks need their subjects and arm
+    values. The others are then read two at a time, largest first, and `each` (if given) is called
+    with each typed table in the worker that read it, so its work overlaps the reading of the rest.
     """
-    tables: dict[str, SourceTable] = {}
-    rows: dict[str, int] = {}
-    for domain, raw in raws.items():
-        source = read_table(raw, findings)
-        raw.data = b""                     # the hashing thread holds its own reference until done
-        rows[domain] = source.table.num_rows if source else 0
-        if source is not None and has_required_columns(source, findings):
-            tables[domain] = SourceTable(domain, source.name, type_table(source, findings))
-            if typed is not None:
-                typed(tables[domain])
-    validate(tables, config, findings)
-    return tables, rows
+    first = [domain for domain in ("DM", RANDOMIZATION) if domain in raws]
+    done = {domain: _read_file(raws[domain], None, config, None) for domain in first}
+    keys = export_keys({domain: r.source for domain, r in done.items() if r.source is not None}, config)
+    for domain in first:
+        if done[domain].source is not None:
+            check_table(done[domain].source, keys, config, done[domain].findings)
+            done[domain].extra = each(done[domain].source) if each is not None else None
+    rest = sorted((domain for domain in raws if domain not in done), key=lambda domain: -raws[domain].size)
+    running = {domain: _FILES.submit(_read_file, raws[domain], keys, config, each) for domain in rest}
+    done.update({domain: future.result() for domain, future in running.items()})
+    ordered = {domain: done[domain] for domain in raws}
+    for result in ordered.values():
+        findings.extend(result.findings.items)
+    check_across_files(typed_tables(ordered), config, findings)
+    return ordered
 
 
-# Splits and encodes the clinical part of a domain while the next files are read (pyarrow releases the GIL).
-_ENCODING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode-domain")
+def typed_tables(files: dict[str, ReadFile]) -> dict[str, SourceTable]:
+    """The usable tables of an export's files."""
+    return {domain: result.source for domain, result in files.items() if result.source is not None}
 
 
 def check_export(path: Path | str, config: TrialConfig) -> Findings:
@@ -105,24 +150,27 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         _remove_leftovers(root)
         findings = Findings()
         raws = read_raw(discover(folder, frozenset(config.custom_domains), findings))
-        split: dict[str, Future] = {}          # per domain: its clinical frame and sealed columns
-        encoded: dict[str, Future] = {}        # per domain: the parquet bytes of its clinical frame
 
-        def typed(source: SourceTable) -> None:
-            if splits_alone(source.domain):
-                done = split[source.domain] = _ENCODING.submit(split_domain, source.domain, source.table, config)
-                encoded[source.domain] = _ENCODING.submit(lambda: cuts.parquet_bytes(done.result()[0]))
+        def split_and_encode(source: SourceTable) -> tuple[tuple[pa.Table, pa.Table | None], pa.Buffer] | None:
+            """A domain that splits alone: its clinical and sealed parts, and the clinical part encoded."""
+            if not splits_alone(source.domain):
+                return None
+            parts = split_domain(source.domain, source.table, config)
+            return parts, cuts.encode_table(parts[0])
 
-        tables, rows = read_export(raws, config, findings, typed)
+        files = read_export(raws, config, findings, split_and_encode)
+        tables = typed_tables(files)
+        rows = {domain: result.rows for domain, result in files.items()}
+        split = {domain: result.extra[0] for domain, result in files.items() if result.extra is not None}
+        encoded = {domain: result.extra[1] for domain, result in files.items() if result.extra is not None}
+        del files
         flag_dates_after_cut(tables, cut_date, findings)
         if findings.errors:
-            for future in [*encoded.values(), *split.values()]:
-                future.cancel()
             record("cut_rejected", username=loaded_by, cut_id=None,
                    detail={"cut_date": cut_date, "source": str(folder), "errors": _count(findings.errors),
                            "warnings": _count(findings.open_warnings())})
             raise IngestError(findings.items)
-        export = seal(tables, config, {domain: future.result for domain, future in split.items()})
+        export = seal(tables, config, split)
         del tables
         digest = identity.input_digest(raws)
         try:

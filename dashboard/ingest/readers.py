@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import mmap
+import os
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,13 +26,16 @@ _TEXT = re.compile(rb"[^\xef\xbb\xbf \t\r\n]")     # any byte but whitespace and
 _CP1252_FALLBACK = "cp1252"
 
 
+Bytes = bytes | mmap.mmap          # a file's content: read into memory, or mapped from the page cache
+
+
 @dataclass
 class RawFile:
-    """One input file's bytes, and its SHA-256 being computed in a worker thread."""
+    """One input file's bytes (memory-mapped), and its SHA-256 being computed in a worker thread."""
 
     domain: str
     name: str
-    data: bytes
+    data: Bytes
     digest: Future[str]
     size: int = 0
 
@@ -84,11 +89,18 @@ def _sha256(data: bytes) -> str:
 _HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sha256")
 
 
+def map_file(path: Path) -> Bytes:
+    """A file's content, memory-mapped read-only (no copy, no page faults on fresh memory); b"" when empty."""
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+
+
 def read_raw(files: dict[str, Path]) -> dict[str, RawFile]:
-    """Read every file; hashing runs in worker threads (hashlib releases the GIL) while parsing goes on."""
+    """Map every file; hashing runs in worker threads (hashlib releases the GIL) while parsing goes on."""
     raws = {}
     for domain, path in files.items():
-        data = path.read_bytes()
+        data = map_file(path)
         raws[domain] = RawFile(domain, path.name, data, _HASHING.submit(_sha256, data), len(data))
     return raws
 
@@ -102,20 +114,21 @@ def read_table(raw: RawFile, findings: Findings) -> SourceTable | None:
     return None if table is None else SourceTable(raw.domain, raw.name, table)
 
 
-def _line_of(data: bytes, offset: int) -> str:
-    line = data.count(b"\n", 0, offset)
+def _line_of(data: Bytes, offset: int) -> str:
+    line = data[:offset].count(b"\n")
     return "the header row" if line == 0 else f"row {line}"
 
 
 def _decode_text(raw: RawFile, findings: Findings) -> bytes | None:
     """UTF-8 bytes of a CSV file: as is, or re-encoded from cp1252 with a warning; None when undecodable."""
+    data = bytes(raw.data)
     try:
-        raw.data.decode("utf-8")
-        return raw.data
+        data.decode("utf-8")
+        return data
     except UnicodeDecodeError as exc:
         first_bad = exc.start
     try:
-        text = raw.data.removeprefix(b"\xef\xbb\xbf").decode(_CP1252_FALLBACK)
+        text = data.removeprefix(b"\xef\xbb\xbf").decode(_CP1252_FALLBACK)
     except UnicodeDecodeError as exc:
         findings.error(raw.name, f"undecodable text at byte offset {exc.start} ({_line_of(raw.data, exc.start)}): "
                                  "neither UTF-8 nor cp1252", kind="undecodable text")
@@ -125,24 +138,24 @@ def _decode_text(raw: RawFile, findings: Findings) -> bytes | None:
     return text.encode("utf-8")
 
 
-def _header(data: bytes) -> list[str]:
+def _header(data: Bytes) -> list[str]:
     end = data.find(b"\n")
     first_line = (data if end < 0 else data[:end]).decode("utf-8-sig")
     return [name.strip().upper() for name in next(csv.reader([first_line]), [])]
 
 
-def _parse_csv(data: bytes, names: list[str], newlines_in_values: bool) -> pa.Table:
+def _parse_csv(data: Bytes, names: list[str], newlines_in_values: bool) -> pa.Table:
     return pcsv.read_csv(
-        pa.BufferReader(data),
+        pa.BufferReader(pa.py_buffer(data)),
         read_options=pcsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 23),
         parse_options=pcsv.ParseOptions(newlines_in_values=newlines_in_values),
         convert_options=pcsv.ConvertOptions(column_types={n: TEXT for n in names}, null_values=[""],
                                             strings_can_be_null=True, quoted_strings_can_be_null=True))
 
 
-def _bad_row(data: bytes, width: int) -> str:
+def _bad_row(data: Bytes, width: int) -> str:
     """Where a CSV stops having `width` fields (slow path, only after a parse error)."""
-    for i, row in enumerate(csv.reader(io.StringIO(data.decode("utf-8"), newline=""))):
+    for i, row in enumerate(csv.reader(io.StringIO(bytes(data).decode("utf-8"), newline=""))):
         if i and row and len(row) != width:
             return f"row {i} has {len(row)} fields, the header has {width}"
     return "malformed CSV"
@@ -183,7 +196,7 @@ def read_csv(raw: RawFile, findings: Findings) -> pa.Table | None:
     return None
 
 
-def _xpt_frame(data: bytes, encoding: str | None):
+def _xpt_frame(data: Bytes, encoding: str | None):
     return pyreadstat.read_xport(io.BytesIO(data), encoding=encoding)[0]
 
 

@@ -6,7 +6,7 @@ clinical data under a different randomization gives byte-identical clinical file
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -26,8 +26,8 @@ DERIVED_DM_COLUMNS = ("RANDFL", "RANDDTC", "RANDDT", "SCRNFFL")
 
 @dataclass
 class SealedExport:
-    clinical: dict[str, pd.DataFrame]
-    sealed: dict[str, pd.DataFrame]
+    clinical: dict[str, pa.Table]
+    sealed: dict[str, pa.Table]
     randomized: int
     carries_allocation: set[str]      # domains whose input file holds allocation values or sealed rows
 
@@ -37,46 +37,40 @@ def splits_alone(domain: str) -> bool:
     return domain not in (RANDOMIZATION, "DM") and domain not in SEALED_DOMAINS and not domain.startswith("SUPP")
 
 
-def split_domain(domain: str, table: pa.Table, config: TrialConfig) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Clinical frame and sealed columns (or None) of a domain for which `splits_alone` holds."""
-    if domain == "EX":
-        table, columns = _split_ex(table, config.blinded_treatment_label)
-    else:
-        table, columns = _split_columns(domain, table)
-    return table.to_pandas(), None if columns is None else columns.to_pandas()
+def split_domain(domain: str, table: pa.Table, config: TrialConfig) -> tuple[pa.Table, pa.Table | None]:
+    """Clinical table and sealed columns (or None) of a domain for which `splits_alone` holds."""
+    return _split_ex(table, config.blinded_treatment_label) if domain == "EX" else _split_columns(domain, table)
 
 
 def seal(tables: dict[str, SourceTable], config: TrialConfig,
-         split: Mapping[str, Callable[[], tuple[pd.DataFrame, pd.DataFrame | None]]] | None = None) -> SealedExport:
-    """Clinical and sealed frames of a validated export (DM present, required columns present).
+         split: Mapping[str, tuple[pa.Table, pa.Table | None]] | None = None) -> SealedExport:
+    """Clinical and sealed tables of a validated export (DM present, required columns present).
 
     `split` may give, per domain, the result of `split_domain` for that domain's table, computed earlier.
     """
-    clinical: dict[str, pd.DataFrame] = {}
-    sealed: dict[str, pd.DataFrame] = {}
+    clinical: dict[str, pa.Table] = {}
+    sealed: dict[str, pa.Table] = {}
     needles = pa.array(sorted(arm_values(tables, config)))
-    dm, allocation, dm_sealed = _split_dm(tables, config)      # first: `split` may still be being computed
+    dm, allocation, dm_sealed = _split_dm(tables, config)
     for domain, source in tables.items():
         if domain in (RANDOMIZATION, "DM"):
             continue
         if domain in SEALED_DOMAINS:
-            sealed[domain] = source.table.to_pandas()
+            sealed[domain] = source.table
             continue
         if split is not None and domain in split:
-            clinical[domain], columns = split[domain]()
+            clinical[domain], columns = split[domain]
         elif splits_alone(domain):
             clinical[domain], columns = split_domain(domain, source.table, config)
         else:
             table, rows = _split_supp(source.table, needles)
             if rows.num_rows:
-                sealed[domain] = rows.to_pandas()
-            table, columns = _split_columns(domain, table)
-            clinical[domain] = table.to_pandas()
-            columns = None if columns is None else columns.to_pandas()
+                sealed[domain] = rows
+            clinical[domain], columns = _split_columns(domain, table)
         if columns is not None:
             sealed[f"{domain}_COLUMNS" if domain in sealed else domain] = columns
-    clinical["DM"] = dm
-    sealed[ALLOCATION] = allocation
+    clinical["DM"] = pa.Table.from_pandas(dm, preserve_index=False)
+    sealed[ALLOCATION] = pa.Table.from_pandas(allocation, preserve_index=False)
     if dm_sealed is not None:
         sealed["DM"] = dm_sealed
     carrying = {d.split("_")[0] for d in sealed if d != ALLOCATION} | ({RANDOMIZATION} & tables.keys())
@@ -96,7 +90,8 @@ def _split_columns(domain: str, table: pa.Table, also: tuple[str, ...] = ()) -> 
     if not moved:
         return table, None
     keys = [k for k in _keys(domain, table) if k not in moved]
-    return table.drop_columns(moved), table.select(keys + moved)
+    # One chunk: how the reader cut the file into blocks depends on the bytes of the moved columns too.
+    return table.drop_columns(moved).combine_chunks(), table.select(keys + moved)
 
 
 def _split_ex(table: pa.Table, blinded_label: str) -> tuple[pa.Table, pa.Table | None]:
@@ -116,7 +111,7 @@ def _split_supp(table: pa.Table, needles: pa.Array) -> tuple[pa.Table, pa.Table]
     revealing = set(pc.unique(table.filter(qval)["QNAM"]).to_pylist()) | _sealed_qnams(table)
     hide = pc.fill_null(pc.is_in(table["QNAM"], value_set=pa.array(sorted(q for q in revealing if q),
                                                                    type=table["QNAM"].type)), False)
-    return table.filter(pc.invert(hide)), table.filter(hide)
+    return table.filter(pc.invert(hide)).combine_chunks(), table.filter(hide)
 
 
 def _sealed_qnams(table: pa.Table) -> set[str]:
@@ -128,7 +123,7 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _split_dm(tables: dict[str, SourceTable], config: TrialConfig) -> tuple[pd.DataFrame, pd.DataFrame,
-                                                                             pd.DataFrame | None]:
+                                                                             pa.Table | None]:
     """DM without arms plus RANDFL, RANDDTC, RANDDT, SCRNFFL; the allocation list; other sealed DM columns."""
     dm_table = tables["DM"].table
     raw = dm_table.to_pandas()
@@ -169,4 +164,4 @@ def _split_dm(tables: dict[str, SourceTable], config: TrialConfig) -> tuple[pd.D
     dm["RANDDT"] = pd.to_datetime(randdt).astype("datetime64[ns]")
     scrnfail = (_column(raw, "ARMCD") == "SCRNFAIL").fillna(False) | subjects.isin(screen_failed)
     dm["SCRNFFL"] = pd.Series(scrnfail.map({True: "Y", False: "N"}), dtype="str")
-    return dm, allocation, extra.to_pandas() if extra is not None and extra.num_columns > 1 else None
+    return dm, allocation, extra if extra is not None and extra.num_columns > 1 else None

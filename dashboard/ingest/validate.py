@@ -6,6 +6,9 @@ allocation value (arm code or label): those findings name the column only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -31,23 +34,47 @@ def has_required_columns(source: SourceTable, findings: Findings) -> bool:
     return not missing
 
 
-def validate(tables: dict[str, SourceTable], config: TrialConfig, findings: Findings) -> None:
-    """Run every cross-file check on typed tables (each already has its required columns)."""
+@dataclass(frozen=True)
+class ExportKeys:
+    """What the checks of one file need from the others: DM's subjects, and every arm code and label."""
+
+    dm_ids: pa.Array | None
+    arm_values: pa.Array
+
+
+def export_keys(tables: Mapping[str, SourceTable], config: TrialConfig) -> ExportKeys:
+    """From DM and the randomization list, the only files the checks of any other file depend on."""
     dm = tables.get("DM")
-    dm_ids = dm.table["USUBJID"].combine_chunks() if dm is not None else None
+    return ExportKeys(dm.table["USUBJID"].combine_chunks() if dm is not None else None,
+                      pa.array(sorted(arm_values(tables, config)), type=TEXT))
+
+
+def validate(tables: dict[str, SourceTable], config: TrialConfig, findings: Findings) -> None:
+    """Run every check on typed tables (each already has its required columns)."""
+    keys = export_keys(tables, config)
     for source in tables.values():
-        _check_study_id(source, config.study_id, findings)
-        if source.domain in TRIAL_DESIGN_DOMAINS or "USUBJID" not in source.table.column_names:
-            continue
-        _check_subjects(source, dm_ids, findings)
+        check_table(source, keys, config, findings)
+    check_across_files(tables, config, findings)
+
+
+def check_table(source: SourceTable, keys: ExportKeys, config: TrialConfig, findings: Findings) -> None:
+    """The checks of one file: study id, subjects known to DM, unique keys, no arm values in open columns."""
+    _check_study_id(source, config.study_id, findings)
+    if source.domain not in TRIAL_DESIGN_DOMAINS and "USUBJID" in source.table.column_names:
+        _check_subjects(source, keys.dm_ids, findings)
         _check_keys(source, findings)
+    _check_arm_values_in_open_columns(source, keys.arm_values, findings)
+
+
+def check_across_files(tables: Mapping[str, SourceTable], config: TrialConfig, findings: Findings) -> None:
+    """DM's subjects and arm codes, and the randomization list against itself and against DM."""
+    dm = tables.get("DM")
     if dm is not None:
         _check_dm(dm, config, findings)
     if RANDOMIZATION in tables:
         _check_randomization(tables[RANDOMIZATION], config, findings)
         if dm is not None:
             _check_dm_against_list(dm, tables[RANDOMIZATION], config, findings)
-    _check_arm_values_in_open_columns(tables, config, findings)
 
 
 def _check_study_id(source: SourceTable, study_id: str, findings: Findings) -> None:
@@ -177,7 +204,7 @@ def _check_dm_against_list(dm: SourceTable, rand: SourceTable, config: TrialConf
             where.report(findings, Severity.ERROR, rows, message, column="ARMCD", kind="arm contradicts list")
 
 
-def arm_values(tables: dict[str, SourceTable], config: TrialConfig) -> set[str]:
+def arm_values(tables: Mapping[str, SourceTable], config: TrialConfig) -> set[str]:
     """Arm codes and labels of the configuration, and the export's labels of real arms (DM, randomization list)."""
     values = {v for arm in config.arms for v in (arm.code, arm.label)}
     codes = pa.array(config.arm_codes)
@@ -190,21 +217,18 @@ def arm_values(tables: dict[str, SourceTable], config: TrialConfig) -> set[str]:
     return values
 
 
-def _check_arm_values_in_open_columns(tables: dict[str, SourceTable], config: TrialConfig,
-                                      findings: Findings) -> None:
+def _check_arm_values_in_open_columns(source: SourceTable, needles: pa.Array, findings: Findings) -> None:
     """Safety net: an open column whose values are arm codes or labels would unblind anyone."""
-    needles = pa.array(sorted(arm_values(tables, config)))
-    for source in tables.values():
-        if source.domain in SEALED_DOMAINS or source.domain == RANDOMIZATION:
+    if source.domain in SEALED_DOMAINS or source.domain == RANDOMIZATION:
+        return
+    for name, values in zip(source.table.column_names, source.table.columns):
+        if is_sealed_name(name) or (source.domain.startswith("SUPP") and name == "QVAL") \
+                or values.type != TEXT or name in ("STUDYID", "DOMAIN", "USUBJID") or date_column_of(name):
             continue
-        for name, values in zip(source.table.column_names, source.table.columns):
-            if is_sealed_name(name) or (source.domain.startswith("SUPP") and name == "QVAL") \
-                    or values.type != TEXT or name in ("STUDYID", "DOMAIN", "USUBJID") or date_column_of(name):
-                continue
-            if pc.any(pc.is_in(values, value_set=needles)).as_py():
-                findings.error(source.name, f"the column holds arm codes or labels {WITHHELD}; "
-                                            "remove it or rename it to a sealed name", column=name,
-                               kind="arm values in an open column")
+        if pc.any(pc.is_in(values, value_set=needles)).as_py():
+            findings.error(source.name, f"the column holds arm codes or labels {WITHHELD}; "
+                                        "remove it or rename it to a sealed name", column=name,
+                           kind="arm values in an open column")
 
 
 def flag_dates_after_cut(tables: dict[str, SourceTable], cut_date: str, findings: Findings) -> None:

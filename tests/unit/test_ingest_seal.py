@@ -9,8 +9,17 @@ from dashboard.config import load_trial_config
 from dashboard.ingest.convert import type_table
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import TEXT, SourceTable
-from dashboard.ingest.seal import seal
+from dashboard.ingest.seal import SealedExport
+from dashboard.ingest.seal import seal as seal_tables
 from dashboard.ingest.validate import validate
+
+
+def seal(tables: dict[str, SourceTable], config) -> SealedExport:
+    """`seal`, with its Arrow tables as pandas frames for easy reading."""
+    export = seal_tables(tables, config)
+    return SealedExport({k: t.to_pandas() for k, t in export.clinical.items()},
+                        {k: t.to_pandas() for k, t in export.sealed.items()}, export.randomized,
+                        export.carries_allocation)
 
 S1, S2, S3, S4 = (f"NCT05019287-01-00{i}" for i in range(1, 5))
 
