@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pandas as pd
 from dash import dcc
@@ -10,8 +11,25 @@ from flask_login import current_user
 
 from dashboard import audit
 from dashboard.blinding import TrialData
+from dashboard.context import NoActiveCut, current_access, current_trial_data
 from dashboard.exports import stamped_csv
 from dashboard.figures.common import stamp_text
+
+NO_CUT = "No data cut has been loaded yet."
+T = TypeVar("T")
+
+
+def with_active_cut(compute: Callable[[TrialData], T], no_cut: Callable[[bool], T]) -> T:
+    """`compute(data)` on the active cut at the user's access, or `no_cut(sees_arms)` before any cut is loaded.
+
+    The one "no cut loaded" branch of every page: `no_cut` gets whether the user sees arms, so an empty state
+    carries the right OPEN / CLOSED stamp (`stamp_text(None, sees_arms)`) without any trial data.
+    """
+    try:
+        data = current_trial_data()
+    except NoActiveCut:
+        return no_cut(current_access().sees_arms)
+    return compute(data)
 
 
 def stamp(data: TrialData) -> str:

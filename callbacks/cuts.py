@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dash import Input, Output, html
 
+from callbacks.common import NO_CUT
 from dashboard import cuts
 from dashboard.context import current_cut_id, data_root
 from dashboard.guard import guarded_callback
@@ -48,8 +49,8 @@ def register(app) -> None:
                       Output(ids.CUT_DETAIL, "children"), Output(ids.WARNINGS_TABLE, "rowData"),
                       Output(ids.WARNINGS_TABLE, "columnDefs"), Input(ids.CUT_PICKER, "value"))
     def show_cut(cut_id):
-        if not cut_id:
-            return "No cut loaded yet.", [], []
+        if not cut_id:  # the picker is empty only while no cut has been loaded (it starts on the active one)
+            return NO_CUT, [], []
         try:
             manifest = cuts.read_manifest(cut_id, data_root())
         except cuts.CutError:

@@ -6,11 +6,11 @@ from typing import Any
 
 from dash import Input, Output
 
-from callbacks.common import stamp
+from callbacks.common import stamp, with_active_cut
 from dashboard.analysis import effects, events, outcomes, trajectories
 from dashboard.blinding import Access, ArmedTrialData, TrialData
 from dashboard.config import EventSource, Outcome, TrialConfig
-from dashboard.context import NoActiveCut, current_access, current_trial_data, trial_config
+from dashboard.context import trial_config
 from dashboard.figures import effects as effect_figures
 from dashboard.figures import events as event_figures
 from dashboard.figures import outcomes as outcome_figures
@@ -116,6 +116,43 @@ def _forest(data: ArmedTrialData, visit_num: float | None) -> Any:
                                                arms=data.arm_labels, reference=reference))
 
 
+def _trajectories(data: TrialData, key: Any, axis: Any, stat: Any, lines: Any) -> Any:
+    """Trajectory and change figures for the browser's control values (anything unknown falls back to a default)."""
+    config = data.config
+    if not config.outcomes:
+        return (outcome_figures.no_outcome_figure(TRAJECTORY_TITLE, stamp(data)),
+                outcome_figures.no_outcome_figure(CHANGE_TITLE, stamp(data)))
+    outcome = outcomes.find_outcome(config.outcomes, key) or config.outcomes[0]
+    axis = axis if axis in trajectory_figures.AXES else "visit"
+    armed = isinstance(data, ArmedTrialData)
+    stat = stat if armed and stat in trajectories.STATISTICS else "median"
+    show_lines = lines == ids.SPAGHETTI_ON or (isinstance(lines, list) and ids.SPAGHETTI_ON in lines)
+    return memoized(data, "outcomes:trajectory-figures",
+                    lambda: _trajectory_figures(data, outcome, axis, stat, show_lines),
+                    outcomes.outcome_key(outcome), axis, stat, show_lines)
+
+
+def _events(data: TrialData, name: Any) -> tuple:
+    """Time-to-event figure of the chosen event (the first one for anything unknown) and the event table."""
+    names = [e.name for e in data.config.events]
+    if not names:
+        return outcome_figures.no_outcome_figure(EVENT_TITLE, stamp(data)), [], []
+    index = names.index(name) if name in names else 0
+    figure = memoized(data, "outcomes:event-figure", lambda: _event_figure(data, index), index)
+    rows, columns = memoized(data, "outcomes:event-table", lambda: _event_table(data))
+    return figure, rows, columns
+
+
+def _forest_view(data: TrialData, visit_num: Any) -> Any:
+    """The forest plot at the chosen visit; for a blinded user the same closed-only figure whatever the allocation."""
+    if not isinstance(data, ArmedTrialData):
+        return memoized(data, "outcomes:forest-closed",
+                        lambda: _plain(outcome_figures.closed_only_figure(effect_figures.TITLE, stamp(data))))
+    known = [float(v.num) for v in outcomes.post_baseline_visits(data.config.visits)]
+    chosen = float(visit_num) if isinstance(visit_num, (int, float)) and float(visit_num) in known else None
+    return memoized(data, "outcomes:forest", lambda: _forest(data, chosen), chosen)
+
+
 def _options(config: TrialConfig) -> tuple:
     outcome_options = [{"label": f"{o.label} ({o.family})", "value": outcomes.outcome_key(o)} for o in config.outcomes]
     event_options = [{"label": e.label, "value": e.name} for e in config.events]
@@ -141,52 +178,20 @@ def register(app) -> None:
                       Input(ids.OUTCOME, "value"), Input(ids.AXIS, "value"), Input(ids.STATISTIC, "value"),
                       Input(ids.SPAGHETTI, "value"), audit_view="outcomes:trajectories")
     def show_trajectories(key, axis, stat, lines):
-        try:
-            data = current_trial_data()
-        except NoActiveCut:
-            sees = current_access().sees_arms
-            return (outcome_figures.no_cut_figure(TRAJECTORY_TITLE, sees),
-                    outcome_figures.no_cut_figure(CHANGE_TITLE, sees))
-        config = data.config
-        if not config.outcomes:
-            return (outcome_figures.no_outcome_figure(TRAJECTORY_TITLE, stamp(data)),
-                    outcome_figures.no_outcome_figure(CHANGE_TITLE, stamp(data)))
-        outcome = outcomes.find_outcome(config.outcomes, key) or config.outcomes[0]
-        axis = axis if axis in trajectory_figures.AXES else "visit"
-        armed = isinstance(data, ArmedTrialData)
-        stat = stat if armed and stat in trajectories.STATISTICS else "median"
-        show_lines = lines == ids.SPAGHETTI_ON or (isinstance(lines, list) and ids.SPAGHETTI_ON in lines)
-        return memoized(data, "outcomes:trajectory-figures",
-                        lambda: _trajectory_figures(data, outcome, axis, stat, show_lines),
-                        outcomes.outcome_key(outcome), axis, stat, show_lines)
+        return with_active_cut(lambda data: _trajectories(data, key, axis, stat, lines),
+                               lambda sees: (outcome_figures.no_cut_figure(TRAJECTORY_TITLE, sees),
+                                             outcome_figures.no_cut_figure(CHANGE_TITLE, sees)))
 
     @guarded_callback(app, Permission.VIEW_OUTCOMES,
                       Output(ids.EVENT_CURVE, "figure"), Output(ids.EVENT_TABLE, "rowData"),
                       Output(ids.EVENT_TABLE, "columnDefs"), Input(ids.EVENT, "value"),
                       audit_view="outcomes:events")
     def show_events(name):
-        try:
-            data = current_trial_data()
-        except NoActiveCut:
-            return outcome_figures.no_cut_figure(EVENT_TITLE, current_access().sees_arms), [], []
-        names = [e.name for e in data.config.events]
-        if not names:
-            return outcome_figures.no_outcome_figure(EVENT_TITLE, stamp(data)), [], []
-        index = names.index(name) if name in names else 0
-        figure = memoized(data, "outcomes:event-figure", lambda: _event_figure(data, index), index)
-        rows, columns = memoized(data, "outcomes:event-table", lambda: _event_table(data))
-        return figure, rows, columns
+        return with_active_cut(lambda data: _events(data, name),
+                               lambda sees: (outcome_figures.no_cut_figure(EVENT_TITLE, sees), [], []))
 
     @guarded_callback(app, Permission.VIEW_OUTCOMES,
                       Output(ids.FOREST, "figure"), Input(ids.FOREST_VISIT, "value"), audit_view="outcomes:forest")
     def show_forest(visit_num):
-        try:
-            data = current_trial_data()
-        except NoActiveCut:
-            return outcome_figures.no_cut_figure(effect_figures.TITLE, current_access().sees_arms)
-        if not isinstance(data, ArmedTrialData):
-            return memoized(data, "outcomes:forest-closed",
-                            lambda: _plain(outcome_figures.closed_only_figure(effect_figures.TITLE, stamp(data))))
-        known = [float(v.num) for v in outcomes.post_baseline_visits(data.config.visits)]
-        chosen = float(visit_num) if isinstance(visit_num, (int, float)) and float(visit_num) in known else None
-        return memoized(data, "outcomes:forest", lambda: _forest(data, chosen), chosen)
+        return with_active_cut(lambda data: _forest_view(data, visit_num),
+                               lambda sees: outcome_figures.no_cut_figure(effect_figures.TITLE, sees))

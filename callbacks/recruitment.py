@@ -11,12 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, html
 
-from callbacks.common import send_csv, stamp
+from callbacks.common import NO_CUT, send_csv, stamp, with_active_cut
 from dashboard.analysis import accrual, conduct, consort
 from dashboard.analysis import baseline_characteristics as baseline
 from dashboard.analysis import recruitment as rec
 from dashboard.blinding import ArmedTrialData, TrialData
-from dashboard.context import NoActiveCut, current_access, current_trial_data
 from dashboard.figures import conduct as conduct_figures
 from dashboard.figures import recruitment as figures
 from dashboard.figures.common import empty_figure, stamp_text
@@ -26,7 +25,6 @@ from dashboard.permissions import Permission
 from layouts import recruitment as ids
 
 MAX_GRID_ROWS = 1000
-NO_CUT = "No data cut has been loaded yet."
 FILTERS = (Input(ids.SITE_FILTER, "value"), Input(ids.DATE_FILTER, "start_date"), Input(ids.DATE_FILTER, "end_date"))
 Key = tuple[tuple[str, ...], str, str]
 
@@ -114,17 +112,9 @@ def _view(data: TrialData, name: str, build: Callable[[], Any], *key: Any) -> An
     return memoized(data, f"recruitment:view:{name}", compute, *key)
 
 
-def _no_cut_stamp() -> str:
-    return stamp_text(None, current_access().sees_arms)
-
-
-def _safely(compute: Callable[[TrialData], Any], empty: Callable[[], Any]) -> Any:
-    """`compute(data)` for the active cut, or the empty state when no cut is loaded."""
-    try:
-        data = current_trial_data()
-    except NoActiveCut:
-        return empty()
-    return compute(data)
+def _no_cut_figure(title: str, sees_arms: bool) -> go.Figure:
+    """Empty-state figure before the first cut, stamped OPEN or CLOSED as the user's access is."""
+    return empty_figure(title, stamp_text(None, sees_arms), NO_CUT)
 
 
 # --- Overview ---------------------------------------------------------------------------------------------------
@@ -398,38 +388,39 @@ def register(app) -> None:
             return ([{"label": f"Site {s}", "value": s} for s in rec.site_options(status)], start,
                     data.cut.cut_date, start or data.cut.cut_date)
 
-        return _safely(compute, lambda: ([], None, None, None))
+        return with_active_cut(compute, lambda _sees: ([], None, None, None))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT,
                       *[Output(tile, "children") for tile in ids.TILES], Output(ids.ACCRUAL_GRAPH, "figure"),
                       Output(ids.PROJECTION_NOTE, "children"), *FILTERS)
     def overview(sites, start, end):
         key = _key(sites, start, end)
-        return _safely(lambda data: _view(data, "overview", lambda: (*_tiles(data, key), *_accrual(data, key)), *key),
-                       lambda: (*["–"] * len(ids.TILES), empty_figure(figures.ACCRUAL_TITLE, _no_cut_stamp(), NO_CUT),
-                                NO_CUT))
+        return with_active_cut(lambda data: _view(data, "overview",
+                                                  lambda: (*_tiles(data, key), *_accrual(data, key)), *key),
+                               lambda sees: (*["–"] * len(ids.TILES), _no_cut_figure(figures.ACCRUAL_TITLE, sees),
+                                             NO_CUT))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.BALANCE_GRAPH, "figure"), *FILTERS,
                       audit_view="recruitment:balance")
     def balance(sites, start, end):
         key = _key(sites, start, end)
-        return _safely(lambda data: _view(data, "balance", lambda: _balance(data, key), *key),
-                       lambda: empty_figure(figures.BALANCE_TITLE, _no_cut_stamp(), NO_CUT))
+        return with_active_cut(lambda data: _view(data, "balance", lambda: _balance(data, key), *key),
+                               lambda sees: _no_cut_figure(figures.BALANCE_TITLE, sees))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.FUNNEL_GRAPH, "figure"),
                       Output(ids.FAILURES_GRAPH, "figure"), *FILTERS)
     def screening(sites, start, end):
         key = _key(sites, start, end)
-        return _safely(lambda data: _view(data, "screening", lambda: _screening(data, key), *key),
-                       lambda: (empty_figure(figures.FUNNEL_TITLE, _no_cut_stamp(), NO_CUT),
-                                empty_figure(figures.FAILURES_TITLE, _no_cut_stamp(), NO_CUT)))
+        return with_active_cut(lambda data: _view(data, "screening", lambda: _screening(data, key), *key),
+                               lambda sees: (_no_cut_figure(figures.FUNNEL_TITLE, sees),
+                                             _no_cut_figure(figures.FAILURES_TITLE, sees)))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.CONSORT_GRAPH, "figure"),
                       Output(ids.ARM_NOTE, "children"), *FILTERS, audit_view="recruitment:consort")
     def flow(sites, start, end):
         key = _key(sites, start, end)
-        return _safely(lambda data: _view(data, "consort", lambda: _consort(data, key), *key),
-                       lambda: (empty_figure(conduct_figures.CONSORT_TITLE, _no_cut_stamp(), NO_CUT), None))
+        return with_active_cut(lambda data: _view(data, "consort", lambda: _consort(data, key), *key),
+                               lambda sees: (_no_cut_figure(conduct_figures.CONSORT_TITLE, sees), None))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.PERIOD_GRAPH, "figure"),
                       Output(ids.SITE_GRID, "rowData"), Output(ids.SITE_GRID, "columnDefs"),
@@ -438,9 +429,9 @@ def register(app) -> None:
     def sites_and_time(sites, start, end, period):
         period = "month" if period == "month" else "week"
         key = _key(sites, start, end)
-        return _safely(lambda data: _view(data, "sites", lambda: _sites(data, key, period), period, *key),
-                       lambda: (empty_figure(figures.PERIOD_TITLE.format(period=period), _no_cut_stamp(), NO_CUT),
-                                [], [], NO_CUT))
+        return with_active_cut(lambda data: _view(data, "sites", lambda: _sites(data, key, period), period, *key),
+                               lambda sees: (_no_cut_figure(figures.PERIOD_TITLE.format(period=period), sees),
+                                             [], [], NO_CUT))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.BASELINE_GRID, "rowData"),
                       Output(ids.BASELINE_GRID, "columnDefs"), Output(ids.DEVIATION_GRID, "rowData"),
@@ -448,23 +439,23 @@ def register(app) -> None:
                       audit_view="recruitment:baseline")
     def baseline_and_eligibility(sites, start, end):
         key = _key(sites, start, end)
-        return _safely(lambda data: _view(data, "baseline", lambda: _baseline(data, key), *key),
-                       lambda: ([], [], [], [], NO_CUT))
+        return with_active_cut(lambda data: _view(data, "baseline", lambda: _baseline(data, key), *key),
+                               lambda _sees: ([], [], [], [], NO_CUT))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.EXPOSURE_GRAPH, "figure"),
                       Output(ids.EXPOSURE_NOTE, "children"), Output(ids.MISSED_GRID, "rowData"),
                       Output(ids.MISSED_GRID, "columnDefs"), *FILTERS, audit_view="recruitment:exposure")
     def exposure(sites, start, end):
         key = _key(sites, start, end)
-        return _safely(lambda data: _view(data, "exposure", lambda: _exposure(data, key), *key),
-                       lambda: (empty_figure(conduct_figures.EXPOSURE_TITLE, _no_cut_stamp(), NO_CUT), NO_CUT, [], []))
+        return with_active_cut(lambda data: _view(data, "exposure", lambda: _exposure(data, key), *key),
+                               lambda sees: (_no_cut_figure(conduct_figures.EXPOSURE_TITLE, sees), NO_CUT, [], []))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.COMPLETENESS_GRAPH, "figure"),
                       Output(ids.VISIT_GRID, "rowData"), Output(ids.VISIT_GRID, "columnDefs"), *FILTERS)
     def completeness(sites, start, end):
         key = _key(sites, start, end)
-        return _safely(lambda data: _view(data, "completeness", lambda: _completeness(data, key), *key),
-                       lambda: (empty_figure(conduct_figures.COMPLETENESS_TITLE, _no_cut_stamp(), NO_CUT), [], []))
+        return with_active_cut(lambda data: _view(data, "completeness", lambda: _completeness(data, key), *key),
+                               lambda sees: (_no_cut_figure(conduct_figures.COMPLETENESS_TITLE, sees), [], []))
 
     @guarded_callback(app, Permission.VIEW_RECRUITMENT, Output(ids.DOWNLOAD, "data"),
                       *[Input(button, "n_clicks") for button in ids.CSV_BUTTONS],
@@ -476,4 +467,4 @@ def register(app) -> None:
         if button not in ids.CSV_BUTTONS:
             return dash.no_update
         key = _key(*values[len(ids.CSV_BUTTONS):])
-        return _safely(lambda data: _download(data, button, key), lambda: dash.no_update)
+        return with_active_cut(lambda data: _download(data, button, key), lambda _sees: dash.no_update)

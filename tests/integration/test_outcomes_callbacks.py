@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import BLINDED_ROLES, ROLES
+from support import BLINDED_ROLES, ROLES, make_app, make_instance
 from dash_client import DashClient, collect_props, initial_values, login
 
 from dashboard.config import load_trial_config
@@ -150,3 +150,16 @@ def test_forest_and_change_figure_give_the_n_per_arm_in_one_order_for_board_and_
         assert change["layout"]["xaxis2"]["title"]["text"].endswith(f"n per arm: {' | '.join(legend)}")
         seen[role] = n
     assert len(set(seen.values())) == 1 and len(set(seen["dsmb"].split(" | "))) == 2, seen  # unequal n: order shows
+
+
+@pytest.mark.parametrize("role,stamp", [("investigator", "OPEN (pooled)"), ("dsmb", "CLOSED (by arm)")])
+def test_every_callback_answers_with_no_cut_loaded(tmp_path, role, stamp):
+    instance = make_instance(tmp_path, [])
+    client = DashClient(login(make_app(instance).server.test_client(), role, instance.passwords[role]))
+    props = collect_props(client.layout(), client.open_page("/outcomes"))
+    for name, callback in _callbacks(client, props).items():
+        response = client.post_callback(callback, initial_values(callback, props))
+        assert response.status_code == 200, name
+        if name != "OUTCOME":
+            text = _text(json.loads(response.get_data(as_text=True)))
+            assert "No data cut has been loaded yet." in text and f"Data cut none · {stamp}" in text, name
