@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -181,11 +181,13 @@ def read_cut_warnings(cut_id: str, root: Path | None = None) -> pd.DataFrame:
     return warnings if warnings is not None else pd.DataFrame(columns=["file", "row", "usubjid", "column", "message"])
 
 
-Encoded = pd.DataFrame | pa.Table | pa.Buffer            # a frame, or its bytes from `encode_table`
+Encoded = pd.DataFrame | pa.Table | pa.Buffer | Future   # a frame, its bytes from `encode_table`, or a future of those
 
 
 def _write_frame(path: Path, frame: Encoded) -> str:
     """Write one frame as a snapshot file (read-only, synced to disk); returns its SHA-256."""
+    if isinstance(frame, Future):
+        frame = frame.result()
     data = frame if isinstance(frame, pa.Buffer) else encode_table(frame)
     with open(path, "wb") as fh:
         fh.write(data)
@@ -239,8 +241,8 @@ def write_snapshot(manifest: CutManifest, clinical: Mapping[str, Encoded],
                    root: Path | None = None) -> Path:
     """Write a complete cut into a staging folder, then rename it into place in one step.
 
-    A frame may come already encoded by `encode_table`, e.g. encoded while the rest of the export
-    was still being read.
+    A frame may come already encoded by `encode_table`, or as a future of its bytes, e.g. encoded while
+    the rest of the export was still being read.
 
     An existing cut is never overwritten: cuts are immutable.
     """

@@ -5,7 +5,9 @@ All work is vectorized in Arrow; only flagged rows reach Python, to become findi
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -23,7 +25,14 @@ _MM, _DD, _ANY_TIME = r"(0[1-9]|1[0-2])", r"(0[1-9]|[12]\d|3[01])", r"(T[\d:.\-]
 PARTIAL_DATE = (rf"^(\d{{4}}(-{_MM})?|\d{{4}}---{_DD}{_ANY_TIME}|\d{{4}}-{_MM}--{_ANY_TIME}"
                 rf"|-[\d\-]*{_ANY_TIME})$")
 
-_COLUMNS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="type-column")   # Arrow kernels release the GIL
+T = TypeVar("T")
+R = TypeVar("R")
+_COLUMNS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="column")   # Arrow kernels release the GIL
+
+
+def map_columns(work: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """`work` on every item (a column, a column name), two at a time; results in the order of `items`."""
+    return _COLUMNS.map(work, items)
 
 
 class Locator:
@@ -155,7 +164,7 @@ def _type_column(source: SourceTable, where: Locator, name: str) -> tuple[list[t
 def type_table(source: SourceTable, findings: Findings) -> pa.Table:
     """Numeric columns as float64 and a --DT after every --DTC; columns are typed in parallel threads."""
     where = Locator(source)
-    typed = _COLUMNS.map(lambda name: _type_column(source, where, name), source.table.column_names)
+    typed = map_columns(lambda name: _type_column(source, where, name), source.table.column_names)
     columns: list[tuple[str, pa.ChunkedArray]] = []
     for pairs, column_findings in typed:
         columns.extend(pairs)

@@ -7,7 +7,7 @@ import importlib
 import re
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +54,8 @@ Hook = Callable[[SourceTable], object]
 # Files are read, typed, checked and (by the hook) split and encoded two at a time; pyarrow, hashlib
 # and the Arrow compute kernels release the GIL, so the two cores stay busy.
 _FILES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="read-file")
+# Encodes the clinical part of a domain while the rest of the export is read, checked and sealed.
+_ENCODING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode-domain")
 
 
 def _read_file(raw: RawFile, keys: ExportKeys | None, config: TrialConfig, each: Hook | None) -> ReadFile:
@@ -151,12 +153,12 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         findings = Findings()
         raws = read_raw(discover(folder, frozenset(config.custom_domains), findings))
 
-        def split_and_encode(source: SourceTable) -> tuple[tuple[pa.Table, pa.Table | None], pa.Buffer] | None:
-            """A domain that splits alone: its clinical and sealed parts, and the clinical part encoded."""
+        def split_and_encode(source: SourceTable) -> tuple[tuple[pa.Table, pa.Table | None], Future] | None:
+            """A domain that splits alone: its clinical and sealed parts, and the clinical part being encoded."""
             if not splits_alone(source.domain):
                 return None
             parts = split_domain(source.domain, source.table, config)
-            return parts, cuts.encode_table(parts[0])
+            return parts, _ENCODING.submit(cuts.encode_table, parts[0])
 
         files = read_export(raws, config, findings, split_and_encode)
         tables = typed_tables(files)
@@ -169,6 +171,8 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
             record("cut_rejected", username=loaded_by, cut_id=None,
                    detail={"cut_date": cut_date, "source": str(folder), "errors": _count(findings.errors),
                            "warnings": _count(findings.open_warnings())})
+            for future in encoded.values():
+                future.cancel()
             raise IngestError(findings.items)
         export = seal(tables, config, split)
         del tables

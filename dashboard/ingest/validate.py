@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.config import TrialConfig
-from dashboard.ingest.convert import Locator, flagged_rows
+from dashboard.ingest.convert import Locator, flagged_rows, map_columns
 from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
 from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
@@ -221,11 +221,13 @@ def _check_arm_values_in_open_columns(source: SourceTable, needles: pa.Array, fi
     """Safety net: an open column whose values are arm codes or labels would unblind anyone."""
     if source.domain in SEALED_DOMAINS or source.domain == RANDOMIZATION:
         return
-    for name, values in zip(source.table.column_names, source.table.columns):
-        if is_sealed_name(name) or (source.domain.startswith("SUPP") and name == "QVAL") \
-                or values.type != TEXT or name in ("STUDYID", "DOMAIN", "USUBJID") or date_column_of(name):
-            continue
-        if pc.any(pc.is_in(values, value_set=needles)).as_py():
+    table = source.table
+    names = [name for name in table.column_names
+             if not (is_sealed_name(name) or (source.domain.startswith("SUPP") and name == "QVAL")
+                     or table[name].type != TEXT or name in ("STUDYID", "DOMAIN", "USUBJID") or date_column_of(name))]
+    holds = map_columns(lambda name: pc.any(pc.is_in(table[name], value_set=needles)).as_py(), names)
+    for name, holds_arm_values in zip(names, holds):
+        if holds_arm_values:
             findings.error(source.name, f"the column holds arm codes or labels {WITHHELD}; "
                                         "remove it or rename it to a sealed name", column=name,
                            kind="arm values in an open column")
