@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,3 +159,31 @@ def option_values(component: dict[str, Any]) -> list[Any]:
     for option in component.get("options") or []:
         values.append(option["value"] if isinstance(option, dict) else option)
     return values
+
+
+def open_page_as(app: Any, role: str, password: str, pathname: str) -> tuple[DashClient, ComponentProps]:
+    """A client logged in as `role`, and the props of the layout and of `pathname`'s page as the browser holds them."""
+    client = DashClient(login(app.server.test_client(), role, password))
+    return client, collect_props(client.layout(), client.open_page(pathname))
+
+
+def callbacks_by_output(client: DashClient, outputs: Mapping[str, str],
+                        props: ComponentProps | None = None) -> dict[str, Callback]:
+    """name -> the callback with the output "id.prop" named for it.
+
+    With `props`, only callbacks whose every id is on that page count (a component the page lacks for this
+    role cannot fire); without, any registered callback does (to post one the page would not offer).
+    """
+    found = client.dependencies()
+    if props is not None:
+        found = [c for c in found if c.ids <= set(props.by_id)]
+    return {name: next(c for c in found if key in c.output.strip(".").split("..."))
+            for name, key in outputs.items()}
+
+
+def respond(client: DashClient, props: ComponentProps, callback: Callback,
+            changes: Mapping[tuple[str, str], Any] | None = None) -> dict[str, Any]:
+    """The callback's "response" for the values the page starts with, `changes` ((id, prop) -> value) applied."""
+    response = client.post_callback(callback, initial_values(callback, props) | dict(changes or {}))
+    assert response.status_code == 200, (callback.output, response.status_code, response.get_data(as_text=True)[:300])
+    return json.loads(response.get_data(as_text=True))["response"]

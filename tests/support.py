@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -56,3 +59,17 @@ def make_app(instance: Instance):
         "DSMB_DATABASE_URL": instance.database_url,
         "RATELIMIT_ENABLED": False,
     })
+
+
+@contextmanager
+def bare_app_with_user(tmp_path: Path, role, username: str = "alice", **config: Any) -> Iterator[Any]:
+    """The bare auth app (no Dash, no cuts) with one user of `role`, cheap password hashing inside the block.
+
+    For tests of login, sessions, cookies and headers; `config` goes to `dashboard.auth.testing.bare_app`.
+    """
+    from dashboard.auth import testing
+
+    with testing.cheap_hashing():
+        app = testing.bare_app(tmp_path, **config)
+        testing.add_user(app, username, role)
+        yield app

@@ -9,6 +9,7 @@ import time
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import update
+from support import bare_app_with_user
 
 from dashboard import audit, db
 from dashboard.auth import passwords, security, testing, users
@@ -20,9 +21,7 @@ GENERIC = "Unknown user name or wrong password."
 
 @pytest.fixture
 def app(tmp_path):
-    with testing.cheap_hashing():
-        app = testing.bare_app(tmp_path)
-        testing.add_user(app, "alice", Role.DSMB)
+    with bare_app_with_user(tmp_path, Role.DSMB) as app:
         yield app
 
 

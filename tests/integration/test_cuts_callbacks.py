@@ -6,23 +6,18 @@ import json
 
 import pytest
 from support import make_app, make_instance
-from dash_client import DashClient, collect_props, initial_values, login
+from dash_client import open_page_as, respond
 
 from layouts import cuts as ids
 
 
 def _page(app, instance, role: str):
-    client = DashClient(login(app.server.test_client(), role, instance.passwords[role]))
-    props = collect_props(client.layout(), client.open_page("/cuts"))
-    return client, props
+    return open_page_as(app, role, instance.passwords[role], "/cuts")
 
 
 def _detail(client, props, cut_id) -> dict:
     callback = client.callback_for(f"..{ids.CUT_DETAIL}.children")
-    values = initial_values(callback, props) | {(ids.CUT_PICKER, "value"): cut_id}
-    response = client.post_callback(callback, values)
-    assert response.status_code == 200, response.get_data(as_text=True)[:300]
-    return json.loads(response.get_data(as_text=True))["response"]
+    return respond(client, props, callback, {(ids.CUT_PICKER, "value"): cut_id})
 
 
 @pytest.mark.parametrize("role", ["admin", "statistician"])

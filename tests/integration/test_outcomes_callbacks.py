@@ -7,20 +7,15 @@ import json
 
 import pytest
 from support import BLINDED_ROLES, ROLES, make_app, make_instance
-from dash_client import DashClient, collect_props, initial_values, login
+from dash_client import callbacks_by_output, open_page_as, respond
 
 from dashboard.config import load_trial_config
 from layouts import outcomes as ids
 
 REAL = ("MenSC secretome", "Saline placebo")
 CODED = ("Group A", "Group B")
-
-
-def _callbacks(client: DashClient, props) -> dict[str, object]:
-    found = [c for c in client.dependencies() if "outcomes-" in c.output and c.ids <= set(props.by_id)]
-    keys = {"OUTCOME": f"{ids.OUTCOME}.options", "TRAJECTORY": f"{ids.TRAJECTORY}.figure",
-            "EVENT_CURVE": f"{ids.EVENT_CURVE}.figure", "FOREST": f"{ids.FOREST}.figure"}
-    return {name: next(c for c in found if key in c.output.strip(".").split("...")) for name, key in keys.items()}
+OUTPUTS = {"OUTCOME": f"{ids.OUTCOME}.options", "TRAJECTORY": f"{ids.TRAJECTORY}.figure",
+           "EVENT_CURVE": f"{ids.EVENT_CURVE}.figure", "FOREST": f"{ids.FOREST}.figure"}
 
 
 @pytest.fixture(scope="module")
@@ -28,21 +23,14 @@ def pages(demo_app, demo_instance):
     """Per role: the client, the page's props and the outcomes callbacks."""
     out = {}
     for role in ROLES:
-        client = DashClient(login(demo_app.server.test_client(), role, demo_instance.passwords[role]))
-        props = collect_props(client.layout(), client.open_page("/outcomes"))
-        out[role] = (client, props, _callbacks(client, props))
+        client, props = open_page_as(demo_app, role, demo_instance.passwords[role], "/outcomes")
+        out[role] = (client, props, callbacks_by_output(client, OUTPUTS, props))
     return out
 
 
 def _call(pages, role: str, name: str, **changes) -> dict:
     client, props, callbacks = pages[role]
-    callback = callbacks[name]
-    values = initial_values(callback, props)
-    for key, value in changes.items():
-        values[(getattr(ids, key), "value")] = value
-    response = client.post_callback(callback, values)
-    assert response.status_code == 200, (role, name, response.get_data(as_text=True)[:300])
-    return json.loads(response.get_data(as_text=True))["response"]
+    return respond(client, props, callbacks[name], {(getattr(ids, key), "value"): v for key, v in changes.items()})
 
 
 def _text(payload: dict) -> str:
@@ -155,11 +143,8 @@ def test_forest_and_change_figure_give_the_n_per_arm_in_one_order_for_board_and_
 @pytest.mark.parametrize("role,stamp", [("investigator", "OPEN (pooled)"), ("dsmb", "CLOSED (by arm)")])
 def test_every_callback_answers_with_no_cut_loaded(tmp_path, role, stamp):
     instance = make_instance(tmp_path, [])
-    client = DashClient(login(make_app(instance).server.test_client(), role, instance.passwords[role]))
-    props = collect_props(client.layout(), client.open_page("/outcomes"))
-    for name, callback in _callbacks(client, props).items():
-        response = client.post_callback(callback, initial_values(callback, props))
-        assert response.status_code == 200, name
+    client, props = open_page_as(make_app(instance), role, instance.passwords[role], "/outcomes")
+    for name, callback in callbacks_by_output(client, OUTPUTS, props).items():
+        text = _text(respond(client, props, callback))
         if name != "OUTCOME":
-            text = _text(json.loads(response.get_data(as_text=True)))
             assert "No data cut has been loaded yet." in text and f"Data cut none · {stamp}" in text, name

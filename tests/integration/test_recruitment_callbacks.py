@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from support import BLINDED_ROLES, DEMO_EXPORTS, ROLES, make_app, make_instance
-from dash_client import DashClient, collect_props, initial_values, login
+from dash_client import callbacks_by_output, initial_values, open_page_as, respond
 
 from dashboard import memo
 from dashboard.analysis.baseline_characteristics import TREATED_AS_OTHER_ARM
@@ -27,30 +27,20 @@ OUTPUTS = {"FILTERS": f"{ids.SITE_FILTER}.options", "OVERVIEW": f"{ids.TILE_SCRE
            "COMPLETENESS": f"{ids.COMPLETENESS_GRAPH}.figure", "DOWNLOAD": f"{ids.DOWNLOAD}.data"}
 
 
-def _callbacks(client: DashClient) -> dict[str, object]:
-    found = [c for c in client.dependencies() if "rec-" in c.output]
-    return {name: next(c for c in found if key in c.output.strip(".").split("..."))
-            for name, key in OUTPUTS.items()}
-
-
 @pytest.fixture(scope="module")
 def pages(demo_app, demo_instance):
-    """Per role: the client, the recruitment page's props and its callbacks."""
+    """Per role: the client, the recruitment page's props and its callbacks (the balance chart's too, for every
+    role: a blinded user's page lacks it, but it may still be posted)."""
     out = {}
     for role in ROLES:
-        client = DashClient(login(demo_app.server.test_client(), role, demo_instance.passwords[role]))
-        props = collect_props(client.layout(), client.open_page("/recruitment"))
-        out[role] = (client, props, _callbacks(client))
+        client, props = open_page_as(demo_app, role, demo_instance.passwords[role], "/recruitment")
+        out[role] = (client, props, callbacks_by_output(client, OUTPUTS))
     return out
 
 
 def _call(pages, role: str, name: str, changes: dict | None = None) -> dict:
     client, props, callbacks = pages[role]
-    callback = callbacks[name]
-    values = initial_values(callback, props) | (changes or {})
-    response = client.post_callback(callback, values)
-    assert response.status_code == 200, (role, name, response.get_data(as_text=True)[:300])
-    return json.loads(response.get_data(as_text=True))["response"]
+    return respond(client, props, callbacks[name], changes)
 
 
 def _text(payload: dict) -> str:
@@ -184,10 +174,8 @@ def test_malformed_filter_values_answer_like_no_filter(pages, initial, name):
 
 def test_every_callback_answers_with_no_cut_loaded(tmp_path):
     instance = make_instance(tmp_path, [])
-    app = make_app(instance)
-    client = DashClient(login(app.server.test_client(), "dsmb", instance.passwords["dsmb"]))
-    props = collect_props(client.layout(), client.open_page("/recruitment"))
-    for name, callback in _callbacks(client).items():
+    client, props = open_page_as(make_app(instance), "dsmb", instance.passwords["dsmb"], "/recruitment")
+    for name, callback in callbacks_by_output(client, OUTPUTS).items():
         response = client.post_callback(callback, initial_values(callback, props))
         assert response.status_code in (200, 204), name
         if name not in ("FILTERS", "DOWNLOAD"):
@@ -248,9 +236,8 @@ def _treated_as_randomized_export(source, target):
 def _baseline_and_csv(app, instance, role: str) -> tuple[str, str]:
     """The listing and its CSV, computed afresh: both twins' cuts have the same id, so the memo would answer."""
     memo.clear()
-    client = DashClient(login(app.server.test_client(), role, instance.passwords[role]))
-    props = collect_props(client.layout(), client.open_page("/recruitment"))
-    callbacks = _callbacks(client)
+    client, props = open_page_as(app, role, instance.passwords[role], "/recruitment")
+    callbacks = callbacks_by_output(client, OUTPUTS)
     listing = client.post_callback(callbacks["BASELINE"], initial_values(callbacks["BASELINE"], props))
     download = client.post_callback(callbacks["DOWNLOAD"], initial_values(callbacks["DOWNLOAD"], props),
                                     changed=[f"{ids.CSV_DEVIATIONS}.n_clicks"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support import bare_app_with_user
 
 from dashboard.auth import testing
 from dashboard.permissions import Role
@@ -13,9 +14,7 @@ HEADERS = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy
 
 @pytest.fixture
 def app(tmp_path):
-    with testing.cheap_hashing():
-        app = testing.bare_app(tmp_path)
-        testing.add_user(app, "alice", Role.STATISTICIAN)
+    with bare_app_with_user(tmp_path, Role.STATISTICIAN) as app:
         yield app
 
 
@@ -96,9 +95,7 @@ def test_cookie_flags(app, client):
 
 
 def test_secure_cookies_and_hsts(tmp_path):
-    with testing.cheap_hashing():
-        app = testing.bare_app(tmp_path, DSMB_SECURE_COOKIES=True)
-        testing.add_user(app, "alice")
+    with bare_app_with_user(tmp_path, Role.DSMB, DSMB_SECURE_COOKIES=True) as app:
         client = testing.HttpsClient(app, app.response_class, use_cookies=True)
         cookies = _set_cookies(testing.login(client, "alice"))
     assert "Secure" in cookies["dsmb_session"]
@@ -109,9 +106,7 @@ def test_secure_cookies_and_hsts(tmp_path):
 
 
 def test_https_login_needs_same_origin_referrer(tmp_path):
-    with testing.cheap_hashing():
-        app = testing.bare_app(tmp_path, DSMB_SECURE_COOKIES=True)
-        testing.add_user(app, "alice")
+    with bare_app_with_user(tmp_path, Role.DSMB, DSMB_SECURE_COOKIES=True) as app:
         client = testing.HttpsClient(app, app.response_class, use_cookies=True)
         page = client.get("/login")
         data = {"username": "alice", "password": testing.PASSWORD,
