@@ -21,7 +21,7 @@ from dashboard.ingest.findings import Findings
 from dashboard.ingest.schema import RANDOMIZATION, known_domain
 
 SUFFIXES = (".csv", ".xpt")
-TEXT = pa.large_string()           # what pandas' str dtype holds: converting to pandas copies nothing
+TEXT = pa.string()                 # 32-bit offsets: half the offset memory of large_string
 _TEXT = re.compile(rb"[^\xef\xbb\xbf \t\r\n]")     # any byte but whitespace and a UTF-8 byte order mark
 _CP1252_FALLBACK = "cp1252"
 
