@@ -232,6 +232,7 @@ def _sites(data: TrialData, key: Key, period: str) -> tuple[Any, list, list, str
 
 DEVIATION_HEADERS = {"USUBJID": "Subject", "SITEID": "Site", "check": "Check", "value": "Value",
                      "protocol_rule": "Protocol rule", "source": "Source"}
+WIDE_DEVIATION_COLUMNS = ("Check", "Value")  # the long texts share the card's spare width
 
 
 def _baseline_values(data: TrialData) -> pd.DataFrame:
@@ -269,6 +270,7 @@ def _baseline(data: TrialData, key: Key) -> tuple[list, list, list, list, str]:
     summary_rows, summary_defs = _grid(summary, {c: ("Characteristic" if c == "characteristic" else
                                                      "Statistic" if c == "statistic" else c) for c in summary.columns})
     rows, defs = _grid(deviations, DEVIATION_HEADERS)
+    defs = [{**d, "flex": 2 if d["headerName"] in WIDE_DEVIATION_COLUMNS else 1, "minWidth": 90} for d in defs]
     subjects = deviations["USUBJID"].nunique()
     checks = ("checks of age, baseline SpO2 and respiratory rate against the protocol, criteria recorded as not "
               "met (IE), consent and dosing order")

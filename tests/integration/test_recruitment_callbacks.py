@@ -210,6 +210,8 @@ def test_a_subject_dosed_with_the_other_arms_product_is_listed_for_roles_that_se
     flagged = {r["Subject"]: r["Value"] for r in _listing(payload) if r["Check"] == TREATED_AS_OTHER_ARM}
     assert flagged == expected
     assert "another arm's product" in payload[ids.DEVIATION_NOTE]["children"]
+    widths = {d["headerName"]: d["flex"] for d in payload[ids.DEVIATION_GRID]["columnDefs"]}
+    assert widths["Check"] == widths["Value"] > widths["Site"]  # the long texts get the card's spare width
 
 
 @pytest.mark.parametrize("role", BLINDED_ROLES)
