@@ -61,8 +61,8 @@ def check_table(source: SourceTable, keys: ExportKeys, config: TrialConfig, find
     """The checks of one file: study id, subjects known to DM, unique keys, no arm values in open columns."""
     _check_study_id(source, config.study_id, findings)
     if source.domain not in TRIAL_DESIGN_DOMAINS and "USUBJID" in source.table.column_names:
-        _check_subjects(source, keys.dm_ids, findings)
-        _check_keys(source, findings)
+        subject = _check_subjects(source, keys.dm_ids, findings)
+        _check_keys(source, findings, subject)
     _check_arm_values_in_open_columns(source, keys.arm_values, findings)
 
 
@@ -89,22 +89,26 @@ def _check_study_id(source: SourceTable, study_id: str, findings: Findings) -> N
                                column="STUDYID", kind="wrong STUDYID")
 
 
-def _check_subjects(source: SourceTable, dm_ids: pa.Array | None, findings: Findings) -> None:
+def _check_subjects(source: SourceTable, dm_ids: pa.Array | None, findings: Findings) -> np.ndarray | None:
+    """USUBJID present and known to DM; returns each row's subject as its position in DM when all are known."""
     where, ids = Locator(source), source.table["USUBJID"]
     missing = flagged_rows(pc.is_null(ids))
     if len(missing):
         where.report(findings, Severity.ERROR, missing, "USUBJID is missing", column="USUBJID", kind="missing USUBJID")
     if dm_ids is None or source.domain == "DM":
-        return
-    unknown = flagged_rows(pc.and_(pc.is_valid(ids), pc.invert(pc.is_in(ids, value_set=dm_ids))))
+        return None
+    position = pc.index_in(ids, value_set=dm_ids)
+    unknown = flagged_rows(pc.and_(pc.is_valid(ids), pc.is_null(position)))
     if len(unknown):
         message = ("randomization row for a subject not in DM" if source.domain == RANDOMIZATION
                    else "record for a subject not in DM")
         where.report(findings, Severity.ERROR, unknown, message, column="USUBJID", kind="subject not in DM")
+        return None
+    return pc.fill_null(position, -1).to_numpy()
 
 
-def _check_keys(source: SourceTable, findings: Findings) -> None:
-    """--SEQ present and (USUBJID, --SEQ) unique."""
+def _check_keys(source: SourceTable, findings: Findings, subject: np.ndarray | None = None) -> None:
+    """--SEQ present and (USUBJID, --SEQ) unique; `subject` numbers each row's USUBJID, if known already."""
     seq = seq_column(source.domain)
     if seq is None or seq not in source.table.column_names:
         return
@@ -112,8 +116,9 @@ def _check_keys(source: SourceTable, findings: Findings) -> None:
     missing = flagged_rows(pc.is_null(values))
     if len(missing):
         where.report(findings, Severity.ERROR, missing, "key value is missing", column=seq, kind="missing key")
-    ids = source.table["USUBJID"]
-    subject = pc.fill_null(pc.index_in(ids, value_set=pc.unique(ids)), -1).to_numpy()
+    if subject is None:
+        ids = source.table["USUBJID"]
+        subject = pc.fill_null(pc.index_in(ids, value_set=pc.unique(ids)), -1).to_numpy()
     numbers = values.to_numpy()
     if _all_distinct(subject, numbers):
         return
