@@ -1,8 +1,14 @@
-"""A small per-process cache for analysis results, always keyed by cut id and access level."""
+"""A small cache for analysis results, held by the trial-data object they were computed from.
+
+`dashboard.blinding.trial_data` gives one object per (cut, access level, configuration, data root), so a
+result is never served to another access level, another trial configuration or another installation
+in the same process: a blinded user can never get an armed result.
+"""
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
@@ -10,26 +16,37 @@ from typing import Any, TypeVar
 from dashboard.blinding import TrialData
 
 T = TypeVar("T")
-_MAX_ENTRIES = 256
-_entries: OrderedDict[tuple[Hashable, ...], Any] = OrderedDict()
+_MAX_ENTRIES = 256                  # per trial-data object
 _lock = threading.Lock()
+_holders: weakref.WeakSet[TrialData] = weakref.WeakSet()
+
+
+def _entries(data: TrialData) -> OrderedDict[tuple[Hashable, ...], Any]:
+    entries = data.__dict__.get("_memo")
+    if entries is None:
+        entries = data.__dict__["_memo"] = OrderedDict()
+        _holders.add(data)
+    return entries
 
 
 def memoized(data: TrialData, name: str, compute: Callable[[], T], *key: Hashable) -> T:
-    """`compute()` once per (cut, access, name, key): a blinded user can never get an armed result."""
-    full_key = (data.cut.cut_id, data.access.value, name, *key)
+    """`compute()` once per (trial-data object, name, key)."""
+    full_key = (name, *key)
     with _lock:
-        if full_key in _entries:
-            _entries.move_to_end(full_key)
-            return _entries[full_key]
+        entries = _entries(data)
+        if full_key in entries:
+            entries.move_to_end(full_key)
+            return entries[full_key]
     value = compute()
     with _lock:
-        _entries[full_key] = value
-        while len(_entries) > _MAX_ENTRIES:
-            _entries.popitem(last=False)
+        entries[full_key] = value
+        while len(entries) > _MAX_ENTRIES:
+            entries.popitem(last=False)
     return value
 
 
 def clear() -> None:
+    """Forget every cached result (tests)."""
     with _lock:
-        _entries.clear()
+        for data in list(_holders):
+            data.__dict__.get("_memo", {}).clear()
