@@ -5,6 +5,7 @@ Every callback: fetch the user's trial data, call analysis and figure functions 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -15,7 +16,7 @@ from callbacks.common import send_csv, stamp
 from dashboard import blinding, cuts
 from dashboard.analysis import ae as ae_tables
 from dashboard.analysis import ae_infusion, ae_listings, ae_time, ae_timelines, changes, labs, safety_tables
-from dashboard.analysis.safety import group_labels
+from dashboard.analysis.safety import group_labels, group_sizes
 from dashboard.analysis.safety_base import SafetyFrames, safety_frames
 from dashboard.blinding import ArmedTrialData, TrialData
 from dashboard.context import NoActiveCut, current_trial_data, data_root
@@ -37,9 +38,9 @@ NO_CUT = "No data cut has been loaded yet."
 SAE_LABELS = {"USUBJID": "Subject", "ARM": "Arm", "AESEQ": "Seq", "AEBODSYS": "System organ class",
               "AEDECOD": "Preferred term", "AETERM": "Reported term", "AESEV": "Severity", "AEREL": "Relationship",
               "AEACN": "Action taken", "AEOUT": "Outcome", "AESTDTC": "Start", "AEENDTC": "End",
-              "ADY": "Days from first dose", "TEAE": "Treatment-emergent", "IR": "Within 72 h of infusion",
+              "ADY": "Study day", "TEAE": "Treatment-emergent", "IR": "Within 72 h of infusion",
               "FATAL": "Fatal", "CHANGE": "Since previous cut", "DTHDTC": "Date of death",
-              "DAYS_FROM_FIRST_DOSE": "Days from first dose", "CAUSE": "Fatal adverse events",
+              "DTHDY": "Study day of death", "CAUSE": "Fatal adverse events",
               "CHANGED_COLUMNS": "Changed columns", "AESER": "Serious"}
 
 
@@ -47,8 +48,34 @@ def _no_cut_figure(title: str = "Safety") -> Any:
     return empty_figure(title, stamp_text(None, False), NO_CUT)
 
 
+def _grid_outputs(grid_id: str) -> tuple[Output, Output]:
+    """The rows and the column definitions of a grid."""
+    return Output(grid_id, "rowData"), Output(grid_id, "columnDefs")
+
+
 def _armed(data: TrialData) -> bool:
     return isinstance(data, ArmedTrialData)
+
+
+def _arm_of(data: TrialData) -> pd.Series | None:
+    """The arm as treated of each subject, for users who see arms; None (pooled) for everyone else."""
+    return data.treated_arm_of if _armed(data) else None
+
+
+def _arm_labels(data: TrialData) -> tuple[str, ...]:
+    return tuple(data.arm_labels) if _armed(data) else ()
+
+
+def _split(data: TrialData, pooled: Callable[..., Any], by_arm: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`by_arm(*args, arm_of=...)` for users who see arms, `pooled(*args)` for everyone else (never given an arm)."""
+    if _armed(data):
+        return by_arm(*args, arm_of=data.treated_arm_of, **kwargs)
+    return pooled(*args, **kwargs)
+
+
+def _with_arm(data: TrialData, *frames: pd.DataFrame) -> list[pd.DataFrame]:
+    """Listings with the subject's arm as a column, for users who see arms; unchanged for everyone else."""
+    return [ae_listings.with_arm(frame, data.treated_arm_of) if _armed(data) else frame for frame in frames]
 
 
 def _frames(data: TrialData) -> SafetyFrames:
@@ -56,13 +83,25 @@ def _frames(data: TrialData) -> SafetyFrames:
     return memoized(data, "safety:frames", lambda: safety_frames(domains, data.config, data.cut.cut_date))
 
 
+def _configured_units(data: TrialData) -> dict[str, str]:
+    return {o.testcd: o.unit for o in data.config.outcomes if o.domain == "LB" and o.unit}
+
+
 def _lab_index(data: TrialData) -> dict[str, pd.DataFrame]:
     population = _frames(data).population
-    return memoized(data, "safety:lab-index", lambda: labs.split_by_test(data.lb, population["USUBJID"]))
+    return memoized(data, "safety:lab-index", lambda: labs.split_by_test(data.lb, population["USUBJID"],
+                                                                         _configured_units(data)))
 
 
 def _groups(data: TrialData) -> list[str]:
     return group_labels(data.arm_labels if _armed(data) else None)
+
+
+def _headers(data: TrialData) -> list[str]:
+    """Column headers of the group tables, each with its number of subjects: 'Group A (N=14)', 'All subjects (N=29)'."""
+    population = _frames(data).population
+    return memoized(data, "safety:headers", lambda: safety_tables.group_headers(
+        group_sizes(population, _arm_of(data))))
 
 
 def _previous_changes(data: TrialData) -> tuple[str | None, pd.DataFrame, pd.DataFrame]:
@@ -88,27 +127,25 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return ae_listings.json_records(frame)
 
 
+def _km_figure(data: TrialData) -> Any:
+    f = _frames(data)
+    tte = ae_time.time_to_first_serious(f.teae, f.population, f.obs_end)
+    curves = _split(data, ae_time.km_first_serious, ae_time.km_first_serious_by_arm, tte)
+    at_risk = _split(data, ae_time.at_risk_pooled, ae_time.at_risk_by_arm, tte, KM_DAYS)
+    logrank = _split(data, lambda _tte: None, ae_time.logrank_by_arm, tte)
+    return fig_ae.km_figure(curves, at_risk, stamp(data), arm_labels=_arm_labels(data), logrank=logrank)
+
+
 def _overview(data: TrialData) -> tuple:
     f = _frames(data)
-    groups = _groups(data)
-    if _armed(data):
-        table = memoized(data, "safety:overview", lambda: ae_tables.ae_overview_by_arm(f.teae, f.population,
-                                                                                       data.treated_arm_of))
-        ir = memoized(data, "safety:ir", lambda: ae_infusion.infusion_reaction_summary_by_arm(
-            f.teae, f.population, data.treated_arm_of))
-        tte = memoized(data, "safety:tte", lambda: ae_time.time_to_first_serious(f.teae, f.population, f.obs_end))
-        km = memoized(data, "safety:km", lambda: (ae_time.km_first_serious_by_arm(tte, data.treated_arm_of),
-                                                  ae_time.at_risk_by_arm(tte, KM_DAYS, data.treated_arm_of),
-                                                  ae_time.logrank_by_arm(tte, data.treated_arm_of)))
-        figure = fig_ae.km_figure(km[0], km[1], stamp(data), arm_labels=data.arm_labels, logrank=km[2])
-    else:
-        table = memoized(data, "safety:overview", lambda: ae_tables.ae_overview(f.teae, f.population))
-        ir = memoized(data, "safety:ir", lambda: ae_infusion.infusion_reaction_summary(f.teae, f.population))
-        tte = memoized(data, "safety:tte", lambda: ae_time.time_to_first_serious(f.teae, f.population, f.obs_end))
-        km = memoized(data, "safety:km", lambda: (ae_time.km_first_serious(tte),
-                                                  ae_time.at_risk_pooled(tte, KM_DAYS), None))
-        figure = fig_ae.km_figure(km[0], km[1], stamp(data))
-    total = len(groups) - 1
+    headers = _headers(data)
+    table = memoized(data, "safety:overview", lambda: _split(
+        data, ae_tables.ae_overview, ae_tables.ae_overview_by_arm, f.teae, f.population))
+    ir = memoized(data, "safety:ir", lambda: _split(
+        data, ae_infusion.infusion_reaction_summary, ae_infusion.infusion_reaction_summary_by_arm,
+        f.teae, f.population, f.doses, f.plan))
+    figure = memoized(data, "safety:km", lambda: _km_figure(data))
+    total = len(headers) - 1
     any_row, serious_row = table.iloc[0], table.iloc[2]
     previous_date, ae_changed, deaths_changed = _previous_changes(data)
     summary = changes.change_summary(ae_changed, deaths_changed).set_index("KEY")["COUNT"]
@@ -118,26 +155,26 @@ def _overview(data: TrialData) -> tuple:
              safety_tables.n_pct(pd.Series([any_row[f"n{total}"]]), pd.Series([any_row[f"pct{total}"]]))[0],
              safety_tables.n_pct(pd.Series([serious_row[f"n{total}"]]), pd.Series([serious_row[f"pct{total}"]]))[0],
              f"{len(f.deaths)}", new_tile)
-    window = data.config.infusion_reaction_window_hours
+    cfg = data.config
     note = ("Treatment-emergent: starting on or after the day of the first infusion (partial dates imputed "
-            "conservatively). Percentages of the safety population" + (" of each arm." if _armed(data) else "."))
-    ir_note = f"Treatment-emergent events starting within {window} h after any infusion."
-    return (*tiles, _records(safety_tables.count_cells(table, ["LABEL"])), ids.overview_columns(groups), note,
-            _records(safety_tables.count_cells(ir, ["CATEGORY"]).rename(columns={"CATEGORY": "LABEL"})),
-            ids.overview_columns(groups), ir_note, figure)
+            "conservatively). N: the safety population" + (" of each arm." if _armed(data) else "."))
+    planned_days = ", ".join(str(int(d)) for d in f.plan["PLANNED_DAY"])
+    ir_note = (f"Treatment-emergent events starting within {cfg.infusion_reaction_window_hours} h after any "
+               f"infusion. Infusions are numbered by the dosing plan ({len(f.plan)} infusions, planned on study "
+               f"days {planned_days}), not by the order received. n/N: subjects with a reaction / subjects "
+               "of the group who received that infusion (any infusion: the safety population).")
+    return (*tiles, _records(safety_tables.count_cells(table, ["LABEL"])), ids.overview_columns(headers), note,
+            _records(safety_tables.count_cells(ir, ["CATEGORY"], fractions=True).rename(columns={"CATEGORY": "LABEL"})),
+            ids.overview_columns(headers, cell="n/N (%)"), ir_note, figure)
 
 
 def _incidence(data: TrialData, severity: bool) -> pd.DataFrame:
     f = _frames(data)
-    if _armed(data):
-        if severity:
-            return memoized(data, "safety:maxsev", lambda: ae_tables.ae_max_severity_by_arm(
-                f.teae, f.population, data.treated_arm_of))
-        return memoized(data, "safety:incidence", lambda: ae_tables.ae_incidence_by_arm(
-            f.teae, f.population, data.treated_arm_of))
     if severity:
-        return memoized(data, "safety:maxsev", lambda: ae_tables.ae_max_severity(f.teae, f.population))
-    return memoized(data, "safety:incidence", lambda: ae_tables.ae_incidence(f.teae, f.population))
+        return memoized(data, "safety:maxsev", lambda: _split(
+            data, ae_tables.ae_max_severity, ae_tables.ae_max_severity_by_arm, f.teae, f.population))
+    return memoized(data, "safety:incidence", lambda: _split(
+        data, ae_tables.ae_incidence, ae_tables.ae_incidence_by_arm, f.teae, f.population))
 
 
 def _comparisons(data: TrialData) -> list[str]:
@@ -153,72 +190,65 @@ def _listings(data: TrialData, search: str | None) -> tuple[pd.DataFrame, pd.Dat
     sae = memoized(data, "safety:sae-listing", lambda: ae_listings.sae_listing(f.events, ae_changed))
     deaths = memoized(data, "safety:death-listing", lambda: ae_listings.death_listing(
         data.dm, f.population, f.events, deaths_changed))
-    if _armed(data):
-        sae, deaths = ae_listings.with_arm(sae, data.treated_arm_of), ae_listings.with_arm(deaths, data.treated_arm_of)
+    sae, deaths = _with_arm(data, sae, deaths)
     return ae_listings.search_rows(sae, search), ae_listings.search_rows(deaths, search)
 
 
 def _swimmer(data: TrialData, serious: bool) -> Any:
     f = _frames(data)
-    if _armed(data):
-        subjects, total = ae_timelines.swimmer_subjects_by_arm(f.events, MAX_SWIMMER_LANES, data.treated_arm_of, serious)
-    else:
-        subjects, total = ae_timelines.swimmer_subjects(f.events, MAX_SWIMMER_LANES, serious)
+    subjects, total = _split(data, ae_timelines.swimmer_subjects, ae_timelines.swimmer_subjects_by_arm, f.events,
+                             MAX_SWIMMER_LANES, serious_only=serious)
     lanes = ae_timelines.swimmer_data(subjects, f.events, f.population, f.doses, f.clinical, f.obs_end)
-    return fig_tl.swimmer_figure(lanes, stamp(data), shown=len(subjects), total=total,
-                                 lane_arm=data.treated_arm_of if _armed(data) else None)
+    return fig_tl.swimmer_figure(lanes, stamp(data), shown=len(subjects), total=total, lane_arm=_arm_of(data))
+
+
+def _group_table(first_header: str, rows: list[list[Any]], headers: list[str]) -> Any:
+    return ids.summary_table([first_header, *headers], rows)
 
 
 def _lab_overview(data: TrialData) -> tuple:
     """Test options, eDISH figure and quadrant table, creatinine figure."""
     f, index, cfg = _frames(data), _lab_index(data), data.config.safety_labs
-    tests = labs.lab_tests(data.lb)
+    tests = labs.lab_tests(data.lb, _configured_units(data))
     tests = tests[tests["TESTCD"].isin(list(index))]
-    options = [{"label": f"{t.TEST} ({t.UNIT})" if isinstance(t.UNIT, str) and t.UNIT else str(t.TEST),
-                "value": str(t.TESTCD)} for t in tests.itertuples()]
+    options = [{"label": labs.with_unit(str(t.TEST), t.UNIT), "value": str(t.TESTCD)} for t in tests.itertuples()]
     value = cfg.alt if cfg.alt in index else (options[0]["value"] if options else None)
     points = labs.edish_points(index, cfg)
     rise = labs.creatinine_rise(index.get(cfg.creatinine, pd.DataFrame(columns=list(labs.LAB_COLUMNS))),
                                 f.population)
-    groups = _groups(data)
-    armed = _armed(data)
-    quadrants = (labs.edish_quadrants_by_arm(points, f.population, data.treated_arm_of) if armed
-                 else labs.edish_quadrants(points, f.population))
-    bands = (labs.creatinine_bands_by_arm(rise, f.population, data.treated_arm_of) if armed
-             else labs.creatinine_bands(rise, f.population))
-    table = ids.summary_table(["Quadrant", *groups],
-                              safety_tables.band_rows(quadrants, "QUADRANT", groups, labs.QUADRANTS))
-    arms = data.arm_labels if armed else ()
+    quadrants = _split(data, labs.edish_quadrants, labs.edish_quadrants_by_arm, points, f.population)
+    bands = _split(data, labs.creatinine_bands, labs.creatinine_bands_by_arm, rise, f.population)
+    table = _group_table("Quadrant", safety_tables.band_rows(quadrants, "QUADRANT", _groups(data), labs.QUADRANTS),
+                         _headers(data))
     return (options, value,
-            fig_labs.edish_figure(points, stamp(data), subject_arm=data.treated_arm_of if armed else None, arm_labels=arms),
+            fig_labs.edish_figure(points, stamp(data), subject_arm=_arm_of(data), arm_labels=_arm_labels(data)),
             table, fig_labs.band_figure(bands, "BAND", "Peak post-baseline creatinine against baseline",
-                                        stamp(data), arm_labels=arms))
+                                        stamp(data), arm_labels=_arm_labels(data)))
 
 
 def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:
-    """Box plot, spaghetti sample and shift tables of one test."""
+    """Box plot, spaghetti sample, baseline and change summary (with the unit) and shift tables of one test."""
     f = _frames(data)
     name = str(rows["LBTEST"].iloc[0]) if rows["LBTEST"].notna().any() else testcd
-    unit = str(rows["LBSTRESU"].dropna().iloc[0]) if rows["LBSTRESU"].notna().any() else ""
+    unit = labs.test_units(rows, _configured_units(data)).get(testcd, "")
     sample, total = labs.spaghetti_sample(rows, MAX_SPAGHETTI_SUBJECTS)
-    if _armed(data):
-        summary = labs.lab_visit_summary_by_arm(rows, data.treated_arm_of)
-        shift = labs.lab_shift_by_arm(rows, f.population, data.treated_arm_of)
-        box = fig_labs.lab_box_figure(summary, name, unit, stamp(data), arm_labels=data.arm_labels)
-        lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data), subject_arm=data.treated_arm_of,
-                                              arm_labels=data.arm_labels)
-    else:
-        summary = labs.lab_visit_summary(rows)
-        shift = labs.lab_shift(rows, f.population)
-        box = fig_labs.lab_box_figure(summary, name, unit, stamp(data))
-        lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data))
-    groups = _groups(data)
-    tables = []
-    for group in groups:
-        header, body = safety_tables.shift_matrix(shift, group)
+    summary = _split(data, labs.lab_visit_summary, labs.lab_visit_summary_by_arm, rows)
+    shift = _split(data, labs.lab_shift, labs.lab_shift_by_arm, rows, f.population)
+    baseline = _split(data, labs.lab_baseline_summary, labs.lab_baseline_summary_by_arm, rows, f.population)
+    box = fig_labs.lab_box_figure(summary, name, unit, stamp(data), arm_labels=_arm_labels(data))
+    lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data), subject_arm=_arm_of(data),
+                                          arm_labels=_arm_labels(data))
+    groups, headers = _groups(data), _headers(data)
+    tables = [html.Div(f"{labs.with_unit(name, unit)} · {labs.normal_range_text(rows, unit)} · baseline: the last "
+                       "record flagged LBBLFL = Y; post-baseline: later visits. Median (Q1 to Q3), n.",
+                       className="text-muted small mb-2"),
+              _group_table("", safety_tables.baseline_rows(baseline, groups, unit), headers),
+              html.H6("Shift from baseline to the worst post-baseline value (normal range)", className="mt-4 mb-1")]
+    for group, header in zip(groups, headers):
+        head, body = safety_tables.shift_matrix(shift, group)
         if len(groups) > 1:
-            tables.append(html.H6(group, className="mt-3 mb-1 text-muted"))
-        tables.append(ids.summary_table(header, body))
+            tables.append(html.H6(header, className="mt-3 mb-1 text-muted"))
+        tables.append(ids.summary_table(head, body))
     return box, lines, tables
 
 
@@ -254,12 +284,12 @@ def _profile(data: TrialData, subject: str) -> tuple:
                                         f.obs_end, key_labs, take(data.vs, "vs"))
     first = f.population.set_index("USUBJID")["FIRSTDOSE"][subject]
     info = [f"First infusion {first:%Y-%m-%d} · {len(prof['doses'])} infusions · "
-            f"observed to day {int(prof['lanes']['END'].iloc[0])}"]
+            f"observed to study day {int(prof['lanes']['END'].iloc[0])}"]
     if _armed(data):
         info.append(f" · Arm: {data.treated_arm_of.get(subject, 'not randomized')}")
     figure = fig_tl.profile_figure(prof, stamp(data), f"Patient profile {subject}")
     return (True, f"Patient profile · {subject}", "".join(info), figure, _records(prof["events"]),
-            ids.listing_columns(list(prof["events"].columns), {**SAE_LABELS, "AENDY": "End (days)",
+            ids.listing_columns(list(prof["events"].columns), {**SAE_LABELS, "AENDY": "End (study day)",
                                                                  "SERIOUS": "Serious"}))
 
 
@@ -273,9 +303,8 @@ def register(app: dash.Dash) -> None:
     @guarded_callback(app, Permission.VIEW_SAFETY,
                       Output(ids.TILE_POPULATION, "children"), Output(ids.TILE_ANY, "children"),
                       Output(ids.TILE_SERIOUS, "children"), Output(ids.TILE_DEATHS, "children"),
-                      Output(ids.TILE_NEW, "children"), Output(ids.OVERVIEW_GRID, "rowData"),
-                      Output(ids.OVERVIEW_GRID, "columnDefs"), Output(ids.OVERVIEW_NOTE, "children"),
-                      Output(ids.IR_GRID, "rowData"), Output(ids.IR_GRID, "columnDefs"),
+                      Output(ids.TILE_NEW, "children"), *_grid_outputs(ids.OVERVIEW_GRID),
+                      Output(ids.OVERVIEW_NOTE, "children"), *_grid_outputs(ids.IR_GRID),
                       Output(ids.IR_NOTE, "children"), Output(ids.KM_GRAPH, "figure"),
                       Input(ids.OVERVIEW_GRID, "id"), audit_view="safety:overview")
     def overview(_grid_id):
@@ -286,8 +315,7 @@ def register(app: dash.Dash) -> None:
         return memoized(data, "safety:overview-outputs", lambda: _overview(data))
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
-                      Output(ids.SOC_GRID, "rowData"), Output(ids.SOC_GRID, "columnDefs"),
-                      Output(ids.SOC_EXPANDED, "data"), Output(ids.SOC_NOTE, "children"),
+                      *_grid_outputs(ids.SOC_GRID), Output(ids.SOC_EXPANDED, "data"), Output(ids.SOC_NOTE, "children"),
                       Input(ids.SOC_MODE, "value"), Input(ids.SOC_SORT, "value"),
                       Input(ids.SOC_EXPAND_ALL, "value"), Input(ids.SOC_GRID, "cellClicked"),
                       State(ids.SOC_EXPANDED, "data"), audit_view="safety:incidence")
@@ -309,14 +337,14 @@ def register(app: dash.Dash) -> None:
         kept = safety_tables.toggle(kept, clicked_soc if clicked_soc in valid else None)
         visible = ae_tables.visible_rows(ordered, None if expand_all else kept)
         rows = safety_tables.incidence_rows(visible, None if expand_all else kept, severity)
-        population = int(table[f"N{len(_groups(data)) - 1}"].iloc[0]) if len(table) else 0
-        note = (f"Subjects with at least one treatment-emergent event (a subject counts once per class and term); "
-                f"safety population {population}. Click a class to show its terms.")
+        note = ("Subjects with at least one treatment-emergent event (a subject counts once per class and term); "
+                "N: the safety population" + (" of each arm" if _armed(data) else "") +
+                ". Click a class to show its terms.")
         if severity:
             note += " Each subject is counted once, at the maximum severity of the term (unknown counts as severe)."
         elif _armed(data):
             note += " Risk difference in percentage points against the first arm, 95% Newcombe hybrid-score CI."
-        return (_records(rows), ids.incidence_columns(_groups(data), _comparisons(data), severity), kept, note)
+        return (_records(rows), ids.incidence_columns(_headers(data), _comparisons(data), severity), kept, note)
 
     @guarded_callback(app, Permission.VIEW_SAFETY, Output(ids.SEVERITY_GRAPH, "figure"),
                       Input(ids.SEVERITY_GRAPH, "id"), audit_view="safety:severity")
@@ -326,7 +354,7 @@ def register(app: dash.Dash) -> None:
         except NoActiveCut:
             return _no_cut_figure(fig_ae.SEVERITY_TITLE)
         return memoized(data, "safety:severity-figure", lambda: fig_ae.max_severity_figure(
-            _incidence(data, True), stamp(data), arm_labels=data.arm_labels if _armed(data) else ()))
+            _incidence(data, True), stamp(data), arm_labels=_arm_labels(data)))
 
     @guarded_callback(app, Permission.VIEW_SAFETY, Output(ids.FOREST_GRAPH, "figure"),
                       Input(ids.FOREST_TOP, "value"), audit_view="safety:forest")
@@ -342,9 +370,8 @@ def register(app: dash.Dash) -> None:
             ae_tables.forest_rows(_incidence(data, False), top), data.arm_labels, stamp(data)), top)
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
-                      Output(ids.SAE_GRID, "rowData"), Output(ids.SAE_GRID, "columnDefs"),
-                      Output(ids.SAE_NOTE, "children"), Output(ids.DEATH_GRID, "rowData"),
-                      Output(ids.DEATH_GRID, "columnDefs"), Output(ids.DEATH_NOTE, "children"),
+                      *_grid_outputs(ids.SAE_GRID), Output(ids.SAE_NOTE, "children"),
+                      *_grid_outputs(ids.DEATH_GRID), Output(ids.DEATH_NOTE, "children"),
                       Input(ids.LISTING_SEARCH, "value"), audit_view="safety:listings")
     def listings(search):
         try:
@@ -372,9 +399,7 @@ def register(app: dash.Dash) -> None:
             return no_update, no_update, no_update
         trigger = dash.ctx.triggered_id
         if trigger == ids.CHANGES_CSV:
-            frame = ae_listings.changes_listing(_previous_changes(data)[1])
-            if _armed(data):
-                frame = ae_listings.with_arm(frame, data.treated_arm_of)
+            [frame] = _with_arm(data, ae_listings.changes_listing(_previous_changes(data)[1]))
             return no_update, no_update, send_csv(frame, data, title="AE records changed since the previous cut",
                                                   filename="ae_changes")
         sae, deaths = _listings(data, search if isinstance(search, str) else "")
@@ -385,7 +410,7 @@ def register(app: dash.Dash) -> None:
     @guarded_callback(app, Permission.VIEW_SAFETY,
                       Output(ids.PROFILE_MODAL, "is_open"), Output(ids.PROFILE_TITLE, "children"),
                       Output(ids.PROFILE_INFO, "children"), Output(ids.PROFILE_GRAPH, "figure"),
-                      Output(ids.PROFILE_EVENTS, "rowData"), Output(ids.PROFILE_EVENTS, "columnDefs"),
+                      *_grid_outputs(ids.PROFILE_EVENTS),
                       Input(ids.SAE_GRID, "selectedRows"), Input(ids.DEATH_GRID, "selectedRows"),
                       prevent_initial_call=True, audit_view="safety:profile")
     def profile(sae_rows, death_rows):
@@ -437,9 +462,8 @@ def register(app: dash.Dash) -> None:
         return memoized(data, "safety:lab-test", lambda: _lab_test(data, index[testcd], testcd), testcd)
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
-                      Output(ids.CHANGES_NOTE, "children"), Output(ids.CHANGES_GRID, "rowData"),
-                      Output(ids.CHANGES_GRID, "columnDefs"), Output(ids.CHANGES_DEATHS, "rowData"),
-                      Output(ids.CHANGES_DEATHS, "columnDefs"), Input(ids.CHANGES_GRID, "id"),
+                      Output(ids.CHANGES_NOTE, "children"), *_grid_outputs(ids.CHANGES_GRID),
+                      *_grid_outputs(ids.CHANGES_DEATHS), Input(ids.CHANGES_GRID, "id"),
                       audit_view="safety:changes")
     def changes_since_previous(_grid_id):
         try:
@@ -452,10 +476,7 @@ def register(app: dash.Dash) -> None:
         summary = changes.change_summary(ae_changed, deaths_changed)
         text = f"Compared with the cut of {previous_date}: " + "; ".join(
             f"{r.LABEL.lower()} {r.COUNT}" for r in summary.itertuples()) + "."
-        listing = ae_listings.changes_listing(ae_changed)
-        deaths = deaths_changed.assign(DTHDT=deaths_changed["DTHDT"])
-        if _armed(data):
-            listing, deaths = ae_listings.with_arm(listing, data.treated_arm_of), ae_listings.with_arm(deaths, data.treated_arm_of)
+        listing, deaths = _with_arm(data, ae_listings.changes_listing(ae_changed), deaths_changed)
         shown, total = ae_listings.cap_rows(listing, MAX_LISTING_ROWS)
         if total > MAX_LISTING_ROWS:
             text += f" Showing the first {MAX_LISTING_ROWS} of {total} records; the CSV has all."

@@ -70,6 +70,8 @@ CHANGES_DEATHS = "safety-changes-deaths"
 CHANGES_CSV = "safety-changes-csv"
 CHANGES_DOWNLOAD = "safety-changes-download"
 
+STUDY_DAY_NOTE = ("days are study days, as on the Outcomes page: day 1 = day of the first infusion, day −1 the day "
+                  "before, no day 0")
 SELECTABLE = {"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}}
 
 
@@ -96,8 +98,9 @@ def _overview_tab(ctx: ViewContext) -> Component:
         html.Div(id=OVERVIEW_NOTE, className="text-muted small mb-2"), _grid(OVERVIEW_GRID, 290)])
     reactions = _card("Adverse events starting within 72 h of an infusion (temporal association, not causality)", [html.Div(id=IR_NOTE, className="text-muted small mb-2"),
                                              _grid(IR_GRID, 260)])
-    return html.Div([tiles, summary, dbc.Row([dbc.Col(reactions, lg=5), dbc.Col(figure_card(KM_GRAPH,
-                    "Time to first serious adverse event", height=430), lg=7)])], className="pt-3")
+    # the reactions table has one 'n/N (%)' and one events column per group: full width, so it reads at a glance
+    return html.Div([tiles, summary, reactions, figure_card(KM_GRAPH, "Time to first serious adverse event",
+                                                            height=430)], className="pt-3")
 
 
 def _soc_tab(ctx: ViewContext) -> Component:
@@ -165,7 +168,7 @@ def _labs_tab(ctx: ViewContext) -> Component:
         pick,
         dbc.Row([dbc.Col(figure_card(LAB_BOX, "Values by visit", height=420), lg=6),
                  dbc.Col(figure_card(LAB_SPAGHETTI, "Individual trajectories", height=420), lg=6)]),
-        _card("Shift table: baseline against worst post-baseline value (normal range)", html.Div(id=LAB_SHIFT)),
+        _card("Baseline, change from baseline and shift against the normal range", html.Div(id=LAB_SHIFT)),
         dbc.Row([dbc.Col(figure_card(EDISH_GRAPH, "Liver: eDISH (Hy's law)", height=480), lg=7),
                  dbc.Col(_card("Subjects per eDISH quadrant", html.Div(id=EDISH_TABLE)), lg=5)]),
         figure_card(CREAT_GRAPH, "Kidney: peak creatinine against baseline", height=380),
@@ -184,7 +187,8 @@ def _changes_tab(ctx: ViewContext) -> Component:
 def layout(ctx: ViewContext) -> Component:
     """The safety page for this user: pooled (OPEN) or by arm (CLOSED) as ctx says; figures filled by callbacks."""
     subtitle = "Safety population: randomized subjects with at least one infusion" + (
-        f" · by arm as treated (actual arm): {', '.join(ctx.arm_labels)}" if ctx.sees_arms else " · all arms pooled")
+        f" · by arm as treated (actual arm): {', '.join(ctx.arm_labels)}" if ctx.sees_arms else " · all arms pooled") + (
+        f" · {STUDY_DAY_NOTE}")
     return html.Div([
         page_header("Safety", ctx, subtitle),
         dbc.Tabs([
@@ -200,19 +204,19 @@ def layout(ctx: ViewContext) -> Component:
 
 # Column definitions for the grids (pure helpers the callbacks use).
 
-def count_columns(groups: Sequence[str], *, events: bool = True) -> list[dict[str, Any]]:
-    """One column group per group label: 'n (%)' and, optionally, the number of events."""
+def count_columns(groups: Sequence[str], *, events: bool = True, cell: str = "n (%)") -> list[dict[str, Any]]:
+    """One column group per group header ('Group A (N=14)'): `cell` ('n (%)') and, optionally, the events."""
     columns = []
     for i, label in enumerate(groups):
-        children = [{"field": f"g{i}", "headerName": "n (%)", "type": "rightAligned", "minWidth": 110}]
+        children = [{"field": f"g{i}", "headerName": cell, "type": "rightAligned", "minWidth": 110}]
         if events:
             children.append({"field": f"e{i}", "headerName": "Events", "type": "rightAligned", "maxWidth": 100})
         columns.append({"headerName": label, "children": children})
     return columns
 
 
-def overview_columns(groups: Sequence[str]) -> list[dict[str, Any]]:
-    return [{"field": "LABEL", "headerName": "", "minWidth": 320, "pinned": "left"}, *count_columns(groups)]
+def overview_columns(groups: Sequence[str], *, cell: str = "n (%)") -> list[dict[str, Any]]:
+    return [{"field": "LABEL", "headerName": "", "minWidth": 320, "pinned": "left"}, *count_columns(groups, cell=cell)]
 
 
 def incidence_columns(groups: Sequence[str], comparisons: Sequence[str], severity: bool) -> list[dict[str, Any]]:

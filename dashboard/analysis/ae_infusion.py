@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.ae import finish_counts, subject_counts
-from dashboard.analysis.safety import assign_groups, group_sizes, to_day, with_columns
+from dashboard.analysis.safety import GROUP, assign_groups, group_sizes, percent, study_days, to_day, with_columns
 
 _DAY = pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
 
@@ -15,27 +15,44 @@ def _has_time(dtc: pd.Series) -> pd.Series:
     return dtc.astype("string").str.contains("T", regex=False).fillna(False)
 
 
-def infusions(ex: pd.DataFrame, subjects: pd.Series) -> pd.DataFrame:
-    """Infusions of `subjects`: USUBJID, INFUSION (1, 2... by start), START (time or day), DAY, TIMED."""
+def dosing_plan(planned_doses: int, interval_days: int) -> pd.DataFrame:
+    """The planned infusions: INFUSION (1..planned_doses) and PLANNED_DAY, study day 1 + (k - 1) x interval."""
+    k = np.arange(1, max(int(planned_doses), 1) + 1)
+    return pd.DataFrame({"INFUSION": k, "PLANNED_DAY": 1 + max(int(interval_days), 1) * (k - 1)})
+
+
+def infusions(ex: pd.DataFrame, population: pd.DataFrame, planned_doses: int, interval_days: int) -> pd.DataFrame:
+    """Infusions of the safety population: USUBJID, INFUSION, START (time or day), DAY, STUDYDAY, TIMED.
+
+    INFUSION is the number of the planned infusion in the dosing plan (1..planned_doses), not the order received:
+    the planned infusion whose day, counted from the subject's first infusion, is nearest (halfway: the later
+    one; anything after the last planned day: the last), so a subject who missed infusion 2 has 1, 3, 4, 5.
+    STUDYDAY is the infusion's study day (day 1 = reference day, no day 0).
+    """
     ex = with_columns(ex, ("USUBJID", "EXSTDTC", "EXSTDT"))
-    ex = ex[ex["USUBJID"].isin(subjects)]
+    ex = ex[ex["USUBJID"].isin(population["USUBJID"])]
     start = pd.to_datetime(ex["EXSTDT"], errors="coerce").astype("datetime64[ns]")
     day = to_day(start).fillna(to_day(ex["EXSTDTC"].astype("string").str.slice(0, 10)))
     timed = _has_time(ex["EXSTDTC"]) & start.notna()
     out = pd.DataFrame({"USUBJID": ex["USUBJID"].astype(str), "START": start.where(timed, day), "DAY": day,
                         "TIMED": timed})
     out = out[out["DAY"].notna()].sort_values(["USUBJID", "DAY", "START"], kind="stable")
-    out["INFUSION"] = out.groupby("USUBJID").cumcount() + 1
-    return out.reset_index(drop=True)
+    first = out["USUBJID"].map(population.set_index("USUBJID")["FIRSTDOSE"]).astype("datetime64[ns]")
+    elapsed = (out["DAY"] - first).dt.days.to_numpy(float)
+    number = np.floor(elapsed / max(int(interval_days), 1) + 0.5) + 1
+    out["INFUSION"] = np.clip(np.nan_to_num(number, nan=1.0), 1, max(int(planned_doses), 1)).astype(int)
+    out["STUDYDAY"] = study_days(out["DAY"], out["USUBJID"], population)
+    return out[["USUBJID", "INFUSION", "START", "DAY", "STUDYDAY", "TIMED"]].reset_index(drop=True)
 
 
-def flag_infusion_reactions(events: pd.DataFrame, ex: pd.DataFrame, window_hours: int) -> pd.DataFrame:
-    """`events` plus IR (bool), IR_INFUSION (number of the infusion) and IR_HOURS (hours after it, when both are timed).
+def flag_infusion_reactions(events: pd.DataFrame, doses: pd.DataFrame, window_hours: int) -> pd.DataFrame:
+    """`events` plus IR (bool), IR_INFUSION (planned number of the infusion, see `infusions`) and IR_HOURS (hours
+    after it, when both are timed); `doses` is the frame of `infusions`.
 
     An infusion's window runs from the start of its day to its start time (end of day if untimed) plus the
     window; an event is in it when its start (the whole day if untimed) overlaps that window.
     """
-    inf = infusions(ex, events["USUBJID"].drop_duplicates())
+    inf = doses[doses["USUBJID"].isin(events["USUBJID"])]
     window = pd.Timedelta(hours=window_hours)
     inf = inf.assign(WIN_START=inf["DAY"], WIN_END=inf["START"].where(inf["TIMED"], inf["DAY"] + _DAY) + window)
     timed = _has_time(events["AESTDTC"]) & events["AESTTIME"].notna()
@@ -60,25 +77,42 @@ def flag_infusion_reactions(events: pd.DataFrame, ex: pd.DataFrame, window_hours
     return events.assign(IR=ir & events["TEAE"].to_numpy(bool), IR_INFUSION=number, IR_HOURS=after)
 
 
-def _ir_summary(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:
+ANY_INFUSION = "Any infusion"
+
+
+def infusion_label(number: int, planned_day: int) -> str:
+    return f"After infusion {number} (planned day {planned_day})"
+
+
+def _ir_summary(events: pd.DataFrame, population: pd.DataFrame, doses: pd.DataFrame, plan: pd.DataFrame,
+                arm_of: pd.Series | None) -> pd.DataFrame:
+    """Rows: any infusion (N = the safety population of the group), then each planned infusion (N = the subjects
+    of the group who received it); columns n<i>, pct<i>, ev<i>, N<i> by group position."""
     sizes = group_sizes(population, arm_of)
+    labels = {int(k): infusion_label(int(k), int(d)) for k, d in zip(plan["INFUSION"], plan["PLANNED_DAY"])}
     reactions = events[events["IR"]]
-    by_number = reactions.assign(CATEGORY=reactions["IR_INFUSION"].map(lambda v: f"After infusion {int(v)}"))
-    rows = pd.concat([reactions.assign(CATEGORY="Any infusion"), by_number], ignore_index=True)
+    by_number = reactions.assign(CATEGORY=reactions["IR_INFUSION"].map(lambda v: labels.get(int(v), "")))
+    rows = pd.concat([reactions.assign(CATEGORY=ANY_INFUSION), by_number], ignore_index=True)
+    order = [ANY_INFUSION, *labels.values()]
     counts = subject_counts(assign_groups(rows[["USUBJID", "CATEGORY"]], arm_of), ["CATEGORY"], sizes)
-    numbers = sorted(int(v) for v in reactions["IR_INFUSION"].dropna().unique())
-    order = ["Any infusion"] + [f"After infusion {n}" for n in numbers]
     counts = counts.reindex(order).fillna(0).rename_axis("CATEGORY").reset_index()
-    return finish_counts(counts, sizes, ["CATEGORY"])
+    counts = finish_counts(counts, sizes, ["CATEGORY"])
+    received = assign_groups(doses[["USUBJID", "INFUSION"]].drop_duplicates(), arm_of)
+    received = received.groupby(["INFUSION", GROUP])["USUBJID"].nunique()
+    for i, group in enumerate(sizes.index):
+        per_row = [int(sizes[group])] + [int(received.get((k, group), 0)) for k in labels]
+        counts[f"N{i}"] = per_row
+        counts[f"pct{i}"] = percent(counts[f"n{i}"], counts[f"N{i}"])
+    return counts
 
 
-def infusion_reaction_summary(events: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
-    """Subjects and events with an infusion reaction, overall and after each infusion number, pooled."""
-    return _ir_summary(events, population, None)
+def infusion_reaction_summary(events: pd.DataFrame, population: pd.DataFrame, doses: pd.DataFrame,
+                              plan: pd.DataFrame) -> pd.DataFrame:
+    """Subjects and events with an infusion reaction, after any infusion and after each planned infusion, pooled."""
+    return _ir_summary(events, population, doses, plan, None)
 
 
-def infusion_reaction_summary_by_arm(events: pd.DataFrame, population: pd.DataFrame,
-                                     arm_of: pd.Series) -> pd.DataFrame:
+def infusion_reaction_summary_by_arm(events: pd.DataFrame, population: pd.DataFrame, doses: pd.DataFrame,
+                                     plan: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
     """Subjects and events with an infusion reaction, for each arm and the total."""
-    return _ir_summary(events, population, arm_of)
-
+    return _ir_summary(events, population, doses, plan, arm_of)

@@ -1,4 +1,4 @@
-"""Listings: serious adverse events, deaths and changed records, with days from first dose and change flags."""
+"""Listings: serious adverse events, deaths and changed records, with study days (day 1 = first infusion) and flags."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard.analysis.safety import death_dates, with_columns
+from dashboard.analysis.safety import death_dates, study_days, with_columns
 
 SAE_COLUMNS = ["USUBJID", "AESEQ", "AEBODSYS", "AEDECOD", "AETERM", "AESEV", "AEREL", "AEACN", "AEOUT",
                "AESTDTC", "AEENDTC", "ADY", "TEAE", "IR", "FATAL", "CHANGE"]
-DEATH_COLUMNS = ["USUBJID", "DTHDTC", "DAYS_FROM_FIRST_DOSE", "CAUSE", "CHANGE"]
+DEATH_COLUMNS = ["USUBJID", "DTHDTC", "DTHDY", "CAUSE", "CHANGE"]
 
 
 def _change_flags(events: pd.DataFrame, changes: pd.DataFrame | None) -> pd.Series:
@@ -28,7 +28,7 @@ def _yes_no(values: pd.Series) -> pd.Series:
 
 
 def sae_listing(events: pd.DataFrame, changes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Serious AE records (treatment-emergent or not) by subject and start, with days from first dose and flags."""
+    """Serious AE records (treatment-emergent or not) by subject and start, with their study day (ADY) and flags."""
     serious = events[events["SERIOUS"]]
     if "IR" not in serious:
         serious = serious.assign(IR=False)
@@ -39,11 +39,10 @@ def sae_listing(events: pd.DataFrame, changes: pd.DataFrame | None = None) -> pd
 
 def death_listing(dm: pd.DataFrame, population: pd.DataFrame, events: pd.DataFrame,
                   deaths_changed: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Deaths of randomized subjects: date, days from first dose, the fatal events' terms, NEW / CHANGED flag."""
+    """Deaths of randomized subjects: date, study day (DTHDY; none when never dosed), fatal events' terms, NEW / CHANGED."""
     dm = with_columns(dm, ("USUBJID", "RANDFL", "DTHDTC"))
     randomized = dm[dm["RANDFL"] == "Y"]
     dates = death_dates(randomized)
-    first = population.set_index("USUBJID")["FIRSTDOSE"].reindex(dates.index)
     fatal = events[events["FATAL"]]
     causes = fatal.groupby("USUBJID")["AEDECOD"].agg(lambda s: "; ".join(sorted(set(s.astype(str)))))
     flags = (deaths_changed.set_index("USUBJID")["CHANGE"] if deaths_changed is not None and len(deaths_changed)
@@ -51,7 +50,7 @@ def death_listing(dm: pd.DataFrame, population: pd.DataFrame, events: pd.DataFra
     out = pd.DataFrame({
         "USUBJID": dates.index.astype(str),
         "DTHDTC": randomized.set_index("USUBJID")["DTHDTC"].reindex(dates.index).astype("string").fillna("").to_numpy(),
-        "DAYS_FROM_FIRST_DOSE": (dates - first).dt.days.to_numpy(),
+        "DTHDY": study_days(pd.Series(dates.to_numpy()), pd.Series(dates.index.astype(str)), population).to_numpy(),
         "CAUSE": causes.reindex(dates.index).fillna("").to_numpy(),
         "CHANGE": flags.reindex(dates.index).fillna("").to_numpy(),
     })

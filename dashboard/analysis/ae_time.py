@@ -9,17 +9,21 @@ import pandas as pd
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-from dashboard.analysis.safety import GROUP, TOTAL, arm_order
+from dashboard.analysis.safety import GROUP, TOTAL, arm_order, study_days
 
 Z95 = float(stats.norm.ppf(0.975))
 
 
 def time_to_first_serious(events: pd.DataFrame, population: pd.DataFrame, obs_end: pd.Series) -> pd.DataFrame:
-    """Per safety subject: TIME (days from first dose to the first serious TEAE, or to the end of observation) and EVENT."""
+    """Per safety subject: TIME (study day of the first serious TEAE, or of the end of observation) and EVENT.
+
+    Time is in study days, as on the Outcomes page: an event on the day of the first infusion is at day 1, and
+    every curve starts from 100 % at day 0.
+    """
     serious = events[events["SERIOUS"] & events["TEAE"]]
     first = serious.groupby("USUBJID")["ADY"].min()
     ids = population["USUBJID"]
-    censor = (obs_end.reindex(ids).to_numpy() - population["FIRSTDOSE"].to_numpy()) / np.timedelta64(1, "D")
+    censor = study_days(pd.Series(obs_end.reindex(ids).to_numpy(), index=ids.index), ids, population).to_numpy(float)
     event_day = first.reindex(ids).to_numpy(dtype=float)
     # an event after the subject's end of observation (withdrawal, end of follow-up, cut) is not counted
     has_event = ~np.isnan(event_day) & ~(event_day > censor)
@@ -49,7 +53,7 @@ def km_estimate(time: Sequence[float], event: Sequence[int]) -> pd.DataFrame:
     steps = pd.DataFrame({"TIME": sf.surv_times, "SURV": surv, "LO": lo, "HI": hi, "AT_RISK": sf.n_risk,
                           "EVENTS": sf.n_events})
     steps = steps[(steps["TIME"] > 0) | (steps["EVENTS"] > 0)]
-    # every curve starts at 100 % at time 0 (an event on day 0 is a drop at 0, not a lower start)
+    # every curve starts at 100 % at time 0 (an event at time 0 is a drop at 0, not a lower start)
     # and runs on to the last time anyone was followed
     last = steps.iloc[-1]
     end = pd.DataFrame({"TIME": [float(time.max())], "SURV": [last["SURV"]], "LO": [last["LO"]],

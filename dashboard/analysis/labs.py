@@ -5,6 +5,8 @@ Pooled functions take no arm; `_by_arm` functions take `arm_of` explicitly. Defi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -21,20 +23,42 @@ CREAT_BANDS = ("< 1.5 x baseline", "1.5 to < 2 x baseline", "2 to < 3 x baseline
                "No baseline or no later value")
 
 
-def lab_tests(lb: pd.DataFrame) -> pd.DataFrame:
-    """The tests in LB with a numeric result: TESTCD, TEST, UNIT, sorted by test name."""
+def test_units(lb: pd.DataFrame, configured: Mapping[str, str] | None = None) -> pd.Series:
+    """The unit of each test code (TESTCD -> unit): the first standard unit LBSTRESU reported for the test,
+    else the unit configured for it (the trial's LB outcomes), else ''."""
+    lb = with_columns(lb, ("LBTESTCD", "LBSTRESU"))
+    unit = lb["LBSTRESU"].astype("string").str.strip().replace("", pd.NA)
+    reported = unit.groupby(lb["LBTESTCD"].astype(str), sort=True).first()
+    codes = sorted(set(reported.index) | set(configured or {}))
+    fallback = pd.Series(dict(configured or {}), dtype=object).reindex(codes)
+    return reported.reindex(codes).astype(object).fillna(fallback).fillna("").astype(str).rename("UNIT")
+
+
+def lab_tests(lb: pd.DataFrame, configured_units: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The tests in LB with a numeric result: TESTCD, TEST, UNIT (see `test_units`), sorted by test name."""
     lb = with_columns(lb, LAB_COLUMNS)
     numeric = lb[pd.to_numeric(lb["LBSTRESN"], errors="coerce").notna()]
-    tests = numeric.groupby("LBTESTCD", sort=True).agg(TEST=("LBTEST", "first"), UNIT=("LBSTRESU", "first"))
+    tests = numeric.groupby("LBTESTCD", sort=True).agg(TEST=("LBTEST", "first"))
     tests = tests.reset_index().rename(columns={"LBTESTCD": "TESTCD"})
     tests["TEST"] = tests["TEST"].astype("string").fillna(tests["TESTCD"])
+    tests["UNIT"] = tests["TESTCD"].astype(str).map(test_units(numeric, configured_units)).fillna("")
     return tests.sort_values(["TEST", "TESTCD"], kind="stable").reset_index(drop=True)
 
 
-def split_by_test(lb: pd.DataFrame, subjects: pd.Series) -> dict[str, pd.DataFrame]:
-    """LB rows of `subjects` with a numeric result, one frame per test code (the lab index the views share)."""
+def with_unit(label: str, unit: str | None) -> str:
+    """'label (unit)', or the label alone when there is no unit."""
+    return f"{label} ({unit})" if isinstance(unit, str) and unit.strip() else label
+
+
+def split_by_test(lb: pd.DataFrame, subjects: pd.Series,
+                  configured_units: Mapping[str, str] | None = None) -> dict[str, pd.DataFrame]:
+    """LB rows of `subjects` with a numeric result, one frame per test code (the lab index the views share);
+    a missing LBSTRESU is filled with the test's unit (`test_units`)."""
     lb = with_columns(lb, LAB_COLUMNS)[list(LAB_COLUMNS)]
     lb = lb[lb["USUBJID"].isin(subjects)]
+    units = lb["LBTESTCD"].astype(str).map(test_units(lb, configured_units))
+    reported = lb["LBSTRESU"].astype("string").str.strip().replace("", pd.NA)
+    lb = lb.assign(LBSTRESU=reported.astype(object).fillna(units).replace("", None))
     lb = lb.assign(LBSTRESN=pd.to_numeric(lb["LBSTRESN"], errors="coerce"),
                    LBSTNRLO=pd.to_numeric(lb["LBSTNRLO"], errors="coerce"),
                    LBSTNRHI=pd.to_numeric(lb["LBSTNRHI"], errors="coerce"),
@@ -135,6 +159,62 @@ def lab_shift(rows: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
 def lab_shift_by_arm(rows: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
     """Shift counts for each arm and the total."""
     return _shift(rows, population, arm_of)
+
+
+BASELINE_STATISTICS = (("BASE", "Baseline"), ("HIGH", "Highest post-baseline value"),
+                       ("CHG_HIGH", "Change from baseline to the highest value"),
+                       ("LOW", "Lowest post-baseline value"),
+                       ("CHG_LOW", "Change from baseline to the lowest value"))
+
+
+def _baseline_values(rows: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Per safety subject: baseline, highest and lowest post-baseline value and the changes to them."""
+    base, post = baseline_split(rows)
+    ids = population["USUBJID"]
+    baseline = pd.Series(base["LBSTRESN"].to_numpy(), index=base["USUBJID"].to_numpy())
+    high = post.groupby("USUBJID")["LBSTRESN"].max()
+    low = post.groupby("USUBJID")["LBSTRESN"].min()
+    out = pd.DataFrame({"USUBJID": ids.to_numpy(), "BASE": baseline.reindex(ids).to_numpy(),
+                        "HIGH": high.reindex(ids).to_numpy(), "LOW": low.reindex(ids).to_numpy()})
+    out["CHG_HIGH"] = out["HIGH"] - out["BASE"]
+    out["CHG_LOW"] = out["LOW"] - out["BASE"]
+    return out
+
+
+def _baseline_summary(rows: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:
+    values = assign_groups(_baseline_values(rows, population), arm_of)
+    groups = list(group_sizes(population, arm_of).index)
+    records = []
+    for key, label in BASELINE_STATISTICS:
+        for group in groups:
+            v = values.loc[values[GROUP] == group, key].dropna()
+            records.append({"STAT": key, "LABEL": label, GROUP: group, "N": int(len(v)),
+                            "MEDIAN": v.median() if len(v) else np.nan,
+                            "Q1": v.quantile(0.25) if len(v) else np.nan, "Q3": v.quantile(0.75) if len(v) else np.nan})
+    return pd.DataFrame(records, columns=["STAT", "LABEL", GROUP, "N", "MEDIAN", "Q1", "Q3"])
+
+
+def lab_baseline_summary(rows: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Baseline, highest / lowest post-baseline value and the changes to them: median, quartiles and n, pooled."""
+    return _baseline_summary(rows, population, None)
+
+
+def lab_baseline_summary_by_arm(rows: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
+    """The baseline and change summary for each arm and the total."""
+    return _baseline_summary(rows, population, arm_of)
+
+
+def normal_range_text(rows: pd.DataFrame, unit: str) -> str:
+    """The normal range of a test as reported ('7 to 56 U/L'), or 'ranges vary by record' when it is not one range."""
+    ranges = rows[["LBSTNRLO", "LBSTNRHI"]].drop_duplicates()
+    ranges = ranges[ranges.notna().any(axis=1)]
+    if ranges.empty:
+        return "no normal range reported"
+    if len(ranges) > 1:
+        return "normal ranges vary by record"
+    lo, hi = ranges.iloc[0]
+    text = (f"{lo:g} to {hi:g}" if pd.notna(lo) and pd.notna(hi) else f">= {lo:g}" if pd.notna(lo) else f"<= {hi:g}")
+    return f"normal range {text} {unit}".rstrip()
 
 
 def _peak_uln(rows: pd.DataFrame) -> pd.Series:

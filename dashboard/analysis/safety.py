@@ -1,6 +1,8 @@
 """Core safety derivations: the safety population, treatment-emergent adverse events, clinical events.
 
 Definitions (treatment-emergent, partial-date imputation, observation end) are written in docs/safety.md.
+Day numbers are SDTM study days, as on the Outcomes page (`dashboard.analysis.outcomes.study_day`): day 1 is
+the reference day (DM.RFSTDTC, the first infusion), the day before it is day -1, and there is no day 0.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from dashboard.analysis.outcomes import day_one, study_day
 from dashboard.config import EventSource
 
 TOTAL = "All subjects"
@@ -17,6 +20,7 @@ GROUP = "GROUP"
 SEVERITIES = ("MILD", "MODERATE", "SEVERE")
 RELATED_TERMS = ("RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED")
 ENDING_DISPOSITIONS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "DEATH")
+COMPLETED = "COMPLETED"
 AE_COLUMNS = ("USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AESEV", "AETOXGR", "AESER", "AESDTH",
               "AEREL", "AEACN", "AEOUT", "AESTDTC", "AEENDTC", "AESTDT", "AEENDT")
 
@@ -37,7 +41,8 @@ def to_day(values: pd.Series) -> pd.Series:
 
 
 def safety_population(dm: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFrame:
-    """Randomized subjects with at least one dose: USUBJID, FIRSTDOSE (day), LASTDOSE (day), sorted by USUBJID."""
+    """Randomized subjects with at least one dose, sorted by USUBJID: USUBJID, FIRSTDOSE and LASTDOSE (days), and
+    DAY1, the study's reference day (day 1) of each subject, taken as on the Outcomes page."""
     dm = with_columns(dm, ("USUBJID", "RANDFL", "RFSTDT"))
     ex = with_columns(ex, ("USUBJID", "EXSTDT", "EXSTDTC"))
     randomized = dm.loc[dm["RANDFL"] == "Y", ["USUBJID", "RFSTDT"]].drop_duplicates("USUBJID")
@@ -50,7 +55,22 @@ def safety_population(dm: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFrame:
         "FIRSTDOSE": doses["min"].reindex(pop.index).fillna(to_day(pop["RFSTDT"])).to_numpy(),
         "LASTDOSE": doses["max"].reindex(pop.index).to_numpy(),
     })
+    # the same day 1 as the Outcomes page (RFSTDT, else the randomization date); the first dose if neither
+    reference = to_day(pd.Series(day_one(dm).reindex(out["USUBJID"]).to_numpy(), index=out.index))
+    out["DAY1"] = reference.fillna(out["FIRSTDOSE"]).astype("datetime64[ns]")
     return out.sort_values("USUBJID", kind="stable").reset_index(drop=True)
+
+
+def reference_days(population: pd.DataFrame) -> pd.Series:
+    """Day 1 of each subject of the safety population (USUBJID -> day): DAY1, or the first dose when not given."""
+    day1 = population["DAY1"] if "DAY1" in population else population["FIRSTDOSE"]
+    return pd.Series(pd.to_datetime(day1).to_numpy(), index=population["USUBJID"].astype(str).to_numpy(), name="DAY1")
+
+
+def study_days(dates: pd.Series, subjects: pd.Series, population: pd.DataFrame) -> pd.Series:
+    """Study days (float; day 1 = reference day, no day 0) of `dates`, each of the subject on the same row."""
+    day1 = pd.Series(subjects.map(reference_days(population)).to_numpy(), index=dates.index)
+    return study_day(pd.to_datetime(dates).astype("datetime64[ns]"), day1.astype("datetime64[ns]"))
 
 
 def _date_parts(dtc: pd.Series) -> pd.DataFrame:
@@ -119,7 +139,7 @@ def ae_flags(ae: pd.DataFrame) -> pd.DataFrame:
 
 
 def adverse_events(ae: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
-    """AE records of the safety population with imputed start/end days, days from first dose, TEAE and category flags."""
+    """AE records of the safety population with imputed start/end days, their study days (ADY, AENDY), TEAE and flags."""
     ae = with_columns(ae, AE_COLUMNS)
     ae = ae[ae["USUBJID"].isin(population["USUBJID"])]
     first = ae["USUBJID"].map(population.set_index("USUBJID")["FIRSTDOSE"]).astype("datetime64[ns]")
@@ -143,8 +163,9 @@ def adverse_events(ae: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
         "AESTTIME": pd.to_datetime(ae["AESTDT"], errors="coerce").astype("datetime64[ns]"),
         "FIRSTDOSE": first,
     }, index=ae.index)
-    out["ADY"] = (out["ASTDT"] - out["FIRSTDOSE"]).dt.days
-    out["AENDY"] = (out["AENDT"] - out["FIRSTDOSE"]).dt.days
+    day1 = ae["USUBJID"].map(reference_days(population)).astype("datetime64[ns]")
+    out["ADY"] = study_day(out["ASTDT"], day1)
+    out["AENDY"] = study_day(out["AENDT"], day1)
     out["TEAE"] = (out["ASTDT"] >= out["FIRSTDOSE"]).fillna(False)
     out = pd.concat([out, ae_flags(ae)], axis=1)
     return out.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
@@ -192,13 +213,22 @@ def death_dates(dm: pd.DataFrame) -> pd.Series:
 
 def observation_end(population: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame, cut_date: str | None,
                     followup_days: int) -> pd.Series:
-    """Last day each subject was under observation: the earliest of cut date, death, withdrawal and end of follow-up."""
+    """Last day each subject was under observation (USUBJID -> day).
+
+    The earliest of the cut date, death, withdrawal or loss to follow-up (DS) and the end of follow-up: the
+    subject's DS COMPLETED date when there is one, else the planned end, study day `followup_days`.
+    Never before the first dose, never after the cut date.
+    """
     ds = with_columns(ds, ("USUBJID", "DSDECOD", "DSSTDT"))
-    ending = ds[ds["DSDECOD"].isin(ENDING_DISPOSITIONS)].assign(DAY=lambda f: to_day(f["DSSTDT"]))
-    left = ending.groupby("USUBJID")["DAY"].min()
+    decod = ds["DSDECOD"].astype("string").str.strip().str.upper()
+    days = to_day(ds["DSSTDT"])
+    left = days[decod.isin(ENDING_DISPOSITIONS).fillna(False)].groupby(ds["USUBJID"]).min()
+    completed = days[(decod == COMPLETED).fillna(False)].groupby(ds["USUBJID"]).min()
     ids = population["USUBJID"]
+    day1 = reference_days(population).reindex(ids)
+    planned = (day1 + pd.to_timedelta(max(int(followup_days), 1) - 1, unit="D")).to_numpy()
     candidates = pd.DataFrame({
-        "followup": (population["FIRSTDOSE"] + pd.to_timedelta(followup_days, unit="D")).to_numpy(),
+        "followup": completed.reindex(ids).fillna(pd.Series(planned, index=ids.to_numpy())).to_numpy(),
         "death": death_dates(dm).reindex(ids).to_numpy(),
         "left": left.reindex(ids).to_numpy(),
     }, index=ids.to_numpy()).astype("datetime64[ns]")

@@ -22,16 +22,32 @@ def n_pct(n: pd.Series, pct: pd.Series) -> list[str]:
     return out
 
 
+def group_headers(sizes: pd.Series) -> list[str]:
+    """Column headers of a group table: each group's label with its number of subjects, 'Group A (N=14)'."""
+    return [f"{label} (N={int(n)})" for label, n in sizes.items()]
+
+
+def fraction_cells(n: pd.Series, total: pd.Series, pct: pd.Series) -> list[str]:
+    """'n/N (p.p%)' cells, for rows whose denominators differ from the column's N; '0/N' when nobody."""
+    out = []
+    for count, size, p in zip(n.to_numpy(), total.to_numpy(), pct.to_numpy()):
+        count, size = int(count), int(size)
+        out.append(f"{count}/{size}" if count == 0 or np.isnan(p) else f"{count}/{size} ({p:.1f}%)")
+    return out
+
+
 def group_count(table: pd.DataFrame) -> int:
     """How many groups a wide count table holds (columns N0, N1, ...)."""
     return sum(1 for c in table.columns if c.startswith("N") and c[1:].isdigit())
 
 
-def count_cells(table: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """`keys` plus g<i> ('n (%)') and e<i> (events) for every group of a wide count table."""
+def count_cells(table: pd.DataFrame, keys: Sequence[str], *, fractions: bool = False) -> pd.DataFrame:
+    """`keys` plus g<i> ('n (%)', or 'n/N (%)' with `fractions`) and e<i> (events) for every group of a wide
+    count table."""
     out = table[list(keys)].copy()
     for i in range(group_count(table)):
-        out[f"g{i}"] = n_pct(table[f"n{i}"], table[f"pct{i}"])
+        out[f"g{i}"] = (fraction_cells(table[f"n{i}"], table[f"N{i}"], table[f"pct{i}"]) if fractions
+                        else n_pct(table[f"n{i}"], table[f"pct{i}"]))
         out[f"e{i}"] = table[f"ev{i}"].astype(int).to_numpy()
     return out
 
@@ -103,4 +119,21 @@ def band_rows(bands: pd.DataFrame, column: str, groups: Sequence[str], categorie
             hit = bands[(bands[GROUP] == g) & (bands[column] == cat)]
             row.extend(n_pct(hit["N"], hit["PCT"]) or ["0"])
         rows.append(row)
+    return rows
+
+
+def _median_iqr(median: float, q1: float, q3: float, n: int) -> str:
+    if n == 0 or np.isnan(median):
+        return "–"
+    return f"{median:.4g} ({q1:.4g} to {q3:.4g}), n={n}"
+
+
+def baseline_rows(summary: pd.DataFrame, groups: Sequence[str], unit: str) -> list[list[str]]:
+    """Rows of the baseline and change table: statistic with its unit, then 'median (Q1 to Q3), n' per group."""
+    rows = []
+    for key in dict.fromkeys(summary["STAT"]):
+        part = summary[summary["STAT"] == key].set_index(GROUP)
+        label = str(part["LABEL"].iloc[0]) + (f" ({unit})" if unit else "")
+        rows.append([label, *(_median_iqr(*part.loc[g, ["MEDIAN", "Q1", "Q3"]], int(part.loc[g, "N"]))
+                              for g in groups)])
     return rows

@@ -18,6 +18,7 @@ from dashboard.figures.common import POOLED_COLOR, SEVERITY_COLORS, arm_colors, 
 KM_TITLE = "Time to first serious adverse event (Kaplan-Meier)"
 FOREST_TITLE = "Adverse events by preferred term: incidence and risk difference"
 SEVERITY_TITLE = "Subjects by maximum severity, per system organ class"
+STUDY_DAY_AXIS = "Study day (day 1 = first infusion, no day 0)"
 
 
 def km_figure(curves: pd.DataFrame, at_risk: pd.DataFrame, stamp: str, *, arm_labels: Sequence[str] = (),
@@ -36,7 +37,7 @@ def km_figure(curves: pd.DataFrame, at_risk: pd.DataFrame, stamp: str, *, arm_la
         fig.add_trace(go.Scatter(
             x=c["TIME"], y=c["SURV"], mode="lines", line={"shape": "hv", "color": colors[label], "width": 2},
             name=label, customdata=np.c_[c["AT_RISK"], c["EVENTS"], c["LO"], c["HI"]],
-            hovertemplate=(f"{label}<br>Day %{{x}}: %{{y:.1%}} free of serious events"
+            hovertemplate=(f"{label}<br>Study day %{{x}}: %{{y:.1%}} free of serious events"
                            "<br>95% CI %{customdata[2]:.1%} to %{customdata[3]:.1%}"
                            "<br>at risk %{customdata[0]}, events %{customdata[1]}<extra></extra>")))
     days = sorted(at_risk["DAY"].unique()) if not at_risk.empty else []
@@ -50,7 +51,7 @@ def km_figure(curves: pd.DataFrame, at_risk: pd.DataFrame, stamp: str, *, arm_la
     fig.add_annotation(text=note, showarrow=False, xref="paper", yref="paper", x=0, y=-0.28, xanchor="left",
                        align="left", font={"size": 11, "color": "#555"})
     fig.update_layout(margin={"b": 110}, legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right"})
-    fig.update_xaxes(title="Days from first dose", rangemode="tozero")
+    fig.update_xaxes(title=STUDY_DAY_AXIS, rangemode="tozero")
     fig.update_yaxes(title="Free of serious events", tickformat=".0%", range=[0, 1.05])
     return fig
 
@@ -96,7 +97,8 @@ def max_severity_figure(table: pd.DataFrame, stamp: str, *, arm_labels: Sequence
     total_index = len(groups) - 1 if not arm_labels else len(groups)
     order = socs.assign(_t=sum(socs[f"n{total_index}_{s}"] for s in SEVERITIES))
     order = order.sort_values(["_t", "AEBODSYS"], ascending=[True, False], kind="stable")
-    fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, subplot_titles=groups,
+    titles = [f"{label} (N={int(socs[f'N{g}'].iloc[0])})" for g, label in enumerate(groups)]
+    fig = make_subplots(rows=1, cols=len(groups), shared_yaxes=True, subplot_titles=titles,
                         horizontal_spacing=0.02,
                         figure=base_figure(SEVERITY_TITLE, stamp))
     for g, label in enumerate(groups):

@@ -10,7 +10,8 @@ from plotly.subplots import make_subplots
 from dashboard.analysis.safety import SEVERITIES
 from dashboard.figures.common import SEVERITY_COLORS, base_figure, empty_figure
 
-SWIMMER_TITLE = "Adverse-event timelines (days from first dose)"
+SWIMMER_TITLE = "Adverse-event timelines (study days)"
+STUDY_DAY_AXIS = "Study day (day 1 = first infusion, the day before is -1, no day 0)"
 MARKERS = {  # event -> (symbol, colour, legend name)
     "serious": ("star", "#8e44ad", "Serious adverse event"),
     "intubation": ("triangle-up", "#2c3e50", "Intubation"),
@@ -22,36 +23,41 @@ LAB_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")
 
 
 def _timeline_traces(data: dict[str, pd.DataFrame], lane: pd.Series) -> list[go.BaseTraceType]:
-    """Lanes, infusions, AE bars by severity and event markers, on y positions `lane` (USUBJID -> label)."""
+    """Lanes, infusions, AE bars by severity and event markers, on y positions `lane` (USUBJID -> label).
+
+    Study day d is drawn as the cell from d - 0.5 to d + 0.5, so a marker sits on its day's tick; the
+    observation lane runs from day 1 to the last day observed.
+    """
     traces: list[go.BaseTraceType] = []
     lanes = data["lanes"]
-    traces.append(go.Bar(x=lanes["END"].fillna(0) + 1, base=0, y=lanes["USUBJID"].map(lane), orientation="h",
+    traces.append(go.Bar(x=lanes["END"].fillna(1).clip(lower=1), base=0.5, y=lanes["USUBJID"].map(lane),
+                         orientation="h",
                          marker={"color": "#ecf0f1"}, width=0.8, name="Observation", hoverinfo="skip",
                          showlegend=False))
     doses = data["doses"]
-    traces.append(go.Scatter(x=doses["DAY"] + 0.5, y=doses["USUBJID"].map(lane), mode="markers", name="Infusion",
+    traces.append(go.Scatter(x=doses["DAY"], y=doses["USUBJID"].map(lane), mode="markers", name="Infusion",
                              marker={"symbol": "line-ns-open", "size": 12, "color": "#2980b9", "line": {"width": 2}},
                              customdata=doses["INFUSION"],
-                             hovertemplate="Infusion %{customdata} · day %{x:.0f}<extra></extra>"))
+                             hovertemplate="Infusion %{customdata} (of the plan) · study day %{x:.0f}<extra></extra>"))
     bars = data["bars"]
     for sev in SEVERITY_ORDER:
         b = bars[bars["AESEV"] == sev]
         if b.empty:
             continue
         traces.append(go.Bar(
-            x=b["END"] - b["START"] + 1, base=b["START"], y=b["USUBJID"].map(lane), orientation="h", width=0.45,
+            x=b["END"] - b["START"] + 1, base=b["START"] - 0.5, y=b["USUBJID"].map(lane), orientation="h", width=0.45,
             marker={"color": SEVERITY_COLORS.get(sev, "#95a5a6")}, name=sev.title(),
             customdata=np.c_[b["AEDECOD"], b["START"], np.where(b["ONGOING"], "ongoing", b["END"].astype(str))],
-            hovertemplate="%{customdata[0]} (" + sev.lower() + ")<br>day %{customdata[1]} to %{customdata[2]}"
+            hovertemplate="%{customdata[0]} (" + sev.lower() + ")<br>study day %{customdata[1]} to %{customdata[2]}"
                           "<extra></extra>"))
     markers = data["markers"]
     for event, (symbol, color, name) in MARKERS.items():
         m = markers[markers["EVENT"] == event]
         if m.empty:
             continue
-        traces.append(go.Scatter(x=m["DAY"] + 0.5, y=m["USUBJID"].map(lane), mode="markers", name=name,
+        traces.append(go.Scatter(x=m["DAY"], y=m["USUBJID"].map(lane), mode="markers", name=name,
                                  marker={"symbol": symbol, "size": 11, "color": color, "line": {"width": 1}},
-                                 text=m["LABEL"], hovertemplate="%{text} · day %{x:.0f}<extra></extra>"))
+                                 text=m["LABEL"], hovertemplate="%{text} · study day %{x:.0f}<extra></extra>"))
     return traces
 
 
@@ -71,7 +77,7 @@ def swimmer_figure(data: dict[str, pd.DataFrame], stamp: str, *, shown: int, tot
     fig.update_layout(barmode="overlay", height=max(360, 22 * len(ids) + 180), bargap=0.3,
                       legend={"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right", "yanchor": "bottom"})
     fig.update_yaxes(categoryorder="array", categoryarray=list(lane.iloc[::-1]), type="category", title=None)
-    fig.update_xaxes(title="Days from first dose (day 0 = first infusion)", rangemode="tozero")
+    fig.update_xaxes(title=STUDY_DAY_AXIS)
     return fig
 
 
@@ -87,17 +93,23 @@ def profile_figure(profile: dict[str, pd.DataFrame], stamp: str, title: str) -> 
         fig.add_trace(trace, row=1, col=1)
     labs = profile["labs"]
     for i, (code, rows) in enumerate(labs.groupby("TEST", sort=True)):
+        unit = rows["UNIT"] if "UNIT" in rows else pd.Series("", index=rows.index)
         fig.add_trace(go.Scatter(x=rows["DAY"], y=rows["ULN"], mode="lines+markers", name=str(code),
-                                 line={"color": LAB_COLORS[i % len(LAB_COLORS)]}, customdata=rows["VALUE"],
-                                 hovertemplate=f"{code} day %{{x}}: %{{customdata}} (%{{y:.2f}} x ULN)<extra></extra>"),
+                                 line={"color": LAB_COLORS[i % len(LAB_COLORS)]},
+                                 customdata=np.c_[rows["VALUE"], unit.fillna("")],
+                                 hovertemplate=f"{code} study day %{{x}}: %{{customdata[0]}} %{{customdata[1]}} "
+                                               "(%{y:.2f} x ULN)<extra></extra>"),
                       row=2, col=1)
     if not labs.empty:
         fig.add_hline(y=1, line={"color": "#999", "dash": "dot"}, row=2, col=1)
     vitals = profile["vitals"]
     for i, (code, rows) in enumerate(vitals.groupby("TEST", sort=True)):
+        unit = rows["UNIT"] if "UNIT" in rows else pd.Series("", index=rows.index)
         fig.add_trace(go.Scatter(x=rows["DAY"], y=rows["VALUE"], mode="lines+markers", name=str(code),
                                  line={"color": LAB_COLORS[(i + 3) % len(LAB_COLORS)], "dash": "dash"},
-                                 hovertemplate=f"{code} day %{{x}}: %{{y}}<extra></extra>"), row=3, col=1)
+                                 customdata=unit.fillna(""),
+                                 hovertemplate=f"{code} study day %{{x}}: %{{y}} %{{customdata}}<extra></extra>"),
+                      row=3, col=1)
     fig.update_layout(barmode="overlay", height=620, legend={"orientation": "h", "y": -0.12})
-    fig.update_xaxes(title="Days from first dose", row=3, col=1)
+    fig.update_xaxes(title=STUDY_DAY_AXIS, row=3, col=1)
     return fig

@@ -19,6 +19,7 @@ from support import BLINDED_ROLES, DEMO_EXPORTS, make_app, make_instance
 from crawl import crawl
 from dash_client import DashClient, login
 
+from dashboard import blinding, memo
 from dashboard.config import load_trial_config
 
 ARM_COLUMNS = {"dm": ("ARMCD", "ARM", "ACTARMCD", "ACTARM"), "ex": ("EXTRT", "EXDOSE"),
@@ -82,6 +83,12 @@ def twin_instances(tmp_path_factory):
     return instances
 
 
+def fresh_caches() -> None:
+    """Forget every cut and result cached in this process."""
+    blinding.clear_caches()
+    memo.clear()
+
+
 def _client(instance, app, role: str) -> DashClient:
     return DashClient(login(app.server.test_client(), role, instance.passwords[role]))
 
@@ -98,7 +105,9 @@ def test_swapped_export_really_changes_allocation(tmp_path):
 @pytest.mark.parametrize("role", BLINDED_ROLES)
 def test_blinded_responses_do_not_depend_on_allocation(twin_instances, role):
     (a, app_a), (b, app_b) = twin_instances
+    fresh_caches()
     seen_a = crawl(_client(a, app_a, role))
+    fresh_caches()               # nothing computed for A may answer B: both cuts have the same id
     seen_b = crawl(_client(b, app_b, role))
     assert [e.request for e in seen_a] == [e.request for e in seen_b]
     assert len(seen_a) > 20, "the crawl reached too little of the app to mean anything"

@@ -124,3 +124,56 @@ def test_changes_compare_with_the_interim_cut(client_for):
     client = client_for("investigator")
     result = client.call(client.callback_for(f"..{ids.CHANGES_NOTE}.children"), {(ids.CHANGES_GRID, "id"): ids.CHANGES_GRID})
     assert "2021-05-10" in json.dumps(result["response"][ids.CHANGES_NOTE])
+
+
+def _response(responses, role, grid):
+    return json.loads(next(b for o, b in _texts(responses, role).items() if grid in o))["response"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_group_columns_name_their_number_of_subjects(responses, role):
+    """Every group column of the overview and infusion-reaction grids reads 'label (N=n)'; the arms add up to
+    the safety population."""
+    import re
+
+    body = _response(responses, role, ids.OVERVIEW_GRID)
+    population = int(body[ids.TILE_POPULATION]["children"])
+    for grid in (ids.OVERVIEW_GRID, ids.IR_GRID):
+        headers = [c["headerName"] for c in body[grid]["columnDefs"] if "children" in c]
+        sizes = [re.fullmatch(r".+ \(N=(\d+)\)", h) for h in headers]
+        assert all(sizes), headers
+        assert headers[-1] == f"All subjects (N={population})"
+        if role not in BLINDED_ROLES:
+            assert sum(int(m.group(1)) for m in sizes[:-1]) == population
+
+
+def test_infusion_reaction_rows_follow_the_dosing_plan(responses):
+    rows = _response(responses, "investigator", ids.OVERVIEW_GRID)[ids.IR_GRID]["rowData"]
+    assert [r["LABEL"] for r in rows] == ["Any infusion"] + [
+        f"After infusion {k} (planned day {k})" for k in range(1, 6)]   # 5 daily infusions in the configuration
+    assert all("/" in r["g0"] for r in rows[1:])                        # n/N: out of those who received it
+
+
+def test_sae_listing_study_days_are_the_exports_sdtm_days(client_for):
+    """The study day of each serious event equals AESTDY as the sponsor derived it (SDTM: day 1 = RFSTDTC)."""
+    import pandas as pd
+    from support import DEMO_EXPORTS
+
+    exported = pd.read_sas(DEMO_EXPORTS / "final" / "ae.xpt", encoding="utf-8")
+    exported = exported[exported["AESTDTC"].str.len() >= 10].set_index(["USUBJID", "AESEQ"])["AESTDY"]
+    client = client_for("investigator")
+    listing = client.call(client.callback_for(f"..{ids.SAE_GRID}.rowData"), {(ids.LISTING_SEARCH, "value"): ""})
+    rows = listing["response"][ids.SAE_GRID]["rowData"]
+    compared = [(r["ADY"], exported[(r["USUBJID"], r["AESEQ"])]) for r in rows
+                if (r["USUBJID"], r["AESEQ"]) in exported.index]
+    assert compared and all(ours == theirs for ours, theirs in compared), compared
+    headers = {c["field"]: c["headerName"] for c in listing["response"][ids.SAE_GRID]["columnDefs"]}
+    assert headers["ADY"] == "Study day"
+
+
+def test_lab_baseline_values_carry_their_unit(client_for):
+    client = client_for("dsmb")
+    result = client.call(client.callback_for(f"..{ids.LAB_BOX}.figure"), {(ids.LAB_TEST, "value"): "ALT"})
+    shift = json.dumps(result["response"][ids.LAB_SHIFT]["children"])
+    assert "Baseline (U/L)" in shift and "Change from baseline to the highest value (U/L)" in shift
+    assert "Group A (N=" in shift

@@ -126,3 +126,19 @@ def test_forest_rows_take_terms_frequent_in_any_arm_highest_first():
                           "n2": [2, 4, 5, 0], "N2": [10] * 4})
     assert A.forest_rows(table, 2)["AEDECOD"].tolist() == ["c", "a"]        # 60 %, 40 % in an arm
     assert A.forest_rows(table, 10)["AEDECOD"].tolist() == ["c", "a", "b"]  # d: 0 % everywhere
+
+
+def test_every_group_column_header_names_its_number_of_subjects(teae):
+    """As in a DSMB table, each arm column says how many subjects of the safety population it counts
+    ('Group A (N=2)'), and the pooled column the whole safety population."""
+    from dashboard.analysis import safety_tables as ST
+    from layouts import safety as ids
+
+    _, pop = teae
+    arm = ARM[["S1", "S2", "S3"]]
+    headers = ST.group_headers(S.group_sizes(pop, arm))
+    assert headers == ["Group A (N=2)", "Group B (N=1)", "All subjects (N=3)"]
+    assert ST.group_headers(S.group_sizes(pop, None)) == ["All subjects (N=3)"]
+    columns = ids.incidence_columns(headers, ["Group B − Group A"], severity=False)
+    assert [c["headerName"] for c in columns[2:5]] == headers
+    assert [c["headerName"] for c in ids.overview_columns(headers)[1:]] == headers

@@ -56,19 +56,19 @@ def _events():
     return d, pop, S.adverse_events(d["AE"], pop)
 
 
-def test_sae_listing_flags_new_records_and_days_from_first_dose():
+def test_sae_listing_flags_new_records_and_gives_the_study_day():
     d, pop, events = _events()
     changes = pd.DataFrame({"USUBJID": ["S2"], "AESEQ": [1.0], "CHANGE": ["NEW"]})
     listing = LI.sae_listing(events, changes)
     assert listing[["USUBJID", "AEDECOD", "ADY", "TEAE", "FATAL", "CHANGE"]].values.tolist() == [
-        ["S2", "Pneumonia", 8, "Y", "Y", "NEW"]]
+        ["S2", "Pneumonia", 9, "Y", "Y", "NEW"]]   # 2021-05-10, first dose 2021-05-02: study day 9
 
 
 def test_death_listing_names_the_fatal_events():
     d, pop, events = _events()
     listing = LI.death_listing(d["DM"], pop, events)
-    assert listing[["USUBJID", "DTHDTC", "DAYS_FROM_FIRST_DOSE", "CAUSE"]].values.tolist() == [
-        ["S2", "2021-05-20", 18, "Pneumonia"]]
+    assert listing[["USUBJID", "DTHDTC", "DTHDY", "CAUSE"]].values.tolist() == [
+        ["S2", "2021-05-20", 19, "Pneumonia"]]   # first dose 2021-05-02 is day 1
 
 
 def test_listings_without_events_are_empty_but_shaped():
@@ -93,6 +93,7 @@ def test_with_arm_search_cap_and_json_rows():
 
 def test_grid_cells_and_expansion():
     assert ST.n_pct(pd.Series([0, 3]), pd.Series([0.0, 37.5])) == ["0", "3 (37.5%)"]
+    assert ST.fraction_cells(pd.Series([0, 2]), pd.Series([1, 3]), pd.Series([0.0, 200 / 3])) == ["0/1", "2/3 (66.7%)"]
     assert ST.risk_cell(0.125, -0.031, 0.27) == "+12.5 (-3.1, 27.0)"
     assert ST.risk_cell(np.nan, np.nan, np.nan) == "–"
     assert ST.clicked_class({"colId": "SOC", "value": "▸ Skin"}) == "Skin"

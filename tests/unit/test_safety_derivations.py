@@ -48,8 +48,9 @@ def test_treatment_emergent_starts_on_or_after_first_dose_day():
     assert events.loc[("S1", 1), "TEAE"]            # same day as the first infusion
     assert not events.loc[("S2", 2), "TEAE"]        # before the first dose
     assert events.loc[("S3", 1), "TEAE"]            # partial 2021-05 in the first-dose month
-    assert events.loc[("S3", 1), "ADY"] == 0
-    assert events.loc[("S2", 1), "ADY"] == 8        # days from first dose, first-dose day = 0
+    assert events.loc[("S3", 1), "ADY"] == 1        # imputed to the first-dose day: study day 1
+    assert events.loc[("S2", 1), "ADY"] == 9        # 8 days after the first dose: study day 9
+    assert events.loc[("S2", 2), "ADY"] == -12      # before the first dose: negative, no day 0 in between
     assert "S4" not in events.index.get_level_values(0)  # not in the safety population
 
 
@@ -84,7 +85,43 @@ def test_observation_ends_at_the_earliest_of_cut_death_withdrawal_and_follow_up(
     assert end["S1"] == pd.Timestamp("2021-05-25")   # cut date before day 28
     assert end["S2"] == pd.Timestamp("2021-05-20")   # death
     end = S.observation_end(pop, d["DM"], d["DS"], "2021-07-01", 28)
-    assert end["S1"] == pd.Timestamp("2021-05-29")   # first dose + 28 days
+    assert end["S1"] == pd.Timestamp("2021-05-28")   # no disposition: planned end, study day 28
+
+
+def _completed(rows):
+    """DS with a COMPLETED record per (subject, date)."""
+    return pd.DataFrame({"USUBJID": [s for s, _ in rows], "DSDECOD": "COMPLETED", "DSSTDTC": [d for _, d in rows],
+                         "DSSTDT": pd.to_datetime([d for _, d in rows])})
+
+
+def test_a_completed_subject_is_followed_to_the_completion_date_never_past_the_cut():
+    """A board member reads a completer's follow-up as ending at the DS COMPLETED date, whether the final
+    visit came before or after the planned day 28, and never beyond the data cut."""
+    d = small_trial()
+    pop = S.safety_population(d["DM"], d["EX"])
+    ds = pd.concat([d["DS"], _completed([("S1", "2021-05-24"), ("S3", "2021-06-02")])], ignore_index=True)
+    end = S.observation_end(pop, d["DM"], ds, "2021-07-01", 28)
+    assert end["S1"] == pd.Timestamp("2021-05-24")   # completed on study day 24
+    assert end["S3"] == pd.Timestamp("2021-06-02")   # completed on study day 31, after the planned day 28
+    assert end["S2"] == pd.Timestamp("2021-05-20")   # death still ends it
+    end = S.observation_end(pop, d["DM"], ds, "2021-05-30", 28)
+    assert end["S3"] == pd.Timestamp("2021-05-30")   # completion after the cut: the cut
+
+
+def test_safety_study_days_are_the_outcomes_study_days():
+    """An event shows the same day number on the Safety and the Outcomes page: day 1 is the first-dose
+    (reference) day, the day before it is day -1, there is no day 0."""
+    from dashboard.analysis.outcomes import day_one, study_day
+
+    dates = ["2021-04-29", "2021-04-30", "2021-05-01", "2021-05-02", "2021-05-29"]
+    d = small_trial()
+    frame = ae([{"USUBJID": "S1", "AESEQ": i + 1, "AEDECOD": "Cough", "AESTDTC": day, "AEENDTC": day}
+                for i, day in enumerate(dates)])
+    pop = S.safety_population(d["DM"], d["EX"])
+    events = S.adverse_events(frame, pop).sort_values("AESEQ")
+    outcomes = study_day(pd.Series(pd.to_datetime(dates)), pd.Series(day_one(d["DM"])["S1"], index=range(5)))
+    assert events["ADY"].tolist() == outcomes.tolist() == [-2, -1, 1, 2, 29]
+    assert events["AENDY"].tolist() == [-2, -1, 1, 2, 29]
 
 
 def test_groups_put_the_total_last():

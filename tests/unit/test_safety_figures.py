@@ -28,7 +28,7 @@ ARM = pd.Series(pd.Categorical(["Group A", "Group B", "Group A"], categories=lis
 def frames():
     d = small_trial()
     pop = S.safety_population(d["DM"], d["EX"])
-    events = I.flag_infusion_reactions(S.adverse_events(d["AE"], pop), d["EX"], 72)
+    events = I.flag_infusion_reactions(S.adverse_events(d["AE"], pop), I.infusions(d["EX"], pop, 5, 1), 72)
     end = S.observation_end(pop, d["DM"], d["DS"], "2021-06-01", 28)
     return d, pop, events, S.treatment_emergent(events), end
 
@@ -49,6 +49,7 @@ def test_km_pooled_and_by_arm(frames):
     pooled = F.km_figure(T.km_first_serious(tte), T.at_risk_pooled(tte, [0, 7]), OPEN)
     _pooled_ok(pooled)
     assert len(pooled.data) == 2  # band + curve
+    assert pooled.layout.xaxis.title.text == "Study day (day 1 = first infusion, no day 0)"
     armed = F.km_figure(T.km_first_serious_by_arm(tte, ARM), T.at_risk_by_arm(tte, [0, 7], ARM), CLOSED,
                         arm_labels=ARMS, logrank=T.logrank_by_arm(tte, ARM))
     assert len(armed.data) == 4 and "Log-rank" in _text(armed) and "CLOSED" in _text(armed)
@@ -70,18 +71,23 @@ def test_max_severity_pooled_has_one_panel(frames):
     assert len(fig.data) == 3  # one stacked trace per severity
     armed = F.max_severity_figure(A.ae_max_severity_by_arm(teae, pop, ARM), CLOSED, arm_labels=ARMS)
     assert len(armed.data) == 6
+    titles = [a.text for a in armed.layout.annotations]
+    assert "Group A (N=2)" in titles and "Group B (N=1)" in titles   # each panel names its N
 
 
 def test_swimmer_caps_lanes_and_stays_pooled(frames):
     d, pop, events, _, end = frames
     subjects, total = TL.swimmer_subjects(events, 2)
     assert subjects == ["S1", "S2"] and total == 3
-    data = TL.swimmer_data(subjects, events, pop, I.infusions(d["EX"], pop["USUBJID"]),
+    data = TL.swimmer_data(subjects, events, pop, I.infusions(d["EX"], pop, 5, 1),
                            S.clinical_events(EVENTS, d), end)
     assert data["lanes"]["USUBJID"].tolist() == ["S1", "S2"]
     assert set(data["markers"]["EVENT"]) == {"serious", "intubation", "death", "discharge"}
     fig = FT.swimmer_figure(data, OPEN, shown=2, total=total)
     _pooled_ok(fig)
+    assert fig.layout.xaxis.title.text.startswith("Study day (day 1 = first infusion")
+    infusion = next(t for t in fig.data if t.name == "Infusion")
+    assert list(infusion.x) == [1, 2, 1]     # S1 on days 1 and 2, S2 on day 1: markers on their study day
     assert "Showing 2 of 3 subjects" in _text(fig)
     chosen, _ = TL.swimmer_subjects_by_arm(events, 2, ARM)
     assert chosen == ["S1", "S2"]  # one lane per arm, first by id within the arm
@@ -90,12 +96,15 @@ def test_swimmer_caps_lanes_and_stays_pooled(frames):
 def test_patient_profile_has_no_arm(frames):
     d, pop, events, _, end = frames
     key_labs = L.split_by_test(lb([("S1", "ALT", 2, 50, 0, 40, "", "2021-05-03")]), pop["USUBJID"])
-    profile = TL.subject_profile("S1", events, pop, I.infusions(d["EX"], pop["USUBJID"]),
+    profile = TL.subject_profile("S1", events, pop, I.infusions(d["EX"], pop, 5, 1),
                                  S.clinical_events(EVENTS, d), end, key_labs, d["VS"])
-    assert profile["doses"]["DAY"].tolist() == [0, 1]
-    assert profile["labs"][["DAY", "ULN"]].values.tolist() == [[2, 1.25]]
+    assert profile["doses"]["DAY"].tolist() == [1, 2]                  # study days: first infusion on day 1
+    assert profile["labs"][["DAY", "ULN"]].values.tolist() == [[3, 1.25]]
     assert len(profile["vitals"]) == 2 and profile["events"]["AEDECOD"].tolist() == ["Headache", "Dizziness"]
-    _pooled_ok(FT.profile_figure(profile, OPEN, "Patient profile S1"))
+    fig = FT.profile_figure(profile, OPEN, "Patient profile S1")
+    _pooled_ok(fig)
+    alt = next(t for t in fig.data if t.name == "ALT")
+    assert list(alt.customdata[0]) == [50, "U/L"] and "%{customdata[1]}" in alt.hovertemplate   # value with unit
 
 
 def test_lab_figures(frames):

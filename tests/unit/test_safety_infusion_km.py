@@ -15,7 +15,8 @@ ARM = pd.Series(pd.Categorical(["Group A", "Group B", "Group A"], categories=["G
 def _flagged(ae_rows, ex_rows, hours=72):
     pop = pd.DataFrame({"USUBJID": ["A"], "FIRSTDOSE": pd.to_datetime(["2021-05-01"])})
     events = S.adverse_events(ae(ae_rows), pop)
-    return I.flag_infusion_reactions(events, ex(ex_rows), hours).set_index("AESEQ").sort_index()
+    doses = I.infusions(ex(ex_rows), pop, planned_doses=5, interval_days=1)
+    return I.flag_infusion_reactions(events, doses, hours).set_index("AESEQ").sort_index()
 
 
 def test_events_within_72_hours_of_any_infusion_are_flagged():
@@ -27,7 +28,7 @@ def test_events_within_72_hours_of_any_infusion_are_flagged():
         [("A", "2021-05-01T10:00"), ("A", "2021-05-05T10:00")])
     assert flagged["IR"].tolist() == [True, True, False, False]
     assert flagged.loc[1, "IR_HOURS"] == pytest.approx(2.0)
-    assert flagged.loc[2, ["IR_INFUSION", "IR_HOURS"]].tolist() == [2.0, pytest.approx(71.0)]
+    assert flagged.loc[2, ["IR_INFUSION", "IR_HOURS"]].tolist() == [5.0, pytest.approx(71.0)]  # planned day 5
 
 
 def test_untimed_dates_use_the_whole_day():
@@ -42,11 +43,51 @@ def test_untimed_dates_use_the_whole_day():
 def test_infusion_reaction_summary_counts_subjects_per_infusion():
     d = small_trial()
     pop = S.safety_population(d["DM"], d["EX"])
-    events = I.flag_infusion_reactions(S.treatment_emergent(S.adverse_events(d["AE"], pop)), d["EX"], 72)
-    pooled = I.infusion_reaction_summary(events, pop).set_index("CATEGORY")
+    doses = I.infusions(d["EX"], pop, 5, 1)
+    plan = I.dosing_plan(5, 1)
+    events = I.flag_infusion_reactions(S.treatment_emergent(S.adverse_events(d["AE"], pop)), doses, 72)
+    pooled = I.infusion_reaction_summary(events, pop, doses, plan).set_index("CATEGORY")
     assert pooled.loc["Any infusion", ["n0", "ev0", "N0"]].tolist() == [2, 2, 3]
-    by_arm = I.infusion_reaction_summary_by_arm(events, pop, ARM).set_index("CATEGORY")
+    by_arm = I.infusion_reaction_summary_by_arm(events, pop, doses, plan, arm_of=ARM).set_index("CATEGORY")
     assert by_arm.loc["Any infusion", ["n0", "n1", "n2"]].tolist() == [2, 0, 2]
+
+
+def _missed_second_infusion():
+    """A has all five daily infusions; B misses the one planned on day 2. Both react the day after day 3's."""
+    pop = pd.DataFrame({"USUBJID": ["A", "B"], "FIRSTDOSE": pd.to_datetime(["2021-05-01", "2021-05-01"])})
+    ex_frame = ex([("A", f"2021-05-0{k}T10:00") for k in (1, 2, 3, 4, 5)]
+                  + [("B", f"2021-05-0{k}T10:00") for k in (1, 3, 4, 5)])
+    reactions = ae([{"USUBJID": s, "AESEQ": 1, "AEDECOD": "Fever", "AESTDTC": "2021-05-03T14:00"} for s in "AB"])
+    doses = I.infusions(ex_frame, pop, planned_doses=5, interval_days=1)
+    events = I.flag_infusion_reactions(S.adverse_events(reactions, pop), doses, 72)
+    return pop, doses, events
+
+
+def test_infusions_are_numbered_by_the_dosing_plan_not_the_order_received():
+    """A board member reads 'infusion 3' as the third planned infusion (study day 3), also for a subject
+    who missed the second one."""
+    _, doses, events = _missed_second_infusion()
+    assert doses[doses["USUBJID"] == "B"]["INFUSION"].tolist() == [1, 3, 4, 5]
+    assert doses[doses["USUBJID"] == "B"]["STUDYDAY"].tolist() == [1, 3, 4, 5]
+    assert events.set_index("USUBJID")["IR_INFUSION"].to_dict() == {"A": 3.0, "B": 3.0}
+
+
+def test_per_infusion_rows_divide_by_the_subjects_who_received_that_infusion():
+    """'After infusion 2' counts out of the subjects who had infusion 2; 'any infusion' out of all dosed."""
+    pop, doses, events = _missed_second_infusion()
+    table = I.infusion_reaction_summary(events, pop, doses, I.dosing_plan(5, 1)).set_index("CATEGORY")
+    assert table.index.tolist() == ["Any infusion"] + [I.infusion_label(k, k) for k in range(1, 6)]
+    assert table["N0"].tolist() == [2, 2, 1, 2, 2, 2]
+    assert table.loc[I.infusion_label(3, 3), ["n0", "N0", "pct0"]].tolist() == [2, 2, 100.0]
+    assert table.loc[I.infusion_label(2, 2), ["n0", "N0"]].tolist() == [0, 1]
+
+
+def test_the_dosing_plan_follows_the_configured_interval():
+    assert I.dosing_plan(3, 2)["PLANNED_DAY"].tolist() == [1, 3, 5]
+    pop = pd.DataFrame({"USUBJID": ["A"], "FIRSTDOSE": pd.to_datetime(["2021-05-01"])})
+    doses = I.infusions(ex([("A", "2021-05-01"), ("A", "2021-05-02"), ("A", "2021-05-05"), ("A", "2021-05-12")]),
+                        pop, planned_doses=3, interval_days=2)
+    assert doses["INFUSION"].tolist() == [1, 2, 3, 3]   # day 2: halfway, the later planned one; day 12: the last
 
 
 # Freireich et al. (1963) remission times, as in Kleinbaum & Klein, Survival Analysis, chapter 2.
@@ -82,8 +123,8 @@ def test_time_to_first_serious_event_is_censored_at_the_end_of_observation():
     teae = S.treatment_emergent(S.adverse_events(d["AE"], pop))
     end = S.observation_end(pop, d["DM"], d["DS"], "2021-05-25", 28)
     tte = T.time_to_first_serious(teae, pop, end).set_index("USUBJID")
-    assert tte.loc["S2", ["TIME", "EVENT"]].tolist() == [8, 1]
-    assert tte.loc["S1", ["TIME", "EVENT"]].tolist() == [24, 0]   # censored at the cut
+    assert tte.loc["S2", ["TIME", "EVENT"]].tolist() == [9, 1]     # 2021-05-10, first dose 2021-05-02: day 9
+    assert tte.loc["S1", ["TIME", "EVENT"]].tolist() == [25, 0]    # censored at the cut, study day 25
     assert T.logrank_by_arm(tte.reset_index(), ARM) is not None
     pooled = T.km_first_serious(tte.reset_index())
     assert pooled["GROUP"].unique().tolist() == [S.TOTAL]
@@ -97,12 +138,35 @@ def test_no_serious_events_gives_a_flat_curve_and_no_test():
 
 
 def test_a_serious_event_after_the_end_of_observation_is_not_counted():
-    """A subject withdrawn on day 9 whose serious event is recorded on day 20 is censored at day 9."""
+    """A subject withdrawn on day 10 whose serious event is recorded on day 20 is censored at day 10."""
     events = pd.DataFrame({"USUBJID": ["W1"], "SERIOUS": [True], "TEAE": [True], "ADY": [20.0]})
     population = pd.DataFrame({"USUBJID": ["W1"], "FIRSTDOSE": [pd.Timestamp("2021-05-01")]})
     end = pd.Series([pd.Timestamp("2021-05-10")], index=["W1"])
     tte = T.time_to_first_serious(events, population, end)
-    assert tte[["TIME", "EVENT"]].values.tolist() == [[9.0, 0]]
+    assert tte[["TIME", "EVENT"]].values.tolist() == [[10.0, 0]]
+
+
+def test_a_completer_is_censored_at_the_completion_study_day():
+    """Time to first serious event: a subject who completed the study on study day 31 without one is
+    followed to day 31, not to first dose + 28 days."""
+    d = small_trial()
+    pop = S.safety_population(d["DM"], d["EX"])
+    ds = pd.concat([d["DS"], pd.DataFrame({"USUBJID": ["S1"], "DSDECOD": ["COMPLETED"], "DSSTDTC": ["2021-05-31"],
+                                           "DSSTDT": pd.to_datetime(["2021-05-31"])})], ignore_index=True)
+    end = S.observation_end(pop, d["DM"], ds, "2021-07-01", 28)
+    tte = T.time_to_first_serious(S.treatment_emergent(S.adverse_events(d["AE"], pop)), pop, end)
+    times = tte.set_index("USUBJID")["TIME"]
+    assert times["S1"] == 31                       # completed 2021-05-31, first dose 2021-05-01
+    assert times["S3"] == 28                       # no disposition record: the planned end, study day 28
+
+
+def test_an_event_on_the_first_dose_day_is_at_study_day_1():
+    d = small_trial()
+    pop = S.safety_population(d["DM"], d["EX"])
+    frame = ae([{"USUBJID": "S1", "AESEQ": 1, "AEDECOD": "Sepsis", "AESTDTC": "2021-05-01T15:00", "AESER": "Y"}])
+    end = S.observation_end(pop, d["DM"], d["DS"], "2021-07-01", 28)
+    tte = T.time_to_first_serious(S.treatment_emergent(S.adverse_events(frame, pop)), pop, end)
+    assert tte.set_index("USUBJID").loc["S1", ["TIME", "EVENT"]].tolist() == [1, 1]
 
 
 def test_a_curve_with_events_on_day_0_starts_at_100_percent_and_runs_to_the_last_follow_up():

@@ -105,3 +105,38 @@ def test_spaghetti_sample_is_the_first_subjects_by_id():
 def test_lab_tests_lists_numeric_tests():
     tests = L.lab_tests(lb([("A", "ALT", 2, 10, 0, 40, "", "2021-05-03")]))
     assert tests["TESTCD"].tolist() == ["ALT"]
+
+
+def test_units_come_from_lbstresu_else_from_the_configuration():
+    """Every lab value a board member reads carries its unit: the reported standard unit, or the unit the
+    trial configures for the test when the export leaves LBSTRESU empty."""
+    frame = lb([("A", "ALT", 1, 20, 10, 40, "Y", "2021-05-01"), ("A", "CRP", 1, 5, 0, 10, "Y", "2021-05-01"),
+                ("A", "XYZ", 1, 5, 0, 10, "Y", "2021-05-01")])
+    frame.loc[frame["LBTESTCD"] != "ALT", "LBSTRESU"] = None
+    units = L.test_units(frame, {"CRP": "mg/L", "ALT": "ignored"})
+    assert units.to_dict() == {"ALT": "U/L", "CRP": "mg/L", "XYZ": ""}
+    index = L.split_by_test(frame, POP["USUBJID"], {"CRP": "mg/L"})
+    assert index["CRP"]["LBSTRESU"].tolist() == ["mg/L"]
+    assert L.lab_tests(frame, {"CRP": "mg/L"}).set_index("TESTCD")["UNIT"].to_dict() == units.to_dict()
+    assert L.with_unit("C-reactive protein", "mg/L") == "C-reactive protein (mg/L)"
+    assert L.with_unit("Other", "") == "Other"
+
+
+def test_baseline_and_change_from_baseline_are_summarised_with_their_unit():
+    """The baseline table shows baseline values and changes from baseline in the unit of the test."""
+    index = _index([("A", "ALT", 1, 20, 10, 40, "Y", "2021-05-01"), ("A", "ALT", 2, 60, 10, 40, "", "2021-05-03"),
+                    ("A", "ALT", 3, 15, 10, 40, "", "2021-05-05"),
+                    ("B", "ALT", 1, 30, 10, 40, "Y", "2021-05-01"), ("B", "ALT", 2, 35, 10, 40, "", "2021-05-03"),
+                    ("C", "ALT", 2, 90, 10, 40, "", "2021-05-03")])   # C: no baseline, so no change
+    summary = L.lab_baseline_summary(index["ALT"], POP).set_index("STAT")
+    assert summary.loc["BASE", ["N", "MEDIAN"]].tolist() == [2, 25.0]
+    assert summary.loc["HIGH", ["N", "MEDIAN"]].tolist() == [3, 60.0]
+    assert summary.loc["CHG_HIGH", ["N", "MEDIAN", "Q1", "Q3"]].tolist() == [2, 22.5, 13.75, 31.25]  # +40, +5
+    assert summary.loc["CHG_LOW", "MEDIAN"] == 0.0                                                 # -5, +5
+    rows = ST.baseline_rows(summary.reset_index(), ["All subjects"], "U/L")
+    assert rows[0] == ["Baseline (U/L)", "25 (22.5 to 27.5), n=2"]
+    assert rows[2][0] == "Change from baseline to the highest value (U/L)"
+    by_arm = L.lab_baseline_summary_by_arm(index["ALT"], POP, ARM)
+    base = by_arm[by_arm["STAT"] == "BASE"].set_index("GROUP")["N"].to_dict()
+    assert base == {"Group A": 1, "Group B": 1, "All subjects": 2}
+    assert L.normal_range_text(index["ALT"], "U/L") == "normal range 10 to 40 U/L"
