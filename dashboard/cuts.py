@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from dashboard.config import default_instance_path
@@ -28,7 +29,9 @@ from dashboard.config import default_instance_path
 CLINICAL_DIRNAME = "clinical"
 SEALED_DIRNAME = "sealed"
 WARNINGS_TABLE = "_warnings"
-TABLE_SUFFIX = ".parquet"
+TABLE_SUFFIX = ".arrow"              # Arrow IPC file format (Feather v2), LZ4-compressed buffers
+PARQUET_SUFFIX = ".parquet"         # cuts written before the IPC format; still read, never written
+TABLE_SUFFIXES = (TABLE_SUFFIX, PARQUET_SUFFIX)
 MANIFEST_FILE = "manifest.json"
 CHECKSUMS_FILE = "checksums.json"
 CUT_ID_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$")
@@ -130,12 +133,33 @@ def read_checksums(folder: Path) -> dict[str, str]:
         return json.load(fh)
 
 
-def encode_table(frame: pd.DataFrame | pa.Table) -> pa.Buffer:
-    """One frame (pandas or Arrow) as the bytes of its snapshot file: parquet, zstd level 1."""
+@dataclass(frozen=True)
+class EncodedTable:
+    """The bytes of one snapshot file and their SHA-256."""
+
+    data: pa.Buffer
+    sha256: str
+
+
+def encode_table(frame: pd.DataFrame | pa.Table) -> EncodedTable:
+    """One frame (pandas or Arrow) as the bytes of its snapshot file: Arrow IPC, LZ4-compressed buffers.
+
+    A third of the CPU of zstd parquet to write and a sixth to read back (docs/benchmarks.md). The checksum
+    is taken here, so a frame encoded in a worker thread is hashed there too.
+    """
     table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd", compression_level=1, write_statistics=False)
-    return sink.getvalue()
+    with ipc.new_file(sink, table.schema, options=ipc.IpcWriteOptions(compression="lz4")) as writer:
+        writer.write_table(table)
+    data = sink.getvalue()
+    return EncodedTable(data, hashlib.sha256(data).hexdigest())
+
+
+def decode_table(data: bytes, file_name: str) -> pd.DataFrame:
+    """The frame stored in a snapshot file's bytes (Arrow IPC, or parquet for cuts written before it)."""
+    if file_name.endswith(PARQUET_SUFFIX):
+        return pq.read_table(pa.BufferReader(data)).to_pandas()
+    return ipc.open_file(pa.BufferReader(data)).read_all().to_pandas()
 
 
 def read_table_file(path: Path, expected_sha256: str | None = None) -> pd.DataFrame:
@@ -145,12 +169,15 @@ def read_table_file(path: Path, expected_sha256: str | None = None) -> pd.DataFr
     if expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256:
         raise CutIntegrityError(f"{path.parent.parent.name}/{path.parent.name}/{path.name} has changed since "
                                 "the cut was written; refusing to serve it")
-    return pq.read_table(pa.BufferReader(data)).to_pandas()
+    return decode_table(data, path.name)
 
 
 def table_name(file_name: str) -> str | None:
-    """`AE` for `AE.parquet`; None for any other file."""
-    return file_name.removesuffix(TABLE_SUFFIX) if file_name.endswith(TABLE_SUFFIX) else None
+    """`AE` for `AE.arrow` (or `AE.parquet`, in older cuts); None for any other file."""
+    for suffix in TABLE_SUFFIXES:
+        if file_name.endswith(suffix):
+            return file_name.removesuffix(suffix)
+    return None
 
 
 def read_part_table(folder: Path, name: str) -> pd.DataFrame | None:
@@ -181,20 +208,20 @@ def read_cut_warnings(cut_id: str, root: Path | None = None) -> pd.DataFrame:
     return warnings if warnings is not None else pd.DataFrame(columns=["file", "row", "usubjid", "column", "message"])
 
 
-Encoded = pd.DataFrame | pa.Table | pa.Buffer | Future   # a frame, its bytes from `encode_table`, or a future of those
+Encoded = pd.DataFrame | pa.Table | EncodedTable | Future   # a frame, its `encode_table` result, or a future of it
 
 
 def _write_frame(path: Path, frame: Encoded) -> str:
     """Write one frame as a snapshot file (read-only, synced to disk); returns its SHA-256."""
     if isinstance(frame, Future):
         frame = frame.result()
-    data = frame if isinstance(frame, pa.Buffer) else encode_table(frame)
+    encoded = frame if isinstance(frame, EncodedTable) else encode_table(frame)
     with open(path, "wb") as fh:
-        fh.write(data)
+        fh.write(encoded.data)
         fh.flush()
         os.fsync(fh.fileno())
     os.chmod(path, 0o444)
-    return hashlib.sha256(data).hexdigest()
+    return encoded.sha256
 
 
 def _write_frames(folder: Path, frames: Mapping[str, Encoded]) -> None:
@@ -241,7 +268,7 @@ def write_snapshot(manifest: CutManifest, clinical: Mapping[str, Encoded],
                    root: Path | None = None) -> Path:
     """Write a complete cut into a staging folder, then rename it into place in one step.
 
-    A frame may come already encoded by `encode_table`, or as a future of its bytes, e.g. encoded while
+    A frame may come already encoded by `encode_table`, or as a future of that, e.g. encoded while
     the rest of the export was still being read.
 
     An existing cut is never overwritten: cuts are immutable.

@@ -70,8 +70,9 @@ def _read_file(raw: RawFile, keys: ExportKeys | None, config: TrialConfig, each:
     del source
     if keys is None:
         return ReadFile(rows, typed, findings)
+    extra = each(typed) if each is not None else None      # first, so encoding overlaps the checks
     check_table(typed, keys, config, findings)
-    return ReadFile(rows, typed, findings, each(typed) if each is not None else None)
+    return ReadFile(rows, typed, findings, extra)
 
 
 def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Findings,
@@ -79,8 +80,9 @@ def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Finding
     """Parse, type and check every file of an export, in the order of `raws`; findings go to `findings`.
 
     DM and the randomization list come first: every other file's checks need their subjects and arm
-    values. The others are then read two at a time, largest first, and `each` (if given) is called
-    with each typed table in the worker that read it, so its work overlaps the reading of the rest.
+    values. The others are then read two at a time, largest first, while DM and the list are checked
+    against each other; `each` (if given) is called with each typed table in the worker that read it,
+    so its work overlaps the reading of the rest.
     """
     first = [domain for domain in ("DM", RANDOMIZATION) if domain in raws]
     done = {domain: _read_file(raws[domain], None, config, None) for domain in first}
@@ -91,11 +93,13 @@ def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Finding
             done[domain].extra = each(done[domain].source) if each is not None else None
     rest = sorted((domain for domain in raws if domain not in done), key=lambda domain: -raws[domain].size)
     running = {domain: _FILES.submit(_read_file, raws[domain], keys, config, each) for domain in rest}
+    across = Findings()                    # DM against the randomization list, while the other files are read
+    check_across_files(typed_tables(done), config, across)
     done.update({domain: future.result() for domain, future in running.items()})
     ordered = {domain: done[domain] for domain in raws}
     for result in ordered.values():
         findings.extend(result.findings.items)
-    check_across_files(typed_tables(ordered), config, findings)
+    findings.extend(across.items)
     return ordered
 
 

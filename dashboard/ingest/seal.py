@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.config import TrialConfig
+from dashboard.ingest.convert import is_in
 from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
     ALLOCATION_COLUMNS, EX_SEALED_COLUMNS, RANDOMIZATION, SEALED_DOMAINS, is_sealed_name, seq_column,
@@ -143,7 +144,7 @@ def _split_dm(tables: dict[str, SourceTable], config: TrialConfig) -> tuple[pd.D
     allocation = pd.DataFrame({
         "USUBJID": subjects.astype("str"),
         "ARMCD": armcd,
-        "ARM": from_list["ARM"].where(subjects.isin(listed.index), _column(raw, "ARM")).fillna(labels).astype("str"),
+        "ARM": from_list["ARM"].where(is_in(subjects, listed.index), _column(raw, "ARM")).fillna(labels).astype("str"),
         "ACTARMCD": _column(raw, "ACTARMCD").astype("str"),
         "ACTARM": _column(raw, "ACTARM").astype("str"),
         "RANDNO": from_list["RANDNO"].fillna(_column(raw, "RANDNO")).astype("str"),
@@ -162,6 +163,6 @@ def _split_dm(tables: dict[str, SourceTable], config: TrialConfig) -> tuple[pd.D
     dm["RANDFL"] = pd.Series(real_arm.map({True: "Y", False: "N"}), dtype="str")
     dm["RANDDTC"] = randdtc.astype("str")
     dm["RANDDT"] = pd.to_datetime(randdt).astype("datetime64[ns]")
-    scrnfail = (_column(raw, "ARMCD") == "SCRNFAIL").fillna(False) | subjects.isin(screen_failed)
+    scrnfail = (_column(raw, "ARMCD") == "SCRNFAIL").fillna(False) | is_in(subjects, screen_failed)
     dm["SCRNFFL"] = pd.Series(scrnfail.map({True: "Y", False: "N"}), dtype="str")
     return dm, allocation, extra if extra is not None and extra.num_columns > 1 else None

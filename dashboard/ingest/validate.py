@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.config import TrialConfig
-from dashboard.ingest.convert import Locator, flagged_rows, map_columns
+from dashboard.ingest.convert import Locator, flagged_rows, is_in, map_columns
 from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
 from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
@@ -197,7 +197,7 @@ def _check_dm_against_list(dm: SourceTable, rand: SourceTable, config: TrialConf
     frame = dm.table.select(["USUBJID", "ARMCD"]).to_pandas()
     listed = rand.table.select(["USUBJID", "ARMCD"]).to_pandas().drop_duplicates("USUBJID")
     listed_arm = frame["USUBJID"].map(listed.set_index("USUBJID")["ARMCD"])
-    on_list = frame["USUBJID"].isin(listed["USUBJID"])
+    on_list = is_in(frame["USUBJID"], listed["USUBJID"])
     contradicts = on_list & frame["ARMCD"].notna() & listed_arm.notna() & (frame["ARMCD"] != listed_arm)
     unlisted = ~on_list & frame["ARMCD"].isin(config.arm_codes)
     where = Locator(dm)
