@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from dash import Input, Output, State, html
 
 from callbacks.common import NO_CUT, send_csv, stamp, with_active_cut
-from dashboard.analysis import accrual, conduct, consort
+from dashboard.analysis import accrual, conduct, consort, labs
 from dashboard.analysis import baseline_characteristics as baseline
 from dashboard.analysis import recruitment as rec
 from dashboard.blinding import ArmedTrialData, TrialData
@@ -250,7 +250,7 @@ def _baseline_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFr
         randomized = _randomized(data, key)
         values = _baseline_values(data)
         values = values.loc[values["USUBJID"].isin(randomized["USUBJID"])]
-        measures = baseline.baseline_measures(data.config)
+        measures = baseline.baseline_measures(data.config, labs.test_units(data.lb))
         if isinstance(data, ArmedTrialData) and _split_allowed(data, key):
             summary = baseline.baseline_summary_by_arm(values, measures, data.arm_of, data.arm_labels)
         else:
@@ -265,10 +265,24 @@ def _baseline_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFr
     return memoized(data, "recruitment:baseline", compute, *key)
 
 
+def _as_table_one(rows: list[dict], defs: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Grid rows and columns read as a 'Table 1': each characteristic named once, above its statistics, in the
+    analysis order (not sortable), its label column wide enough to read in full."""
+    shown, previous = [], None
+    for row in rows:
+        label = row["c0"]
+        shown.append({**row, "c0": "" if label == previous else label})
+        previous = label
+    columns = [{**d, "sortable": False, "flex": 2 if i == 0 else 1, "minWidth": 220 if i == 0 else 130}
+               for i, d in enumerate(defs)]
+    return shown, columns
+
+
 def _baseline(data: TrialData, key: Key) -> tuple[list, list, list, list, str]:
     summary, deviations = _baseline_tables(data, key)
-    summary_rows, summary_defs = _grid(summary, {c: ("Characteristic" if c == "characteristic" else
-                                                     "Statistic" if c == "statistic" else c) for c in summary.columns})
+    summary_rows, summary_defs = _as_table_one(*_grid(summary, {
+        c: ("Characteristic" if c == "characteristic" else "Statistic" if c == "statistic" else c)
+        for c in summary.columns}))
     rows, defs = _grid(deviations, DEVIATION_HEADERS)
     defs = [{**d, "flex": 2 if d["headerName"] in WIDE_DEVIATION_COLUMNS else 1, "minWidth": 90} for d in defs]
     subjects = deviations["USUBJID"].nunique()

@@ -50,6 +50,21 @@ def listing_grid(grid_id: str, *, height: int = 420, page_size: int = 50) -> Com
     )
 
 
+def summary_grid(grid_id: str) -> Component:
+    """An AG Grid for a summary table (an overview, a Table 1): every row shown at once, its height fitting
+    the rows, columns sortable but no filter boxes or pages; rows and columns come from a callback."""
+    return dag.AgGrid(
+        id=grid_id,
+        rowData=[],
+        columnDefs=[],
+        defaultColDef={"sortable": True, "resizable": True},
+        dashGridOptions={"domLayout": "autoHeight", "animateRows": False, "suppressCsvExport": True,
+                         "suppressExcelExport": True},
+        className="ag-theme-alpine",
+        style={"width": "100%"},
+    )
+
+
 def download_button(button_id: str, download_id: str, label: str = "Download CSV") -> Component:
     """A button whose guarded callback sends a server-built, stamped CSV file."""
     return html.Span([

@@ -7,7 +7,7 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.context import ViewContext
-from layouts.common import figure_card, listing_grid, page_header
+from layouts.common import figure_card, page_header, summary_grid
 
 OPTIONS = "outcomes-options"
 OUTCOME = "outcomes-outcome"
@@ -94,13 +94,12 @@ def layout(ctx: ViewContext) -> Component:
             dbc.Col(figure_card(CHANGE, "Change from baseline", height=440), lg=6),
         ], className="g-3"),
         html.H3("Events", className="h5 mt-2"),
-        dbc.Row([
-            dbc.Col(figure_card(EVENT_CURVE, "Time to event", height=460, extra=_event_picker()), lg=6),
-            dbc.Col(dbc.Card([
-                dbc.CardHeader(html.Span("Event proportions by the end of follow-up", className="fw-semibold")),
-                dbc.CardBody(listing_grid(EVENT_TABLE, height=250, page_size=20)),
-            ], className="mb-3 shadow-sm"), lg=6),
-        ], className="g-3"),
+        # the table under the curve, full width: by arm it has a column per arm, the risk differences and p
+        figure_card(EVENT_CURVE, "Time to event", height=460, extra=_event_picker()),
+        dbc.Card([
+            dbc.CardHeader(html.Span("Event proportions by the end of follow-up", className="fw-semibold")),
+            dbc.CardBody(summary_grid(EVENT_TABLE)),
+        ], className="mb-3 shadow-sm"),
         _forest_section(ctx),
         _methods(ctx),
     ])

@@ -7,7 +7,7 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.context import ViewContext
-from layouts.common import figure_card, listing_grid, page_header, stat_tile
+from layouts.common import figure_card, listing_grid, page_header, stat_tile, summary_grid
 
 INIT = "rec-init"
 SITE_FILTER = "rec-site-filter"
@@ -117,7 +117,7 @@ def _sites() -> list[Component]:
 
 
 def _baseline() -> list[Component]:
-    return [_card("Baseline characteristics of randomized subjects", [listing_grid(BASELINE_GRID, height=520)],
+    return [_card("Baseline characteristics of randomized subjects", [summary_grid(BASELINE_GRID)],
                   CSV_BASELINE),
             _card("Eligibility checks: possible protocol deviations", [
                 html.Div(id=DEVIATION_NOTE, className="small text-muted mb-2"),
@@ -131,7 +131,7 @@ def _exposure() -> list[Component]:
 
 def _completeness() -> list[Component]:
     return [figure_card(COMPLETENESS_GRAPH, "Measurements received by visit", height=560),
-            _card("Scheduled visits: expected and received", [listing_grid(VISIT_GRID, height=300)], CSV_VISITS)]
+            _card("Scheduled visits: expected and received", [summary_grid(VISIT_GRID)], CSV_VISITS)]
 
 
 def layout(ctx: ViewContext) -> Component:

@@ -13,7 +13,9 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.context import ViewContext
-from layouts.common import GRAPH_CONFIG, download_button, figure_card, listing_grid, page_header, stat_tile
+from layouts.common import (
+    GRAPH_CONFIG, download_button, figure_card, listing_grid, page_header, stat_tile, summary_grid,
+)
 
 TABS = "safety-tabs"
 # Overview
@@ -95,9 +97,9 @@ def _overview_tab(ctx: ViewContext) -> Component:
                      dbc.Col(stat_tile(TILE_DEATHS, "Deaths"), md=2),
                      dbc.Col(stat_tile(TILE_NEW, "New since previous cut"), md=3)], className="g-3 mb-3")
     summary = _card("Treatment-emergent adverse events: overview", [
-        html.Div(id=OVERVIEW_NOTE, className="text-muted small mb-2"), _grid(OVERVIEW_GRID, 290)])
+        html.Div(id=OVERVIEW_NOTE, className="text-muted small mb-2"), summary_grid(OVERVIEW_GRID)])
     reactions = _card("Adverse events starting within 72 h of an infusion (temporal association, not causality)", [html.Div(id=IR_NOTE, className="text-muted small mb-2"),
-                                             _grid(IR_GRID, 260)])
+                                             summary_grid(IR_GRID)])
     # the reactions table has one 'n/N (%)' and one events column per group: full width, so it reads at a glance
     return html.Div([tiles, summary, reactions, figure_card(KM_GRAPH, "Time to first serious adverse event",
                                                             height=430)], className="pt-3")

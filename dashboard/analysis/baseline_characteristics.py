@@ -31,15 +31,17 @@ class Measure:
         return f"{self.label} ({self.unit})" if self.unit else self.label
 
 
-def baseline_measures(config: TrialConfig) -> tuple[Measure, ...]:
-    """Vital signs and laboratory outcomes of the configuration, then the safety labs not already among them."""
+def baseline_measures(config: TrialConfig, lab_units: Mapping[str, str] | None = None) -> tuple[Measure, ...]:
+    """Vital signs and laboratory outcomes of the configuration, then the safety labs not already among them,
+    with the unit `lab_units` gives their test code (the unit the export reports, `labs.test_units`)."""
+    units = {} if lab_units is None else dict(lab_units)
     measures = [Measure(o.domain, o.testcd, o.label, o.unit) for o in config.outcomes if o.domain in ("VS", "LB")]
     known = {m.testcd for m in measures}
     safety = {"ALT": config.safety_labs.alt, "AST": config.safety_labs.ast,
               "Total bilirubin": config.safety_labs.bilirubin, "Creatinine": config.safety_labs.creatinine}
     for label, code in safety.items():
         if code and code not in known:
-            measures.append(Measure("LB", code, label, ""))
+            measures.append(Measure("LB", code, label, str(units.get(code) or "")))
             known.add(code)
     return tuple(measures)
 

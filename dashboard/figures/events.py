@@ -105,11 +105,11 @@ def event_table_grid(summary: pd.DataFrame, *, arms: Sequence[str] | None = None
                          "ci": _interval(float(r.LOW), float(r.HIGH))})
         return rows, _fitted(columns)
     for i, arm in enumerate(arms):
-        columns.append({"field": f"arm_{i}", "headerName": arm, "minWidth": 110})
+        columns.append({"field": f"arm_{i}", "headerName": arm, "minWidth": 140})
     compared = [a for a in arms if a != reference]
     for i, arm in enumerate(compared):
         columns.append({"field": f"rd_{i}", "headerName": f"Risk difference {arm} − {reference}, % points (95% CI)",
-                        "minWidth": 170})
+                        "minWidth": 220})
     columns.append({"field": "logrank", "headerName": "Log-rank p", "minWidth": 80})
     for label, group in summary.groupby("LABEL", sort=False):
         row: dict[str, Any] = {"event": label}

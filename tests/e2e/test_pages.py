@@ -56,12 +56,17 @@ def console_errors(browser) -> list[str]:
 
 
 def screenshot(browser, name: str) -> None:
-    """A full-page PNG (not just the viewport), through the DevTools protocol."""
-    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-    width = max(size["width"], browser.execute_script("return window.innerWidth"))
-    clip = {"x": 0, "y": 0, "width": width, "height": min(size["height"], 8000), "scale": 1}
-    shot = browser.execute_cdp_cmd("Page.captureScreenshot",
-                                   {"format": "png", "captureBeyondViewport": True, "clip": clip})
+    """A full-page PNG (not just the viewport): the viewport is made as tall as the page first, so grids and
+    graphs below the fold are drawn as a user scrolling down would see them, then put back."""
+    width = browser.execute_script("return window.innerWidth")
+    height = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]["height"]
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": min(int(height), 8000), "deviceScaleFactor": 1, "mobile": False})
+    try:
+        time.sleep(0.5)                       # let the grids render the rows now in view
+        shot = browser.execute_cdp_cmd("Page.captureScreenshot", {"format": "png"})
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     (ARTIFACTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
 
 

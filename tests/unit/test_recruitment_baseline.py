@@ -34,6 +34,14 @@ def test_measures_from_the_configuration():
     assert len(codes) == len(set(codes))
 
 
+def test_safety_labs_in_the_baseline_table_carry_the_unit_the_export_reports():
+    config = load_trial_config()
+    titles = {m.testcd: m.title for m in bl.baseline_measures(config, {"ALT": "U/L", "CREAT": "umol/L"})}
+    assert titles["ALT"] == "ALT (U/L)" and titles["CREAT"] == "Creatinine (umol/L)"
+    assert titles["AST"] == "AST"                                   # no unit reported: the label alone
+    assert titles["CRP"] == "C-reactive protein (mg/L)"             # configured outcomes keep their own unit
+
+
 def test_baseline_is_the_flagged_value_else_the_last_before_day_one(values):
     v = values.set_index("USUBJID")
     assert v.loc["S01", "OXYSAT"] == 88 and v.loc["S03", "OXYSAT"] == 92 and v.loc["S04", "OXYSAT"] == 85
