@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from dashboard.config import default_instance_path
@@ -29,9 +28,7 @@ from dashboard.config import default_instance_path
 CLINICAL_DIRNAME = "clinical"
 SEALED_DIRNAME = "sealed"
 WARNINGS_TABLE = "_warnings"
-TABLE_SUFFIX = ".arrow"              # Arrow IPC file format (Feather v2), LZ4-compressed buffers
-PARQUET_SUFFIX = ".parquet"         # cuts written before the IPC format; still read, never written
-TABLE_SUFFIXES = (TABLE_SUFFIX, PARQUET_SUFFIX)
+TABLE_SUFFIX = ".parquet"
 MANIFEST_FILE = "manifest.json"
 CHECKSUMS_FILE = "checksums.json"
 CUT_ID_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$")
@@ -142,24 +139,17 @@ class EncodedTable:
 
 
 def encode_table(frame: pd.DataFrame | pa.Table) -> EncodedTable:
-    """One frame (pandas or Arrow) as the bytes of its snapshot file: Arrow IPC, LZ4-compressed buffers.
+    """One frame (pandas or Arrow) as the bytes of its snapshot file, parquet at zstd level 1, and their checksum
+    (taken here, so a frame encoded in a worker thread is hashed there too).
 
-    A third of the CPU of zstd parquet to write and a sixth to read back (docs/benchmarks.md). The checksum
-    is taken here, so a frame encoded in a worker thread is hashed there too.
+    Arrow IPC with LZ4 was tried: a third of the CPU to encode, but files ten times larger, whose writing
+    cost more than the encoding saved (docs/benchmarks.md).
     """
     table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
     sink = pa.BufferOutputStream()
-    with ipc.new_file(sink, table.schema, options=ipc.IpcWriteOptions(compression="lz4")) as writer:
-        writer.write_table(table)
+    pq.write_table(table, sink, compression="zstd", compression_level=1, write_statistics=False)
     data = sink.getvalue()
     return EncodedTable(data, hashlib.sha256(data).hexdigest())
-
-
-def decode_table(data: bytes, file_name: str) -> pd.DataFrame:
-    """The frame stored in a snapshot file's bytes (Arrow IPC, or parquet for cuts written before it)."""
-    if file_name.endswith(PARQUET_SUFFIX):
-        return pq.read_table(pa.BufferReader(data)).to_pandas()
-    return ipc.open_file(pa.BufferReader(data)).read_all().to_pandas()
 
 
 def read_table_file(path: Path, expected_sha256: str | None = None) -> pd.DataFrame:
@@ -169,15 +159,12 @@ def read_table_file(path: Path, expected_sha256: str | None = None) -> pd.DataFr
     if expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256:
         raise CutIntegrityError(f"{path.parent.parent.name}/{path.parent.name}/{path.name} has changed since "
                                 "the cut was written; refusing to serve it")
-    return decode_table(data, path.name)
+    return pq.read_table(pa.BufferReader(data)).to_pandas()
 
 
 def table_name(file_name: str) -> str | None:
-    """`AE` for `AE.arrow` (or `AE.parquet`, in older cuts); None for any other file."""
-    for suffix in TABLE_SUFFIXES:
-        if file_name.endswith(suffix):
-            return file_name.removesuffix(suffix)
-    return None
+    """`AE` for `AE.parquet`; None for any other file."""
+    return file_name.removesuffix(TABLE_SUFFIX) if file_name.endswith(TABLE_SUFFIX) else None
 
 
 def read_part_table(folder: Path, name: str) -> pd.DataFrame | None:

@@ -123,7 +123,7 @@ def _show(args: argparse.Namespace) -> int:
     for row in warnings.head(SHOWN_WARNINGS).to_dict("records"):
         print(f"  - {_warning_text(row)}")
     if len(warnings) > SHOWN_WARNINGS:
-        print(f"  ... {len(warnings) - SHOWN_WARNINGS} more (clinical/_warnings.arrow)")
+        print(f"  ... {len(warnings) - SHOWN_WARNINGS} more (clinical/_warnings.parquet)")
     return 0
 
 

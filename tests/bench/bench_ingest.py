@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -108,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             load_runs.append(run_child(LOAD_CHILD, str(export), cut_date, str(Path(tmp) / f"root{i}")))
         bare, load = best(bare_runs), best(load_runs)
     ratio = load["seconds"] / bare["seconds"]
+    pairs = ", ".join(f"{l['seconds']:.2f}/{b['seconds']:.2f}" for b, l in zip(bare_runs, load_runs))
+    print(f"every run, load/bare seconds: {pairs}")
+    print(f"median of the per-run ratios: {statistics.median(l['seconds'] / b['seconds'] for b, l in zip(bare_runs, load_runs)):.2f}")
     print(f"{'':28}{'seconds':>10}{'peak RSS MB':>14}")
     print(f"{'bare pyarrow.csv.read_csv':28}{bare['seconds']:>10.2f}{bare['peak_mb']:>14.0f}")
     print(f"{'load_cut (ingest)':28}{load['seconds']:>10.2f}{load['peak_mb']:>14.0f}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 
@@ -45,7 +45,7 @@ def read_csv(path: Path) -> pd.DataFrame:
 
 def clinical_files(root: Path, cut_id: str) -> dict[str, bytes]:
     folder = cuts.cuts_dir(root) / cut_id / cuts.CLINICAL_DIRNAME
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.arrow"))}
+    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.parquet"))}
 
 
 def test_load_writes_snapshot_and_activates(tmp_path, config, audit):
@@ -72,14 +72,14 @@ def test_sealed_part_feeds_blinding(tmp_path, config):
     export = write_sample_export(tmp_path / "export")
     manifest = load_cut(export, CUT_DATE, "", "alice", config, root=tmp_path / "root")
     sealed = cuts.cuts_dir(tmp_path / "root") / manifest.cut_id / cuts.SEALED_DIRNAME
-    assert {p.name for p in sealed.iterdir()} == {"allocation.arrow", "EX.arrow", "SE.arrow",
-                                                  "SUPPDM.arrow", "_inputs.arrow", "checksums.json"}
-    allocation = pd.read_feather(sealed / "allocation.arrow")
+    assert {p.name for p in sealed.iterdir()} == {"allocation.parquet", "EX.parquet", "SE.parquet",
+                                                  "SUPPDM.parquet", "_inputs.parquet", "checksums.json"}
+    allocation = pd.read_parquet(sealed / "allocation.parquet")
     assert list(allocation.columns) == ["USUBJID", "ARMCD", "ARM", "ACTARMCD", "ACTARM", "RANDNO"]
     listed = read_csv(export / "randomization.csv")
     assert allocation.set_index("USUBJID").loc[listed["USUBJID"], "ARMCD"].tolist() == listed["ARMCD"].tolist()
-    assert set(pd.read_feather(sealed / "SUPPDM.arrow")["QNAM"]) == {"TRT01P"}
-    assert list(pd.read_feather(sealed / "EX.arrow").columns) == ["USUBJID", "EXSEQ", "EXTRT", "EXDOSE"]
+    assert set(pd.read_parquet(sealed / "SUPPDM.parquet")["QNAM"]) == {"TRT01P"}
+    assert list(pd.read_parquet(sealed / "EX.parquet").columns) == ["USUBJID", "EXSEQ", "EXTRT", "EXDOSE"]
     data = blinding.trial_data(manifest.cut_id, blinding.Access.CODED, config, tmp_path / "root")
     assert data.arm_of.value_counts().to_dict() == {"Group A": 4, "Group B": 4}
 
@@ -90,10 +90,10 @@ def test_clinical_part_holds_no_arm_code_or_label(tmp_path, config):
     needles = {v for arm in config.arms for v in (arm.code, arm.label)} | {v[1] for v in ARMS.values()} \
         | set(read_csv(export / "ex.csv")["EXTRT"]) | set(read_csv(export / "se.csv")["ELEMENT"])
     folder = cuts.cuts_dir(tmp_path / "root") / manifest.cut_id / cuts.CLINICAL_DIRNAME
-    paths = sorted(folder.glob(f"*{cuts.TABLE_SUFFIX}"))
-    assert {"DM.arrow", "EX.arrow", "AE.arrow"} <= {p.name for p in paths}
+    paths = sorted(folder.glob("*.parquet"))
+    assert {"DM.parquet", "EX.parquet", "AE.parquet"} <= {p.name for p in paths}
     for path in paths:
-        table = ipc.open_file(path).read_all()
+        table = pq.read_table(path)
         for name, column in zip(table.column_names, table.columns):
             if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
                 cells = {v for v in column.to_pylist() if v}
@@ -112,7 +112,7 @@ def test_clinical_part_does_not_depend_on_allocation(tmp_path, config):
     assert one.cut_id == two.cut_id and one.inputs == two.inputs
     files_one = clinical_files(tmp_path / "root1", one.cut_id)
     files_two = clinical_files(tmp_path / "root2", two.cut_id)
-    assert files_one.keys() == files_two.keys() and "DM.arrow" in files_one and "_warnings.arrow" in files_one
+    assert files_one.keys() == files_two.keys() and "DM.parquet" in files_one and "_warnings.parquet" in files_one
     assert files_one == files_two
     assert (one.domain_rows, one.warning_count, one.randomized) == (two.domain_rows, two.warning_count, two.randomized)
 
@@ -126,7 +126,7 @@ def test_manifest_withholds_checksums_of_files_that_carry_allocation(tmp_path, c
     assert all(inputs[n].size == 0 for n in carrying) and inputs["se.csv"].rows == 0 and inputs["dm.csv"].rows == 10
     assert inputs["lb.csv"].sha256 == hashlib.sha256((export / "lb.csv").read_bytes()).hexdigest()
     sealed_part = cuts.cuts_dir(tmp_path / "root") / manifest.cut_id / cuts.SEALED_DIRNAME
-    sealed = pd.read_feather(sealed_part / "_inputs.arrow")
+    sealed = pd.read_parquet(sealed_part / "_inputs.parquet")
     real = dict(zip(sealed["name"], sealed["sha256"]))
     assert real["dm.csv"] == hashlib.sha256((export / "dm.csv").read_bytes()).hexdigest()
 

@@ -55,7 +55,7 @@ def test_only_the_blinding_module_names_the_sealed_folder():
         for node in ast.walk(tree):
             named = (isinstance(node, ast.Attribute) and node.attr == "SEALED_DIRNAME") or \
                     (isinstance(node, ast.Name) and node.id == "SEALED_DIRNAME") or \
-                    (isinstance(node, ast.Constant) and node.value in ("sealed", "allocation.arrow", "allocation.parquet"))
+                    (isinstance(node, ast.Constant) and node.value in ("sealed", "allocation.parquet"))
             if named and rel not in allowed:
                 offenders.append(f"{rel}:{node.lineno}")
     assert not offenders, f"only cuts.py (writer) and blinding.py (reader) may name the sealed folder: {offenders}"
