@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 import flask
 from dash import Input, Output, State, no_update
+from dash.development.base_component import Component
 from flask_login import current_user
 
-from dashboard import audit
-from dashboard.context import (UNMASK_SESSION_KEY, current_cut_id, current_view_context, user_may)
+from dashboard import audit, cuts
+from dashboard.context import (
+    UNMASK_SESSION_KEY, NoActiveCut, current_cut_id, current_trial_data, current_view_context, user_may,
+)
 from dashboard.guard import guarded_callback
 from dashboard.pages import page_for
 from dashboard.permissions import Permission
@@ -15,6 +20,24 @@ from layouts import shell
 from layouts.common import notice
 
 MIN_REASON_LENGTH = 10
+log = logging.getLogger(__name__)
+
+
+def refused_cut_notice() -> Component | None:
+    """None while the active cut reads back exactly as it was written (or none is loaded); otherwise a page-wide
+    notice, so a damaged cut shows as refused and never as a page of empty tables ("no SAEs"). Recorded."""
+    try:
+        current_trial_data()
+    except NoActiveCut:
+        return None
+    except cuts.CutIntegrityError as exc:
+        log.error("active cut refused: %s", exc)
+        audit.record("cut_refused", username=current_user.username, cut_id=current_cut_id(),
+                     detail={"reason": str(exc)})
+        return notice(f"The active data cut is not shown: {exc}. Nothing of it is served until the statistician "
+                      "loads the export again as a new cut or makes an earlier cut active again "
+                      "(python -m dashboard cuts activate).", "danger")
+    return None
 
 
 def register(app) -> None:
@@ -26,7 +49,8 @@ def register(app) -> None:
             return notice("There is no such page.", "secondary")
         if not user_may(page.permission):
             return notice("Your role does not give access to this page.", "danger")
-        return page.layout(current_view_context())
+        refused = refused_cut_notice() if page.reads_trial_data else None
+        return refused or page.layout(current_view_context())
 
     @guarded_callback(app, Permission.UNMASK,
                       Output(shell.UNMASK_MODAL, "is_open"), Input(shell.UNMASK_OPEN, "n_clicks"),

@@ -17,6 +17,7 @@ class Page:
     title: str
     permission: Permission
     layout: Callable[[ViewContext], Component]
+    reads_trial_data: bool = False     # shows the active cut's data (so is refused when the cut fails its checks)
 
 
 def all_pages() -> tuple[Page, ...]:
@@ -24,9 +25,9 @@ def all_pages() -> tuple[Page, ...]:
     from layouts import admin, cuts, outcomes, recruitment, safety
 
     return (
-        Page("/recruitment", "Recruitment", Permission.VIEW_RECRUITMENT, recruitment.layout),
-        Page("/safety", "Safety", Permission.VIEW_SAFETY, safety.layout),
-        Page("/outcomes", "Outcomes", Permission.VIEW_OUTCOMES, outcomes.layout),
+        Page("/recruitment", "Recruitment", Permission.VIEW_RECRUITMENT, recruitment.layout, reads_trial_data=True),
+        Page("/safety", "Safety", Permission.VIEW_SAFETY, safety.layout, reads_trial_data=True),
+        Page("/outcomes", "Outcomes", Permission.VIEW_OUTCOMES, outcomes.layout, reads_trial_data=True),
         Page("/cuts", "Data cuts", Permission.VIEW_CUTS, cuts.layout),
         Page("/admin/users", "Users", Permission.MANAGE_USERS, admin.users_layout),
         Page("/admin/audit", "Audit trail", Permission.VIEW_AUDIT, admin.audit_layout),

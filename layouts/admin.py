@@ -27,7 +27,8 @@ AUDIT_DOWNLOAD = "audit-download"
 AUDIT_DOWNLOAD_FILE = "audit-download-file"
 
 AUDIT_EVENTS = ("login", "login_failed", "logout", "lockout", "cut_load", "cut_rejected", "closed_view",
-                "unmask", "export", "user_added", "role_changed", "user_disabled", "user_enabled", "password_reset")
+                "unmask", "export", "user_added", "role_changed", "user_disabled", "user_enabled", "password_reset",
+                "cut_refused", "cut_activated")
 
 
 def users_layout(ctx: ViewContext) -> Component:

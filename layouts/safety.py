@@ -83,8 +83,12 @@ def _card(title: str, body: list[Component] | Component, extra: Component | None
     return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], className="mb-3 shadow-sm")
 
 
-def _grid(grid_id: str, height: int, *, selectable: bool = False, page_size: int = 50) -> Component:
-    grid = listing_grid(grid_id, height=height, page_size=page_size)
+def _grid(grid_id: str, height: int | None, *, selectable: bool = False, page_size: int = 50) -> Component:
+    """A listing grid; `height` None: as tall as its rows (a page of `page_size` at most)."""
+    grid = listing_grid(grid_id, height=height or 0, page_size=page_size)
+    if height is None:
+        grid.dashGridOptions = {**grid.dashGridOptions, "domLayout": "autoHeight"}
+        grid.style = {"width": "100%"}
     if selectable:
         grid.dashGridOptions = {**grid.dashGridOptions, **SELECTABLE}
     return grid
@@ -148,10 +152,11 @@ def _listings_tab(ctx: ViewContext) -> Component:
                                        placeholder="subject, term, outcome…")], size="sm", className="mb-3")
     hint = html.Div("Click a row to open the subject's profile.", className="text-muted small mb-2")
     sae = _card("Serious adverse events", [html.Div(id=SAE_NOTE, className="text-muted small mb-2"), hint,
-                                           _grid(SAE_GRID, 420, selectable=True)],
+                                           _grid(SAE_GRID, None, selectable=True, page_size=20)],
                 download_button(SAE_CSV, SAE_DOWNLOAD))
     deaths = _card("Deaths", [html.Div(id=DEATH_NOTE, className="text-muted small mb-2"),
-                              _grid(DEATH_GRID, 260, selectable=True)], download_button(DEATH_CSV, DEATH_DOWNLOAD))
+                              _grid(DEATH_GRID, None, selectable=True, page_size=20)],
+                   download_button(DEATH_CSV, DEATH_DOWNLOAD))
     return html.Div([search, sae, deaths, _profile_modal()], className="pt-3")
 
 
@@ -182,7 +187,7 @@ def _changes_tab(ctx: ViewContext) -> Component:
         html.Div(id=CHANGES_NOTE, className="mb-3"),
         _card("Adverse-event records new, changed or removed since the previous cut", _grid(CHANGES_GRID, 420),
               download_button(CHANGES_CSV, CHANGES_DOWNLOAD)),
-        _card("Deaths new since the previous cut", _grid(CHANGES_DEATHS, 200)),
+        _card("Deaths new since the previous cut", _grid(CHANGES_DEATHS, None, page_size=20)),
     ], className="pt-3")
 
 
@@ -240,8 +245,21 @@ def incidence_columns(groups: Sequence[str], comparisons: Sequence[str], severit
     return columns
 
 
+NARROW_FIELDS = frozenset({"AESEQ", "ADY", "AENDY", "DTHDY", "TEAE", "IR", "FATAL", "SERIOUS", "AESER", "CHANGE"})
+WIDE_FIELDS = frozenset({"AEBODSYS", "AEDECOD", "AETERM", "CAUSE", "CHANGED_COLUMNS"})
+
+
 def listing_columns(fields: Sequence[str], labels: dict[str, str]) -> list[dict[str, Any]]:
-    return [{"field": f, "headerName": labels.get(f, f)} for f in fields]
+    """Listing columns sized by what they hold: flags and day numbers narrow, terms wide; a cell cut short
+    shows its whole text on hover."""
+    def width(field: str) -> dict[str, Any]:
+        if field == "USUBJID":
+            return {"minWidth": 180, "pinned": "left"}
+        if field in NARROW_FIELDS:
+            return {"minWidth": 90, "maxWidth": 130}
+        return {"minWidth": 220, "flex": 2} if field in WIDE_FIELDS else {"minWidth": 130, "flex": 1}
+    return [{"field": f, "headerName": labels.get(f, f), "tooltipField": f, "wrapHeaderText": True,
+             "autoHeaderHeight": True, **width(f)} for f in fields]
 
 
 def summary_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Component:

@@ -1,4 +1,4 @@
-"""`cuts` commands: load an export as a new data cut, list the cuts, show one cut's manifest."""
+"""`cuts` commands: load an export as a new data cut, list the cuts, show one cut's manifest, re-activate one."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ import pandas as pd
 from dashboard import cuts
 from dashboard.config import ConfigError, load_trial_config
 from dashboard.ingest.findings import AlreadyLoaded, Finding, IngestError, Severity, summarize
-from dashboard.ingest.load import load_cut
+from dashboard.ingest.load import activate_cut, load_cut
 
 SHOWN_WARNINGS = 50
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the `cuts` group (load, list, show) to the top-level parser."""
-    group = subparsers.add_parser("cuts", help="data cuts: load an export, list cuts, show one")
+    """Add the `cuts` group (load, list, show, activate) to the top-level parser."""
+    group = subparsers.add_parser("cuts", help="data cuts: load an export, list cuts, show or re-activate one")
     commands = group.add_subparsers(dest="cuts_command", required=True)
     load = commands.add_parser("load", help="validate an export folder and load it as the new active cut")
     load.add_argument("path", help="export folder: <domain>.csv / .xpt files and randomization.csv")
@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = commands.add_parser("show", help="a cut's manifest: inputs with checksums, rows, warnings")
     show.add_argument("cut_id")
     show.set_defaults(handler=_show)
+    activate = commands.add_parser("activate", help="make a loaded cut the active one again (checked, audited)")
+    activate.add_argument("cut_id")
+    activate.add_argument("--reason", required=True, help="why, for the audit trail (at least 10 characters)")
+    activate.add_argument("--by", default=os.environ.get("USER") or _login(), help="who (default: $USER)")
+    activate.add_argument("--config", default=None, help="trial configuration TOML (default: $DSMB_TRIAL_CONFIG)")
+    activate.set_defaults(handler=_activate)
 
 
 def _login() -> str:
@@ -79,6 +85,17 @@ def _load(args: argparse.Namespace) -> int:
         for line in _warning_lines(warnings):
             print(f"  {line}")
     print(f"loaded cut {manifest.cut_id} ({manifest.randomized} randomized); it is now the active cut")
+    return 0
+
+
+def _activate(args: argparse.Namespace) -> int:
+    try:
+        previous = activate_cut(args.cut_id, args.reason, args.by, load_trial_config(args.config))
+    except (cuts.CutError, ConfigError, ValueError) as exc:
+        print(f"not activated: {exc}; the active cut is unchanged ({cuts.active_cut_id() or 'none'})",
+              file=sys.stderr)
+        return 1
+    print(f"cut {args.cut_id} is now the active cut (was {previous or 'none'})")
     return 0
 
 

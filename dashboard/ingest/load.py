@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from dashboard import cuts
+from dashboard import blinding, cuts
 from dashboard.config import TrialConfig
 from dashboard.ingest import identity
 from dashboard.ingest.convert import type_table
@@ -210,3 +210,21 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         identity.register(cut_id, digest, root)
         cuts.activate(cut_id, root)
     return manifest
+
+
+def activate_cut(cut_id: str, reason: str, activated_by: str, config: TrialConfig,
+                 root: Path | None = None) -> str | None:
+    """Make an already loaded cut the active one again (after a damaged or mistaken load); returns the cut it
+    replaces. Both parts of the cut are read back and checked first; the change is in the audit trail."""
+    if len(reason.strip()) < 10:
+        raise ValueError("give a reason of at least 10 characters")
+    record = _audit_recorder()
+    with cuts.load_lock(root):
+        previous = cuts.active_cut_id(root)
+        blinding.clear_caches()
+        # both parts read back through the one reader of the sealed part: CutIntegrityError if either is damaged
+        blinding.trial_data(cut_id, blinding.Access.UNBLINDED, config, root)
+        record("cut_activated", username=activated_by, cut_id=cut_id,
+               detail={"reason": reason.strip(), "previous": previous})
+        cuts.activate(cut_id, root)
+    return previous

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
 import pytest
-from support import DEMO_EXPORTS
+from dash_client import DashClient, login
+from support import DEMO_EXPORTS, ROLES, make_app, make_instance
 
-from dashboard import blinding, cuts
+from dashboard import audit, blinding, cuts
 from dashboard.blinding import Access
 from dashboard.config import load_trial_config
+from dashboard.ingest.cli import main
 from dashboard.ingest.load import load_cut
 
 
@@ -57,3 +60,60 @@ def test_a_changed_allocation_file_is_refused(loaded):
     target.write_bytes(target.read_bytes() + b"\0")
     with pytest.raises(cuts.CutIntegrityError):
         blinding.trial_data(cut_id, Access.UNBLINDED, load_trial_config(), root)
+
+
+@pytest.fixture
+def app_with_a_damaged_cut(tmp_path):
+    """The real app over one loaded cut whose clinical AE file was changed after it was written."""
+    instance = make_instance(tmp_path, [(DEMO_EXPORTS / "interim", "2021-05-10", "Interim")])
+    blinding.clear_caches()
+    (cut_id,) = [m.cut_id for m in cuts.list_cuts(instance.root)]
+    target = cuts.cut_dir(cut_id, instance.root) / cuts.CLINICAL_DIRNAME / "AE.parquet"
+    os.chmod(target, 0o644)
+    target.write_bytes(target.read_bytes() + b"\0")
+    yield make_app(instance), instance, cut_id
+    blinding.clear_caches()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_damaged_cut_is_refused_on_every_data_page_not_shown_as_empty_tables(app_with_a_damaged_cut, role):
+    app, instance, cut_id = app_with_a_damaged_cut
+    client = DashClient(login(app.server.test_client(), role, instance.passwords[role]))
+    for pathname in ("/recruitment", "/safety", "/outcomes"):
+        page = client.open_page(pathname)
+        text = json.dumps(page)
+        assert page["type"] == "Alert" and page["props"]["color"] == "danger", pathname
+        assert "not shown" in text and "AE.parquet has changed" in text
+        assert "safety-sae-grid" not in text and "rec-accrual-graph" not in text
+    if role in ("admin", "statistician", "dsmb"):
+        assert client.open_page("/cuts")["type"] != "Alert"      # the cut list still opens
+    refused = audit.events(event="cut_refused", username=role, database_url=instance.database_url)
+    assert len(refused) == 3 and set(refused["cut_id"]) == {cut_id}
+
+
+def test_statistician_makes_an_earlier_cut_active_again_with_a_reason(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DSMB_DATABASE_URL", f"sqlite:///{tmp_path}/audit.sqlite")
+    monkeypatch.setenv("DSMB_DATA_ROOT", str(tmp_path / "data"))
+    for folder, cut_date in (("interim", "2021-05-10"), ("final", "2021-07-10")):
+        load_cut(DEMO_EXPORTS / folder, cut_date, folder, "tester", load_trial_config())
+    interim, final = [m.cut_id for m in cuts.list_cuts()]
+    assert cuts.active_cut_id() == final
+
+    assert main(["cuts", "activate", interim, "--reason", "short", "--by", "stat"]) == 1
+    assert "at least 10 characters" in capsys.readouterr().err and cuts.active_cut_id() == final
+
+    reason = "Final cut loaded from the wrong export folder; back to the interim"
+    assert main(["cuts", "activate", interim, "--reason", reason, "--by", "stat"]) == 0
+    assert f"cut {interim} is now the active cut (was {final})" in capsys.readouterr().out
+    assert cuts.active_cut_id() == interim
+    (row,) = audit.events(event="cut_activated").to_dict("records")
+    assert row["username"] == "stat" and row["cut_id"] == interim
+    assert json.loads(row["detail"]) == {"reason": reason, "previous": final}
+
+    target = cuts.cut_dir(final) / cuts.SEALED_DIRNAME / "allocation.parquet"
+    os.chmod(target, 0o644)
+    target.write_bytes(target.read_bytes() + b"\0")
+    assert main(["cuts", "activate", final, "--reason", "The final cut after all, as planned", "--by", "stat"]) == 1
+    err = capsys.readouterr().err
+    assert "allocation.parquet has changed" in err and f"the active cut is unchanged ({interim})" in err
+    assert cuts.active_cut_id() == interim and len(audit.events(event="cut_activated")) == 1
