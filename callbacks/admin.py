@@ -94,8 +94,7 @@ def register(app) -> None:
                       Input(ids.AUDIT_DATES, "start_date"), Input(ids.AUDIT_DATES, "end_date"))
     def audit_trail(events, username, start, end):
         frame = filtered_events(events, username, start, end, AUDIT_ROW_LIMIT)
-        columns = [{"field": c} for c in frame.columns]
-        return frame.to_dict("records"), columns, f"{len(frame):,} shown (newest first, at most {AUDIT_ROW_LIMIT:,})"
+        return frame.to_dict("records"), ids.audit_columns(list(frame.columns)), f"{len(frame):,} shown (newest first, at most {AUDIT_ROW_LIMIT:,})"
 
     @guarded_callback(app, Permission.VIEW_AUDIT,
                       Output(ids.AUDIT_DOWNLOAD_FILE, "data"), Input(ids.AUDIT_DOWNLOAD, "n_clicks"),

@@ -250,7 +250,8 @@ def _baseline_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFr
         randomized = _randomized(data, key)
         values = _baseline_values(data)
         values = values.loc[values["USUBJID"].isin(randomized["USUBJID"])]
-        measures = baseline.baseline_measures(data.config, labs.test_units(data.lb))
+        units = memoized(data, "recruitment:lab-units", lambda: labs.test_units(data.lb))
+        measures = baseline.baseline_measures(data.config, units)
         if isinstance(data, ArmedTrialData) and _split_allowed(data, key):
             summary = baseline.baseline_summary_by_arm(values, measures, data.arm_of, data.arm_labels)
         else:

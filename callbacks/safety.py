@@ -6,7 +6,7 @@ Every callback: fetch the user's trial data, call analysis and figure functions 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import dash
 import pandas as pd
@@ -104,21 +104,32 @@ def _headers(data: TrialData) -> list[str]:
         group_sizes(population, _arm_of(data))))
 
 
-def _previous_changes(data: TrialData) -> tuple[str | None, pd.DataFrame, pd.DataFrame]:
-    """(previous cut date, AE record changes, death changes) against the cut before the active one."""
+class PreviousCut(NamedTuple):
+    """The cut before the active one as the change views need it: its date (None when there is no earlier cut or it
+    cannot be read), the AE record and death changes against it, and why it could not be read."""
 
-    def compute() -> tuple[str | None, pd.DataFrame, pd.DataFrame]:
+    cut_date: str | None
+    ae_changed: pd.DataFrame
+    deaths_changed: pd.DataFrame
+    problem: str | None = None
+
+
+def _previous_changes(data: TrialData) -> PreviousCut:
+    """Changes against the cut before the active one; a previous cut that fails its checks is named, not hidden."""
+
+    def compute() -> PreviousCut:
         root = data_root()
+        empty = (changes.ae_changes(data.ae, data.ae.iloc[0:0]).iloc[0:0],
+                 changes.death_changes(data.dm, data.dm).iloc[0:0])
         try:
             previous_id = cuts.previous_cut_id(data.cut.cut_id, root)
             previous = blinding.trial_data(previous_id, data.access, data.config, root) if previous_id else None
-        except cuts.CutError:
-            previous = None
+        except (cuts.CutError, OSError) as exc:
+            return PreviousCut(None, *empty, problem=str(exc))
         if previous is None:
-            return None, changes.ae_changes(data.ae, data.ae.iloc[0:0]).iloc[0:0], \
-                changes.death_changes(data.dm, data.dm).iloc[0:0]
-        return previous.cut.cut_date, changes.ae_changes(data.ae, previous.ae), \
-            changes.death_changes(data.dm, previous.dm)
+            return PreviousCut(None, *empty)
+        return PreviousCut(previous.cut.cut_date, changes.ae_changes(data.ae, previous.ae),
+                           changes.death_changes(data.dm, previous.dm))
 
     return memoized(data, "safety:changes", compute)
 
@@ -147,10 +158,10 @@ def _overview(data: TrialData) -> tuple:
     figure = memoized(data, "safety:km", lambda: _km_figure(data))
     total = len(headers) - 1
     any_row, serious_row = table.iloc[0], table.iloc[2]
-    previous_date, ae_changed, deaths_changed = _previous_changes(data)
-    summary = changes.change_summary(ae_changed, deaths_changed).set_index("KEY")["COUNT"]
-    new_tile = "–" if previous_date is None else \
-        f"{summary['new_events']} AEs · {summary['new_serious']} SAEs · {summary['new_deaths']} deaths"
+    previous = _previous_changes(data)
+    summary = changes.change_summary(previous.ae_changed, previous.deaths_changed).set_index("KEY")["COUNT"]
+    new_tile = ("previous cut unreadable" if previous.problem else "–" if previous.cut_date is None else
+                f"{summary['new_events']} AEs · {summary['new_serious']} SAEs · {summary['new_deaths']} deaths")
     tiles = (f"{int(table[f'N{total}'].iloc[0])}",
              safety_tables.n_pct(pd.Series([any_row[f"n{total}"]]), pd.Series([any_row[f"pct{total}"]]))[0],
              safety_tables.n_pct(pd.Series([serious_row[f"n{total}"]]), pd.Series([serious_row[f"pct{total}"]]))[0],
@@ -186,7 +197,7 @@ def _comparisons(data: TrialData) -> list[str]:
 
 def _listings(data: TrialData, search: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     f = _frames(data)
-    _, ae_changed, deaths_changed = _previous_changes(data)
+    _, ae_changed, deaths_changed, _ = _previous_changes(data)
     sae = memoized(data, "safety:sae-listing", lambda: ae_listings.sae_listing(f.events, ae_changed))
     deaths = memoized(data, "safety:death-listing", lambda: ae_listings.death_listing(
         data.dm, f.population, f.events, deaths_changed))
@@ -399,7 +410,7 @@ def register(app: dash.Dash) -> None:
             return no_update, no_update, no_update
         trigger = dash.ctx.triggered_id
         if trigger == ids.CHANGES_CSV:
-            [frame] = _with_arm(data, ae_listings.changes_listing(_previous_changes(data)[1]))
+            [frame] = _with_arm(data, ae_listings.changes_listing(_previous_changes(data).ae_changed))
             return no_update, no_update, send_csv(frame, data, title="AE records changed since the previous cut",
                                                   filename="ae_changes")
         sae, deaths = _listings(data, search if isinstance(search, str) else "")
@@ -470,7 +481,10 @@ def register(app: dash.Dash) -> None:
             data = current_trial_data()
         except NoActiveCut:
             return notice(NO_CUT, "secondary"), [], [], [], []
-        previous_date, ae_changed, deaths_changed = _previous_changes(data)
+        previous_date, ae_changed, deaths_changed, problem = _previous_changes(data)
+        if problem:
+            return notice(f"The previous cut cannot be read, so no changes are shown: {problem}.", "danger"), \
+                [], [], [], []
         if previous_date is None:
             return notice("There is no earlier cut to compare with.", "secondary"), [], [], [], []
         summary = changes.change_summary(ae_changed, deaths_changed)

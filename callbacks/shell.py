@@ -20,6 +20,7 @@ from layouts import shell
 from layouts.common import notice
 
 MIN_REASON_LENGTH = 10
+REFUSED_SESSION_KEY = "dsmb_refused_cut"
 log = logging.getLogger(__name__)
 
 
@@ -30,10 +31,12 @@ def refused_cut_notice() -> Component | None:
         current_trial_data()
     except NoActiveCut:
         return None
-    except cuts.CutIntegrityError as exc:
-        log.error("active cut refused: %s", exc)
-        audit.record("cut_refused", username=current_user.username, cut_id=current_cut_id(),
-                     detail={"reason": str(exc)})
+    except (cuts.CutError, OSError) as exc:        # changed, missing or unreadable files of the active cut
+        cut_id = current_cut_id()
+        log.error("active cut %s refused: %s", cut_id, exc)
+        if flask.session.get(REFUSED_SESSION_KEY) != cut_id:       # one audit row per session and cut
+            audit.record("cut_refused", username=current_user.username, cut_id=cut_id, detail={"reason": str(exc)})
+            flask.session[REFUSED_SESSION_KEY] = cut_id
         return notice(f"The active data cut is not shown: {exc}. Nothing of it is served until the statistician "
                       "loads the export again as a new cut or makes an earlier cut active again "
                       "(python -m dashboard cuts activate).", "danger")

@@ -22,7 +22,7 @@ from dashboard.db import Base, UTCDateTime, session_scope, utcnow
 TABLE = "audit_events"
 EVENTS = ("login", "login_failed", "logout", "lockout", "cut_load", "cut_rejected", "closed_view", "unmask",
           "export", "user_added", "role_changed", "user_disabled", "user_enabled", "password_reset", "cut_refused",
-          "cut_activated")
+          "cut_activated", "cut_activation_refused")
 COLUMNS = ["id", "at", "event", "username", "cut_id", "ip", "detail"]
 _EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 

@@ -144,6 +144,15 @@ def trial_data(cut_id: str, access: Access, config: TrialConfig, root: Path | No
                           _arm_of(cut_id, root, config, coded, actual=True))
 
 
+def verify_cut(cut_id: str, root: Path | None = None) -> None:
+    """Read back every file of both parts of a cut against the checksums written with it; CutIntegrityError (or
+    CutError, OSError) when any differs, is missing or was added. Reads the sealed part, so: only from here."""
+    folder = cuts.cut_dir(cut_id, root)
+    cuts.read_manifest(cut_id, root)
+    for part in (cuts.CLINICAL_DIRNAME, cuts.SEALED_DIRNAME):
+        cuts.read_verified_part(folder / part)
+
+
 def clear_caches() -> None:
     """Forget cached cuts (tests and a newly activated cut)."""
     for fn in (_clinical, _allocation, trial_data):

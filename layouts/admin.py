@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
@@ -28,7 +31,7 @@ AUDIT_DOWNLOAD_FILE = "audit-download-file"
 
 AUDIT_EVENTS = ("login", "login_failed", "logout", "lockout", "cut_load", "cut_rejected", "closed_view",
                 "unmask", "export", "user_added", "role_changed", "user_disabled", "user_enabled", "password_reset",
-                "cut_refused", "cut_activated")
+                "cut_refused", "cut_activated", "cut_activation_refused")
 
 
 def users_layout(ctx: ViewContext) -> Component:
@@ -57,7 +60,7 @@ def users_layout(ctx: ViewContext) -> Component:
 def audit_layout(ctx: ViewContext) -> Component:
     events = [{"label": e.replace("_", " "), "value": e} for e in AUDIT_EVENTS]
     return html.Div([
-        page_header("Audit trail", ctx, "append-only: logins, cut loads, closed views, unmasking, exports, user changes"),
+        page_header("Audit trail", ctx, "append-only: logins, cut loads, refusals and activations, closed views, unmasking, exports, user changes"),
         dbc.Card(dbc.CardBody(dbc.Row([
             dbc.Col(dcc.Dropdown(id=AUDIT_EVENT, options=events, multi=True, placeholder="All events"), md=4),
             dbc.Col(dbc.Input(id=AUDIT_USER, placeholder="User name", debounce=True, type="text"), md=2),
@@ -67,3 +70,18 @@ def audit_layout(ctx: ViewContext) -> Component:
         ], align="center")), className="mb-3 shadow-sm"),
         listing_grid(AUDIT_TABLE, height=520),
     ])
+
+
+AUDIT_HEADERS = {"id": ("#", {"maxWidth": 90}), "at": ("When (UTC)", {"minWidth": 200}),
+                 "event": ("Event", {"minWidth": 130}), "username": ("User", {"minWidth": 120}),
+                 "cut_id": ("Data cut", {"minWidth": 170}), "ip": ("IP address", {"minWidth": 120}),
+                 "detail": ("Detail", {"flex": 3, "minWidth": 320})}
+
+
+def audit_columns(fields: Sequence[str]) -> list[dict[str, Any]]:
+    """Audit trail columns with plain headers; the detail takes the spare width and shows in full on hover."""
+    columns = []
+    for field in fields:
+        header, width = AUDIT_HEADERS.get(field, (field, {}))
+        columns.append({"field": field, "headerName": header, "tooltipField": field, "flex": 1, **width})
+    return columns

@@ -26,7 +26,9 @@ def infusions(ex: pd.DataFrame, population: pd.DataFrame, planned_doses: int, in
 
     INFUSION is the number of the planned infusion in the dosing plan (1..planned_doses), not the order received:
     the planned infusion whose day, counted from the subject's first infusion, is nearest (halfway: the later
-    one; anything after the last planned day: the last), so a subject who missed infusion 2 has 1, 3, 4, 5.
+    one), so a subject who missed infusion 2 has 1, 3, 4, 5. Numbers rise in the order received, and leave
+    room for the infusions still to come: a subject given all five, one a day late (days 1, 2, 4, 5, 6), has
+    1, 2, 3, 4, 5, not 1, 2, 4, 5, 5. More infusions than planned share the last number.
     STUDYDAY is the infusion's study day (day 1 = reference day, no day 0).
     """
     ex = with_columns(ex, ("USUBJID", "EXSTDTC", "EXSTDT"))
@@ -39,8 +41,15 @@ def infusions(ex: pd.DataFrame, population: pd.DataFrame, planned_doses: int, in
     out = out[out["DAY"].notna()].sort_values(["USUBJID", "DAY", "START"], kind="stable")
     first = out["USUBJID"].map(population.set_index("USUBJID")["FIRSTDOSE"]).astype("datetime64[ns]")
     elapsed = (out["DAY"] - first).dt.days.to_numpy(float)
-    number = np.floor(elapsed / max(int(interval_days), 1) + 0.5) + 1
-    out["INFUSION"] = np.clip(np.nan_to_num(number, nan=1.0), 1, max(int(planned_doses), 1)).astype(int)
+    planned = max(int(planned_doses), 1)
+    nearest = np.clip(np.nan_to_num(np.floor(elapsed / max(int(interval_days), 1) + 0.5) + 1, nan=1.0), 1, planned)
+    by_subject = out.groupby("USUBJID", sort=False)
+    k = by_subject.cumcount().to_numpy()                              # 0-based order received
+    received = by_subject["USUBJID"].transform("size").to_numpy()
+    rising = pd.Series(nearest - k, index=out.index).groupby(out["USUBJID"], sort=False).cummax().to_numpy() + k
+    # the highest number that leaves room for the infusions still to come (none to leave beyond the plan)
+    room = np.where(received <= planned, planned - received + 1 + k, planned)
+    out["INFUSION"] = np.clip(np.minimum(rising, room), 1, planned).astype(int)
     out["STUDYDAY"] = study_days(out["DAY"], out["USUBJID"], population)
     return out[["USUBJID", "INFUSION", "START", "DAY", "STUDYDAY", "TIMED"]].reset_index(drop=True)
 

@@ -168,8 +168,13 @@ BASELINE_STATISTICS = (("BASE", "Baseline"), ("HIGH", "Highest post-baseline val
 
 
 def _baseline_values(rows: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
-    """Per safety subject: baseline, highest and lowest post-baseline value and the changes to them."""
+    """Per safety subject: baseline, highest and lowest post-baseline value and the changes to them.
+
+    Post-baseline values count only for subjects with a baseline: without one, `baseline_split` takes every
+    record as post-baseline, screening values included, which is no post-baseline value at all.
+    """
     base, post = baseline_split(rows)
+    post = post[post["USUBJID"].isin(base["USUBJID"])]
     ids = population["USUBJID"]
     baseline = pd.Series(base["LBSTRESN"].to_numpy(), index=base["USUBJID"].to_numpy())
     high = post.groupby("USUBJID")["LBSTRESN"].max()

@@ -216,14 +216,17 @@ def observation_end(population: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame
     """Last day each subject was under observation (USUBJID -> day).
 
     The earliest of the cut date, death, withdrawal or loss to follow-up (DS) and the end of follow-up: the
-    subject's DS COMPLETED date when there is one, else the planned end, study day `followup_days`.
-    Never before the first dose, never after the cut date.
+    subject's last DS COMPLETED date when there is one (an export may complete each epoch: treatment, then
+    follow-up), else the planned end, study day `followup_days`. Only disposition events count (DSCAT =
+    DISPOSITION EVENT, where DSCAT is given). Never before the first dose, never after the cut date.
     """
-    ds = with_columns(ds, ("USUBJID", "DSDECOD", "DSSTDT"))
+    ds = with_columns(ds, ("USUBJID", "DSDECOD", "DSSTDT", "DSCAT"))
+    category = ds["DSCAT"].astype("string").str.strip().str.upper()
+    ds = ds[(category.isna() | (category == "DISPOSITION EVENT")).to_numpy()]
     decod = ds["DSDECOD"].astype("string").str.strip().str.upper()
     days = to_day(ds["DSSTDT"])
     left = days[decod.isin(ENDING_DISPOSITIONS).fillna(False)].groupby(ds["USUBJID"]).min()
-    completed = days[(decod == COMPLETED).fillna(False)].groupby(ds["USUBJID"]).min()
+    completed = days[(decod == COMPLETED).fillna(False)].groupby(ds["USUBJID"]).max()
     ids = population["USUBJID"]
     day1 = reference_days(population).reindex(ids)
     planned = (day1 + pd.to_timedelta(max(int(followup_days), 1) - 1, unit="D")).to_numpy()

@@ -125,7 +125,12 @@ def band_rows(bands: pd.DataFrame, column: str, groups: Sequence[str], categorie
 def _median_iqr(median: float, q1: float, q3: float, n: int) -> str:
     if n == 0 or np.isnan(median):
         return "–"
-    return f"{median:.4g} ({q1:.4g} to {q3:.4g}), n={n}"
+    return f"{_number(median)} ({_number(q1)} to {_number(q3)}), n={n}"
+
+
+def _number(value: float) -> str:
+    """Four significant digits, never in exponent form: 0.0123, 1.37, 208.5, 123,457."""
+    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
 
 
 def baseline_rows(summary: pd.DataFrame, groups: Sequence[str], unit: str) -> list[list[str]]:

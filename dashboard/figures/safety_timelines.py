@@ -74,7 +74,9 @@ def swimmer_figure(data: dict[str, pd.DataFrame], stamp: str, *, shown: int, tot
         " (first by subject id)" if lane_arm is None else " (first by subject id within each arm)")
     fig = base_figure(SWIMMER_TITLE, f"{stamp} · {note}")
     fig.add_traces(_timeline_traces(data, lane))
-    fig.update_layout(barmode="overlay", height=max(360, 22 * len(ids) + 180), bargap=0.3,
+    # the legend sits between the title (with its stamp and note) and the lanes, clear of both
+    fig.update_layout(barmode="overlay", height=max(380, 22 * len(ids) + 220), bargap=0.3,
+                      margin={"l": 60, "r": 20, "t": 115, "b": 50},
                       legend={"orientation": "h", "y": 1.0, "x": 1, "xanchor": "right", "yanchor": "bottom"})
     fig.update_yaxes(categoryorder="array", categoryarray=list(lane.iloc[::-1]), type="category", title=None)
     fig.update_xaxes(title=STUDY_DAY_AXIS)

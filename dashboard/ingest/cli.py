@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.set_defaults(handler=_show)
     activate = commands.add_parser("activate", help="make a loaded cut the active one again (checked, audited)")
     activate.add_argument("cut_id")
-    activate.add_argument("--reason", required=True, help="why, for the audit trail (at least 10 characters)")
+    activate.add_argument("--reason", required=True, help="why, for the audit trail (at least 10 characters); "
+                                                           "the administrator reads it: name no arm")
     activate.add_argument("--by", default=os.environ.get("USER") or _login(), help="who (default: $USER)")
     activate.add_argument("--config", default=None, help="trial configuration TOML (default: $DSMB_TRIAL_CONFIG)")
     activate.set_defaults(handler=_activate)
@@ -91,7 +92,7 @@ def _load(args: argparse.Namespace) -> int:
 def _activate(args: argparse.Namespace) -> int:
     try:
         previous = activate_cut(args.cut_id, args.reason, args.by, load_trial_config(args.config))
-    except (cuts.CutError, ConfigError, ValueError) as exc:
+    except (cuts.CutError, ConfigError, ValueError, OSError) as exc:
         print(f"not activated: {exc}; the active cut is unchanged ({cuts.active_cut_id() or 'none'})",
               file=sys.stderr)
         return 1

@@ -75,7 +75,7 @@ def is_in(values: pd.Series, pool: Iterable[str] | pd.Series | pd.Index) -> pd.S
     """
     pool = pool if isinstance(pool, (pd.Series, pd.Index)) else list(pool)
     found = pc.is_in(pa.array(values, type=TEXT, from_pandas=True),
-                     value_set=pa.array(pool, type=TEXT, from_pandas=True))
+                     value_set=pa.array(pool, type=TEXT, from_pandas=True), skip_nulls=True)
     return pd.Series(pc.fill_null(found, False).to_numpy(zero_copy_only=False), index=values.index)
 
 

@@ -215,16 +215,25 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
 def activate_cut(cut_id: str, reason: str, activated_by: str, config: TrialConfig,
                  root: Path | None = None) -> str | None:
     """Make an already loaded cut the active one again (after a damaged or mistaken load); returns the cut it
-    replaces. Both parts of the cut are read back and checked first; the change is in the audit trail."""
-    if len(reason.strip()) < 10:
-        raise ValueError("give a reason of at least 10 characters")
+    replaces. Every file of both parts is read back against its checksum first. The switch and a refusal are
+    both in the audit trail; a switch that cannot be recorded is undone."""
     record = _audit_recorder()
     with cuts.load_lock(root):
         previous = cuts.active_cut_id(root)
-        blinding.clear_caches()
-        # both parts read back through the one reader of the sealed part: CutIntegrityError if either is damaged
-        blinding.trial_data(cut_id, blinding.Access.UNBLINDED, config, root)
-        record("cut_activated", username=activated_by, cut_id=cut_id,
-               detail={"reason": reason.strip(), "previous": previous})
+        try:
+            if len(reason.strip()) < 10:
+                raise ValueError("give a reason of at least 10 characters")
+            blinding.verify_cut(cut_id, root)
+        except (cuts.CutError, OSError, ValueError) as exc:
+            record("cut_activation_refused", username=activated_by, cut_id=cut_id,
+                   detail={"reason": reason.strip(), "refused_because": str(exc), "active": previous})
+            raise
         cuts.activate(cut_id, root)
+        try:
+            record("cut_activated", username=activated_by, cut_id=cut_id,
+                   detail={"reason": reason.strip(), "previous": previous})
+        except BaseException:
+            if previous is not None:
+                cuts.activate(previous, root)
+            raise
     return previous

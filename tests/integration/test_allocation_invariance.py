@@ -116,6 +116,21 @@ def test_blinded_responses_do_not_depend_on_allocation(twin_instances, role):
         assert ea.body == eb.body, f"{role}: response to '{ea.request}' changes with the randomization"
 
 
+def test_caches_warmed_by_armed_users_and_by_the_twin_change_nothing_for_a_blinded_user(twin_instances):
+    """No clearing between crawls: A's caches hold the investigator's results, B's are filled by the
+    statistician and the board first (same cut ids in both). The investigator on B must still get exactly
+    what a cold crawl of A gave."""
+    (a, app_a), (b, app_b) = twin_instances
+    fresh_caches()
+    cold = crawl(_client(a, app_a, "investigator"))
+    crawl(_client(b, app_b, "statistician"))
+    crawl(_client(b, app_b, "dsmb"))
+    warm = crawl(_client(b, app_b, "investigator"))
+    assert [e.request for e in cold] == [e.request for e in warm] and len(cold) > 20
+    for ec, ew in zip(cold, warm):
+        assert (ec.status, ec.body) == (ew.status, ew.body), f"warm caches changed '{ec.request}'"
+
+
 def _canaries(real: bool, coded: bool) -> list[re.Pattern]:
     config = load_trial_config()
     words = []

@@ -132,3 +132,9 @@ def test_postgres_triggers_refuse_changes():
             with db.engine(url).begin() as conn:
                 conn.exec_driver_sql(sql)
     assert "pg" in set(audit.events(database_url=url).username)
+
+
+def test_the_audit_page_offers_every_event_the_trail_records():
+    from layouts import admin
+
+    assert admin.AUDIT_EVENTS == audit.EVENTS

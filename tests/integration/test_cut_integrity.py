@@ -14,7 +14,7 @@ from dashboard import audit, blinding, cuts
 from dashboard.blinding import Access
 from dashboard.config import load_trial_config
 from dashboard.ingest.cli import main
-from dashboard.ingest.load import load_cut
+from dashboard.ingest.load import activate_cut, load_cut
 
 
 @pytest.fixture
@@ -88,7 +88,8 @@ def test_a_damaged_cut_is_refused_on_every_data_page_not_shown_as_empty_tables(a
     if role in ("admin", "statistician", "dsmb"):
         assert client.open_page("/cuts")["type"] != "Alert"      # the cut list still opens
     refused = audit.events(event="cut_refused", username=role, database_url=instance.database_url)
-    assert len(refused) == 3 and set(refused["cut_id"]) == {cut_id}
+    assert len(refused) == 1 and refused["cut_id"].tolist() == [cut_id]      # once per session and cut
+    assert "AE.parquet has changed" in refused["detail"].iloc[0]
 
 
 def test_statistician_makes_an_earlier_cut_active_again_with_a_reason(tmp_path, monkeypatch, capsys):
@@ -110,10 +111,31 @@ def test_statistician_makes_an_earlier_cut_active_again_with_a_reason(tmp_path, 
     assert row["username"] == "stat" and row["cut_id"] == interim
     assert json.loads(row["detail"]) == {"reason": reason, "previous": final}
 
-    target = cuts.cut_dir(final) / cuts.SEALED_DIRNAME / "allocation.parquet"
+    # a sealed table the web pages never read (EX's treatment columns) is checked too
+    target = cuts.cut_dir(final) / cuts.SEALED_DIRNAME / "EX.parquet"
     os.chmod(target, 0o644)
     target.write_bytes(target.read_bytes() + b"\0")
     assert main(["cuts", "activate", final, "--reason", "The final cut after all, as planned", "--by", "stat"]) == 1
     err = capsys.readouterr().err
-    assert "allocation.parquet has changed" in err and f"the active cut is unchanged ({interim})" in err
+    assert "EX.parquet has changed" in err and f"the active cut is unchanged ({interim})" in err
     assert cuts.active_cut_id() == interim and len(audit.events(event="cut_activated")) == 1
+    refused = audit.events(event="cut_activation_refused")
+    assert refused["cut_id"].tolist() == [final, interim]                   # newest first: both refusals recorded
+    assert "EX.parquet has changed" in refused["detail"].iloc[0]
+
+
+def test_an_activation_that_cannot_be_recorded_is_undone(tmp_path, monkeypatch):
+    monkeypatch.setenv("DSMB_DATABASE_URL", f"sqlite:///{tmp_path}/audit.sqlite")
+    root = tmp_path / "data"
+    for folder, cut_date in (("interim", "2021-05-10"), ("final", "2021-07-10")):
+        load_cut(DEMO_EXPORTS / folder, cut_date, folder, "tester", load_trial_config(), root=root)
+    interim, final = [m.cut_id for m in cuts.list_cuts(root)]
+
+    def failing_record(event, **kw):
+        if event == "cut_activated":
+            raise RuntimeError("audit database unavailable")
+
+    monkeypatch.setattr(audit, "record", failing_record)
+    with pytest.raises(RuntimeError, match="audit database unavailable"):
+        activate_cut(interim, "Back to the interim cut for the meeting", "stat", load_trial_config(), root)
+    assert cuts.active_cut_id(root) == final

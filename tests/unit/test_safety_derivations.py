@@ -108,6 +108,18 @@ def test_a_completed_subject_is_followed_to_the_completion_date_never_past_the_c
     assert end["S3"] == pd.Timestamp("2021-05-30")   # completion after the cut: the cut
 
 
+def test_follow_up_ends_at_the_last_completion_not_at_the_end_of_treatment():
+    """An export that completes each epoch (treatment on day 5, follow-up on day 28) ends observation at
+    the study's completion; a protocol milestone named COMPLETED is no disposition event."""
+    d = small_trial()
+    pop = S.safety_population(d["DM"], d["EX"])
+    epochs = _completed([("S1", "2021-05-05"), ("S1", "2021-05-24"), ("S3", "2021-05-06")]).assign(
+        DSCAT=["DISPOSITION EVENT", "DISPOSITION EVENT", "PROTOCOL MILESTONE"])
+    end = S.observation_end(pop, d["DM"], pd.concat([d["DS"], epochs], ignore_index=True), "2021-07-01", 28)
+    assert end["S1"] == pd.Timestamp("2021-05-24")
+    assert end["S3"] == S.observation_end(pop, d["DM"], d["DS"], "2021-07-01", 28)["S3"]   # the milestone: ignored
+
+
 def test_safety_study_days_are_the_outcomes_study_days():
     """An event shows the same day number on the Safety and the Outcomes page: day 1 is the first-dose
     (reference) day, the day before it is day -1, there is no day 0."""

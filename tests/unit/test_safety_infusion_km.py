@@ -72,6 +72,15 @@ def test_infusions_are_numbered_by_the_dosing_plan_not_the_order_received():
     assert events.set_index("USUBJID")["IR_INFUSION"].to_dict() == {"A": 3.0, "B": 3.0}
 
 
+def test_a_late_infusion_keeps_the_numbers_of_the_ones_after_it():
+    """All five given, the third one day late (days 1, 2, 4, 5, 6): infusions 1 to 5, none merged or skipped;
+    four given with the third missed (days 1, 2, 4, 5): 1, 2, 4, 5."""
+    pop = pd.DataFrame({"USUBJID": ["L", "M"], "FIRSTDOSE": pd.to_datetime(["2021-05-01", "2021-05-01"])})
+    doses = I.infusions(ex([("L", f"2021-05-0{d}") for d in (1, 2, 4, 5, 6)]
+                           + [("M", f"2021-05-0{d}") for d in (1, 2, 4, 5)]), pop, planned_doses=5, interval_days=1)
+    assert doses.groupby("USUBJID")["INFUSION"].apply(list).to_dict() == {"L": [1, 2, 3, 4, 5], "M": [1, 2, 4, 5]}
+
+
 def test_per_infusion_rows_divide_by_the_subjects_who_received_that_infusion():
     """'After infusion 2' counts out of the subjects who had infusion 2; 'any infusion' out of all dosed."""
     pop, doses, events = _missed_second_infusion()

@@ -127,10 +127,10 @@ def test_baseline_and_change_from_baseline_are_summarised_with_their_unit():
     index = _index([("A", "ALT", 1, 20, 10, 40, "Y", "2021-05-01"), ("A", "ALT", 2, 60, 10, 40, "", "2021-05-03"),
                     ("A", "ALT", 3, 15, 10, 40, "", "2021-05-05"),
                     ("B", "ALT", 1, 30, 10, 40, "Y", "2021-05-01"), ("B", "ALT", 2, 35, 10, 40, "", "2021-05-03"),
-                    ("C", "ALT", 2, 90, 10, 40, "", "2021-05-03")])   # C: no baseline, so no change
+                    ("C", "ALT", 2, 90, 10, 40, "", "2021-05-03")])   # C: no baseline, so nothing post-baseline
     summary = L.lab_baseline_summary(index["ALT"], POP).set_index("STAT")
     assert summary.loc["BASE", ["N", "MEDIAN"]].tolist() == [2, 25.0]
-    assert summary.loc["HIGH", ["N", "MEDIAN"]].tolist() == [3, 60.0]
+    assert summary.loc["HIGH", ["N", "MEDIAN"]].tolist() == [2, 47.5]                              # 60, 35
     assert summary.loc["CHG_HIGH", ["N", "MEDIAN", "Q1", "Q3"]].tolist() == [2, 22.5, 13.75, 31.25]  # +40, +5
     assert summary.loc["CHG_LOW", "MEDIAN"] == 0.0                                                 # -5, +5
     rows = ST.baseline_rows(summary.reset_index(), ["All subjects"], "U/L")
