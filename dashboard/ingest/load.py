@@ -22,7 +22,8 @@ from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, r
 from dashboard.ingest.schema import RANDOMIZATION
 from dashboard.ingest.seal import seal, split_domain, splits_alone
 from dashboard.ingest.validate import (
-    ExportKeys, check_across_files, check_table, export_keys, flag_dates_after_cut, has_required_columns,
+    ExportKeys, check_across_files, check_reference_start, check_table, export_keys, flag_dates_after_cut,
+    has_required_columns,
 )
 
 SEALED_WARNINGS = "_warnings"       # findings about sealed columns
@@ -100,6 +101,7 @@ def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Finding
     for result in ordered.values():
         findings.extend(result.findings.items)
     findings.extend(across.items)
+    check_reference_start(typed_tables(ordered), findings)
     return ordered
 
 

@@ -257,3 +257,32 @@ def flag_dates_after_cut(tables: dict[str, SourceTable], cut_date: str, findings
                                [f"dated {d} after the cut date {cut_date}" for d in dates]
                                + [""] * (rows.size - len(dates)),
                                column=f"{name}C", kind="date after cut", sealed=source.domain in SEALED_DOMAINS)
+
+
+def check_reference_start(tables: Mapping[str, SourceTable], findings: Findings) -> None:
+    """A warning for every dosed subject whose DM.RFSTDTC is not the day of their first EX record.
+
+    Study days count from RFSTDTC (the randomization date when it is empty) and treatment-emergence from the
+    first EX record: where the two differ, a day number and the treatment-emergent flag can disagree.
+    """
+    dm, ex = tables.get("DM"), tables.get("EX")
+    if dm is None or ex is None or "EXSTDT" not in ex.table.column_names or "RFSTDTC" not in dm.table.column_names:
+        return
+    doses = ex.table.select(["USUBJID", "EXSTDT"]).to_pandas()
+    first = doses.dropna().groupby("USUBJID")["EXSTDT"].min().dt.normalize()
+    frame = dm.table.select([c for c in ("USUBJID", "RFSTDTC", "RFSTDT") if c in dm.table.column_names]).to_pandas()
+    reference = pd.to_datetime(frame["RFSTDT"]) if "RFSTDT" in frame else pd.Series(pd.NaT, index=frame.index)
+    first_dose = frame["USUBJID"].map(first)
+    off = first_dose.notna() & (reference.isna() | (reference.dt.normalize() != first_dose))
+    rows = np.flatnonzero(off.to_numpy())
+    if not len(rows):
+        return
+    messages = []
+    for i in rows[:ROW_FINDINGS_LIMIT]:
+        given, dosed = frame["RFSTDTC"].iloc[i], f"{first_dose.iloc[i]:%Y-%m-%d}"
+        messages.append(f"RFSTDTC {given!r} is not the first EX date {dosed}; study days count from RFSTDTC (the "
+                        "randomization date when it is not a full date), treatment-emergence from the first EX date"
+                        if isinstance(given, str) else
+                        f"RFSTDTC is empty although EX starts on {dosed}; study days count from the randomization date")
+    Locator(dm).report(findings, Severity.WARNING, rows, messages,
+                       column="RFSTDTC", kind="reference start is not the first dose")

@@ -59,3 +59,23 @@ def test_a_subject_missing_from_dm_is_named_and_keys_are_still_checked(config):
     assert ("ae.csv", 3, stranger, "USUBJID", "subject not in DM") in found
     assert ("ae.csv", 3, stranger, "AESEQ", "duplicate key") in found
     assert len(found) == 3
+
+
+def test_a_reference_start_that_is_not_the_first_dose_is_a_warning_naming_row_subject_and_dates():
+    """Study days count from RFSTDTC, treatment-emergence from the first EX record: where they differ the
+    statistician is told, by row and subject, before the board reads day numbers."""
+    from dashboard.ingest.validate import check_reference_start
+
+    tables = {"DM": source("DM", USUBJID=[S1, S2, S3], RFSTDTC=["2021-05-01", "2021-05-03", None]),
+              "EX": source("EX", USUBJID=[S1, S1, S2, S3], EXSEQ=["1", "2", "1", "1"],
+                           EXSTDTC=["2021-05-01T10:00", "2021-05-02", "2021-05-02", "2021-05-04"])}
+    findings = Findings()
+    check_reference_start(tables, findings)
+    found = [(f.row, f.usubjid, f.column, f.severity, f.message) for f in findings.items]
+    assert found == [
+        (2, S2, "RFSTDTC", Severity.WARNING, "RFSTDTC '2021-05-03' is not the first EX date 2021-05-02; study days "
+         "count from RFSTDTC (the randomization date when it is not a full date), treatment-emergence from the "
+         "first EX date"),
+        (3, S3, "RFSTDTC", Severity.WARNING,
+         "RFSTDTC is empty although EX starts on 2021-05-04; study days count from the randomization date"),
+    ]
