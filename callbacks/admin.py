@@ -94,7 +94,8 @@ def register(app) -> None:
                       Input(ids.AUDIT_DATES, "start_date"), Input(ids.AUDIT_DATES, "end_date"))
     def audit_trail(events, username, start, end):
         frame = filtered_events(events, username, start, end, AUDIT_ROW_LIMIT)
-        return frame.to_dict("records"), ids.audit_columns(list(frame.columns)), f"{len(frame):,} shown (newest first, at most {AUDIT_ROW_LIMIT:,})"
+        count = f"{len(frame):,} shown (newest first, at most {AUDIT_ROW_LIMIT:,})"
+        return frame.to_dict("records"), ids.audit_columns(list(frame.columns)), count
 
     @guarded_callback(app, Permission.VIEW_AUDIT,
                       Output(ids.AUDIT_DOWNLOAD_FILE, "data"), Input(ids.AUDIT_DOWNLOAD, "n_clicks"),

@@ -253,6 +253,9 @@ def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:
     tables = [html.Div(f"{labs.with_unit(name, unit)} · {labs.normal_range_text(rows, unit)} · baseline: the last "
                        "record flagged LBBLFL = Y; post-baseline: later visits. Median (Q1 to Q3), n.",
                        className="text-muted small mb-2"),
+              *[notice(f"{name} is reported in several units ({', '.join(several)}): values are shown as reported, "
+                       "not converted; check LBSTRESU in the export.", "warning")
+                for several in [labs.reported_units(rows)] if len(several) > 1],
               _group_table("", safety_tables.baseline_rows(baseline, groups, unit), headers),
               html.H6("Shift from baseline to the worst post-baseline value (normal range)", className="mt-4 mb-1")]
     for group, header in zip(groups, headers):

@@ -60,7 +60,8 @@ def users_layout(ctx: ViewContext) -> Component:
 def audit_layout(ctx: ViewContext) -> Component:
     events = [{"label": e.replace("_", " "), "value": e} for e in AUDIT_EVENTS]
     return html.Div([
-        page_header("Audit trail", ctx, "append-only: logins, cut loads, refusals and activations, closed views, unmasking, exports, user changes"),
+        page_header("Audit trail", ctx, "append-only: logins, cut loads, refusals and activations, closed views, "
+                                        "unmasking, exports, user changes"),
         dbc.Card(dbc.CardBody(dbc.Row([
             dbc.Col(dcc.Dropdown(id=AUDIT_EVENT, options=events, multi=True, placeholder="All events"), md=4),
             dbc.Col(dbc.Input(id=AUDIT_USER, placeholder="User name", debounce=True, type="text"), md=2),

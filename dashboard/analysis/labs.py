@@ -34,6 +34,12 @@ def test_units(lb: pd.DataFrame, configured: Mapping[str, str] | None = None) ->
     return reported.reindex(codes).astype(object).fillna(fallback).fillna("").astype(str).rename("UNIT")
 
 
+def reported_units(rows: pd.DataFrame) -> list[str]:
+    """The distinct standard units LBSTRESU of some lab rows, sorted (more than one: values in mixed units)."""
+    units = with_columns(rows, ("LBSTRESU",))["LBSTRESU"].astype("string").str.strip()
+    return sorted(u for u in units.dropna().unique() if u)
+
+
 def lab_tests(lb: pd.DataFrame, configured_units: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The tests in LB with a numeric result: TESTCD, TEST, UNIT (see `test_units`), sorted by test name."""
     lb = with_columns(lb, LAB_COLUMNS)

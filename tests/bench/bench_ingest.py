@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     ratio = load["seconds"] / bare["seconds"]
     pairs = ", ".join(f"{l['seconds']:.2f}/{b['seconds']:.2f}" for b, l in zip(bare_runs, load_runs))
     print(f"every run, load/bare seconds: {pairs}")
-    print(f"median of the per-run ratios: {statistics.median(l['seconds'] / b['seconds'] for b, l in zip(bare_runs, load_runs)):.2f}")
+    ratios = [l["seconds"] / b["seconds"] for b, l in zip(bare_runs, load_runs)]
+    print(f"median of the per-run ratios: {statistics.median(ratios):.2f}")
     print(f"{'':28}{'seconds':>10}{'peak RSS MB':>14}")
     print(f"{'bare pyarrow.csv.read_csv':28}{bare['seconds']:>10.2f}{bare['peak_mb']:>14.0f}")
     print(f"{'load_cut (ingest)':28}{load['seconds']:>10.2f}{load['peak_mb']:>14.0f}")

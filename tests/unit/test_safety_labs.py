@@ -140,3 +140,9 @@ def test_baseline_and_change_from_baseline_are_summarised_with_their_unit():
     base = by_arm[by_arm["STAT"] == "BASE"].set_index("GROUP")["N"].to_dict()
     assert base == {"Group A": 1, "Group B": 1, "All subjects": 2}
     assert L.normal_range_text(index["ALT"], "U/L") == "normal range 10 to 40 U/L"
+
+
+def test_a_test_reported_in_several_units_is_named_so_values_are_not_pooled_unnoticed():
+    rows = pd.DataFrame({"LBSTRESU": ["g/L", "g/dL", None, " g/L ", ""]})
+    assert L.reported_units(rows) == ["g/L", "g/dL"]
+    assert L.reported_units(pd.DataFrame({"LBSTRESU": ["U/L", "U/L"]})) == ["U/L"]
