@@ -5,6 +5,7 @@ Every callback: fetch the user's trial data, call analysis and figure functions 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -35,6 +36,7 @@ MAX_SWIMMER_LANES = 60
 MAX_SPAGHETTI_SUBJECTS = 50
 KM_DAYS = (0, 7, 14, 21, 28)
 NO_CUT = "No data cut has been loaded yet."
+log = logging.getLogger(__name__)
 SAE_LABELS = {"USUBJID": "Subject", "ARM": "Arm", "AESEQ": "Seq", "AEBODSYS": "System organ class",
               "AEDECOD": "Preferred term", "AETERM": "Reported term", "AESEV": "Severity", "AEREL": "Relationship",
               "AEACN": "Action taken", "AEOUT": "Outcome", "AESTDTC": "Start", "AEENDTC": "End",
@@ -125,7 +127,8 @@ def _previous_changes(data: TrialData) -> PreviousCut:
             previous_id = cuts.previous_cut_id(data.cut.cut_id, root)
             previous = blinding.trial_data(previous_id, data.access, data.config, root) if previous_id else None
         except (cuts.CutError, OSError) as exc:
-            return PreviousCut(None, *empty, problem=str(exc))
+            log.error("previous cut of %s refused: %s", data.cut.cut_id, exc)
+            return PreviousCut(None, *empty, problem=cuts.refusal_reason(exc))
         if previous is None:
             return PreviousCut(None, *empty)
         return PreviousCut(previous.cut.cut_date, changes.ae_changes(data.ae, previous.ae),
@@ -250,12 +253,13 @@ def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:
     lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data), subject_arm=_arm_of(data),
                                           arm_labels=_arm_labels(data))
     groups, headers = _groups(data), _headers(data)
+    units = labs.reported_units(rows)
+    mixed = [notice(f"{name} is reported in several units ({', '.join(units)}): values are shown as reported, "
+                    "not converted; check LBSTRESU in the export.", "warning")] if len(units) > 1 else []
     tables = [html.Div(f"{labs.with_unit(name, unit)} · {labs.normal_range_text(rows, unit)} · baseline: the last "
                        "record flagged LBBLFL = Y; post-baseline: later visits. Median (Q1 to Q3), n.",
                        className="text-muted small mb-2"),
-              *[notice(f"{name} is reported in several units ({', '.join(several)}): values are shown as reported, "
-                       "not converted; check LBSTRESU in the export.", "warning")
-                for several in [labs.reported_units(rows)] if len(several) > 1],
+              *mixed,
               _group_table("", safety_tables.baseline_rows(baseline, groups, unit), headers),
               html.H6("Shift from baseline to the worst post-baseline value (normal range)", className="mt-4 mb-1")]
     for group, header in zip(groups, headers):

@@ -115,6 +115,12 @@ def active_cut_id(root: Path | None = None) -> str | None:
     return cut_id or None
 
 
+def refusal_reason(exc: BaseException) -> str:
+    """What a user may be told about a cut that cannot be served: a CutError names the cut and the file; any
+    other error (an OSError could name server paths) only that a file cannot be read; details go to the log."""
+    return str(exc) if isinstance(exc, CutError) else "one of its files cannot be read (see the server log)"
+
+
 def previous_cut_id(cut_id: str, root: Path | None = None) -> str | None:
     """The cut loaded before `cut_id` by cut date, for 'what changed since the last meeting'."""
     ids = [m.cut_id for m in list_cuts(root)]
@@ -279,6 +285,11 @@ def write_snapshot(manifest: CutManifest, clinical: Mapping[str, Encoded],
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final
+
+
+def deactivate(root: Path | None = None) -> None:
+    """Leave no cut active (undoing an activation that had no cut before it)."""
+    ((root or data_root()) / "active").unlink(missing_ok=True)
 
 
 def activate(cut_id: str, root: Path | None = None) -> None:

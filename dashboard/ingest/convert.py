@@ -70,8 +70,8 @@ def flagged_rows(mask: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def is_in(values: pd.Series, pool: Iterable[str] | pd.Series | pd.Index) -> pd.Series:
     """`values.isin(pool)` for text, by Arrow's hash kernel; missing values are never in the pool.
 
-    pandas 3 turns the pool of a string `isin` into Arrow scalars one value at a time: 1,000 times slower
-    for a pool of 5,000 subjects.
+    pandas 3 turns the pool of a string `isin` into Arrow scalars one value at a time (most of the 0.13 s that
+    sealing DM took at 5,000 subjects; 0.04 s with this).
     """
     pool = pool if isinstance(pool, (pd.Series, pd.Index)) else list(pool)
     found = pc.is_in(pa.array(values, type=TEXT, from_pandas=True),

@@ -235,7 +235,9 @@ def activate_cut(cut_id: str, reason: str, activated_by: str, config: TrialConfi
             record("cut_activated", username=activated_by, cut_id=cut_id,
                    detail={"reason": reason.strip(), "previous": previous})
         except BaseException:
-            if previous is not None:
+            if previous is None:
+                cuts.deactivate(root)
+            else:
                 cuts.activate(previous, root)
             raise
     return previous

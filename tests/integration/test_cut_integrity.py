@@ -7,7 +7,7 @@ import os
 import stat
 
 import pytest
-from dash_client import DashClient, login
+from dash_client import DashClient, callbacks_by_output, login, open_page_as, respond
 from support import DEMO_EXPORTS, ROLES, make_app, make_instance
 
 from dashboard import audit, blinding, cuts
@@ -139,3 +139,25 @@ def test_an_activation_that_cannot_be_recorded_is_undone(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="audit database unavailable"):
         activate_cut(interim, "Back to the interim cut for the meeting", "stat", load_trial_config(), root)
     assert cuts.active_cut_id(root) == final
+    cuts.deactivate(root)                                   # no cut active before: none after the undo either
+    with pytest.raises(RuntimeError, match="audit database unavailable"):
+        activate_cut(interim, "Back to the interim cut for the meeting", "stat", load_trial_config(), root)
+    assert cuts.active_cut_id(root) is None
+
+
+@pytest.mark.parametrize("role", ["investigator", "dsmb"])
+def test_an_unreadable_previous_cut_is_named_not_shown_as_no_changes(tmp_path, role):
+    instance = make_instance(tmp_path, [(DEMO_EXPORTS / "interim", "2021-05-10", "Interim"),
+                                        (DEMO_EXPORTS / "final", "2021-07-10", "Final")])
+    blinding.clear_caches()
+    interim = cuts.list_cuts(instance.root)[0].cut_id
+    target = cuts.cut_dir(interim, instance.root) / cuts.CLINICAL_DIRNAME / "AE.parquet"
+    os.chmod(target, 0o644)
+    target.write_bytes(target.read_bytes() + b"\0")
+    client, props = open_page_as(make_app(instance), role, instance.passwords[role], "/safety")
+    found = callbacks_by_output(client, {"changes": "safety-changes-note.children",
+                                         "overview": "safety-tile-new.children"}, props)
+    note = json.dumps(respond(client, props, found["changes"])["safety-changes-note"]["children"])
+    assert "previous cut cannot be read" in note and "AE.parquet has changed" in note and '"danger"' in note
+    assert respond(client, props, found["overview"])["safety-tile-new"]["children"] == "previous cut unreadable"
+    blinding.clear_caches()
