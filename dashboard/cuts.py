@@ -204,17 +204,22 @@ def read_cut_warnings(cut_id: str, root: Path | None = None) -> pd.DataFrame:
 Encoded = pd.DataFrame | pa.Table | EncodedTable | Future   # a frame, its `encode_table` result, or a future of it
 
 
-def _write_frame(path: Path, frame: Encoded) -> str:
-    """Write one frame as a snapshot file (read-only, synced to disk); returns its SHA-256."""
+def encoded(frame: Encoded) -> EncodedTable:
+    """A frame's snapshot bytes: encoded now, or as already encoded (waiting for it if it is being encoded)."""
     if isinstance(frame, Future):
         frame = frame.result()
-    encoded = frame if isinstance(frame, EncodedTable) else encode_table(frame)
+    return frame if isinstance(frame, EncodedTable) else encode_table(frame)
+
+
+def _write_frame(path: Path, frame: Encoded) -> str:
+    """Write one frame as a snapshot file (read-only, synced to disk); returns its SHA-256."""
+    encoded_table = encoded(frame)
     with open(path, "wb") as fh:
-        fh.write(encoded.data)
+        fh.write(encoded_table.data)
         fh.flush()
         os.fsync(fh.fileno())
     os.chmod(path, 0o444)
-    return encoded.sha256
+    return encoded_table.sha256
 
 
 def _write_frames(folder: Path, frames: Mapping[str, Encoded]) -> None:

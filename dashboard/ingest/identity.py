@@ -16,10 +16,10 @@ import itertools
 import json
 import os
 import tempfile
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
 
 from dashboard import cuts
 from dashboard.ingest.findings import AlreadyLoaded
@@ -31,24 +31,16 @@ WITHHELD = "withheld: the file carries allocation"
 REGISTRY = ".ingest-digests.json"
 
 
-def content_hash(frame: pd.DataFrame | pa.Table) -> str:
-    """SHA-256 of a frame's column names, dtypes and values (row order included)."""
-    if isinstance(frame, pa.Table):
-        frame = frame.to_pandas()
-    digest = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode("utf-8"))
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
-def open_fingerprints(raws: dict[str, RawFile], export: SealedExport) -> dict[str, str]:
-    """Per file name: its SHA-256, or for a file carrying allocation the hash of its clinical part (or WITHHELD)."""
+def open_fingerprints(raws: dict[str, RawFile], carrying: Collection[str],
+                      clinical: Mapping[str, cuts.Encoded]) -> dict[str, str]:
+    """Per file name: its SHA-256, or for a file carrying allocation the SHA-256 of its clinical part's snapshot
+    file (which is the same under any randomization), or WITHHELD when it has no clinical part."""
     prints = {}
     for domain, raw in raws.items():
-        if domain not in export.carries_allocation:
+        if domain not in carrying:
             prints[raw.name.lower()] = raw.sha256
         else:
-            frame = export.clinical.get(domain)
-            prints[raw.name.lower()] = WITHHELD if frame is None else content_hash(frame)
+            prints[raw.name.lower()] = WITHHELD if domain not in clinical else cuts.encoded(clinical[domain]).sha256
     return prints
 
 
@@ -76,10 +68,15 @@ def _registry(root: Path | None) -> dict[str, str]:
 def new_cut_id(cut_date: str, fingerprints: dict[str, str], digest: str, root: Path | None) -> str:
     """A free cut id; AlreadyLoaded when this very input was loaded for `cut_date` before.
 
-    An export that matches a loaded cut except in allocation gets the next id of the sequence.
+    An export that matches a loaded cut except in allocation gets the next id of the sequence. The registry is
+    asked first, so a re-load is refused even if the fingerprints have changed (a new version of the
+    Parquet writer can write the same clinical part in other bytes).
     A cut missing from the registry counts as identical: when in doubt, nothing is loaded twice.
     """
     known = _registry(root)
+    for cut_id, known_digest in known.items():
+        if known_digest == digest and cut_id.startswith(f"{cut_date}-") and (cuts.cuts_dir(root) / cut_id).exists():
+            raise AlreadyLoaded(cut_id)
     for attempt in itertools.count():
         cut_id = cut_id_for(cut_date, fingerprints, attempt)
         if not (cuts.cuts_dir(root) / cut_id).exists():

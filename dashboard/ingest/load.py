@@ -182,9 +182,12 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
             raise IngestError(findings.items)
         export = seal(tables, config, split)
         del tables
+        clinical = {domain: encoded[domain] if domain in encoded else _ENCODING.submit(cuts.encode_table, frame)
+                    for domain, frame in export.clinical.items()}
         digest = identity.input_digest(raws)
         try:
-            cut_id = identity.new_cut_id(cut_date, identity.open_fingerprints(raws, export), digest, root)
+            cut_id = identity.new_cut_id(cut_date, identity.open_fingerprints(raws, export.carries_allocation,
+                                                                              clinical), digest, root)
         except AlreadyLoaded as exc:
             record("cut_rejected", username=loaded_by, cut_id=exc.cut_id,
                    detail={"cut_date": cut_date, "source": str(folder), "reason": "already loaded"})
@@ -199,7 +202,6 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
         sealed = {**export.sealed, SEALED_INPUTS: identity.sealed_inputs(raws, rows)}
         if findings.sealed_warnings():
             sealed[SEALED_WARNINGS] = findings_frame(findings.sealed_warnings())
-        clinical = {domain: encoded.get(domain, frame) for domain, frame in export.clinical.items()}
         written = cuts.write_snapshot(manifest, clinical, sealed, findings_frame(open_warnings), root)
         try:
             record("cut_load", username=loaded_by, cut_id=cut_id,
