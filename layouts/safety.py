@@ -185,7 +185,7 @@ def _labs_tab(ctx: ViewContext) -> Component:
 def _changes_tab(ctx: ViewContext) -> Component:
     return html.Div([
         html.Div(id=CHANGES_NOTE, className="mb-3"),
-        _card("Adverse-event records new, changed or removed since the previous cut", _grid(CHANGES_GRID, 420),
+        _card("Adverse-event records new, changed or removed since the previous cut", _grid(CHANGES_GRID, None, page_size=20),
               download_button(CHANGES_CSV, CHANGES_DOWNLOAD)),
         _card("Deaths new since the previous cut", _grid(CHANGES_DEATHS, None, page_size=20)),
     ], className="pt-3")
