@@ -21,6 +21,11 @@ SEVERITY_TITLE = "Subjects by maximum severity, per system organ class"
 STUDY_DAY_AXIS = "Study day (day 1 = first infusion, no day 0)"
 
 
+def _risk_day(day: int) -> str:
+    """`start` for the time origin (there is no study day 0), `d7` for day 7."""
+    return "start" if day <= 0 else f"d{day}"
+
+
 def km_figure(curves: pd.DataFrame, at_risk: pd.DataFrame, stamp: str, *, arm_labels: Sequence[str] = (),
               logrank: dict[str, float] | None = None) -> go.Figure:
     """Step curves of the proportion free of serious events, 95 % bands, numbers at risk under the axis."""
@@ -44,7 +49,7 @@ def km_figure(curves: pd.DataFrame, at_risk: pd.DataFrame, stamp: str, *, arm_la
     lines = []
     for label in groups:
         row = at_risk[at_risk[GROUP] == label].set_index("DAY")["AT_RISK"].reindex(days)
-        lines.append(f"{label}: " + "  ".join(f"d{d} {'' if pd.isna(n) else int(n)}" for d, n in row.items()))
+        lines.append(f"{label}: " + "  ".join(f"{_risk_day(d)} {'' if pd.isna(n) else int(n)}" for d, n in row.items()))
     note = "Numbers at risk · " + " | ".join(lines)
     if logrank:
         note += f"<br>Log-rank chi-square {logrank['chi2']:.2f} on {logrank['df']:.0f} df, p = {logrank['p']:.3f}"

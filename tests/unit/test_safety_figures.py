@@ -50,6 +50,8 @@ def test_km_pooled_and_by_arm(frames):
     _pooled_ok(pooled)
     assert len(pooled.data) == 2  # band + curve
     assert pooled.layout.xaxis.title.text == "Study day (day 1 = first infusion, no day 0)"
+    risk_note = next(a.text for a in pooled.layout.annotations if a.text.startswith("Numbers at risk"))
+    assert "start " in risk_note and " d7 " in risk_note and "d0" not in risk_note   # there is no study day 0
     armed = F.km_figure(T.km_first_serious_by_arm(tte, ARM), T.at_risk_by_arm(tte, [0, 7], ARM), CLOSED,
                         arm_labels=ARMS, logrank=T.logrank_by_arm(tte, ARM))
     assert len(armed.data) == 4 and "Log-rank" in _text(armed) and "CLOSED" in _text(armed)
