@@ -41,7 +41,7 @@ def register(app) -> None:
     def list_cuts(_):
         manifests = cuts.list_cuts(data_root())
         active = current_cut_id()
-        columns = [{"field": c, "headerName": c.replace("_", " ")} for c in CUT_COLUMNS]
+        columns = ids.plain_columns(CUT_COLUMNS)
         options = [{"label": f"{m.cut_date} · {m.label or m.cut_id}", "value": m.cut_id} for m in manifests]
         return cut_rows(manifests, active), columns, options, active
 
@@ -56,6 +56,6 @@ def register(app) -> None:
         except cuts.CutError:
             return "No such cut.", [], []
         warnings = cuts.read_cut_warnings(cut_id, data_root()).head(5000)
-        columns = [{"field": str(c)} for c in warnings.columns]
+        columns = ids.plain_columns([str(c) for c in warnings.columns])
         rows = warnings.astype(object).where(warnings.notna(), None).to_dict("records")
         return manifest_detail(manifest), rows, columns

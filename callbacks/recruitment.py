@@ -23,6 +23,7 @@ from dashboard.guard import guarded_callback
 from dashboard.memo import memoized
 from dashboard.permissions import Permission
 from layouts import recruitment as ids
+from layouts.common import NUMBER_COLUMN
 
 MAX_GRID_ROWS = 1000
 FILTERS = (Input(ids.SITE_FILTER, "value"), Input(ids.DATE_FILTER, "start_date"), Input(ids.DATE_FILTER, "end_date"))
@@ -88,7 +89,7 @@ def _grid(frame: pd.DataFrame, headers: Mapping[str, str], limit: int = MAX_GRID
             values = values.round(1)
         rows[field] = values.astype(object).where(values.notna(), None).tolist()
         defs.append({"field": field, "headerName": header, **(
-            {"type": "numericColumn", "filter": "agNumberColumnFilter"} if numeric else {})})
+            NUMBER_COLUMN if numeric else {})})
     records = [dict(zip(rows, values)) for values in zip(*rows.values())] if rows else []
     return records, defs
 

@@ -36,13 +36,21 @@ def figure_card(graph_id: str, title: str, *, height: int = 380, extra: Componen
     ], className="mb-3 shadow-sm")
 
 
+# AG Grid guesses each column's type from its first row. A first value such as 2021-05-10 made a column a date
+# column, whose later partial dates (2021-05), date-times and cut ids (2021-07-10-307c6a45) showed as empty
+# cells. Columns are text unless their definition says they are numbers (NUMBER_COLUMN).
+NO_TYPE_GUESSING = {"cellDataType": False}
+NUMBER_COLUMN = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
+
+
 def listing_grid(grid_id: str, *, height: int = 420, page_size: int = 50) -> Component:
     """An AG Grid listing with sorting, filtering and paging; rows and columns come from a callback."""
     return dag.AgGrid(
         id=grid_id,
         rowData=[],
         columnDefs=[],
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True},
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True,
+                       **NO_TYPE_GUESSING},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size, "animateRows": False,
                          "suppressCsvExport": True, "suppressExcelExport": True},
         className="ag-theme-alpine",
@@ -57,7 +65,7 @@ def summary_grid(grid_id: str) -> Component:
         id=grid_id,
         rowData=[],
         columnDefs=[],
-        defaultColDef={"sortable": True, "resizable": True},
+        defaultColDef={"sortable": True, "resizable": True, **NO_TYPE_GUESSING},
         dashGridOptions={"domLayout": "autoHeight", "animateRows": False, "suppressCsvExport": True,
                          "suppressExcelExport": True},
         className="ag-theme-alpine",

@@ -14,7 +14,7 @@ from dash.development.base_component import Component
 
 from dashboard.context import ViewContext
 from layouts.common import (
-    GRAPH_CONFIG, download_button, figure_card, listing_grid, page_header, stat_tile, summary_grid,
+    GRAPH_CONFIG, NUMBER_COLUMN, download_button, figure_card, listing_grid, page_header, stat_tile, summary_grid,
 )
 
 TABS = "safety-tabs"
@@ -247,6 +247,7 @@ def incidence_columns(groups: Sequence[str], comparisons: Sequence[str], severit
 
 NARROW_FIELDS = frozenset({"AESEQ", "ADY", "AENDY", "DTHDY", "TEAE", "IR", "FATAL", "SERIOUS", "AESER", "CHANGE"})
 WIDE_FIELDS = frozenset({"AEBODSYS", "AEDECOD", "AETERM", "CAUSE", "CHANGED_COLUMNS"})
+NUMBER_FIELDS = frozenset({"AESEQ", "ADY", "AENDY", "DTHDY"})
 
 
 def listing_columns(fields: Sequence[str], labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -259,7 +260,7 @@ def listing_columns(fields: Sequence[str], labels: dict[str, str]) -> list[dict[
             return {"minWidth": 90, "maxWidth": 130}
         return {"minWidth": 220, "flex": 2} if field in WIDE_FIELDS else {"minWidth": 130, "flex": 1}
     return [{"field": f, "headerName": labels.get(f, f), "tooltipField": f, "wrapHeaderText": True,
-             "autoHeaderHeight": True, **width(f)} for f in fields]
+             "autoHeaderHeight": True, **width(f), **(NUMBER_COLUMN if f in NUMBER_FIELDS else {})} for f in fields]
 
 
 def summary_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Component:

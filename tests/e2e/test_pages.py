@@ -180,3 +180,33 @@ def test_statistician_downloads_a_stamped_closed_listing(browser, live_server, d
     assert "2021-07-10" in path.name and "CLOSED" in path.name
     first_lines = path.read_text(encoding="utf-8").splitlines()[:3]
     assert first_lines[1] == "# Data cut 2021-07-10 · CLOSED (by arm)"
+
+
+def _cells(browser, grid_id: str, column: str) -> list[str]:
+    """The text shown in one column of a grid's rendered rows (pinned or not), in row order; read in one step,
+    as the grid may redraw its rows between two reads."""
+    return browser.execute_script("""
+        const cells = Array.from(document.querySelectorAll(`#${arguments[0]} .ag-row .ag-cell[col-id="${arguments[1]}"]`));
+        return cells.map(c => [Number(c.closest('[row-index]').getAttribute('row-index')), c.innerText])
+                    .sort((a, b) => a[0] - b[0]).map(pair => pair[1]);""", grid_id, column)
+
+
+def test_listings_show_partial_dates_and_cut_ids_as_given(browser, live_server, demo_instance):
+    """A grid guessing types from its first row once showed cut ids and partial dates as empty cells."""
+    log_in(browser, live_server, "statistician", demo_instance.passwords["statistician"])
+    browser.get(f"{live_server}/cuts")
+    wait_for_page(browser)
+    WebDriverWait(browser, 20).until(lambda d: len(_cells(d, "cuts-table", "cut_id")) == 2)
+    assert all(re.fullmatch(r"2021-0[57]-10-[0-9a-f]{8}", text) for text in _cells(browser, "cuts-table", "cut_id"))
+    # subject 01-004 has an SAE, and an AE whose start date is known to the month only (AESEQ 7: 2021-04)
+    _open_safety_listings(browser, live_server)
+    subject_filter = browser.find_element(By.CSS_SELECTOR, "#safety-sae-grid .ag-floating-filter input")
+    subject_filter.send_keys("01-004")
+    WebDriverWait(browser, 20).until(
+        lambda d: set(_cells(d, "safety-sae-grid", "USUBJID")) == {"NCT05019287-01-004"})
+    browser.find_element(By.CSS_SELECTOR, "#safety-sae-grid .ag-center-cols-container .ag-row .ag-cell").click()
+    WebDriverWait(browser, 20).until(lambda d: len(_cells(d, "safety-profile-events", "AESEQ")) >= 7)
+    shown = dict(zip(_cells(browser, "safety-profile-events", "AESEQ"),
+                     _cells(browser, "safety-profile-events", "AESTDTC")))
+    assert shown["7"] == "2021-04" and shown["1"] == "2021-04-20", shown
+    assert all(shown.values()), shown

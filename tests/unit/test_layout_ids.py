@@ -68,3 +68,16 @@ def test_layouts_are_pure_functions_of_the_context():
     ctx = _contexts()[0]
     for page in all_pages():
         assert repr(page.layout(ctx)) == repr(page.layout(ctx)), page.path
+
+
+def test_no_grid_guesses_column_types_from_its_first_row():
+    """AG Grid would make a column of 2021-05-10 a date column and then show partial dates (2021-05) as empty."""
+    import dash_ag_grid as dag
+
+    pages = [(p.path, p.title) for p in all_pages()]
+    grids = []
+    for ctx in _contexts():
+        for tree in [shell_layout(ctx, pages), *(page.layout(ctx) for page in all_pages())]:
+            grids += [node for node in tree._traverse() if isinstance(node, dag.AgGrid)]  # noqa: SLF001
+    assert len(grids) >= 10
+    assert all(grid.defaultColDef.get("cellDataType") is False for grid in grids)
