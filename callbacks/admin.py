@@ -83,7 +83,7 @@ def register(app) -> None:
         except (AccountError, ValueError) as exc:
             feedback = str(exc)
         rows = user_rows()
-        columns = [{"field": c, "headerName": c.replace("_", " ")} for c in USER_COLUMNS]
+        columns = ids.user_columns(USER_COLUMNS)
         options = [{"label": r["username"], "value": r["username"]} for r in rows]
         return rows, columns, options, feedback
 

@@ -11,7 +11,7 @@ from dash.development.base_component import Component
 
 from dashboard.context import ViewContext
 from dashboard.permissions import Role
-from layouts.common import download_button, listing_grid, page_header
+from layouts.common import NUMBER_COLUMN, download_button, listing_grid, page_header
 
 USERS_TABLE = "admin-users-table"
 USER_PICKER = "admin-user-picker"
@@ -73,10 +73,16 @@ def audit_layout(ctx: ViewContext) -> Component:
     ])
 
 
-AUDIT_HEADERS = {"id": ("#", {"maxWidth": 90}), "at": ("When (UTC)", {"minWidth": 200}),
+AUDIT_HEADERS = {"id": ("#", {"maxWidth": 90, **NUMBER_COLUMN}), "at": ("When (UTC)", {"minWidth": 200}),
                  "event": ("Event", {"minWidth": 130}), "username": ("User", {"minWidth": 120}),
                  "cut_id": ("Data cut", {"minWidth": 170}), "ip": ("IP address", {"minWidth": 120}),
                  "detail": ("Detail", {"flex": 3, "minWidth": 320})}
+
+
+def user_columns(fields: Sequence[str]) -> list[dict[str, Any]]:
+    """User list columns headed by their field names; the failed-login count as a number."""
+    return [{"field": f, "headerName": f.replace("_", " "), **(NUMBER_COLUMN if f == "failed_logins" else {})}
+            for f in fields]
 
 
 def audit_columns(fields: Sequence[str]) -> list[dict[str, Any]]:

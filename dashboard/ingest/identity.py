@@ -68,15 +68,10 @@ def _registry(root: Path | None) -> dict[str, str]:
 def new_cut_id(cut_date: str, fingerprints: dict[str, str], digest: str, root: Path | None) -> str:
     """A free cut id; AlreadyLoaded when this very input was loaded for `cut_date` before.
 
-    An export that matches a loaded cut except in allocation gets the next id of the sequence. The registry is
-    asked first, so a re-load is refused even if the fingerprints have changed (a new version of the
-    Parquet writer can write the same clinical part in other bytes).
+    An export that matches a loaded cut except in allocation gets the next id of the sequence.
     A cut missing from the registry counts as identical: when in doubt, nothing is loaded twice.
     """
     known = _registry(root)
-    for cut_id, known_digest in known.items():
-        if known_digest == digest and cut_id.startswith(f"{cut_date}-") and (cuts.cuts_dir(root) / cut_id).exists():
-            raise AlreadyLoaded(cut_id)
     for attempt in itertools.count():
         cut_id = cut_id_for(cut_date, fingerprints, attempt)
         if not (cuts.cuts_dir(root) / cut_id).exists():

@@ -140,6 +140,13 @@ def _remove_leftovers(root: Path | None) -> None:
             leftover.unlink(missing_ok=True)
 
 
+def _cancel(encodings: dict[str, object]) -> None:
+    """Drop the encodings not started yet of a load that stops (one already running finishes unused)."""
+    for future in encodings.values():
+        if isinstance(future, Future):
+            future.cancel()
+
+
 def _count(findings: list[Finding]) -> int:
     return sum(f.count for f in findings)
 
@@ -177,10 +184,13 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
             record("cut_rejected", username=loaded_by, cut_id=None,
                    detail={"cut_date": cut_date, "source": str(folder), "errors": _count(findings.errors),
                            "warnings": _count(findings.open_warnings())})
-            for future in encoded.values():
-                future.cancel()
+            _cancel(encoded)
             raise IngestError(findings.items)
-        export = seal(tables, config, split)
+        try:
+            export = seal(tables, config, split)
+        except BaseException:
+            _cancel(encoded)
+            raise
         del tables
         clinical = {domain: encoded[domain] if domain in encoded else _ENCODING.submit(cuts.encode_table, frame)
                     for domain, frame in export.clinical.items()}
@@ -189,6 +199,7 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
             cut_id = identity.new_cut_id(cut_date, identity.open_fingerprints(raws, export.carries_allocation,
                                                                               clinical), digest, root)
         except AlreadyLoaded as exc:
+            _cancel(clinical)
             record("cut_rejected", username=loaded_by, cut_id=exc.cut_id,
                    detail={"cut_date": cut_date, "source": str(folder), "reason": "already loaded"})
             raise

@@ -70,7 +70,8 @@ def seal(tables: dict[str, SourceTable], config: TrialConfig,
             clinical[domain], columns = _split_columns(domain, table)
         if columns is not None:
             sealed[f"{domain}_COLUMNS" if domain in sealed else domain] = columns
-    clinical["DM"] = pa.Table.from_pandas(dm, preserve_index=False)
+    # One chunk, as in _split_columns: the clinical part's bytes fingerprint the cut (identity.py).
+    clinical["DM"] = pa.Table.from_pandas(dm, preserve_index=False).combine_chunks()
     sealed[ALLOCATION] = pa.Table.from_pandas(allocation, preserve_index=False)
     if dm_sealed is not None:
         sealed["DM"] = dm_sealed

@@ -182,13 +182,18 @@ def test_statistician_downloads_a_stamped_closed_listing(browser, live_server, d
     assert first_lines[1] == "# Data cut 2021-07-10 · CLOSED (by arm)"
 
 
-def _cells(browser, grid_id: str, column: str) -> list[str]:
-    """The text shown in one column of a grid's rendered rows (pinned or not), in row order; read in one step,
+def _rows(browser, grid_id: str, *columns: str) -> list[tuple[str, ...]]:
+    """The text shown in some columns of a grid's rendered rows (pinned or not), row by row; read in one step,
     as the grid may redraw its rows between two reads."""
-    return browser.execute_script("""
-        const cells = Array.from(document.querySelectorAll(`#${arguments[0]} .ag-row .ag-cell[col-id="${arguments[1]}"]`));
-        return cells.map(c => [Number(c.closest('[row-index]').getAttribute('row-index')), c.innerText])
-                    .sort((a, b) => a[0] - b[0]).map(pair => pair[1]);""", grid_id, column)
+    return [tuple(row) for row in browser.execute_script("""
+        const [gridId, columns] = arguments, rows = new Map();
+        for (const cell of document.querySelectorAll(`#${gridId} .ag-row .ag-cell[col-id]`)) {
+            const index = Number(cell.closest('[row-index]').getAttribute('row-index'));
+            if (!rows.has(index)) rows.set(index, {});
+            rows.get(index)[cell.getAttribute('col-id')] = cell.innerText;
+        }
+        return [...rows.keys()].sort((a, b) => a - b).map(i => columns.map(c => rows.get(i)[c] ?? null));""",
+        grid_id, list(columns))]
 
 
 def test_listings_show_partial_dates_and_cut_ids_as_given(browser, live_server, demo_instance):
@@ -196,17 +201,16 @@ def test_listings_show_partial_dates_and_cut_ids_as_given(browser, live_server, 
     log_in(browser, live_server, "statistician", demo_instance.passwords["statistician"])
     browser.get(f"{live_server}/cuts")
     wait_for_page(browser)
-    WebDriverWait(browser, 20).until(lambda d: len(_cells(d, "cuts-table", "cut_id")) == 2)
-    assert all(re.fullmatch(r"2021-0[57]-10-[0-9a-f]{8}", text) for text in _cells(browser, "cuts-table", "cut_id"))
+    WebDriverWait(browser, 20).until(lambda d: len(_rows(d, "cuts-table", "cut_id")) >= 2)
+    assert all(re.fullmatch(r"2021-0[57]-10-[0-9a-f]{8}", cut_id) for (cut_id,) in _rows(browser, "cuts-table", "cut_id"))
     # subject 01-004 has an SAE, and an AE whose start date is known to the month only (AESEQ 7: 2021-04)
     _open_safety_listings(browser, live_server)
     subject_filter = browser.find_element(By.CSS_SELECTOR, "#safety-sae-grid .ag-floating-filter input")
     subject_filter.send_keys("01-004")
     WebDriverWait(browser, 20).until(
-        lambda d: set(_cells(d, "safety-sae-grid", "USUBJID")) == {"NCT05019287-01-004"})
+        lambda d: set(_rows(d, "safety-sae-grid", "USUBJID")) == {("NCT05019287-01-004",)})
     browser.find_element(By.CSS_SELECTOR, "#safety-sae-grid .ag-center-cols-container .ag-row .ag-cell").click()
-    WebDriverWait(browser, 20).until(lambda d: len(_cells(d, "safety-profile-events", "AESEQ")) >= 7)
-    shown = dict(zip(_cells(browser, "safety-profile-events", "AESEQ"),
-                     _cells(browser, "safety-profile-events", "AESTDTC")))
+    WebDriverWait(browser, 20).until(lambda d: len(_rows(d, "safety-profile-events", "AESEQ")) >= 7)
+    shown = dict(_rows(browser, "safety-profile-events", "AESEQ", "AESTDTC"))
     assert shown["7"] == "2021-04" and shown["1"] == "2021-04-20", shown
     assert all(shown.values()), shown

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import cuts
-from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, Severity, summarize
-from dashboard.ingest.identity import cut_id_for, new_cut_id, register
+from dashboard.ingest.findings import Finding, Findings, Severity, summarize
+from dashboard.ingest.identity import cut_id_for
 from dashboard.ingest.load import parse_cut_date
 from dashboard.ingest.readers import TEXT, RawFile, discover, read_table
 
@@ -103,18 +102,6 @@ def test_cut_id_depends_on_names_fingerprints_date_and_attempt():
     assert cut_id_for("2021-06-01", prints)[11:] != cut_id_for("2021-06-02", prints)[11:]
     assert cut_id_for("2021-06-01", prints) != cut_id_for("2021-06-01", prints, attempt=1)
     assert cut_id_for("2021-06-01", prints).startswith("2021-06-01-")
-
-
-def test_an_input_loaded_before_is_refused_even_when_its_fingerprints_have_changed(tmp_path):
-    """E.g. after an upgrade of the Parquet writer, the same export gives other clinical bytes, so another id."""
-    old_id = cut_id_for("2021-06-01", {"dm.csv": "a" * 64})
-    (cuts.cuts_dir(tmp_path) / old_id).mkdir(parents=True)
-    register(old_id, "d" * 64, tmp_path)
-    with pytest.raises(AlreadyLoaded) as refused:
-        new_cut_id("2021-06-01", {"dm.csv": "b" * 64}, "d" * 64, tmp_path)
-    assert refused.value.cut_id == old_id
-    assert new_cut_id("2021-06-02", {"dm.csv": "b" * 64}, "d" * 64, tmp_path).startswith("2021-06-02-")
-    assert new_cut_id("2021-06-01", {"dm.csv": "b" * 64}, "e" * 64, tmp_path) != old_id
 
 
 @pytest.mark.parametrize("value", ["2021-6-1", "20210601", "2021-02-30", "June"])

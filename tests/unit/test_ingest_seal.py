@@ -83,6 +83,23 @@ def test_ex_treatment_and_dose_are_sealed_always(config):
     assert export.sealed["EX"]["EXTRT"].tolist() == ["SECRETOME", "SALINE"]
 
 
+def test_clinical_parts_of_files_carrying_allocation_are_one_chunk(config):
+    """Their Parquet bytes fingerprint the cut id; how the reader cut a file into blocks depends on the bytes of
+    its arm columns too, so it must not show in them."""
+    def in_blocks(table: SourceTable) -> SourceTable:
+        blocks = pa.concat_tables([table.table.slice(i, 1) for i in range(table.table.num_rows)])
+        return SourceTable(table.domain, table.name, blocks)
+
+    ex = source("EX", USUBJID=[S1, S2], EXSEQ=["1", "1"], EXTRT=["SECRETOME", "SALINE"], EXSTDTC=["2021-04-21"] * 2)
+    supp = source("SUPPDM", RDOMAIN=["DM"] * 4, USUBJID=[S1, S1, S2, S2], QNAM=["RANDNO", "COMORB", "GROUP", "X"],
+                  QVAL=["R001", "ASTHMA", "PBO", "NONE"])
+    export = seal_tables({"DM": in_blocks(dm()), "DS": in_blocks(ds()), "EX": in_blocks(ex),
+                          "SUPPDM": in_blocks(supp)}, config)
+    assert {"DM", "EX", "SUPPDM"} <= export.carries_allocation
+    for domain in export.carries_allocation & export.clinical.keys():
+        assert {column.num_chunks for column in export.clinical[domain].columns} == {1}, domain
+
+
 def test_an_open_column_holding_arm_values_is_an_error_that_quotes_nothing(config):
     ae = source("AE", USUBJID=[S1], AESEQ=["1"], AEDECOD=["HEADACHE"], AESTDTC=["2021-04-21"],
                 AEGROUP=["MenSC secretome"])
