@@ -14,6 +14,7 @@ from dashboard.auth.users import AccountError, list_users, set_active, set_role
 from dashboard.guard import guarded_callback
 from dashboard.permissions import Permission, Role
 from layouts import admin as ids
+from layouts.common import plain_columns
 
 USER_COLUMNS = ["username", "role", "active", "locked_until", "failed_logins", "created_at", "password_changed_at"]
 AUDIT_ROW_LIMIT = 2000
@@ -83,7 +84,7 @@ def register(app) -> None:
         except (AccountError, ValueError) as exc:
             feedback = str(exc)
         rows = user_rows()
-        columns = ids.user_columns(USER_COLUMNS)
+        columns = plain_columns(USER_COLUMNS, {"failed_logins"})
         options = [{"label": r["username"], "value": r["username"]} for r in rows]
         return rows, columns, options, feedback
 

@@ -10,6 +10,7 @@ from dashboard.context import current_cut_id, data_root
 from dashboard.guard import guarded_callback
 from dashboard.permissions import Permission
 from layouts import cuts as ids
+from layouts.common import plain_columns
 
 CUT_COLUMNS = ["cut_id", "cut_date", "label", "loaded_at", "loaded_by", "randomized", "warning_count", "active"]
 
@@ -41,7 +42,7 @@ def register(app) -> None:
     def list_cuts(_):
         manifests = cuts.list_cuts(data_root())
         active = current_cut_id()
-        columns = ids.plain_columns(CUT_COLUMNS)
+        columns = plain_columns(CUT_COLUMNS, ids.NUMBER_FIELDS)
         options = [{"label": f"{m.cut_date} · {m.label or m.cut_id}", "value": m.cut_id} for m in manifests]
         return cut_rows(manifests, active), columns, options, active
 
@@ -56,6 +57,6 @@ def register(app) -> None:
         except cuts.CutError:
             return "No such cut.", [], []
         warnings = cuts.read_cut_warnings(cut_id, data_root()).head(5000)
-        columns = ids.plain_columns([str(c) for c in warnings.columns])
+        columns = plain_columns([str(c) for c in warnings.columns], ids.NUMBER_FIELDS)
         rows = warnings.astype(object).where(warnings.notna(), None).to_dict("records")
         return manifest_detail(manifest), rows, columns

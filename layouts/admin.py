@@ -79,12 +79,6 @@ AUDIT_HEADERS = {"id": ("#", {"maxWidth": 90, **NUMBER_COLUMN}), "at": ("When (U
                  "detail": ("Detail", {"flex": 3, "minWidth": 320})}
 
 
-def user_columns(fields: Sequence[str]) -> list[dict[str, Any]]:
-    """User list columns headed by their field names; the failed-login count as a number."""
-    return [{"field": f, "headerName": f.replace("_", " "), **(NUMBER_COLUMN if f == "failed_logins" else {})}
-            for f in fields]
-
-
 def audit_columns(fields: Sequence[str]) -> list[dict[str, Any]]:
     """Audit trail columns with plain headers; the detail takes the spare width and shows in full on hover."""
     columns = []

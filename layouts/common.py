@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from typing import Any
+
 import dash_ag_grid as dag
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -41,6 +44,12 @@ def figure_card(graph_id: str, title: str, *, height: int = 380, extra: Componen
 # cells. Columns are text unless their definition says they are numbers (NUMBER_COLUMN).
 NO_TYPE_GUESSING = {"cellDataType": False}
 NUMBER_COLUMN = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
+
+
+def plain_columns(fields: Sequence[str], numbers: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Columns headed by their field names (underscores as spaces); the fields in `numbers` as numbers."""
+    return [{"field": f, "headerName": f.replace("_", " "), **(NUMBER_COLUMN if f in numbers else {})}
+            for f in fields]
 
 
 def listing_grid(grid_id: str, *, height: int = 420, page_size: int = 50) -> Component:

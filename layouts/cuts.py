@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.context import ViewContext
-from layouts.common import NUMBER_COLUMN, listing_grid, page_header
+from layouts.common import listing_grid, page_header
 
 CUT_TABLE = "cuts-table"
 CUT_PICKER = "cuts-picker"
 CUT_DETAIL = "cuts-detail"
 WARNINGS_TABLE = "cuts-warnings"
 NUMBER_FIELDS = frozenset({"randomized", "warning_count", "row", "count"})
-
-
-def plain_columns(fields: list[str]) -> list[dict[str, Any]]:
-    """Columns headed by their field names (underscores as spaces); counts and row numbers as numbers."""
-    return [{"field": f, "headerName": f.replace("_", " "), **(NUMBER_COLUMN if f in NUMBER_FIELDS else {})}
-            for f in fields]
 
 
 def layout(ctx: ViewContext) -> Component:
