@@ -40,10 +40,15 @@ log = logging.getLogger(__name__)
 SAE_LABELS = {"USUBJID": "Subject", "ARM": "Arm", "AESEQ": "Seq", "AEBODSYS": "System organ class",
               "AEDECOD": "Preferred term", "AETERM": "Reported term", "AESEV": "Severity", "AEREL": "Relationship",
               "AEACN": "Action taken", "AEOUT": "Outcome", "AESTDTC": "Start", "AEENDTC": "End",
-              "ADY": "Study day", "TEAE": "Treatment-emergent", "IR": "Within 72 h of infusion",
+              "ADY": "Study day", "TEAE": "Treatment-emergent",
               "FATAL": "Fatal", "CHANGE": "Since previous cut", "DTHDTC": "Date of death",
               "DTHDY": "Study day of death", "CAUSE": "Fatal adverse events",
               "CHANGED_COLUMNS": "Changed columns", "AESER": "Serious"}
+
+
+def _labels(data: TrialData, **extra: str) -> dict[str, str]:
+    """Listing headers, the infusion-reaction column naming the trial's configured window."""
+    return {**SAE_LABELS, "IR": f"Within {data.config.infusion_reaction_window_hours} h of infusion", **extra}
 
 
 def _no_cut_figure(title: str = "Safety") -> Any:
@@ -216,10 +221,6 @@ def _swimmer(data: TrialData, serious: bool) -> Any:
     return fig_tl.swimmer_figure(lanes, stamp(data), shown=len(subjects), total=total, lane_arm=_arm_of(data))
 
 
-def _group_table(first_header: str, rows: list[list[Any]], headers: list[str]) -> Any:
-    return ids.summary_table([first_header, *headers], rows)
-
-
 def _lab_overview(data: TrialData) -> tuple:
     """Test options, eDISH figure and quadrant table, creatinine figure."""
     f, index, cfg = _frames(data), _lab_index(data), data.config.safety_labs
@@ -232,8 +233,8 @@ def _lab_overview(data: TrialData) -> tuple:
                                 f.population)
     quadrants = _split(data, labs.edish_quadrants, labs.edish_quadrants_by_arm, points, f.population)
     bands = _split(data, labs.creatinine_bands, labs.creatinine_bands_by_arm, rise, f.population)
-    table = _group_table("Quadrant", safety_tables.band_rows(quadrants, "QUADRANT", _groups(data), labs.QUADRANTS),
-                         _headers(data))
+    table = ids.summary_table(["Quadrant", *_headers(data)],
+                              safety_tables.band_rows(quadrants, "QUADRANT", _groups(data), labs.QUADRANTS))
     return (options, value,
             fig_labs.edish_figure(points, stamp(data), subject_arm=_arm_of(data), arm_labels=_arm_labels(data)),
             table, fig_labs.band_figure(bands, "BAND", "Peak post-baseline creatinine against baseline",
@@ -260,7 +261,7 @@ def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:
                        "record flagged LBBLFL = Y; post-baseline: later visits. Median (Q1 to Q3), n.",
                        className="text-muted small mb-2"),
               *mixed,
-              _group_table("", safety_tables.baseline_rows(baseline, groups, unit), headers),
+              ids.summary_table(["", *headers], safety_tables.baseline_rows(baseline, groups, unit)),
               html.H6("Shift from baseline to the worst post-baseline value (normal range)", className="mt-4 mb-1")]
     for group, header in zip(groups, headers):
         head, body = safety_tables.shift_matrix(shift, group)
@@ -307,8 +308,8 @@ def _profile(data: TrialData, subject: str) -> tuple:
         info.append(f" · Arm: {data.treated_arm_of.get(subject, 'not randomized')}")
     figure = fig_tl.profile_figure(prof, stamp(data), f"Patient profile {subject}")
     return (True, f"Patient profile · {subject}", "".join(info), figure, _records(prof["events"]),
-            ids.listing_columns(list(prof["events"].columns), {**SAE_LABELS, "AENDY": "End (study day)",
-                                                                 "SERIOUS": "Serious"}))
+            ids.listing_columns(list(prof["events"].columns),
+                                _labels(data, AENDY="End (study day)", SERIOUS="Serious")))
 
 
 def _shown(total: int, kind: str) -> str:
@@ -400,9 +401,9 @@ def register(app: dash.Dash) -> None:
         sae, deaths = _listings(data, search[:100])
         sae_shown, sae_total = ae_listings.cap_rows(sae, MAX_LISTING_ROWS)
         death_shown, death_total = ae_listings.cap_rows(deaths, MAX_LISTING_ROWS)
-        return (_records(sae_shown), ids.listing_columns(list(sae.columns), SAE_LABELS),
+        return (_records(sae_shown), ids.listing_columns(list(sae.columns), _labels(data)),
                 _shown(sae_total, "serious adverse events"), _records(death_shown),
-                ids.listing_columns(list(deaths.columns), SAE_LABELS), _shown(death_total, "deaths"))
+                ids.listing_columns(list(deaths.columns), _labels(data)), _shown(death_total, "deaths"))
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
                       Output(ids.SAE_DOWNLOAD, "data"), Output(ids.DEATH_DOWNLOAD, "data"),
@@ -501,6 +502,6 @@ def register(app: dash.Dash) -> None:
         shown, total = ae_listings.cap_rows(listing, MAX_LISTING_ROWS)
         if total > MAX_LISTING_ROWS:
             text += f" Showing the first {MAX_LISTING_ROWS} of {total} records; the CSV has all."
-        return (notice(text, "info"), _records(shown), ids.listing_columns(list(listing.columns), SAE_LABELS),
-                _records(deaths), ids.listing_columns(list(deaths.columns), {**SAE_LABELS, "DTHDT": "Date of death"}))
+        return (notice(text, "info"), _records(shown), ids.listing_columns(list(listing.columns), _labels(data)),
+                _records(deaths), ids.listing_columns(list(deaths.columns), _labels(data, DTHDT="Date of death")))
 

@@ -37,8 +37,8 @@ def refused_cut_notice() -> Component | None:
         if flask.session.get(REFUSED_SESSION_KEY) != cut_id:       # one audit row per session and cut
             audit.record("cut_refused", username=current_user.username, cut_id=cut_id, detail={"reason": str(exc)})
             flask.session[REFUSED_SESSION_KEY] = cut_id
-        return notice(f"The active data cut is not shown: {cuts.refusal_reason(exc)}. Nothing of it is served until the statistician "
-                      "loads the export again as a new cut or makes an earlier cut active again "
+        return notice(f"The active data cut is not shown: {cuts.refusal_reason(exc)}. Nothing of it is served "
+                      "until the statistician loads the export again as a new cut or makes an earlier cut active again "
                       "(python -m dashboard cuts activate).", "danger")
     return None
 

@@ -102,8 +102,8 @@ def _overview_tab(ctx: ViewContext) -> Component:
                      dbc.Col(stat_tile(TILE_NEW, "New since previous cut"), md=3)], className="g-3 mb-3")
     summary = _card("Treatment-emergent adverse events: overview", [
         html.Div(id=OVERVIEW_NOTE, className="text-muted small mb-2"), summary_grid(OVERVIEW_GRID)])
-    reactions = _card("Adverse events starting within 72 h of an infusion (temporal association, not causality)", [html.Div(id=IR_NOTE, className="text-muted small mb-2"),
-                                             summary_grid(IR_GRID)])
+    reactions = _card("Adverse events starting soon after an infusion (temporal association, not causality)",
+                      [html.Div(id=IR_NOTE, className="text-muted small mb-2"), summary_grid(IR_GRID)])
     # the reactions table has one 'n/N (%)' and one events column per group: full width, so it reads at a glance
     return html.Div([tiles, summary, reactions, figure_card(KM_GRAPH, "Time to first serious adverse event",
                                                             height=430)], className="pt-3")
@@ -185,8 +185,8 @@ def _labs_tab(ctx: ViewContext) -> Component:
 def _changes_tab(ctx: ViewContext) -> Component:
     return html.Div([
         html.Div(id=CHANGES_NOTE, className="mb-3"),
-        _card("Adverse-event records new, changed or removed since the previous cut", _grid(CHANGES_GRID, None, page_size=20),
-              download_button(CHANGES_CSV, CHANGES_DOWNLOAD)),
+        _card("Adverse-event records new, changed or removed since the previous cut",
+              _grid(CHANGES_GRID, None, page_size=20), download_button(CHANGES_CSV, CHANGES_DOWNLOAD)),
         _card("Deaths new since the previous cut", _grid(CHANGES_DEATHS, None, page_size=20)),
     ], className="pt-3")
 

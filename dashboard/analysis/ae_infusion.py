@@ -1,4 +1,4 @@
-"""Infusion reactions: adverse events starting within the configured window (72 h) after any infusion."""
+"""Infusion reactions: adverse events starting within the configured window after any infusion (NCT05019287: 72 h)."""
 
 from __future__ import annotations
 

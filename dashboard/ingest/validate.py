@@ -19,7 +19,7 @@ from dashboard.ingest.convert import Locator, flagged_rows, is_in, map_columns
 from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
 from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
-    ALLOCATION_COLUMNS, NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, SEALED_DOMAINS, TRIAL_DESIGN_DOMAINS,
+    NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, SEALED_DOMAINS, TRIAL_DESIGN_DOMAINS,
     date_column_of, is_sealed_name, required_columns, seq_column,
 )
 

@@ -202,7 +202,8 @@ def test_listings_show_partial_dates_and_cut_ids_as_given(browser, live_server, 
     browser.get(f"{live_server}/cuts")
     wait_for_page(browser)
     WebDriverWait(browser, 20).until(lambda d: len(_rows(d, "cuts-table", "cut_id")) >= 2)
-    assert all(re.fullmatch(r"2021-0[57]-10-[0-9a-f]{8}", cut_id) for (cut_id,) in _rows(browser, "cuts-table", "cut_id"))
+    cut_ids = [cut_id for (cut_id,) in _rows(browser, "cuts-table", "cut_id")]
+    assert all(re.fullmatch(r"2021-0[57]-10-[0-9a-f]{8}", cut_id) for cut_id in cut_ids), cut_ids
     # subject 01-004 has an SAE, and an AE whose start date is known to the month only (AESEQ 7: 2021-04)
     _open_safety_listings(browser, live_server)
     subject_filter = browser.find_element(By.CSS_SELECTOR, "#safety-sae-grid .ag-floating-filter input")

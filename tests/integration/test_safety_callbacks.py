@@ -9,6 +9,7 @@ import pytest
 from support import BLINDED_ROLES, ROLES
 from dash_client import collect_props, initial_values
 
+from dashboard.config import load_trial_config
 from layouts import safety as ids
 
 REAL = ("MenSC secretome", "Saline placebo")
@@ -169,6 +170,8 @@ def test_sae_listing_study_days_are_the_exports_sdtm_days(client_for):
     assert compared and all(ours == theirs for ours, theirs in compared), compared
     headers = {c["field"]: c["headerName"] for c in listing["response"][ids.SAE_GRID]["columnDefs"]}
     assert headers["ADY"] == "Study day"
+    window = load_trial_config().infusion_reaction_window_hours       # the trial's window, not a fixed 72 h
+    assert headers["IR"] == f"Within {window} h of infusion"
 
 
 def test_lab_baseline_values_carry_their_unit(client_for):
