@@ -35,13 +35,14 @@ class Arm:
     code: str
     label: str
     coded_label: str
+    reference: bool = False           # the arm every other arm is compared with (one at most)
 
 
 @dataclass(frozen=True)
 class Visit:
     num: float
     name: str
-    day: int
+    day: int | None                   # planned study day; None for unscheduled, retrieval or early-termination visits
     window: int
 
 
@@ -72,11 +73,60 @@ class SafetyLabs:
 
 
 @dataclass(frozen=True)
+class EligibilityCheck:
+    """One protocol limit checked on randomized subjects: a DM variable (AGE) or a findings test at baseline."""
+
+    label: str                        # as the protocol words it, e.g. "Resting SpO2 <= 90 %"
+    domain: str                       # DM, VS, LB, QS or a custom findings domain
+    variable: str                     # DM column (AGE) or the test code (--TESTCD)
+    min: float | None = None          # values below min are flagged
+    max: float | None = None          # values above max are flagged
+    min_exclusive: bool = False       # flag values equal to min as well (protocol says "> min")
+    unit: str = ""
+
+
+@dataclass(frozen=True)
 class Eligibility:
     age_min: float | None = None
     age_max: float | None = None
     spo2_max: float | None = None
     resp_rate_min: float | None = None
+    checks: tuple[EligibilityCheck, ...] = ()
+
+    def all_checks(self) -> tuple[EligibilityCheck, ...]:
+        """The configured checks, with the older age/SpO2/respiratory-rate keys as checks too."""
+        legacy = []
+        if self.age_min is not None or self.age_max is not None:
+            legacy.append(EligibilityCheck("Age", "DM", "AGE", self.age_min, self.age_max, unit=" years"))
+        if self.spo2_max is not None:
+            legacy.append(EligibilityCheck(f"Resting SpO2 <= {self.spo2_max:g} %", "VS", "OXYSAT",
+                                           max=self.spo2_max, unit=" %"))
+        if self.resp_rate_min is not None:
+            legacy.append(EligibilityCheck(f"Respiratory rate > {self.resp_rate_min:g}/min", "VS", "RESP",
+                                           min=self.resp_rate_min, min_exclusive=True, unit="/min"))
+        return (*legacy, *self.checks)
+
+
+# Investigator's causality and action-taken terms, compared upper-cased with blanks stripped. The defaults
+# cover the usual CRF vocabularies; a trial with its own sets them under [vocabulary].
+DEFAULT_RELATED = ("RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED", "POSSIBLE",
+                   "PROBABLE", "DEFINITE", "DEFINITELY", "POSSIBLY", "PROBABLY", "Y", "YES")
+DEFAULT_NOT_RELATED = ("NOT RELATED", "UNRELATED", "UNLIKELY RELATED", "UNLIKELY", "REMOTE", "NONE", "N", "NO",
+                       "NOT SUSPECTED", "DOUBTFUL")
+DEFAULT_DRUG_WITHDRAWN = ("DRUG WITHDRAWN",)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    related: tuple[str, ...] = DEFAULT_RELATED
+    not_related: tuple[str, ...] = DEFAULT_NOT_RELATED
+    drug_withdrawn: tuple[str, ...] = DEFAULT_DRUG_WITHDRAWN
+    disposition_category: str = "DISPOSITION EVENT"    # DSCAT of end-of-study or end-of-treatment events
+    completed: str = "COMPLETED"                        # DSDECOD of completion
+
+
+REGIMENS = ("infusions", "continuous", "cycles")
+ARM_BASES = ("planned", "actual")
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,7 +146,7 @@ class TrialConfig:
     sites: tuple[str, ...]
     arms: tuple[Arm, ...]
     board_may_unmask: bool
-    planned_doses: int
+    planned_doses: int                # infusions or cycles; for a continuous regimen the planned days on treatment
     dose_interval_days: int
     infusion_reaction_window_hours: int
     followup_days: int
@@ -107,10 +157,25 @@ class TrialConfig:
     custom_domains: dict[str, str] = field(default_factory=dict)
     screen_failure_reasons: dict[str, str] = field(default_factory=dict)
     eligibility: Eligibility = field(default_factory=Eligibility)
+    regimen: str = "infusions"        # "infusions" (discrete doses), "continuous" (daily over a period), "cycles"
+    planned_duration_days: int | None = None   # continuous regimens: planned days on treatment
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    safety_arm_basis: str = "actual"           # safety views by the arm actually received (ACTARMCD)
+    efficacy_arm_basis: str = "planned"        # efficacy views by the arm randomized to (ARMCD)
 
     @property
     def arm_codes(self) -> tuple[str, ...]:
         return tuple(a.code for a in self.arms)
+
+    @property
+    def discrete_doses(self) -> bool:
+        """Whether doses are discrete infusions, so infusion-window displays make sense."""
+        return self.regimen == "infusions"
+
+    @property
+    def reference_arm(self) -> Arm:
+        """The configured reference arm, else the first arm listed."""
+        return next((arm for arm in self.arms if arm.reference), self.arms[0])
 
     def arm_label(self, code: str, coded: bool) -> str:
         """The label of arm `code`: coded ("Group A") or real."""
@@ -179,16 +244,19 @@ def _arms(r: _Reader) -> tuple[Arm, ...]:
         p = f"arms[{i}]."
         arms.append(Arm(r.get("code", str, table=t, prefix=p, default=""),
                         r.get("label", str, table=t, prefix=p, default=""),
-                        r.get("coded_label", str, table=t, prefix=p, default="")))
+                        r.get("coded_label", str, table=t, prefix=p, default=""),
+                        r.get("reference", bool, table=t, prefix=p, required=False, default=False)))
+    if sum(a.reference for a in arms) > 1:
+        r.problems.append("key 'arms': at most one arm may be the reference (reference = true)")
     if len(arms) < 2:
         r.problems.append("key 'arms' must list at least two arms")
     for attr in ("code", "label", "coded_label"):
         values = [getattr(a, attr) for a in arms]
         if len(set(values)) != len(values):
             r.problems.append(f"key 'arms': each arm needs a distinct {attr}, got {values}")
-    reserved = {"SCRNFAIL", "NOTASSGN"}
+    reserved = {"SCRNFAIL", "NOTASSGN", "NOTTRT", "UNPLAN"}
     for a in arms:
-        if a.code in reserved:
+        if a.code.strip().upper() in reserved:
             r.problems.append(f"key 'arms': code {a.code!r} is reserved for subjects who were not randomized")
     return tuple(arms)
 
@@ -199,8 +267,8 @@ def _visits(r: _Reader) -> tuple[Visit, ...]:
         p = f"visits[{i}]."
         visits.append(Visit(r.get("num", float, table=t, prefix=p, default=0.0),
                             r.get("name", str, table=t, prefix=p, default=""),
-                            r.get("day", int, table=t, prefix=p, default=0),
-                            r.get("window", int, table=t, prefix=p, default=0)))
+                            r.get("day", int, table=t, prefix=p, required=False, default=None),
+                            r.get("window", int, table=t, prefix=p, required=False, default=0)))
     nums = [v.num for v in visits]
     if nums != sorted(set(nums)):
         r.problems.append("key 'visits': num must be unique and increasing")
@@ -209,7 +277,6 @@ def _visits(r: _Reader) -> tuple[Visit, ...]:
 
 def _outcomes(r: _Reader) -> tuple[Outcome, ...]:
     outcomes = []
-    families = {"clinical", "laboratory", "radiological"}
     for i, t in enumerate(r.tables("outcomes")):
         p = f"outcomes[{i}]."
         o = Outcome(r.get("family", str, table=t, prefix=p, default=""),
@@ -218,8 +285,8 @@ def _outcomes(r: _Reader) -> tuple[Outcome, ...]:
                     r.get("label", str, table=t, prefix=p, default=""),
                     r.get("unit", str, table=t, prefix=p, default=""),
                     r.get("higher_is_better", bool, table=t, prefix=p, default=True))
-        if o.family and o.family not in families:
-            r.problems.append(f"key '{p}family' must be one of {sorted(families)}, got {o.family!r}")
+        if not o.family.strip():
+            r.problems.append(f"key '{p}family' must name the family the outcome is shown under")
         outcomes.append(o)
     return tuple(outcomes)
 
@@ -237,6 +304,58 @@ def _events(r: _Reader) -> tuple[EventSource, ...]:
             r.problems.append(f"key '{p}source' must be one of {sorted(sources)}, got {e.source!r}")
         events.append(e)
     return tuple(events)
+
+
+def _eligibility(r: _Reader) -> Eligibility:
+    raw = r.raw.get("eligibility", {})
+    if not isinstance(raw, dict):
+        r.problems.append("key 'eligibility' must be a table")
+        return Eligibility()
+    checks = []
+    for i, t in enumerate(raw.get("checks", [])):
+        p = f"eligibility.checks[{i}]."
+        check = EligibilityCheck(
+            r.get("label", str, table=t, prefix=p, default=""), r.get("domain", str, table=t, prefix=p,
+                                                                       default="").upper(),
+            r.get("variable", str, table=t, prefix=p, default=""),
+            r.get("min", float, table=t, prefix=p, required=False), r.get("max", float, table=t, prefix=p,
+                                                                           required=False),
+            r.get("min_exclusive", bool, table=t, prefix=p, required=False, default=False),
+            r.get("unit", str, table=t, prefix=p, required=False, default=""))
+        if check.min is None and check.max is None:
+            r.problems.append(f"key '{p}min' or '{p}max' is needed")
+        checks.append(check)
+    limits = {k: float(v) for k, v in raw.items()
+              if k in ("age_min", "age_max", "spo2_max", "resp_rate_min") and isinstance(v, (int, float))}
+    return Eligibility(**limits, checks=tuple(checks))
+
+
+def _str_list(r: _Reader, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = r.get(key, list, required=False, default=None)
+    if value is None:
+        return default
+    if not all(isinstance(v, str) for v in value):
+        r.problems.append(f"key '{key}' must be a list of strings")
+        return default
+    return tuple(v.strip().upper() for v in value)
+
+
+def _vocabulary(r: _Reader) -> Vocabulary:
+    return Vocabulary(
+        related=_str_list(r, "vocabulary.related", DEFAULT_RELATED),
+        not_related=_str_list(r, "vocabulary.not_related", DEFAULT_NOT_RELATED),
+        drug_withdrawn=_str_list(r, "vocabulary.drug_withdrawn", DEFAULT_DRUG_WITHDRAWN),
+        disposition_category=r.get("vocabulary.disposition_category", str, required=False,
+                                   default="DISPOSITION EVENT").strip().upper(),
+        completed=r.get("vocabulary.completed", str, required=False, default="COMPLETED").strip().upper())
+
+
+def _choice(r: _Reader, key: str, choices: tuple[str, ...], default: str) -> str:
+    value = r.get(key, str, required=False, default=default)
+    if value not in choices:
+        r.problems.append(f"key '{key}' must be one of {list(choices)}, got {value!r}")
+        return default
+    return value
 
 
 def _str_table(r: _Reader, key: str) -> dict[str, str]:
@@ -258,7 +377,7 @@ def parse_trial_config(raw: dict[str, Any], path: str = "<config>") -> TrialConf
     if planned_end is None and rate is None:
         r.problems.append("key 'enrollment.planned_end' or 'enrollment.planned_rate_per_week' is needed")
     labs = r.raw.get("safety_labs", {})
-    elig = r.raw.get("eligibility", {})
+    regimen = _choice(r, "dosing.regimen", REGIMENS, "infusions")
     config = TrialConfig(
         path=path,
         study_id=r.get("study.id", str, default=""),
@@ -274,7 +393,7 @@ def parse_trial_config(raw: dict[str, Any], path: str = "<config>") -> TrialConf
         sites=tuple(r.get("enrollment.sites", list, required=False, default=[])),
         arms=_arms(r),
         board_may_unmask=r.get("unblinding.board_may_unmask", bool, required=False, default=False),
-        planned_doses=r.get("dosing.planned_doses", int, default=0),
+        planned_doses=r.get("dosing.planned_doses", int, required=regimen != "continuous", default=0),
         dose_interval_days=r.get("dosing.interval_days", int, required=False, default=1),
         infusion_reaction_window_hours=r.get("dosing.infusion_reaction_window_hours", int,
                                              required=False, default=72),
@@ -285,8 +404,15 @@ def parse_trial_config(raw: dict[str, Any], path: str = "<config>") -> TrialConf
         safety_labs=SafetyLabs(**{k: v for k, v in labs.items() if k in SafetyLabs.__dataclass_fields__}),
         custom_domains={k.upper(): v for k, v in _str_table(r, "custom_domains").items()},
         screen_failure_reasons=_str_table(r, "screen_failure_reasons"),
-        eligibility=Eligibility(**{k: float(v) for k, v in elig.items() if k in Eligibility.__dataclass_fields__}),
+        eligibility=_eligibility(r),
+        regimen=regimen,
+        planned_duration_days=r.get("dosing.planned_duration_days", int, required=False),
+        vocabulary=_vocabulary(r),
+        safety_arm_basis=_choice(r, "study.safety_arm_basis", ARM_BASES, "actual"),
+        efficacy_arm_basis=_choice(r, "study.efficacy_arm_basis", ARM_BASES, "planned"),
     )
+    if regimen == "continuous" and not config.planned_duration_days:
+        r.problems.append("key 'dosing.planned_duration_days' is needed for a continuous regimen")
     if planned_end and config.first_randomization_planned > planned_end:
         r.problems.append("key 'enrollment.planned_end' is before 'enrollment.first_randomization_planned'")
     if r.problems:
