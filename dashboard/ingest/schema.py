@@ -78,3 +78,11 @@ def required_columns(domain: str) -> tuple[str, ...]:
 def known_domain(domain: str, custom: frozenset[str]) -> bool:
     base = domain[4:] if domain.startswith("SUPP") and len(domain) > 4 else domain
     return domain == RANDOMIZATION or base in STANDARD_DOMAINS or base in custom
+
+
+def normalized(value: object) -> str:
+    """Controlled terminology as compared: upper case, blanks around and repeated inside removed.
+
+    Exports deliver `Scrnfail`, ` SCREEN FAILURE ` or `Notassgn`; the stored value stays as delivered.
+    """
+    return " ".join(str(value).split()).upper() if value is not None else ""
