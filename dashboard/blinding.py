@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard import cuts
+from dashboard import cutoff, cuts
 from dashboard.config import TrialConfig
 
 ALLOCATION_TABLE = "allocation"
@@ -102,8 +102,11 @@ def arm_display_order(config: TrialConfig, coded: bool) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=8)
 def _clinical(cut_id: str, root: Path | None) -> tuple[cuts.CutManifest, dict[str, pd.DataFrame], pd.DataFrame]:
-    """Clinical part of a cut; holds no allocation, so one copy serves every access level."""
-    return cuts.read_manifest(cut_id, root), cuts.read_clinical_domains(cut_id, root), cuts.read_cut_warnings(cut_id, root)
+    """Clinical part of a cut, restricted to the records known at its cut date (`cutoff.within_cut`: the one place
+    records dated after the cut leave every page); holds no allocation, so one copy serves every access level."""
+    manifest = cuts.read_manifest(cut_id, root)
+    domains = cutoff.within_cut(cuts.read_clinical_domains(cut_id, root), manifest.cut_date)
+    return manifest, domains, cuts.read_cut_warnings(cut_id, root)
 
 
 @functools.lru_cache(maxsize=8)
