@@ -51,7 +51,7 @@ def _status(data: TrialData) -> pd.DataFrame:
     config = data.config
     return memoized(data, "recruitment:status", lambda: rec.subject_status(
         data.dm, data.ds, data.ex, data.cut.cut_date, planned_doses=config.planned_doses,
-        interval_days=config.dose_interval_days))
+        interval_days=config.dose_interval_days, vocabulary=config.vocabulary))
 
 
 def _selected(data: TrialData, key: Key) -> pd.DataFrame:
@@ -179,24 +179,26 @@ def _screening(data: TrialData, key: Key) -> tuple[Any, Any]:
     def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
         selected = _selected(data, key)
         return (rec.screening_funnel(selected),
-                rec.screen_failure_reasons(selected, data.ie, data.config.screen_failure_reasons))
+                rec.screen_failure_reasons(selected, data.ie, data.config.screen_failure_reasons, data.ds))
 
     funnel, reasons = memoized(data, "recruitment:screening", compute, *key)
     return figures.funnel_figure(funnel, stamp(data)), figures.screen_failure_figure(reasons, stamp(data))
 
 
 def _consort(data: TrialData, key: Key) -> tuple[Any, Any]:
-    doses = data.config.planned_doses
+    doses, discrete = data.config.planned_doses, data.config.discrete_doses
+    source = html.Div(rec.disposition_source(data.ds, data.config.vocabulary), className="text-muted small")
     if isinstance(data, ArmedTrialData) and _split_allowed(data, key):
         flow = memoized(data, "recruitment:consort-arm", lambda: consort.consort_flow_by_arm(
-            _selected(data, key), data.arm_of, data.arm_labels, doses), *key)
-        return conduct_figures.consort_figure(flow, data.arm_labels, stamp(data)), None
-    flow = memoized(data, "recruitment:consort", lambda: consort.consort_flow(_selected(data, key), doses), *key)
-    note = None
+            _selected(data, key), data.arm_of, data.arm_labels, doses, discrete), *key)
+        return conduct_figures.consort_figure(flow, data.arm_labels, stamp(data)), source
+    flow = memoized(data, "recruitment:consort", lambda: consort.consort_flow(_selected(data, key), doses,
+                                                                               discrete), *key)
+    note = source
     if isinstance(data, ArmedTrialData):
-        note = html.Div(f"By-arm displays are withheld for this selection: a chosen site has fewer than "
-                             f"{rec.MIN_SITE_SPLIT} randomized subjects, so the page shows pooled figures.",
-                             className="alert alert-secondary small py-2")
+        note = html.Div([html.Div(f"By-arm displays are withheld for this selection: a chosen site has fewer than "
+                                  f"{rec.MIN_SITE_SPLIT} randomized subjects, so the page shows pooled figures.",
+                                  className="alert alert-secondary small py-2"), source])
     return conduct_figures.consort_figure(flow, [consort.POOLED_GROUP], stamp(data)), note
 
 
@@ -375,7 +377,8 @@ def _completeness(data: TrialData, key: Key) -> tuple[Any, list, list]:
 
 def _download(data: TrialData, button: str, key: Key) -> dict[str, Any]:
     if button == ids.CSV_FAILURES:
-        reasons = rec.screen_failure_reasons(_selected(data, key), data.ie, data.config.screen_failure_reasons)
+        reasons = rec.screen_failure_reasons(_selected(data, key), data.ie, data.config.screen_failure_reasons,
+                                             data.ds)
         return send_csv(reasons, data, title="Screen-failure reasons", filename="screen_failure_reasons")
     if button == ids.CSV_SITES:
         table, headers = _site_table(data, key)

@@ -11,6 +11,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from dashboard.config import Vocabulary
+from dashboard.ingest.schema import normalized
+
 SCREEN_FAILURE = "Screen failure"
 NOT_RANDOMIZED = "Eligible, not randomized"
 COMPLETED = "Completed"
@@ -21,10 +24,14 @@ IN_FOLLOW_UP = "In follow-up"
 ONGOING = (IN_DOSING, IN_FOLLOW_UP)
 NO_SITE = "(no site)"
 MIN_SITE_SPLIT = 5
-# DS terms that are milestones or end states of their own; any other DSDECOD of a randomized subject
-# is a discontinuation (withdrawal by subject, lost to follow-up, adverse event, ...).
-NOT_DISCONTINUATION = frozenset({"INFORMED CONSENT OBTAINED", "RANDOMIZED", "SCREEN FAILURE", "COMPLETED",
-                                 "DEATH"})
+# Protocol milestones and other events an export may record in DS (CDISC NCI C114118 and the usual "other
+# events"): never a reason for discontinuation. Only used for DS rows without DSCAT; with DSCAT, the
+# configured disposition category alone decides.
+MILESTONES = frozenset({"INFORMED CONSENT OBTAINED", "RANDOMIZED", "ELIGIBILITY CRITERIA MET", "ENROLLED",
+                        "STUDY TREATMENT STARTED", "FIRST DOSE", "FINAL LAB VISIT", "FINAL RETRIEVAL VISIT",
+                        "STUDY VISIT", "PROTOCOL MILESTONE", "OTHER EVENT"})
+# disposition events that end participation without being a discontinuation reason
+NOT_DISCONTINUATION = frozenset({*MILESTONES, "SCREEN FAILURE", "COMPLETED", "DEATH"})
 
 
 def column(frame: pd.DataFrame, name: str, kind: str = "str") -> pd.Series:
@@ -59,9 +66,42 @@ def _ds_first(ds: pd.DataFrame, mask: pd.Series) -> tuple[pd.Index, pd.Series]:
     return pd.Index(sub["USUBJID"].unique()), _by_subject(sub["USUBJID"], column(sub, "DSSTDT", "date"), "min")
 
 
+def _terms(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Controlled terminology of a column as compared (`schema.normalized`); '' where missing."""
+    return column(frame, name).map(normalized, na_action="ignore").fillna("").astype(str)
+
+
+def has_disposition_category(ds: pd.DataFrame) -> bool:
+    """Whether DS gives DSCAT on any row (else disposition events are told from milestones by their term)."""
+    return bool(recorded(column(ds, "DSCAT")).any())
+
+
+def disposition_events(ds: pd.DataFrame, vocabulary: Vocabulary) -> pd.Series:
+    """DS rows that are disposition events: DSCAT = the configured category; a row without DSCAT, any term that is
+    not a known milestone (RANDOMIZED, INFORMED CONSENT OBTAINED, ...)."""
+    category, decod = _terms(ds, "DSCAT"), _terms(ds, "DSDECOD")
+    uncategorized = (category == "") & (decod != "") & ~decod.isin(MILESTONES)
+    return (category == vocabulary.disposition_category) | uncategorized
+
+
+def disposition_source(ds: pd.DataFrame, vocabulary: Vocabulary) -> str:
+    """Where completion and discontinuation reasons come from, as the display says it."""
+    if has_disposition_category(ds):
+        return (f"Completion and reasons for discontinuation: DS records with DSCAT = "
+                f"{vocabulary.disposition_category} (protocol milestones and other events are not reasons).")
+    return ("The export's DS has no DSCAT: completion and reasons for discontinuation are taken from DSDECOD, "
+            "every term other than known milestones (" + ", ".join(sorted(MILESTONES)[:3]) + ", ...).")
+
+
 def subject_status(dm: pd.DataFrame, ds: pd.DataFrame, ex: pd.DataFrame, cut_date: str, *,
-                   planned_doses: int, interval_days: int) -> pd.DataFrame:
-    """One row per screened subject (DM): site, key dates, flags, infusions received and status at the cut."""
+                   planned_doses: int, interval_days: int, vocabulary: Vocabulary | None = None) -> pd.DataFrame:
+    """One row per screened subject (DM): site, key dates, flags, doses received and status at the cut.
+
+    Completed: the configured completion event (DSDECOD, default COMPLETED) among disposition events, whatever its
+    study day. Withdrawn: any other disposition event of a randomized subject except death and screen failure,
+    its reason the earliest such DSDECOD (`disposition_events`).
+    """
+    vocabulary = vocabulary or Vocabulary()
     cut = pd.Timestamp(cut_date)
     dm = dm.drop_duplicates("USUBJID")
     ids = dm["USUBJID"].astype(str)
@@ -76,12 +116,13 @@ def subject_status(dm: pd.DataFrame, ds: pd.DataFrame, ex: pd.DataFrame, cut_dat
     out["SEX"] = column(dm, "SEX").fillna("").astype(str).to_numpy()
 
     ds = ds if "USUBJID" in ds else pd.DataFrame({"USUBJID": pd.Series(dtype="object")})
-    decod = column(ds, "DSDECOD").fillna("").astype(str).str.strip().str.upper()
+    decod = _terms(ds, "DSDECOD")
+    disposition = disposition_events(ds, vocabulary)
     consent_ids, consent_dt = _ds_first(ds, decod == "INFORMED CONSENT OBTAINED")
     sf_ids, _ = _ds_first(ds, decod == "SCREEN FAILURE")
-    done_ids, done_dt = _ds_first(ds, decod == "COMPLETED")
+    done_ids, done_dt = _ds_first(ds, disposition & (decod == vocabulary.completed))
     death_ids, death_dt = _ds_first(ds, decod == "DEATH")
-    stop_mask = ~decod.isin(NOT_DISCONTINUATION) & (decod != "")
+    stop_mask = disposition & ~decod.isin(NOT_DISCONTINUATION | {vocabulary.completed})
     stop_ids, stop_dt = _ds_first(ds, stop_mask)
 
     out["CONSENT_DT"] = column(dm, "RFICDT", "date").to_numpy()
@@ -189,8 +230,27 @@ def screening_funnel(status: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def screen_failure_reasons(status: pd.DataFrame, ie: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
-    """Failed criteria of screen failures, ranked: subjects per criterion (a subject counts once per criterion)."""
+def _ds_screen_failure_reasons(failures: pd.Series, ds: pd.DataFrame | None) -> pd.DataFrame:
+    """USUBJID and the reason of the DS SCREEN FAILURE record of each of `failures` that has one (DSTERM when it
+    says more than the decoded term, else DSDECOD), the first record by DSSEQ."""
+    if ds is None or "USUBJID" not in ds:
+        return pd.DataFrame({"USUBJID": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
+    rows = ds.loc[(_terms(ds, "DSDECOD") == "SCREEN FAILURE").to_numpy() & ds["USUBJID"].isin(failures).to_numpy()]
+    rows = rows.assign(_seq=column(rows, "DSSEQ", "float")).sort_values(["USUBJID", "_seq"], kind="stable")
+    term, decod = column(rows, "DSTERM").fillna("").astype(str).str.strip(), _terms(rows, "DSDECOD")
+    says_more = (term != "") & (term.map(normalized) != decod)
+    reason = term.where(says_more, "no criterion given").str.capitalize()
+    return pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(),
+                         "reason": ("Screen failure (DS): " + reason).to_numpy()}).drop_duplicates("USUBJID")
+
+
+def screen_failure_reasons(status: pd.DataFrame, ie: pd.DataFrame, labels: Mapping[str, str],
+                           ds: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Failed criteria of screen failures, ranked: subjects per criterion (a subject counts once per criterion).
+
+    A screen failure without IE records takes the reason of their DS SCREEN FAILURE record (code 'DS'); one
+    with neither is counted as 'Reason not recorded'.
+    """
     failures = status.loc[status["SCREEN_FAIL"], "USUBJID"]
     columns = ["code", "category", "reason", "in_protocol_list", "subjects", "pct_of_failures"]
     if failures.empty:
@@ -208,7 +268,12 @@ def screen_failure_reasons(status: pd.DataFrame, ie: pd.DataFrame, labels: Mappi
     counts["in_protocol_list"] = counts["code"].isin(list(labels))
     counts["reason"] = [labels.get(code) or _unlisted_reason(code, test, cat)
                         for code, test, cat in zip(counts["code"], counts["test"], counts["category"])]
-    unrecorded = int((~failures.isin(rows["USUBJID"])).sum())
+    from_ds = _ds_screen_failure_reasons(failures[~failures.isin(rows["USUBJID"])], ds)
+    if len(from_ds):
+        ds_counts = from_ds.groupby("reason", sort=True).size().rename("subjects").reset_index()
+        counts = pd.concat([counts, ds_counts.assign(code="DS", category="DS", in_protocol_list=False)],
+                           ignore_index=True)
+    unrecorded = int((~failures.isin(rows["USUBJID"]) & ~failures.isin(from_ds["USUBJID"])).sum())
     if unrecorded:
         counts = pd.concat([counts, pd.DataFrame([{"code": "", "category": "", "reason": "Reason not recorded",
                                                    "in_protocol_list": False, "subjects": unrecorded}])],
