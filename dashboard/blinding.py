@@ -15,6 +15,7 @@ import pandas as pd
 
 from dashboard import cutoff, cuts
 from dashboard.config import TrialConfig
+from dashboard.ingest.schema import normalized
 
 ALLOCATION_TABLE = "allocation"
 
@@ -124,10 +125,17 @@ def _arm_of(cut_id: str, root: Path | None, config: TrialConfig, coded: bool, *,
     The actual arm falls back to the planned one where ACTARMCD names no arm (not treated, missing).
     """
     allocation = _allocation(cut_id, root)
-    randomized = allocation[allocation["ARMCD"].isin(config.arm_codes)]
-    codes = randomized["ARMCD"]
+    # Codes are stored as delivered; one in any case or spacing (`pbo`) is the configured arm (`Pbo`).
+    configured = {normalized(code): code for code in config.arm_codes}
+
+    def arm_code(values: pd.Series) -> pd.Series:
+        return values.map(lambda value: configured.get(normalized(value)) if isinstance(value, str) else None)
+
+    planned = arm_code(allocation["ARMCD"])
+    randomized, codes = allocation[planned.notna()], planned[planned.notna()]
     if actual and "ACTARMCD" in randomized:
-        codes = randomized["ACTARMCD"].where(randomized["ACTARMCD"].isin(config.arm_codes), codes)
+        treated = arm_code(randomized["ACTARMCD"])
+        codes = treated.where(treated.notna(), codes)
     labels = codes.map(lambda code: config.arm_label(code, coded))
     order = arm_display_order(config, coded)
     series = pd.Series(pd.Categorical(labels, categories=order), index=randomized["USUBJID"].to_numpy(), name="ARM")

@@ -9,20 +9,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from dashboard.config import TrialConfig
 from dashboard.ingest.convert import is_in
+from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
 from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
-    ALLOCATION_COLUMNS, EX_SEALED_COLUMNS, RANDOMIZATION, SEALED_DOMAINS, is_sealed_name, seq_column,
+    ALLOCATION_COLUMNS, EX_SEALED_COLUMNS, RANDOMIZATION, SEALED_DOMAINS, TRIAL_DESIGN_DOMAINS, is_sealed_name,
+    normalized, seq_column,
 )
 from dashboard.ingest.validate import arm_values
 
 ALLOCATION = "allocation"
 DERIVED_DM_COLUMNS = ("RANDFL", "RANDDTC", "RANDDT", "SCRNFFL")
+SCREEN_FAILURE_CODES = ("SCRNFAIL", "SCREEN FAILURE")     # DM ARMCD, compared normalized
 
 
 @dataclass
@@ -39,20 +43,28 @@ def splits_alone(domain: str) -> bool:
 
 
 def split_domain(domain: str, table: pa.Table, config: TrialConfig) -> tuple[pa.Table, pa.Table | None]:
-    """Clinical table and sealed columns (or None) of a domain for which `splits_alone` holds."""
+    """Clinical table and sealed columns (or None) of a domain for which `splits_alone` holds.
+
+    Trial design domains other than TA / TV (TS, TE, TI, TD, TM) describe the trial, not who got what: they stay
+    whole in the clinical part, ETCD and ELEMENT of TE included.
+    """
+    if domain in TRIAL_DESIGN_DOMAINS:
+        return table.combine_chunks(), None
     return _split_ex(table, config.blinded_treatment_label) if domain == "EX" else _split_columns(domain, table)
 
 
 def seal(tables: dict[str, SourceTable], config: TrialConfig,
-         split: Mapping[str, tuple[pa.Table, pa.Table | None]] | None = None) -> SealedExport:
+         split: Mapping[str, tuple[pa.Table, pa.Table | None]] | None = None,
+         findings: Findings | None = None) -> SealedExport:
     """Clinical and sealed tables of a validated export (DM present, required columns present).
 
     `split` may give, per domain, the result of `split_domain` for that domain's table, computed earlier.
+    Warnings (randomization dates taken from elsewhere) go to `findings` when given.
     """
     clinical: dict[str, pa.Table] = {}
     sealed: dict[str, pa.Table] = {}
     needles = pa.array(sorted(arm_values(tables, config)))
-    dm, allocation, dm_sealed = _split_dm(tables, config)
+    dm, allocation, dm_sealed = _split_dm(tables, config, findings)
     for domain, source in tables.items():
         if domain in (RANDOMIZATION, "DM"):
             continue
@@ -124,8 +136,30 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame else pd.Series(pd.NA, index=frame.index, dtype="str")
 
 
-def _split_dm(tables: dict[str, SourceTable], config: TrialConfig) -> tuple[pd.DataFrame, pd.DataFrame,
-                                                                             pa.Table | None]:
+def _dates(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A --DT column (datetime64[ns]); all missing when the frame has none."""
+    return pd.to_datetime(frame[name]) if name in frame else pd.Series(pd.NaT, index=frame.index,
+                                                                         dtype="datetime64[ns]")
+
+
+def _lookup(subjects: pd.Series, values: pd.Series) -> pd.Series:
+    """`values` (indexed by unique USUBJID) for each subject, keeping their dtype (missing where absent)."""
+    return pd.Series(values.reindex(subjects.to_numpy()).to_numpy(), index=subjects.index, dtype=values.dtype)
+
+
+def _normalized(values: pd.Series) -> pd.Series:
+    """`schema.normalized` of every value (missing stays missing), vectorized."""
+    return values.astype("str").str.split().str.join(" ").str.upper()
+
+
+def _configured_codes(armcd: pd.Series, config: TrialConfig) -> pd.Series:
+    """Each delivered code as the configured arm code it matches normalized (`pbo` -> `Pbo`); else missing."""
+    codes = {normalized(code): code for code in config.arm_codes}
+    return _normalized(armcd).map(codes).astype("str")
+
+
+def _split_dm(tables: dict[str, SourceTable], config: TrialConfig,
+              findings: Findings | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pa.Table | None]:
     """DM without arms plus RANDFL, RANDDTC, RANDDT, SCRNFFL; the allocation list; other sealed DM columns."""
     dm_table = tables["DM"].table
     raw = dm_table.to_pandas()
@@ -135,35 +169,96 @@ def _split_dm(tables: dict[str, SourceTable], config: TrialConfig) -> tuple[pd.D
         if extra is not None else None
     listed = (tables[RANDOMIZATION].table.to_pandas().drop_duplicates("USUBJID").set_index("USUBJID")
               if RANDOMIZATION in tables else pd.DataFrame(index=pd.Index([], dtype="str", name="USUBJID")))
-    subjects = raw["USUBJID"]
-    from_list = {c: subjects.map(_column(listed, c)).astype("str") for c in ("ARMCD", "ARM", "RANDNO", "RANDDTC")}
-    from_list["RANDDT"] = subjects.map(_column(listed, "RANDDT"))
+    allocation = _allocation(raw, listed, config)
+    real_arm = _configured_codes(allocation["ARMCD"], config).notna()
+    ds = tables["DS"].table.to_pandas() if "DS" in tables else pd.DataFrame(columns=["USUBJID", "DSDECOD"])
+    decod = _normalized(_column(ds, "DSDECOD"))
+    dm["RANDFL"] = pd.Series(real_arm.map({True: "Y", False: "N"}), dtype="str")
+    randdtc, randdt = _randomization_dates(raw, listed, ds[decod == "RANDOMIZED"], tables, real_arm,
+                                           tables["DM"].name, findings)
+    dm["RANDDTC"] = randdtc.astype("str")
+    dm["RANDDT"] = pd.to_datetime(randdt).astype("datetime64[ns]")
+    screen_failed = set(ds.loc[decod == "SCREEN FAILURE", "USUBJID"])
+    scrnfail = _normalized(_column(raw, "ARMCD")).isin(SCREEN_FAILURE_CODES).fillna(False)
+    dm["SCRNFFL"] = pd.Series((scrnfail | is_in(raw["USUBJID"], screen_failed)).map({True: "Y", False: "N"}),
+                              dtype="str")
+    return dm, allocation, extra if extra is not None and extra.num_columns > 1 else None
 
+
+def _allocation(raw: pd.DataFrame, listed: pd.DataFrame, config: TrialConfig) -> pd.DataFrame:
+    """One row per DM subject: codes and labels as delivered (the list's, else DM's); ARM falls back to the
+    configured label of the arm the code matches normalized."""
+    subjects = raw["USUBJID"]
+    from_list = {c: subjects.map(_column(listed, c)).astype("str") for c in ("ARMCD", "ARM", "RANDNO")}
     armcd = from_list["ARMCD"].fillna(_column(raw, "ARMCD")).astype("str")
-    real_arm = armcd.isin(config.arm_codes)
-    labels = armcd.map({a.code: a.label for a in config.arms})
-    allocation = pd.DataFrame({
+    labels = _configured_codes(armcd, config).map({a.code: a.label for a in config.arms})
+    arm = from_list["ARM"].where(is_in(subjects, listed.index), _column(raw, "ARM"))
+    return pd.DataFrame({
         "USUBJID": subjects.astype("str"),
         "ARMCD": armcd,
-        "ARM": from_list["ARM"].where(is_in(subjects, listed.index), _column(raw, "ARM")).fillna(labels).astype("str"),
+        "ARM": arm.fillna(labels).astype("str"),
         "ACTARMCD": _column(raw, "ACTARMCD").astype("str"),
         "ACTARM": _column(raw, "ACTARM").astype("str"),
         "RANDNO": from_list["RANDNO"].fillna(_column(raw, "RANDNO")).astype("str"),
     })
 
-    ds = tables["DS"].table.to_pandas() if "DS" in tables else pd.DataFrame(columns=["USUBJID", "DSDECOD"])
-    randomized_ds = ds[ds["DSDECOD"] == "RANDOMIZED"].drop_duplicates("USUBJID").set_index("USUBJID")
-    screen_failed = set(ds.loc[ds["DSDECOD"] == "SCREEN FAILURE", "USUBJID"])
-    randdtc = from_list["RANDDTC"].fillna(_column(raw, "RANDDTC")).fillna(
-        subjects.map(_column(randomized_ds, "DSSTDTC")).astype("str"))
-    randdt = pd.to_datetime(from_list["RANDDT"])
-    if "RANDDT" in raw:
-        randdt = randdt.fillna(pd.to_datetime(raw["RANDDT"]))
-    if "DSSTDT" in randomized_ds:
-        randdt = randdt.fillna(pd.to_datetime(subjects.map(randomized_ds["DSSTDT"])))
-    dm["RANDFL"] = pd.Series(real_arm.map({True: "Y", False: "N"}), dtype="str")
-    dm["RANDDTC"] = randdtc.astype("str")
-    dm["RANDDT"] = pd.to_datetime(randdt).astype("datetime64[ns]")
-    scrnfail = (_column(raw, "ARMCD") == "SCRNFAIL").fillna(False) | is_in(subjects, screen_failed)
-    dm["SCRNFFL"] = pd.Series(scrnfail.map({True: "Y", False: "N"}), dtype="str")
-    return dm, allocation, extra if extra is not None and extra.num_columns > 1 else None
+
+def _fallback_dates(raw: pd.DataFrame, randomized_ds: pd.DataFrame,
+                    tables: dict[str, SourceTable]) -> list[tuple[str, pd.Series, pd.Series]]:
+    """Per DM subject, in order of preference: (source named for users, --DTC, --DT) of each date that may stand
+    in for a randomization date none of the export gives."""
+    subjects = raw["USUBJID"]
+    first_ds = randomized_ds.sort_values("DSSTDT", kind="stable") if "DSSTDT" in randomized_ds else randomized_ds
+    first_ds = first_ds.drop_duplicates("USUBJID").set_index("USUBJID")
+    ex = tables["EX"].table.select(["USUBJID", "EXSTDTC", "EXSTDT"]).to_pandas() \
+        if "EX" in tables and "EXSTDT" in tables["EX"].table.column_names else pd.DataFrame(
+            {"USUBJID": pd.Series(dtype="str"), "EXSTDTC": pd.Series(dtype="str"),
+             "EXSTDT": pd.Series(dtype="datetime64[ns]")})
+    first_ex = ex.dropna(subset=["EXSTDT"]).sort_values("EXSTDT", kind="stable").drop_duplicates("USUBJID")
+    first_ex = first_ex.set_index("USUBJID")
+    return [
+        ("DS RANDOMIZED DSSTDTC", _lookup(subjects, _column(first_ds, "DSSTDTC")),
+         _lookup(subjects, _dates(first_ds, "DSSTDT"))),
+        ("DM RFSTDTC", _column(raw, "RFSTDTC"), _dates(raw, "RFSTDT")),
+        ("DM RFXSTDTC", _column(raw, "RFXSTDTC"), _dates(raw, "RFXSTDT")),
+        ("the first EX EXSTDTC", _lookup(subjects, first_ex["EXSTDTC"]), _lookup(subjects, first_ex["EXSTDT"])),
+    ]
+
+
+def _randomization_dates(raw: pd.DataFrame, listed: pd.DataFrame, randomized_ds: pd.DataFrame,
+                         tables: dict[str, SourceTable], randomized: pd.Series, dm_file: str,
+                         findings: Findings | None) -> tuple[pd.Series, pd.Series]:
+    """RANDDTC and RANDDT: the list's, else DM's own RANDDTC; for a subject with neither, the first complete
+    date of `_fallback_dates` (DS RANDOMIZED for any subject, the others for randomized subjects only).
+
+    Using a stand-in is a warning naming it; a randomized subject left with no date is named (never the arm).
+    """
+    subjects = raw["USUBJID"]
+    randdtc = subjects.map(_column(listed, "RANDDTC")).astype("str").fillna(_column(raw, "RANDDTC"))
+    randdt = pd.to_datetime(subjects.map(_column(listed, "RANDDT"))).fillna(_dates(raw, "RANDDT"))
+    given = randdtc.notna()
+    randdtc, randdt = randdtc.astype("str"), randdt.astype("datetime64[ns]")
+    used: dict[str, int] = {}
+    for position, (name, dtc, date) in enumerate(_fallback_dates(raw, randomized_ds, tables)):
+        take = ~given & randdt.isna() & date.notna() & (randomized if position else True)
+        if take.any():
+            used[name] = int(take.sum())
+            randdtc, randdt = randdtc.where(~take, dtc.astype("str")), randdt.where(~take, date)
+    if findings is not None:
+        _report_dates(findings, dm_file, used, subjects, randomized & randdt.isna())
+    return randdtc, randdt
+
+
+def _report_dates(findings: Findings, dm_file: str, used: dict[str, int], subjects: pd.Series,
+                  undated: pd.Series) -> None:
+    """One warning naming the stand-ins used, and one per randomized subject left without a date."""
+    if used:
+        counts = ", ".join(f"{name} for {n} subject(s)" for name, n in used.items())
+        findings.warning(dm_file, "no randomization date in the export (no randomization list RANDDTC, no DM "
+                         f"RANDDTC): used instead {counts}", column="RANDDTC", kind="randomization date stand-in")
+    rows = np.flatnonzero(undated.to_numpy())
+    if len(rows):
+        findings.rows(Severity.WARNING, dm_file, rows, "randomized subject with no randomization date and no "
+                      "stand-in (DS RANDOMIZED DSSTDTC, DM RFSTDTC, DM RFXSTDTC, first EX EXSTDTC)",
+                      usubjid=subjects.iloc[rows[:ROW_FINDINGS_LIMIT]].tolist(), column="RANDDTC",
+                      kind="no randomization date")
