@@ -10,7 +10,7 @@ from dash import dcc
 from flask_login import current_user
 
 from dashboard import audit
-from dashboard.blinding import TrialData
+from dashboard.blinding import ArmedTrialData, TrialData
 from dashboard.context import NoActiveCut, current_access, current_trial_data
 from dashboard.exports import stamped_csv
 from dashboard.figures.common import stamp_text
@@ -45,3 +45,23 @@ def send_csv(frame: pd.DataFrame, data: TrialData, *, title: str, filename: str)
                  detail={"file": filename, "rows": int(len(frame)), "access": data.access.value})
     stem = f"{data.config.study_id}_{data.cut.cut_date}_{'CLOSED' if data.access.sees_arms else 'OPEN'}_{filename}"
     return dcc.send_string(text, filename=f"{stem}.csv")
+
+
+ARM_BASIS_TEXT = {"planned": "arms as randomized (planned arm)", "actual": "arms as treated (actual arm)"}
+
+
+def efficacy_arm_of(data: ArmedTrialData) -> pd.Series:
+    """USUBJID -> arm label for efficacy displays: the planned arm unless the trial configures `actual`."""
+    return data.treated_arm_of if data.config.efficacy_arm_basis == "actual" else data.arm_of
+
+
+def arm_basis_text(basis: str) -> str:
+    """How subjects are assigned to arms in a by-arm display, said the same way on every page."""
+    return ARM_BASIS_TEXT.get(basis, ARM_BASIS_TEXT["planned"])
+
+
+def efficacy_stamp(data: TrialData) -> str:
+    """The figure stamp, plus the arm basis when the display is by arm."""
+    if isinstance(data, ArmedTrialData):
+        return f"{stamp(data)} · {arm_basis_text(data.config.efficacy_arm_basis)}"
+    return stamp(data)

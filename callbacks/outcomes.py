@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import Input, Output
 
-from callbacks.common import stamp, with_active_cut
+from callbacks.common import efficacy_arm_of, efficacy_stamp, stamp, with_active_cut
 from dashboard.analysis import effects, events, outcomes, trajectories
 from dashboard.blinding import Access, ArmedTrialData, TrialData
 from dashboard.config import EventSource, Outcome, TrialConfig
@@ -59,25 +59,37 @@ def _reference(data: ArmedTrialData) -> str:
     return effects.comparison_reference(data.config, coded=data.access is Access.CODED)
 
 
+def _left_out_note(values: Any, config: TrialConfig) -> str:
+    """What a by-visit plot leaves out, said on the figure (nothing when nothing is left out)."""
+    undated, unplanned = outcomes.left_out_of_visit_plots(values, config.visits)
+    parts = []
+    if undated:
+        parts.append(f"{undated} records at visits without a planned day")
+    if unplanned:
+        parts.append(f"{unplanned} at unscheduled visits")
+    return f" · not in the by-visit summary: {', '.join(parts)}" if parts else ""
+
+
 def _trajectory_figures(data: TrialData, outcome: Outcome, axis: str, stat: str, show_lines: bool) -> tuple:
     config = data.config
     values, per_visit = _all_values(data)[outcomes.outcome_key(outcome)]
-    later = outcomes.post_baseline_visits(config.visits)
+    planned, later = outcomes.planned_visits(config.visits), outcomes.post_baseline_visits(config.visits)
     lines, total = outcomes.spaghetti_sample(values, MAX_SPAGHETTI_SUBJECTS) if show_lines else (None, 0)
     if isinstance(data, ArmedTrialData):
-        arms = data.arm_labels
-        summary = trajectories.summary_by_arm(per_visit, config.visits, data.arm_of, "VALUE", stat)
-        change = trajectories.summary_by_arm(per_visit, later, data.arm_of, "CHG", stat)
-        differences = trajectories.change_differences(per_visit, later, data.arm_of, _reference(data))
+        arms, arm_of = data.arm_labels, efficacy_arm_of(data)
+        summary = trajectories.summary_by_arm(per_visit, planned, arm_of, "VALUE", stat)
+        change = trajectories.summary_by_arm(per_visit, later, arm_of, "CHG", stat)
+        differences = trajectories.change_differences(per_visit, later, arm_of, _reference(data))
         if lines is not None:
-            lines = outcomes.with_arm(lines, data.arm_of)
+            lines = outcomes.with_arm(lines, arm_of)
     else:
         arms, differences = None, None
-        summary = trajectories.pooled_summary(per_visit, config.visits, "VALUE", stat)
+        summary = trajectories.pooled_summary(per_visit, planned, "VALUE", stat)
         change = trajectories.pooled_summary(per_visit, later, "CHG", stat)
-    return _plain(trajectory_figures.trajectory_figure(summary, outcome, axis, stat, stamp(data), spaghetti=lines,
+    label = efficacy_stamp(data) + _left_out_note(values, config)
+    return _plain(trajectory_figures.trajectory_figure(summary, outcome, axis, stat, label, spaghetti=lines,
                                                        spaghetti_total=total, arms=arms),
-                  trajectory_figures.change_figure(change, outcome, axis, stat, stamp(data),
+                  trajectory_figures.change_figure(change, outcome, axis, stat, label,
                                                    differences=differences, arms=arms))
 
 
@@ -88,10 +100,11 @@ def _event_figure(data: TrialData, index: int) -> Any:
     competing = bool((times["STATUS"] == events.COMPETING).any())
     unknown = int((times["EVENT"] & times["DAY"].isna()).sum())
     if isinstance(data, ArmedTrialData):
+        arm_of = efficacy_arm_of(data)
         return _plain(event_figures.incidence_figure(
-            events.incidence_by_arm(times, data.arm_of), events.at_risk_by_arm(times, data.arm_of, days),
-            event.label, stamp(data), competing=competing, unknown_day=unknown, arms=data.arm_labels,
-            test=events.logrank(times, data.arm_of)))
+            events.incidence_by_arm(times, arm_of), events.at_risk_by_arm(times, arm_of, days),
+            event.label, efficacy_stamp(data), competing=competing, unknown_day=unknown, arms=data.arm_labels,
+            test=events.logrank(times, arm_of)))
     return _plain(event_figures.incidence_figure(events.incidence_curve(times), events.at_risk(times, days),
                                                  event.label, stamp(data), competing=competing, unknown_day=unknown))
 
@@ -100,19 +113,19 @@ def _event_table(data: TrialData) -> tuple[list, list]:
     config = data.config
     if isinstance(data, ArmedTrialData):
         reference = _reference(data)
-        summary = effects.event_summary_by_arm(config.events, _event_times(data), data.arm_of, reference)
+        summary = effects.event_summary_by_arm(config.events, _event_times(data), efficacy_arm_of(data), reference)
         return event_figures.event_table_grid(summary, arms=data.arm_labels, reference=reference)
     return event_figures.event_table_grid(events.event_summary(config.events, _event_times(data)))
 
 
 def _forest(data: ArmedTrialData, visit_num: float | None) -> Any:
     config = data.config
-    reference = _reference(data)
+    reference, arm_of = _reference(data), efficacy_arm_of(data)
     values = _all_values(data)
-    measured = [effects.change_effects(values[outcomes.outcome_key(o)][1], o, config.visits, data.arm_of,
+    measured = [effects.change_effects(values[outcomes.outcome_key(o)][1], o, config.visits, arm_of,
                                        reference, visit_num) for o in config.outcomes]
-    happened = [effects.event_effects(t, e, data.arm_of, reference) for e, t in zip(config.events, _event_times(data))]
-    return _plain(effect_figures.forest_figure(effects.forest_rows(measured, happened), stamp(data),
+    happened = [effects.event_effects(t, e, arm_of, reference) for e, t in zip(config.events, _event_times(data))]
+    return _plain(effect_figures.forest_figure(effects.forest_rows(measured, happened), efficacy_stamp(data),
                                                arms=data.arm_labels, reference=reference))
 
 
@@ -153,14 +166,20 @@ def _forest_view(data: TrialData, visit_num: Any) -> Any:
     return memoized(data, "outcomes:forest", lambda: _forest(data, chosen), chosen)
 
 
-def _options(config: TrialConfig) -> tuple:
-    outcome_options = [{"label": f"{o.label} ({o.family})", "value": outcomes.outcome_key(o)} for o in config.outcomes]
+def _options(config: TrialConfig, family: Any = ids.ALL_FAMILIES) -> tuple:
+    """Families as configured (free text, in configuration order), the outcomes of the chosen one (all for
+    anything unknown), the events, and the post-baseline visits with a planned day."""
+    families = list(dict.fromkeys(o.family for o in config.outcomes))
+    family_options = [{"label": "All families", "value": ids.ALL_FAMILIES}] + [
+        {"label": name, "value": name} for name in families]
+    shown = [o for o in config.outcomes if family in families and o.family == family] or list(config.outcomes)
+    outcome_options = [{"label": f"{o.label} ({o.family})", "value": outcomes.outcome_key(o)} for o in shown]
     event_options = [{"label": e.label, "value": e.name} for e in config.events]
     visits = outcomes.post_baseline_visits(config.visits)
-    visit_options = [{"label": f"{v.name} (day {v.day})", "value": float(v.num)} for v in visits]
+    visit_options = [{"label": outcomes.visit_label(v), "value": float(v.num)} for v in visits]
     return (outcome_options, outcome_options[0]["value"] if outcome_options else None,
             event_options, event_options[0]["value"] if event_options else None,
-            visit_options, visit_options[-1]["value"] if visit_options else None)
+            visit_options, visit_options[-1]["value"] if visit_options else None, family_options)
 
 
 def register(app) -> None:
@@ -168,10 +187,10 @@ def register(app) -> None:
                       Output(ids.OUTCOME, "options"), Output(ids.OUTCOME, "value"),
                       Output(ids.EVENT, "options"), Output(ids.EVENT, "value"),
                       Output(ids.FOREST_VISIT, "options"), Output(ids.FOREST_VISIT, "value"),
-                      Input(ids.OPTIONS, "data"))
-    def fill_options(_):
-        """The configured outcomes, events and visits: the same choices for every role."""
-        return _options(trial_config())
+                      Output(ids.FAMILY, "options"), Input(ids.OPTIONS, "data"), Input(ids.FAMILY, "value"))
+    def fill_options(_, family):
+        """The configured families, outcomes, events and visits: the same choices for every role."""
+        return _options(trial_config(), family)
 
     @guarded_callback(app, Permission.VIEW_OUTCOMES,
                       Output(ids.TRAJECTORY, "figure"), Output(ids.CHANGE, "figure"),

@@ -10,6 +10,7 @@ from dashboard.context import ViewContext
 from layouts.common import figure_card, page_header, summary_grid
 
 OPTIONS = "outcomes-options"
+FAMILY = "outcomes-family"
 OUTCOME = "outcomes-outcome"
 AXIS = "outcomes-axis"
 STATISTIC = "outcomes-statistic"
@@ -23,6 +24,7 @@ FOREST_VISIT = "outcomes-forest-visit"
 FOREST = "outcomes-forest"
 
 SPAGHETTI_ON = "show"
+ALL_FAMILIES = "*"                # the family selector's "all families" value (families are free text)
 AXIS_OPTIONS = [{"label": "Visit", "value": "visit"}, {"label": "Study day", "value": "day"}]
 MEDIAN_OPTION = {"label": "Median (IQR)", "value": "median"}
 MEAN_OPTION = {"label": "Mean (95% CI)", "value": "mean"}
@@ -38,14 +40,16 @@ def _controls(ctx: ViewContext) -> Component:
                  if ctx.sees_arms else
                  dbc.RadioItems(id=STATISTIC, options=[MEDIAN_OPTION], value="median", inline=True))
     return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col(_labelled("Family", dcc.Dropdown(id=FAMILY, options=[], value=ALL_FAMILIES, clearable=False,
+                                                 placeholder="All families")), lg=2, md=6),
         dbc.Col(_labelled("Outcome", dcc.Dropdown(id=OUTCOME, options=[], value=None, clearable=False,
-                                                  placeholder="Choose an outcome")), lg=4, md=12),
+                                                  placeholder="Choose an outcome")), lg=3, md=6),
         dbc.Col(_labelled("X axis", dbc.RadioItems(id=AXIS, options=AXIS_OPTIONS, value="visit", inline=True)),
                 lg=2, md=4),
         dbc.Col(_labelled("Statistic", statistic), lg=3, md=4),
         dbc.Col(_labelled("Individual subjects", dbc.Checklist(
             id=SPAGHETTI, options=[{"label": "Show lines", "value": SPAGHETTI_ON}], value=[], switch=True)),
-            lg=3, md=4),
+            lg=2, md=4),
     ], className="g-3 align-items-end")), className="mb-3 shadow-sm")
 
 
@@ -72,11 +76,16 @@ def _forest_section(ctx: ViewContext) -> Component:
 
 
 def _methods(ctx: ViewContext) -> Component:
-    comparison = (" Between-arm differences are taken against the first coded arm; intervals are 95 %: Welch "
-                  "for mean differences, Newcombe for risk differences; the log-rank test compares arms."
+    comparison = (" Each arm is compared with a reference arm, named on every display ('B vs A'): while arms are "
+                  "coded, the first coded group (chosen by its coded label alone, so the reference does not reveal "
+                  "an arm); with real names, the configured reference arm. Efficacy is by the arm the configuration "
+                  "names (as randomized unless configured otherwise), said on each figure. Intervals are 95 %: "
+                  "Welch for mean differences, Newcombe for risk differences; the log-rank test compares arms."
                   if ctx.sees_arms else " All displays are pooled over arms; the arm plays no part in them.")
     return html.P(
-        "Summaries use scheduled visits; unscheduled visits appear only as individual lines. Baseline is the "
+        "Summaries use scheduled visits placed by their planned study day; visits without a planned day "
+        "(unscheduled, early termination) appear only as individual lines, and each figure "
+        "says how many records that leaves out. Baseline is the "
         "flagged value, else the last value on or before day 1. Event curves start at day 1 and end at the "
         "configured follow-up, the data cut or withdrawal; death competes with the other events." + comparison,
         className="small text-muted mt-2")

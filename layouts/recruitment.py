@@ -45,6 +45,8 @@ DEVIATION_NOTE = "rec-deviation-note"
 EXPOSURE_GRAPH = "rec-exposure-graph"
 EXPOSURE_NOTE = "rec-exposure-note"
 MISSED_GRID = "rec-missed-grid"
+EXPOSURE_LISTING_TITLE = "rec-exposure-listing-title"
+MISSED_TITLE = "Subjects with a missed infusion"
 COMPLETENESS_GRAPH = "rec-completeness-graph"
 VISIT_GRID = "rec-visit-grid"
 DOWNLOAD = "rec-download"
@@ -61,7 +63,7 @@ def _csv_button(button_id: str) -> Component:
     return dbc.Button("Download CSV", id=button_id, size="sm", color="secondary", outline=True)
 
 
-def _card(title: str, body: list[Component], button_id: str | None = None) -> Component:
+def _card(title: str | Component, body: list[Component], button_id: str | None = None) -> Component:
     header = [html.Span(title, className="fw-semibold")]
     if button_id:
         header.append(html.Span(_csv_button(button_id), className="float-end"))
@@ -126,7 +128,9 @@ def _baseline() -> list[Component]:
 
 def _exposure() -> list[Component]:
     return [figure_card(EXPOSURE_GRAPH, "Exposure", height=380, extra=html.Div(id=EXPOSURE_NOTE, className="small")),
-            _card("Subjects with a missed infusion", [listing_grid(MISSED_GRID, height=360)], CSV_MISSED)]
+            # the listing follows the regimen (missed infusions or cycles; every subject's compliance), so its title too
+            _card(html.Span(MISSED_TITLE, id=EXPOSURE_LISTING_TITLE), [listing_grid(MISSED_GRID, height=360)],
+                  CSV_MISSED)]
 
 
 def _completeness() -> list[Component]:

@@ -1,4 +1,9 @@
-"""Trial conduct: exposure (infusions received against planned) and data completeness by visit."""
+"""Trial conduct: exposure as the dosing regimen defines it, and data completeness by visit.
+
+Discrete infusions and cycles are counted against the number planned (`exposure_per_subject`); a continuous
+regimen (EX records spanning EXSTDTC to EXENDTC) is described by its duration, the days it covered and the
+compliance those days make of the days expected (`continuous_exposure`).
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,13 @@ from dashboard.config import TrialConfig, Visit
 EXPOSURE_COLUMNS = ["USUBJID", "SITEID", "DAY1_DT", "received", "due", "missed", "STATUS"]
 
 
-def exposure_per_subject(randomized: pd.DataFrame, planned_doses: int, interval_days: int) -> pd.DataFrame:
-    """Infusions received and due per randomized subject; a dose is due once its day has passed.
+def exposure_per_subject(randomized: pd.DataFrame, planned_doses: int, interval_days: int,
+                         received: pd.Series | None = None) -> pd.DataFrame:
+    """Infusions (or cycles) received and due per randomized subject; a dose is due once its day has passed.
 
     Dose k falls on study day 1 + (k - 1) x interval. Up to the end of observation (the cut, or death or
     withdrawal) the doses on earlier days are due; a completed subject was due every planned dose.
+    `received` (USUBJID -> count, e.g. `cycles_started`) replaces the EX record count DOSES.
     """
     interval = max(int(interval_days), 1)
     day_at_end = randomized["DAY_AT_END"].to_numpy(float)
@@ -26,7 +33,8 @@ def exposure_per_subject(randomized: pd.DataFrame, planned_doses: int, interval_
     due = np.where(np.isnan(due), planned_doses, np.clip(due, 0, planned_doses))
     due = np.where(randomized["STATUS"].to_numpy() == COMPLETED, planned_doses, due).astype(int)
     out = randomized[["USUBJID", "SITEID", "DAY1_DT"]].reset_index(drop=True)
-    out["received"] = randomized["DOSES"].to_numpy().astype(int)
+    given = randomized["DOSES"] if received is None else randomized["USUBJID"].map(received).fillna(0)
+    out["received"] = given.to_numpy().astype(int)
     out["due"] = due
     out["missed"] = np.maximum(due - out["received"].to_numpy(), 0)
     out["STATUS"] = randomized["STATUS"].to_numpy()
@@ -84,6 +92,107 @@ def missed_dose_listing(exposure: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFram
                          "status": rows["STATUS"].to_numpy()}, columns=columns)
 
 
+def cycles_started(randomized: pd.DataFrame, ex: pd.DataFrame, interval_days: int) -> pd.Series:
+    """USUBJID -> cycles started: cycle k spans study days 1 + (k - 1) x interval to k x interval, and a cycle
+    counts once whatever the number of EX records in it (daily dosing within a cycle)."""
+    interval = max(int(interval_days), 1)
+    rows = ex.loc[ex["USUBJID"].isin(randomized["USUBJID"])] if "USUBJID" in ex else ex.iloc[0:0]
+    day1 = rows["USUBJID"].map(randomized.set_index("USUBJID")["DAY1_DT"]) if len(rows) else pd.Series(dtype=float)
+    day = pd.to_numeric(column(rows, "EXSTDY", "float"), errors="coerce")
+    day = day.fillna((column(rows, "EXSTDT", "date").dt.normalize() - day1).dt.days + 1)
+    cycle = np.floor((day.to_numpy(float) - 1) / interval) + 1
+    frame = pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(), "cycle": cycle}).dropna()
+    return frame.drop_duplicates().groupby("USUBJID")["cycle"].size().rename("cycles")
+
+
+CONTINUOUS_COLUMNS = ["USUBJID", "SITEID", "DAY1_DT", "records", "first_dose", "last_dose", "duration_days",
+                      "days_covered", "days_expected", "compliance_pct", "end_before_start", "STATUS"]
+
+
+def _covered_days(rows: pd.DataFrame) -> pd.DataFrame:
+    """USUBJID, start, end (dates) of EX records -> USUBJID, days covered by their union (overlaps once)."""
+    length = ((rows["end"] - rows["start"]).dt.days + 1).to_numpy(int)
+    subject = np.repeat(rows["USUBJID"].to_numpy(), length)
+    offset = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+    day = np.repeat(rows["start"].to_numpy(), length) + offset.astype("timedelta64[D]")
+    days = pd.DataFrame({"USUBJID": subject, "day": day}).drop_duplicates()
+    return days.groupby("USUBJID").size().rename("days_covered")
+
+
+def continuous_exposure(randomized: pd.DataFrame, ex: pd.DataFrame, planned_duration_days: int) -> pd.DataFrame:
+    """Per randomized subject on a continuous regimen (CONTINUOUS_COLUMNS): EX records, first and last day on
+    treatment, duration (first EXSTDTC to last EXENDTC, days), days covered by the records, and compliance =
+    days covered / days expected, where days expected are the planned days, or fewer when the subject's time on
+    study (day 1 to the cut, death or withdrawal) is shorter; a completed subject was expected every planned day.
+
+    A record without EXENDTC covers its start day; one ending after the end of observation is cut there; one
+    ending before it starts covers its start day and is counted in `end_before_start`, never dropped."""
+    ids = randomized["USUBJID"]
+    rows = ex.loc[ex["USUBJID"].isin(ids)] if "USUBJID" in ex else ex.iloc[0:0]
+    start = column(rows, "EXSTDT", "date").dt.normalize()
+    end = column(rows, "EXENDT", "date").dt.normalize().fillna(start)
+    backwards = (end < start).to_numpy()
+    end = end.where(~backwards, start)
+    stop = rows["USUBJID"].map(randomized.set_index("USUBJID")["END_DT"]) if len(rows) else end
+    end = end.where(~(end > stop), np.maximum(start, stop))
+    spans = pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(), "start": start.to_numpy(), "end": end.to_numpy(),
+                          "backwards": backwards}).dropna(subset=["start"])
+    by = spans.groupby("USUBJID")
+    out = randomized[["USUBJID", "SITEID", "DAY1_DT"]].reset_index(drop=True)
+    out["records"] = ids.map(rows.groupby("USUBJID").size()).fillna(0).astype(int).to_numpy()
+    out["first_dose"] = ids.map(by["start"].min()).to_numpy()
+    out["last_dose"] = ids.map(by["end"].max()).to_numpy()
+    out["duration_days"] = ((out["last_dose"] - out["first_dose"]).dt.days + 1).fillna(0).astype(int)
+    covered = _covered_days(spans) if len(spans) else pd.Series(dtype=int)
+    out["days_covered"] = ids.map(covered).fillna(0).astype(int).to_numpy()
+    on_study = randomized["DAY_AT_END"].to_numpy(float)
+    expected = np.fmin(float(planned_duration_days), np.where(np.isnan(on_study), np.inf, np.maximum(on_study, 0)))
+    expected = np.where(randomized["STATUS"].to_numpy() == COMPLETED, planned_duration_days, expected).astype(int)
+    out["days_expected"] = expected
+    out["compliance_pct"] = np.where(expected > 0, 100.0 * out["days_covered"] / np.maximum(expected, 1), np.nan)
+    out["end_before_start"] = ids.map(by["backwards"].sum()).fillna(0).astype(int).to_numpy()
+    out["STATUS"] = randomized["STATUS"].to_numpy()
+    return out[CONTINUOUS_COLUMNS]
+
+
+COMPLIANCE_BANDS = ("not dosed", "< 50 %", "50 to < 80 %", "80 to 100 %", "> 100 %")
+
+
+def compliance_band(exposure: pd.DataFrame) -> pd.Series:
+    """The COMPLIANCE_BANDS band of each subject of a `continuous_exposure` frame."""
+    pct = exposure["compliance_pct"].to_numpy(float)
+    bands = np.select([exposure["days_covered"].to_numpy() == 0, pct < 50, pct < 80, pct <= 100],
+                      COMPLIANCE_BANDS[:4], COMPLIANCE_BANDS[4])
+    return pd.Series(bands, index=exposure.index, name="band")
+
+
+def compliance_distribution(exposure: pd.DataFrame) -> pd.DataFrame:
+    """Subjects per compliance band (every band listed), with % of the subjects given."""
+    counts = compliance_band(exposure).value_counts().reindex(list(COMPLIANCE_BANDS), fill_value=0)
+    n = len(exposure)
+    return pd.DataFrame({"band": list(COMPLIANCE_BANDS), "subjects": counts.to_numpy().astype(int),
+                         "pct": 100.0 * counts.to_numpy() / n if n else np.nan})
+
+
+def compliance_distribution_by_arm(exposure: pd.DataFrame, arm_of: pd.Series,
+                                   arm_labels: Sequence[str]) -> pd.DataFrame:
+    """`compliance_distribution` within each arm: arm, arm_n, band, subjects, pct of the arm."""
+    arm = exposure["USUBJID"].map(arm_of.astype(object))
+    parts = [compliance_distribution(exposure.loc[(arm == label).to_numpy()])
+             .assign(arm=label, arm_n=int((arm == label).sum())) for label in arm_labels]
+    return pd.concat(parts, ignore_index=True)[["arm", "arm_n", "band", "subjects", "pct"]]
+
+
+def continuous_totals(exposure: pd.DataFrame) -> pd.Series:
+    """Subjects, dosed, median duration and compliance (dosed subjects), subjects under 80 % compliance."""
+    dosed = exposure.loc[exposure["days_covered"] > 0]
+    return pd.Series({"subjects": int(len(exposure)), "dosed": int(len(dosed)),
+                      "median_duration": float(dosed["duration_days"].median()) if len(dosed) else np.nan,
+                      "median_compliance": float(dosed["compliance_pct"].median()) if len(dosed) else np.nan,
+                      "below_80": int((exposure["compliance_pct"] < 80).sum()),
+                      "end_before_start": int(exposure["end_before_start"].sum())}, dtype=object)
+
+
 def completeness_measures(config: TrialConfig) -> tuple[Measure, ...]:
     """Measurements followed by visit: every configured outcome, then the safety labs."""
     measures = {}
@@ -94,11 +203,12 @@ def completeness_measures(config: TrialConfig) -> tuple[Measure, ...]:
 
 def expected_visits(randomized: pd.DataFrame, visits: Sequence[Visit]) -> pd.DataFrame:
     """USUBJID x VISITNUM: True where a visit was due, i.e. its planned day <= days since day 1 at the end of
-    observation (the cut, or death or withdrawal if earlier); a completed subject was due at every visit."""
+    observation (the cut, or death or withdrawal if earlier); a completed subject was due at every visit.
+    A visit without a planned day (unscheduled, early termination) is never due: nobody can be expected at it."""
     days = (randomized["END_DT"] - randomized["DAY1_DT"]).dt.days.to_numpy(float)
     done = (randomized["STATUS"] == COMPLETED).to_numpy()
-    planned = np.array([v.day for v in visits], float)
-    due = (planned[None, :] <= days[:, None]) | done[:, None]
+    planned = np.array([np.nan if v.day is None else v.day for v in visits], float)
+    due = ((planned[None, :] <= days[:, None]) | done[:, None]) & ~np.isnan(planned)[None, :]
     return pd.DataFrame(due, index=pd.Index(randomized["USUBJID"].to_numpy(), name="USUBJID"),
                         columns=[v.num for v in visits])
 

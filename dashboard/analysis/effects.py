@@ -29,12 +29,17 @@ Z95 = float(stats.norm.ppf(0.975))
 
 
 def comparison_reference(config: TrialConfig, coded: bool) -> str:
-    """The arm differences are taken against: the first coded arm ("Group A"), named as this access names it.
+    """The arm differences are taken against, named as this access names it.
 
-    The same arm stays the reference after the board unmasks, so a difference keeps its sign.
+    With real names: the configured reference arm (`config.reference_arm`). While arms are coded: the first
+    coded group ("Group A"), chosen by its coded label alone. Choosing the configured reference there would tell
+    the board which coded group is, say, the placebo (a reference is one because of what it really is). When the
+    configuration makes the first coded group the reference (NCT05019287 does), the reference and the sign of
+    every difference stay the same after the board unmasks.
     """
-    first = min(config.arms, key=lambda arm: arm.coded_label)
-    return first.coded_label if coded else first.label
+    if coded:
+        return min(config.arms, key=lambda arm: arm.coded_label).coded_label
+    return config.reference_arm.label
 
 
 def event_is_good(event: EventSource) -> bool:

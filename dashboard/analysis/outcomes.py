@@ -57,9 +57,29 @@ def scheduled_visit_numbers(visits: Sequence[Visit]) -> list[float]:
     return [float(v.num) for v in visits]
 
 
+def planned_visits(visits: Sequence[Visit]) -> list[Visit]:
+    """Visits with a planned study day, in order of that day (then VISITNUM): the ones a by-visit plot places.
+
+    Visits without a planned day (unscheduled, retrieval, early termination) have no place on a time axis."""
+    return sorted((v for v in visits if v.day is not None), key=lambda v: (v.day, v.num))
+
+
 def post_baseline_visits(visits: Sequence[Visit]) -> list[Visit]:
-    """Scheduled visits after day 1: the ones where a change from baseline means something."""
-    return [v for v in visits if v.day > BASELINE_LAST_DAY]
+    """Planned visits after day 1: the ones where a change from baseline means something."""
+    return [v for v in planned_visits(visits) if v.day > BASELINE_LAST_DAY]
+
+
+def visit_label(visit: Visit) -> str:
+    """'DAY 7 (day 7)', or the name alone for a visit without a planned day."""
+    return visit.name if visit.day is None else f"{visit.name} (day {visit.day})"
+
+
+def left_out_of_visit_plots(values: pd.DataFrame, visits: Sequence[Visit]) -> tuple[int, int]:
+    """Records a by-visit summary leaves out: (at a configured visit without a planned day, at a visit that is
+    not configured at all, e.g. VISITNUM 5.1)."""
+    undated = [float(v.num) for v in visits if v.day is None]
+    at_undated = int(values["VISITNUM"].isin(undated).sum())
+    return at_undated, int((~values["SCHEDULED"]).sum())
 
 
 def _column(rows: pd.DataFrame, name: str, default: object = np.nan) -> pd.Series:

@@ -18,15 +18,25 @@ from dashboard.analysis.outcomes import arm_order, with_arm
 from dashboard.config import Visit
 
 STATISTICS = ("median", "mean")
-SUMMARY_COLUMNS = ["VISITNUM", "VISIT", "DAY", "N", "CENTER", "LOW", "HIGH"]
-DIFFERENCE_COLUMNS = ["ARM", "REFERENCE", "VISITNUM", "VISIT", "DAY", "N_ARM", "N_REF", "MEAN_ARM", "MEAN_REF",
+SUMMARY_COLUMNS = ["VISITNUM", "VISIT", "DAY", "POSITION", "N", "CENTER", "LOW", "HIGH"]
+DIFFERENCE_COLUMNS = ["ARM", "REFERENCE", "VISITNUM", "VISIT", "DAY", "POSITION", "N_ARM", "N_REF", "MEAN_ARM", "MEAN_REF",
                       "DIFF", "LOW", "HIGH", "P"]
 CONFIDENCE = 0.95
 
 
+def _day(visit: Visit) -> float:
+    return np.nan if visit.day is None else float(visit.day)
+
+
 def _visit_table(visits: Sequence[Visit]) -> pd.DataFrame:
-    return pd.DataFrame({"VISITNUM": [float(v.num) for v in visits], "VISIT": [v.name for v in visits],
-                         "DAY": [float(v.day) for v in visits]})
+    """VISITNUM, VISIT, DAY (planned, NaN if none) and POSITION: the visit's place on a by-visit axis, 1, 2, ...
+    in order of planned day, so a plot places visits by their day, whatever their VISITNUM."""
+    table = pd.DataFrame({"VISITNUM": [float(v.num) for v in visits], "VISIT": [v.name for v in visits],
+                          "DAY": [_day(v) for v in visits]})
+    order = table.sort_values(["DAY", "VISITNUM"], kind="stable", na_position="last").index
+    table.loc[order, "POSITION"] = np.arange(1, len(table) + 1, dtype="float64")
+    table["POSITION"] = table["POSITION"].astype("float64")
+    return table
 
 
 def _statistics(frame: pd.DataFrame, by: list[str], column: str, stat: str) -> pd.DataFrame:
@@ -103,6 +113,7 @@ def change_differences(visit_values: pd.DataFrame, visits: Sequence[Visit], arm_
     groups = {key: g["CHG"].to_numpy() for key, g in armed.groupby(["ARM", "VISITNUM"], observed=True)}
     empty = np.array([], dtype=float)
     rows = []
+    position = _visit_table(visits).set_index("VISITNUM")["POSITION"]
     for arm in arm_order(arm_of):
         if arm == reference:
             continue
@@ -111,7 +122,8 @@ def change_differences(visit_values: pd.DataFrame, visits: Sequence[Visit], arm_
             b = groups.get((reference, float(v.num)), empty)
             diff, low, high, p = welch_difference(a, b)
             rows.append({"ARM": arm, "REFERENCE": reference, "VISITNUM": float(v.num), "VISIT": v.name,
-                         "DAY": float(v.day), "N_ARM": len(a), "N_REF": len(b),
+                         "DAY": _day(v), "POSITION": float(position[float(v.num)]),
+                         "N_ARM": len(a), "N_REF": len(b),
                          "MEAN_ARM": float(a.mean()) if len(a) else np.nan,
                          "MEAN_REF": float(b.mean()) if len(b) else np.nan,
                          "DIFF": diff, "LOW": low, "HIGH": high, "P": p})

@@ -1,4 +1,4 @@
-"""Trial-conduct figures: the CONSORT flow, infusions received, and data completeness by visit."""
+"""Trial-conduct figures: the CONSORT flow, exposure as the regimen defines it, and data completeness by visit."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from dashboard.figures.common import POOLED_COLOR, arm_colors, base_figure, empt
 
 CONSORT_TITLE = "Participant flow (CONSORT)"
 EXPOSURE_TITLE = "Infusions received per randomized subject"
+EXPOSURE_TITLES = {"infusions": EXPOSURE_TITLE, "cycles": "Cycles started per randomized subject",
+                   "continuous": "Compliance with continuous dosing: days covered of days expected"}
+DOSE_UNITS = {"infusions": "infusions", "cycles": "cycles"}
 COMPLETENESS_TITLE = "Data completeness by visit: results received among subjects due"
 BOX_STYLE = {"bordercolor": "#34495e", "borderwidth": 1, "borderpad": 6, "bgcolor": "#ffffff"}
 LINE_STYLE = {"color": "#7f8c8d", "width": 1.5}
@@ -60,44 +63,87 @@ def consort_figure(flow: pd.DataFrame, groups: Sequence[str], stamp: str) -> go.
     return fig
 
 
-def exposure_figure(distribution: pd.DataFrame, planned_doses: int, stamp: str) -> go.Figure:
-    """Bars of subjects by infusions received; the planned number highlighted."""
+def exposure_figure(distribution: pd.DataFrame, planned_doses: int, stamp: str,
+                    regimen: str = "infusions") -> go.Figure:
+    """Bars of subjects by infusions (or cycles) received; the planned number highlighted."""
+    title, unit = EXPOSURE_TITLES.get(regimen, EXPOSURE_TITLE), DOSE_UNITS.get(regimen, "infusions")
     if distribution.empty or int(distribution["subjects"].sum()) == 0:
-        return empty_figure(EXPOSURE_TITLE, stamp, "No randomized subject in this selection.")
-    fig = base_figure(EXPOSURE_TITLE, stamp)
+        return empty_figure(title, stamp, "No randomized subject in this selection.")
+    fig = base_figure(title, stamp)
     colors = [POOLED_COLOR if i == planned_doses else "#95a5a6" for i in distribution["infusions"]]
     fig.add_trace(go.Bar(x=distribution["infusions"], y=distribution["subjects"], marker={"color": colors},
                          text=[f"{n} ({p:.0f} %)" for n, p in zip(distribution["subjects"], distribution["pct"])],
                          textposition="auto", name="Subjects",
-                         hovertemplate="%{x} infusions: %{y} subjects<extra></extra>"))
-    _exposure_axes(fig, planned_doses)
+                         hovertemplate=f"%{{x}} {unit}: %{{y}} subjects<extra></extra>"))
+    _exposure_axes(fig, planned_doses, unit)
     fig.update_yaxes(title="Subjects")
     fig.update_layout(showlegend=False)
     return fig
 
 
 def exposure_by_arm_figure(distribution: pd.DataFrame, arm_labels: Sequence[str], planned_doses: int,
-                           stamp: str) -> go.Figure:
-    """Grouped bars per arm: % of the arm by infusions received, with n of N in the hover."""
+                           stamp: str, regimen: str = "infusions") -> go.Figure:
+    """Grouped bars per arm: % of the arm by infusions (or cycles) received, with n of N in the hover."""
+    title, unit = EXPOSURE_TITLES.get(regimen, EXPOSURE_TITLE), DOSE_UNITS.get(regimen, "infusions")
     if distribution.empty or int(distribution["subjects"].sum()) == 0:
-        return empty_figure(EXPOSURE_TITLE, stamp, "No randomized subject in this selection.")
-    fig = base_figure(EXPOSURE_TITLE, stamp)
+        return empty_figure(title, stamp, "No randomized subject in this selection.")
+    fig = base_figure(title, stamp)
     colors = arm_colors(arm_labels)
     for label in arm_labels:
         rows = distribution[distribution["arm"] == label]
         fig.add_trace(go.Bar(x=rows["infusions"], y=rows["pct"], name=label, marker={"color": colors[label]},
                              text=rows["subjects"], textposition="auto",
                              customdata=np.c_[rows["subjects"], rows["arm_n"]],
-                             hovertemplate=(f"{label}<br>%{{x}} infusions: %{{customdata[0]}} of "
+                             hovertemplate=(f"{label}<br>%{{x}} {unit}: %{{customdata[0]}} of "
                                             "%{customdata[1]} (%{y:.1f} %)<extra></extra>")))
-    _exposure_axes(fig, planned_doses)
+    _exposure_axes(fig, planned_doses, unit)
     fig.update_yaxes(title="% of the arm", rangemode="tozero")
     fig.update_layout(barmode="group")
     return fig
 
 
-def _exposure_axes(fig: go.Figure, planned_doses: int) -> None:
-    fig.update_xaxes(title=f"Infusions received (planned: {planned_doses})", dtick=1)
+def _exposure_axes(fig: go.Figure, planned_doses: int, unit: str = "infusions") -> None:
+    verb = "started" if unit == "cycles" else "received"
+    fig.update_xaxes(title=f"{unit.capitalize()} {verb} (planned: {planned_doses})", dtick=1)
+
+
+COMPLIANCE_AXIS = "Compliance: days covered by EX records / days expected"
+
+
+def compliance_figure(distribution: pd.DataFrame, stamp: str) -> go.Figure:
+    """Continuous regimen: bars of subjects by compliance band (pooled)."""
+    title = EXPOSURE_TITLES["continuous"]
+    if distribution.empty or int(distribution["subjects"].sum()) == 0:
+        return empty_figure(title, stamp, "No randomized subject in this selection.")
+    fig = base_figure(title, stamp)
+    fig.add_trace(go.Bar(x=distribution["band"], y=distribution["subjects"], marker={"color": POOLED_COLOR},
+                         text=[f"{n} ({p:.0f} %)" for n, p in zip(distribution["subjects"], distribution["pct"])],
+                         textposition="auto", name="Subjects",
+                         hovertemplate="Compliance %{x}: %{y} subjects<extra></extra>"))
+    fig.update_xaxes(title=COMPLIANCE_AXIS, type="category")
+    fig.update_yaxes(title="Subjects")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def compliance_by_arm_figure(distribution: pd.DataFrame, arm_labels: Sequence[str], stamp: str) -> go.Figure:
+    """Continuous regimen: grouped bars per arm, % of the arm by compliance band, n of N in the hover."""
+    title = EXPOSURE_TITLES["continuous"]
+    if distribution.empty or int(distribution["subjects"].sum()) == 0:
+        return empty_figure(title, stamp, "No randomized subject in this selection.")
+    fig = base_figure(title, stamp)
+    colors = arm_colors(arm_labels)
+    for label in arm_labels:
+        rows = distribution[distribution["arm"] == label]
+        fig.add_trace(go.Bar(x=rows["band"], y=rows["pct"], name=label, marker={"color": colors[label]},
+                             text=rows["subjects"], textposition="auto",
+                             customdata=np.c_[rows["subjects"], rows["arm_n"]],
+                             hovertemplate=(f"{label}<br>compliance %{{x}}: %{{customdata[0]}} of "
+                                            "%{customdata[1]} (%{y:.1f} %)<extra></extra>")))
+    fig.update_xaxes(title=COMPLIANCE_AXIS, type="category")
+    fig.update_yaxes(title="% of the arm", rangemode="tozero")
+    fig.update_layout(barmode="group")
+    return fig
 
 
 def completeness_figure(visits: pd.DataFrame, measures: pd.DataFrame, stamp: str) -> go.Figure:

@@ -18,7 +18,8 @@ POOLED_NAME = "All randomized subjects"
 
 
 def _x_column(axis: str) -> str:
-    return "DAY" if axis == "day" else "VISITNUM"
+    """Visits stand at their place in planned-day order (POSITION), or at their planned study day."""
+    return "DAY" if axis == "day" else "POSITION"
 
 
 def _dodge(index: int, count: int, axis: str) -> float:
@@ -30,7 +31,7 @@ def _dodge(index: int, count: int, axis: str) -> float:
 def _ticks(summary: pd.DataFrame, axis: str, arms: Sequence[str] | None) -> dict:
     """Tick at every scheduled visit, labelled with the visit and the subjects behind each point."""
     x = _x_column(axis)
-    visits = summary.drop_duplicates("VISITNUM").sort_values("VISITNUM")
+    visits = summary.drop_duplicates("VISITNUM").sort_values("POSITION")
     if arms:
         counts = summary.pivot_table(index="VISITNUM", columns="ARM", values="N", aggfunc="sum", observed=False)
         counts = counts.reindex(index=visits["VISITNUM"], columns=list(arms)).fillna(0).astype(int)
@@ -62,9 +63,23 @@ def _summary_trace(rows: pd.DataFrame, name: str, color: str, axis: str, stat: s
     )
 
 
+def spaghetti_positions(rows: pd.DataFrame, summary: pd.DataFrame) -> pd.Series:
+    """Each record's place on the by-visit axis: its visit's POSITION; a visit not in `summary` (unscheduled,
+    e.g. 5.1) between the planned visits around its VISITNUM; NaN outside them or at visits without a day."""
+    visits = summary.drop_duplicates("VISITNUM").dropna(subset=["POSITION"]).sort_values("VISITNUM")
+    nums, places = visits["VISITNUM"].to_numpy(float), visits["POSITION"].to_numpy(float)
+    num = rows["VISITNUM"].to_numpy(float)
+    if len(nums) == 0:
+        return pd.Series(np.nan, index=rows.index)
+    between = np.interp(num, nums, places, left=np.nan, right=np.nan)
+    exact = pd.Series(places, index=nums)
+    known = pd.Series(num, index=rows.index).map(exact)
+    return known.where(known.notna(), pd.Series(between, index=rows.index).where(~np.isin(num, nums)))
+
+
 def _spaghetti_trace(rows: pd.DataFrame, name: str, color: str, axis: str) -> go.Scatter:
     """All subjects' lines in one trace, separated by gaps (fast to draw and to send)."""
-    x_col = "DY" if axis == "day" else "VISITNUM"
+    x_col = "DY" if axis == "day" else "POSITION"
     rows = rows[rows[x_col].notna()].sort_values(["USUBJID", x_col], kind="stable")
     xs: list = []
     ys: list = []
@@ -90,6 +105,8 @@ def trajectory_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: 
     centre, spread = STAT_NAMES.get(stat, STAT_NAMES["median"])
     title = f"{outcome.label}: {centre.lower()} ({spread}) by {'visit' if axis == 'visit' else 'study day'}"
     has_lines = spaghetti is not None and len(spaghetti) > 0
+    if has_lines:
+        spaghetti = spaghetti.assign(POSITION=spaghetti_positions(spaghetti, summary))
     if int(summary["N"].sum()) == 0 and not has_lines:
         return empty_figure(title, stamp, f"No {outcome.label} values in this data cut yet.")
     fig = base_figure(title, stamp)
