@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from dashboard.config import DEFAULT_TRIAL_CONFIG, PROJECT_ROOT, TrialConfig, lo
 from dashboard.demo.adverse_events import ae_frame
 from dashboard.demo.cut import cut_domains
 from dashboard.demo.findings import lb_frame, visit_schedule
+from dashboard.demo.messy import messy_variant, variant_formats
 from dashboard.demo.records import (dose_schedule, ds_frame, ex_frame, ho_frame, ie_frame, pr_frame,
                                     randomization_frame, se_frame, suppdm_frame)
 from dashboard.demo.timeline import Cohort, as_date, build_cohort, plan_scale
@@ -74,11 +76,19 @@ def cut_export(trajectory: Trajectory, cut_date: dt.date | str) -> dict[str, pd.
 
 def generate_export(config: TrialConfig, out_dir: Path | str, *, cut_date: dt.date | str,
                     subjects: int | None = None, sites: int | None = None, seed: int = DEFAULT_SEED,
-                    formats: dict[str, str] | None = None) -> dict:
-    """Write one export folder for `cut_date` and return a summary (subjects, rows per file)."""
+                    formats: dict[str, str] | None = None, messy: Sequence[str] = ()) -> dict:
+    """Write one export folder for `cut_date` and return a summary (subjects, rows per file).
+
+    Each name in `messy` also writes that real-export variant (`dashboard.demo.messy`) to `out_dir/<name>/`.
+    """
     domains = cut_export(build_trajectory(config, subjects=subjects, sites=sites, seed=seed), cut_date)
+    variants = {name: messy_variant(name, domains, config, as_date(cut_date)) for name in dict.fromkeys(messy)}
     write_export(domains, out_dir, as_date(cut_date), formats)
-    return export_summary(domains, as_date(cut_date))
+    summary = export_summary(domains, as_date(cut_date))
+    for name, variant in variants.items():
+        write_export(variant, Path(out_dir) / name, as_date(cut_date), variant_formats(variant, formats or {}))
+        summary.setdefault("messy", {})[name] = {"rows": {stem: len(frame) for stem, frame in variant.items()}}
+    return summary
 
 
 def export_summary(domains: dict[str, pd.DataFrame], cut_date: dt.date) -> dict:

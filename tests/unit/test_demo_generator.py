@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import filecmp
 import re
 from pathlib import Path
@@ -14,7 +15,10 @@ import pytest
 from dashboard.config import load_trial_config
 from dashboard.demo import generate_export, write_demo_exports
 from dashboard.demo.cli import register
-from dashboard.demo.generator import DEMO_EXPORT_ROOT
+from dashboard.demo.generator import DEMO_EXPORT_ROOT, build_trajectory, cut_export
+from dashboard.demo.messy import (PERMISSIBLE_ABSENT, VARIANTS, contradicted_subject, contradicting_visit,
+                                  late_subjects, messy_variant, variant_formats)
+from dashboard.ingest.schema import normalized
 
 INTERIM, FINAL = "2021-05-10", "2021-07-10"
 UPDATABLE_AE_COLUMNS = {"AESEV", "AESER", "AEOUT", "AEENDTC", "AEENDY", "AESDTH"}
@@ -241,3 +245,195 @@ def test_cli_generate_writes_the_requested_formats(tmp_path, capsys):
     bad = parser.parse_args(["demo", "generate", "--out", str(tmp_path), "--cut-date", INTERIM, "--xpt", "XX"])
     with pytest.raises(SystemExit):
         bad.handler(bad)
+
+
+# --- `--messy`: real-export variants of the clean export (dashboard.demo.messy) ---------------------------
+
+@pytest.fixture(scope="module")
+def clean(config) -> dict[str, pd.DataFrame]:
+    """The clean final cut as frames (file stem -> frame), as the generator writes it."""
+    return cut_export(build_trajectory(config), FINAL)
+
+
+@pytest.fixture(scope="module")
+def variants(clean, config) -> dict[str, dict[str, pd.DataFrame]]:
+    return {name: messy_variant(name, clean, config, dt.date.fromisoformat(FINAL)) for name in VARIANTS}
+
+
+def frames_equal(left: pd.DataFrame, right: pd.DataFrame) -> bool:
+    try:
+        pd.testing.assert_frame_equal(left.reset_index(drop=True), right.reset_index(drop=True))
+    except AssertionError:
+        return False
+    return True
+
+
+def test_variants_leave_the_clean_export_unchanged_and_are_deterministic(clean, config, variants):
+    before = {name: frame.copy(deep=True) for name, frame in clean.items()}
+    again = {name: messy_variant(name, clean, config, dt.date.fromisoformat(FINAL)) for name in VARIANTS}
+    assert all(frames_equal(clean[name], before[name]) for name in clean)
+    for name, variant in variants.items():
+        assert list(again[name]) == list(variant), name
+        assert all(frames_equal(again[name][stem], variant[stem]) for stem in variant), name
+        assert set(variant) != set(clean) or any(not frames_equal(variant[stem], clean[stem])
+                                                 for stem in variant), f"{name} changed nothing"
+
+
+def test_unknown_variant_is_refused(clean, config):
+    with pytest.raises(ValueError, match="unknown messy variant 'tidy'"):
+        messy_variant("tidy", clean, config, dt.date.fromisoformat(FINAL))
+
+
+def test_visitnum_days_numbers_scheduled_visits_by_their_planned_day(clean, config, variants):
+    messy = variants["visitnum-days"]
+    day = {v.name: v.day for v in config.visits if v.day is not None}
+    num = {v.name: v.num for v in config.visits}
+    with_visits = [name for name, frame in clean.items() if "VISITNUM" in frame.columns]
+    assert set(with_visits) == {"ie", "ex", "lb", "vs", "ct"}
+    for name in with_visits:
+        before, after = clean[name], messy[name]
+        assert (after["VISIT"] == before["VISIT"]).all(), name
+        scheduled = before["VISIT"].isin(list(day))
+        assert (after.loc[scheduled, "VISITNUM"] == before.loc[scheduled, "VISIT"].map(day)).all(), name
+        moved = scheduled & (before["VISIT"].map(day) != before["VISIT"].map(num))
+        assert moved.any() and (after.loc[moved, "VISITNUM"] != before.loc[moved, "VISITNUM"]).all(), name
+        untouched = after.loc[~scheduled, "VISITNUM"].fillna(-999) == before.loc[~scheduled, "VISITNUM"].fillna(-999)
+        assert untouched.all(), f"{name}: unscheduled visits have no planned day and keep their number"
+        assert frames_equal(after.drop(columns="VISITNUM"), before.drop(columns="VISITNUM")), name
+    unscheduled = clean["lb"]["VISIT"].str.startswith("UNSCHEDULED")
+    assert unscheduled.any()
+
+
+def test_permissible_absent_drops_only_permissible_variables(clean, variants):
+    messy = variants["permissible-absent"]
+    assert list(messy) == list(clean)
+    assert "HODECOD" not in messy["ho"] and "HOTERM" in messy["ho"]
+    for name, frame in clean.items():
+        dropped = set(frame.columns) - set(messy[name].columns)
+        assert dropped == set(PERMISSIBLE_ABSENT.get(name, ())) & set(frame.columns), name
+        assert frames_equal(messy[name], frame[list(messy[name].columns)]), name
+    # Expected and Required variables stay (issue 11: only Req may be demanded; Exp absent is a different case)
+    assert {"DSSTDY", "AEBODSYS", "LBSTRESC", "AESEV"} <= set().union(*(f.columns for f in messy.values()))
+
+
+def test_mixed_case_respells_terms_the_loader_compares_normalized(clean, variants):
+    messy = variants["mixed-case"]
+    changed = {(name, column) for name in clean for column in clean[name].columns
+               if not messy[name][column].equals(clean[name][column])}
+    assert changed == {("dm", "ARMCD"), ("dm", "ACTARMCD"), ("ds", "DSDECOD")}
+    for name, column in changed:
+        before, after = clean[name][column], messy[name][column]
+        assert (after.map(normalized) == before).all(), (name, column)
+        differs = after != before
+        assert (after[differs] != after[differs].str.strip()).all(), "each respelled term has surrounding blanks"
+        assert (after[differs] != after[differs].str.upper()).all(), "and is not upper case"
+    assert set(messy["dm"].loc[messy["dm"]["ARMCD"] != clean["dm"]["ARMCD"], "ARMCD"].map(normalized)) == {
+        "SCRNFAIL", "NOTASSGN"}
+    assert {"RANDOMIZED", "SCREEN FAILURE"} == set(
+        messy["ds"].loc[messy["ds"]["DSDECOD"] != clean["ds"]["DSDECOD"], "DSDECOD"].map(normalized))
+
+
+def test_split_lb_keeps_every_lab_row_in_one_part(clean, variants):
+    messy = variants["split-lb"]
+    parts = [name for name in messy if name.startswith("lb")]
+    assert "lb" not in messy and sorted(parts) == ["lbch", "lbco", "lbhe", "lbim"]
+    assert [name for name in messy if not name.startswith("lb")] == [name for name in clean if name != "lb"]
+    merged = pd.concat([messy[name] for name in parts]).sort_values(["USUBJID", "LBSEQ"])
+    assert frames_equal(merged, clean["lb"].sort_values(["USUBJID", "LBSEQ"]))
+    assert not merged.duplicated(["USUBJID", "LBSEQ"]).any()
+    for name in parts:
+        assert (messy[name]["DOMAIN"] == "LB").all() and messy[name]["LBCAT"].nunique() == 1, name
+
+
+def test_split_lb_parts_follow_the_format_of_lb(variants):
+    formats = variant_formats(variants["split-lb"], {"LB": "xpt", "ae": "xpt"})
+    assert formats == {"ae": "xpt", "lbch": "xpt", "lbco": "xpt", "lbhe": "xpt", "lbim": "xpt"}
+    assert variant_formats(variants["dm-allocation-only"], {"lb": "xpt"}) == {"lb": "xpt"}
+
+
+def test_allocation_only_in_dm_and_no_randomized_records(clean, variants):
+    only_dm, none = variants["dm-allocation-only"], variants["no-randomized"]
+    assert "randomization" not in only_dm and "randomization" not in none
+    assert list(only_dm) == [name for name in clean if name != "randomization"]
+    assert all(frames_equal(only_dm[name], clean[name]) for name in only_dm)
+    ds = clean["ds"]
+    assert (ds["DSDECOD"] == "RANDOMIZED").sum() == len(clean["randomization"])
+    assert frames_equal(none["ds"], ds[ds["DSDECOD"] != "RANDOMIZED"])
+    assert all(frames_equal(none[name], clean[name]) for name in none if name != "ds")
+    dates = [c for frame in none.values() for c in frame.columns if c.startswith("RAND")]
+    assert dates == [], "no randomization date anywhere"
+
+
+def lab_means(lb: pd.DataFrame) -> pd.Series:
+    return lb.groupby(["LBTESTCD", "VISIT"])["LBSTRESN"].mean()
+
+
+def test_after_cut_adds_records_dated_after_the_cut_and_changes_nothing_else(clean, variants):
+    messy = variants["after-cut"]
+    subjects = set(late_subjects(clean))
+    dm = clean["dm"].set_index("USUBJID")
+    assert len(subjects) == 3 and not (dm.loc[list(subjects), "ARMCD"].isin(["SCRNFAIL", "NOTASSGN"])).any()
+    for name, date in (("ae", "AESTDTC"), ("lb", "LBDTC"), ("vs", "VSDTC")):
+        before, after = clean[name], messy[name]
+        assert frames_equal(after.iloc[:len(before)], before), name
+        late = after.iloc[len(before):]
+        assert len(late) >= 3 and set(late["USUBJID"]) == subjects, name
+        assert (late[date].str.slice(0, 10) > FINAL).all() and (earliest_dates(before) <= FINAL).all(), name
+        seq = date[:2] + "SEQ"
+        assert not after.duplicated(["USUBJID", seq]).any(), name
+    assert all(frames_equal(messy[name], clean[name]) for name in clean if name not in ("ae", "lb", "vs"))
+    # the late records would change the numbers if they were counted
+    ae_before, ae_after = clean["ae"], messy["ae"]
+    assert len(ae_after) == len(ae_before) + 3
+    assert not lab_means(messy["lb"]).equals(lab_means(clean["lb"]))
+
+
+def test_contradictory_export_has_a_randomized_screen_failure_and_a_renamed_visit(clean, config, variants):
+    messy = variants["contradictory"]
+    subject = contradicted_subject(clean)
+    assert clean["dm"].set_index("USUBJID").loc[subject, "ARMCD"] in config.arm_codes
+    added = messy["ds"].iloc[len(clean["ds"]):]
+    assert len(added) == 1 and added.iloc[0]["USUBJID"] == subject
+    assert added.iloc[0]["DSDECOD"] == "SCREEN FAILURE" and added.iloc[0]["DSCAT"] == "DISPOSITION EVENT"
+    assert not messy["ds"].duplicated(["USUBJID", "DSSEQ"]).any()
+    assert contradicting_visit(config) == ("DAY 3", "DAY 4")
+    assert "DAY 4" not in {v.name for v in config.visits}
+    for name in ("lb", "vs", "ex"):
+        before, after = clean[name], messy[name]
+        renamed = before["VISIT"] == "DAY 3"
+        assert renamed.any() and (after.loc[renamed, "VISIT"] == "DAY 4").all(), name
+        assert (after.loc[renamed, "VISITNUM"] == 3).all(), name
+        assert frames_equal(after[~renamed], before[~renamed]), name
+
+
+def cli_args(tmp_path: Path, *extra: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers(dest="group", required=True))
+    return parser.parse_args(["demo", "generate", "--out", str(tmp_path), "--cut-date", FINAL, *extra])
+
+
+def test_cli_messy_writes_the_named_variants_next_to_the_clean_export(tmp_path, capsys):
+    args = cli_args(tmp_path, "--xpt", "LB", "--messy", "split-lb", "mixed-case")
+    assert args.handler(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["mixed-case", "split-lb"]
+    assert (tmp_path / "lb.xpt").exists() and (tmp_path / "split-lb" / "lbch.xpt").exists()
+    assert not list((tmp_path / "split-lb").glob("lb.*"))
+    dm = read(tmp_path / "mixed-case", "dm")
+    assert " Scrnfail" in set(dm["ARMCD"]), "CSV keeps the blanks around a term"
+    ds = read(tmp_path / "mixed-case", "ds")
+    assert "Randomized " in set(ds["DSDECOD"])
+    assert '"messy"' in capsys.readouterr().out
+
+
+def test_cli_messy_without_names_writes_every_variant(tmp_path):
+    args = cli_args(tmp_path, "--messy")
+    assert args.handler(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == sorted(VARIANTS)
+    assert not (tmp_path / "dm-allocation-only" / "randomization.csv").exists()
+    plain = cli_args(tmp_path / "plain")
+    assert plain.handler(plain) == 0 and not [p for p in (tmp_path / "plain").iterdir() if p.is_dir()]
+
+
+def test_cli_messy_refuses_an_unknown_variant(tmp_path):
+    with pytest.raises(SystemExit):
+        cli_args(tmp_path, "--messy", "tidy")
