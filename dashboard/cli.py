@@ -11,6 +11,7 @@ COMMAND_MODULES = (
     "dashboard.auth.cli",     # users add / list / set-role / disable / reset-password
     "dashboard.demo.cli",     # demo generate
     "dashboard.setup_demo",   # setup-demo
+    "dashboard.trials.cli",   # trials draft / check
 )
 
 

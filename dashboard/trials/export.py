@@ -1,0 +1,84 @@
+"""Read an export folder the way the loader does (same readers, same typing), for drafting and checking."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dashboard.ingest.convert import type_table
+from dashboard.ingest.findings import Findings
+from dashboard.ingest.readers import SUFFIXES, SourceTable, discover, read_raw, read_table
+from dashboard.ingest.schema import NOT_RANDOMIZED_CODES, known_domain, normalized
+
+# Kinds of reading findings worth showing beside a check: a file that could not be read, or was ignored.
+_KEPT_WARNINGS = frozenset({"unknown file ignored", "duplicate domain file"})
+
+
+def unknown_stems(folder: Path, custom_domains: frozenset[str]) -> frozenset[str]:
+    """Upper-case stems of data files the loader would not know: candidate custom domains."""
+    if not folder.is_dir():
+        return frozenset()
+    return frozenset(p.stem.upper() for p in folder.iterdir()
+                     if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
+                     and not known_domain(p.stem.upper(), custom_domains))
+
+
+def read_export_tables(folder: Path | str, custom_domains: frozenset[str], findings: Findings
+                       ) -> dict[str, SourceTable]:
+    """Every readable file of an export, typed as the loader types it (numbers float64, a --DT per --DTC).
+
+    Errors that stop a file from being read go to `findings`; data-level findings of the typing (partial
+    dates, non-numeric values) are the loader's business and are dropped here.
+    """
+    found = Findings()
+    files = discover(Path(folder), custom_domains, found)
+    tables: dict[str, SourceTable] = {}
+    for domain, raw in read_raw(files).items():
+        source = read_table(raw, found)
+        if source is not None:
+            tables[domain] = SourceTable(source.domain, source.name, type_table(source, Findings()))
+    findings.extend(f for f in found.items if f.severity == "error" or f.kind in _KEPT_WARNINGS)
+    return tables
+
+
+def frame(tables: Mapping[str, SourceTable], domain: str) -> pd.DataFrame:
+    """A domain as a pandas frame (empty when the export lacks it)."""
+    source = tables.get(domain)
+    return source.table.to_pandas() if source is not None else pd.DataFrame()
+
+
+def file_name(tables: Mapping[str, SourceTable], domain: str) -> str:
+    """The file a domain was read from, for findings (the lower-case domain when absent)."""
+    source = tables.get(domain)
+    return source.name if source is not None else domain.lower()
+
+
+def text(values: pd.Series) -> pd.Series:
+    """Values as stripped text; missing and blank values as NA."""
+    out = values.astype("string").str.strip()
+    return out.mask(out.eq(""))
+
+
+def norm(values: pd.Series) -> pd.Series:
+    """Controlled terminology as compared (`schema.normalized`), missing kept missing."""
+    return pd.Series([normalized(v) if isinstance(v, str) else None for v in values], index=values.index,
+                     dtype=object)
+
+
+def not_randomized(codes: pd.Series) -> pd.Series:
+    """Rows whose arm code says the subject was not randomized (SCRNFAIL, NOTASSGN in any case) or is empty."""
+    return norm(codes).isin(NOT_RANDOMIZED_CODES) | codes.isna()
+
+
+def study_days(dates: pd.Series, usubjid: pd.Series, dm: pd.DataFrame) -> pd.Series:
+    """SDTM study day of each date from the subject's RFSTDTC (day 1 is RFSTDTC; no day 0)."""
+    if dm.empty or "RFSTDT" not in dm or "USUBJID" not in dm:
+        return pd.Series(np.nan, index=dates.index)
+    day1 = pd.to_datetime(dm.drop_duplicates("USUBJID").set_index("USUBJID")["RFSTDT"])
+    start = pd.to_datetime(usubjid.map(day1))
+    delta = (pd.to_datetime(dates) - start).dt.days.astype("float64")
+    return delta.where(delta < 0, delta + 1)
+
