@@ -243,8 +243,9 @@ def _baseline_values(data: TrialData) -> pd.DataFrame:
     """Baseline values of every randomized subject of the cut (filters are applied afterwards)."""
     def compute() -> pd.DataFrame:
         status = _status(data)
-        return baseline.baseline_values(status.loc[status["RANDOMIZED"]], baseline.baseline_measures(data.config),
-                                        {"VS": data.vs, "LB": data.lb})
+        measures = baseline.baseline_measures(data.config)
+        return baseline.baseline_values(status.loc[status["RANDOMIZED"]], measures,
+                                        {name: data.domain(name) for name in {m.domain for m in measures}})
 
     return memoized(data, "recruitment:baseline-values", compute)
 
@@ -260,8 +261,12 @@ def _baseline_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFr
             summary = baseline.baseline_summary_by_arm(values, measures, data.arm_of, data.arm_labels)
         else:
             summary = baseline.baseline_summary(values, measures)
-        deviations = baseline.eligibility_deviations(randomized, values, data.ie, data.config.eligibility,
-                                                     data.config.screen_failure_reasons)
+        config = data.config
+        checked = {c.domain for c in config.eligibility.all_checks() if c.domain != "DM"}
+        deviations = baseline.eligibility_deviations(
+            randomized, values, data.ie, config.eligibility, config.screen_failure_reasons,
+            domains={name: data.domain(name) for name in checked},
+            test_names={o.testcd: o.label for o in config.outcomes})
         if isinstance(data, ArmedTrialData):  # closed only: a blinded user gets the pooled checks alone
             deviations = baseline.combine_deviations(deviations, baseline.treatment_deviations(
                 randomized, data.arm_of, data.treated_arm_of))
@@ -291,8 +296,9 @@ def _baseline(data: TrialData, key: Key) -> tuple[list, list, list, list, str]:
     rows, defs = _grid(deviations, DEVIATION_HEADERS)
     defs = [{**d, "flex": 2 if d["headerName"] in WIDE_DEVIATION_COLUMNS else 1, "minWidth": 90} for d in defs]
     subjects = deviations["USUBJID"].nunique()
-    checks = ("checks of age, baseline SpO2 and respiratory rate against the protocol, criteria recorded as not "
-              "met (IE), consent and dosing order")
+    configured = [baseline.check_rule(c) for c in data.config.eligibility.all_checks()]
+    checks = (f"the configured checks ({'; '.join(configured)}), " if configured else "") + (
+        "criteria recorded as not met (IE), consent and dosing order")
     if isinstance(data, ArmedTrialData):
         checks += ", and dosing with another arm's product (arm as randomized vs as treated, closed session only)"
     note = (f"{len(deviations)} possible deviations in {subjects} of {len(_randomized(data, key))} randomized "

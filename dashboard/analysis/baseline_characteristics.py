@@ -9,10 +9,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.recruitment import column, recorded
-from dashboard.config import Eligibility, TrialConfig
+from dashboard.config import Eligibility, EligibilityCheck, TrialConfig
 
-SPO2 = "OXYSAT"
-RESP = "RESP"
 POOLED_LABEL = "All randomized"
 SUMMARY_KEYS = ["characteristic", "statistic"]
 
@@ -32,10 +30,11 @@ class Measure:
 
 
 def baseline_measures(config: TrialConfig, lab_units: Mapping[str, str] | None = None) -> tuple[Measure, ...]:
-    """Vital signs and laboratory outcomes of the configuration, then the safety labs not already among them,
+    """Outcomes of the standard findings domains (VS, LB, QS, EG, ...), then the safety labs not among them,
     with the unit `lab_units` gives their test code (the unit the export reports, `labs.test_units`)."""
     units = {} if lab_units is None else dict(lab_units)
-    measures = [Measure(o.domain, o.testcd, o.label, o.unit) for o in config.outcomes if o.domain in ("VS", "LB")]
+    measures = [Measure(o.domain, o.testcd, o.label, o.unit) for o in config.outcomes
+                if o.domain not in config.custom_domains]     # any standard findings domain: VS, LB, QS, EG, ...
     known = {m.testcd for m in measures}
     safety = {"ALT": config.safety_labs.alt, "AST": config.safety_labs.ast,
               "Total bilirubin": config.safety_labs.bilirubin, "Creatinine": config.safety_labs.creatinine}
@@ -165,33 +164,72 @@ def _number(values: pd.Series, unit: str) -> pd.Series:
     return values.map(lambda v: f"{v:g}{unit}" if pd.notna(v) else "not recorded")
 
 
+# CDISC controlled-terminology names of common vital-sign tests, for checks on a test no outcome names.
+TEST_NAMES = {"OXYSAT": "SpO2", "RESP": "respiratory rate", "SYSBP": "systolic blood pressure",
+              "DIABP": "diastolic blood pressure", "PULSE": "pulse rate", "HR": "heart rate", "TEMP": "temperature",
+              "WEIGHT": "weight", "HEIGHT": "height", "BMI": "body mass index"}
+
+
+def _lower_first(name: str) -> str:
+    """'Respiratory rate' -> 'respiratory rate' inside a sentence; 'SpO2' and 'CD4+ T cells' stay as they are."""
+    first = name.split(" ", 1)[0]
+    return name[0].lower() + name[1:] if first[1:].islower() else name
+
+
+def _check_values(frame: pd.DataFrame, check: EligibilityCheck, domains: Mapping[str, pd.DataFrame] | None,
+                  values: pd.DataFrame) -> pd.Series:
+    """The value each randomized subject is checked on: a DM column, or the test's baseline in its domain (from
+    `domains` when given, else the column of `values` named by the test code)."""
+    if check.domain == "DM":
+        return pd.to_numeric(column(frame, check.variable, "float"), errors="coerce")
+    if domains is not None:
+        found = baseline_findings(domains.get(check.domain, pd.DataFrame()), check.domain, [check.variable])
+        return frame["USUBJID"].map(found.set_index("USUBJID")["value"]).astype("float64")
+    if check.variable in values:
+        return frame["USUBJID"].map(values.set_index("USUBJID")[check.variable]).astype("float64")
+    return pd.Series(np.nan, index=frame.index, dtype="float64")
+
+
+def check_rule(check: EligibilityCheck) -> str:
+    """The protocol rule as shown: a DM range is spelled out ('Age 25 to 75 years'), a findings check by its label."""
+    if check.domain != "DM":
+        return check.label
+    if check.min is not None and check.max is not None:
+        return f"{check.label} {check.min:g} to {check.max:g}{check.unit}"
+    return f"{check.label} at least {check.min:g}" if check.min is not None else f"{check.label} at most {check.max:g}"
+
+
+def _check_deviations(frame: pd.DataFrame, check: EligibilityCheck, value: pd.Series, name: str) -> pd.DataFrame:
+    """Rows for one check: below min (or not above it), above max, and not recorded."""
+    rule, shown, unit, parts = check_rule(check), _number(value, check.unit), check.unit, []
+    subject = name if check.domain == "DM" else f"Baseline {_lower_first(name)}"
+    unit = "" if check.domain == "DM" else unit     # 'Age below 25', 'Baseline SpO2 above 90 %'
+    if check.min is not None:
+        low = value <= check.min if check.min_exclusive else value < check.min
+        word = "not above" if check.min_exclusive else "below"
+        parts.append(_flag(frame, low, f"{subject} {word} {check.min:g}{unit}", shown, rule, check.domain))
+    if check.max is not None:
+        parts.append(_flag(frame, value > check.max, f"{subject} above {check.max:g}{unit}", shown, rule,
+                           check.domain))
+    parts.append(_flag(frame, value.isna(), f"{subject} not recorded", shown, rule, check.domain))
+    return pd.concat(parts, ignore_index=True)
+
+
 def eligibility_deviations(randomized: pd.DataFrame, values: pd.DataFrame, ie: pd.DataFrame,
-                           eligibility: Eligibility, reason_labels: Mapping[str, str]) -> pd.DataFrame:
-    """Possible protocol deviations among randomized subjects, one row per subject and check, sorted by subject."""
+                           eligibility: Eligibility, reason_labels: Mapping[str, str], *,
+                           domains: Mapping[str, pd.DataFrame] | None = None,
+                           test_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Possible protocol deviations among randomized subjects, one row per subject and check, sorted by subject.
+
+    The checks are the configuration's (`Eligibility.all_checks`): a DM variable, or a findings test at baseline.
+    A test is named by `test_names` (the configured outcome labels), else its CDISC name, else its code."""
     frame = randomized.merge(values.drop(columns=["AGE", "SEX"], errors="ignore"), on="USUBJID", how="left")
-    for code in (SPO2, RESP):
-        if code not in frame:
-            frame[code] = np.nan
+    names = {**TEST_NAMES, **(test_names or {})}
     parts = []
-    e = eligibility
-    if e.age_min is not None or e.age_max is not None:
-        rule = f"Age {e.age_min:g} to {e.age_max:g} years" if e.age_min is not None and e.age_max is not None \
-            else (f"Age at least {e.age_min:g}" if e.age_min is not None else f"Age at most {e.age_max:g}")
-        age = _number(frame["AGE"], " years")
-        if e.age_min is not None:
-            parts.append(_flag(frame, frame["AGE"] < e.age_min, f"Age below {e.age_min:g}", age, rule, "DM"))
-        if e.age_max is not None:
-            parts.append(_flag(frame, frame["AGE"] > e.age_max, f"Age above {e.age_max:g}", age, rule, "DM"))
-        parts.append(_flag(frame, frame["AGE"].isna(), "Age not recorded", age, rule, "DM"))
-    if e.spo2_max is not None:
-        rule, spo2 = f"Resting SpO2 <= {e.spo2_max:g} %", _number(frame[SPO2], " %")
-        parts.append(_flag(frame, frame[SPO2] > e.spo2_max, f"Baseline SpO2 above {e.spo2_max:g} %", spo2, rule, "VS"))
-        parts.append(_flag(frame, frame[SPO2].isna(), "Baseline SpO2 not recorded", spo2, rule, "VS"))
-    if e.resp_rate_min is not None:
-        rule, rr = f"Respiratory rate > {e.resp_rate_min:g}/min", _number(frame[RESP], "/min")
-        parts.append(_flag(frame, frame[RESP] <= e.resp_rate_min,
-                           f"Baseline respiratory rate not above {e.resp_rate_min:g}/min", rr, rule, "VS"))
-        parts.append(_flag(frame, frame[RESP].isna(), "Baseline respiratory rate not recorded", rr, rule, "VS"))
+    for check in eligibility.all_checks():
+        name = check.label if check.domain == "DM" else names.get(check.variable, check.variable)
+        value = _check_values(frame, check, domains, values)
+        parts.append(_check_deviations(frame, check, value.reset_index(drop=True).set_axis(frame.index), name))
     parts.append(_consent_checks(frame))
     parts.append(_ie_failures(frame, ie, reason_labels))
     return combine_deviations(*parts)
