@@ -2,6 +2,8 @@
 
 from dashboard.demo.generator import (DEFAULT_SEED, Trajectory, build_trajectory, cut_export, generate_export,
                                       write_demo_exports, write_export)
+from dashboard.demo.messy import VARIANTS as MESSY_VARIANTS
+from dashboard.demo.messy import messy_variant
 
-__all__ = ["DEFAULT_SEED", "Trajectory", "build_trajectory", "cut_export", "generate_export", "write_demo_exports",
-           "write_export"]
+__all__ = ["DEFAULT_SEED", "MESSY_VARIANTS", "Trajectory", "build_trajectory", "cut_export", "generate_export",
+           "messy_variant", "write_demo_exports", "write_export"]
