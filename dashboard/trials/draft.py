@@ -17,6 +17,7 @@ import pandas as pd
 
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import SourceTable
+from dashboard.ingest.schema import RANDOMIZATION
 from dashboard.trials import draft_measures as measures
 from dashboard.trials.draft_schedule import draft_dosing, draft_followup, draft_visits, ts_value
 from dashboard.trials.export import frame, norm, not_randomized, read_export_tables, text, unknown_stems
@@ -74,9 +75,12 @@ def draft_enrollment(ts: pd.DataFrame, dm: pd.DataFrame) -> Section:
         comment=("Planned accrual is linear between the two dates unless planned_rate_per_week is given.",))
 
 
-def arm_pairs(ta: pd.DataFrame, dm: pd.DataFrame) -> tuple[list[tuple[str, str]], str]:
-    """Distinct (code, label) of the real arms, from TA, else DM; screen-failure and not-assigned left out."""
-    source, name = (ta, "TA") if {"ARMCD", "ARM"} <= set(ta.columns) else (dm, "DM")
+def arm_pairs(ta: pd.DataFrame, dm: pd.DataFrame, listed: pd.DataFrame | None = None
+              ) -> tuple[list[tuple[str, str]], str]:
+    """Distinct (code, label) of the real arms, from TA, else DM, else the randomization list; screen-failure
+    and not-assigned codes left out (compared normalized)."""
+    candidates = [(ta, "TA"), (dm, "DM"), (listed if listed is not None else pd.DataFrame(), "the randomization list")]
+    source, name = next(((f, n) for f, n in candidates if {"ARMCD", "ARM"} <= set(f.columns)), candidates[1])
     if not {"ARMCD", "ARM"} <= set(source.columns):
         return [], name
     pairs = pd.DataFrame({"CODE": text(source["ARMCD"]), "LABEL": text(source["ARM"])}).dropna(subset=["CODE"])
@@ -93,9 +97,10 @@ def coded_labels(n: int, rng: random.Random) -> list[str]:
     return letters
 
 
-def draft_arms(ta: pd.DataFrame, dm: pd.DataFrame, rng: random.Random | None = None) -> list[Section]:
+def draft_arms(ta: pd.DataFrame, dm: pd.DataFrame, rng: random.Random | None = None,
+               listed: pd.DataFrame | None = None) -> list[Section]:
     """[[arms]]: codes and labels, coded labels at random, a reference arm guessed from placebo/control."""
-    pairs, source = arm_pairs(ta, dm)
+    pairs, source = arm_pairs(ta, dm, listed)
     reference = next((code for code, label in pairs if any(w in label.upper() for w in REFERENCE_WORDS)), None)
     pairs.sort(key=lambda p: (p[0] != reference, p[1].upper()))
     letters = coded_labels(len(pairs), rng or secrets.SystemRandom())
@@ -121,7 +126,7 @@ def draft_sections(tables: Mapping[str, SourceTable], custom: Mapping[str, str],
     ts, dm = frame(tables, "TS"), frame(tables, "DM")
     ae = frame(tables, "AE")
     visits = draft_visits(tables, dm)
-    out = [draft_study(ts, dm), draft_enrollment(ts, dm), *draft_arms(frame(tables, "TA"), dm, rng),
+    out = [draft_study(ts, dm), draft_enrollment(ts, dm), *draft_arms(frame(tables, "TA"), dm, rng, frame(tables, RANDOMIZATION)),
            Section("unblinding", (guessed("board_may_unmask", False, "not in the export: set it from the DSMB "
                                                                      "charter"),)),
            draft_dosing(frame(tables, "EX"), ts), draft_followup(visits, ts), *visits,
@@ -154,7 +159,7 @@ def draft_export(folder: Path | str, findings: Findings, rng: random.Random | No
     """Read an export folder and draft its configuration; files of no SDTMIG domain that hold findings
     (--TESTCD, --STRESN) are proposed as custom domains, the other ones ignored with a warning."""
     folder = Path(folder)
-    candidates = measures.custom_candidates(unknown_stems(folder, frozenset()))
+    candidates = measures.custom_candidates(unknown_stems(folder))
     tables = read_export_tables(folder, frozenset(candidates), findings)
     found = set(measures.findings_domains(tables))
     custom = {d: label for d, label in candidates.items() if d in found}

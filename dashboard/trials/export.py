@@ -10,38 +10,40 @@ import pandas as pd
 
 from dashboard.ingest.convert import type_table
 from dashboard.ingest.findings import Findings
+from dashboard.ingest.parts import merge_parts
 from dashboard.ingest.readers import SUFFIXES, SourceTable, discover, read_raw, read_table
-from dashboard.ingest.schema import NOT_RANDOMIZED_CODES, known_domain, normalized
+from dashboard.ingest.schema import NOT_RANDOMIZED_CODES, normalized
 
 # Kinds of reading findings worth showing beside a check: a file that could not be read, or was ignored.
 _KEPT_WARNINGS = frozenset({"unknown file ignored", "duplicate domain file"})
 
 
-def unknown_stems(folder: Path, custom_domains: frozenset[str]) -> frozenset[str]:
-    """Upper-case stems of data files the loader would not know: candidate custom domains."""
-    if not folder.is_dir():
-        return frozenset()
-    return frozenset(p.stem.upper() for p in folder.iterdir()
-                     if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
-                     and not known_domain(p.stem.upper(), custom_domains))
+def unknown_stems(folder: Path) -> frozenset[str]:
+    """Upper-case stems of the data files the loader would ignore (no SDTMIG domain by name or by their
+    DOMAIN column): candidate custom domains."""
+    scratch = Findings()
+    discover(folder, frozenset(), scratch)
+    ignored = {f.file for f in scratch.items if f.kind == "unknown file ignored"}
+    return frozenset(Path(name).stem.upper() for name in ignored if Path(name).suffix.lower() in SUFFIXES)
 
 
 def read_export_tables(folder: Path | str, custom_domains: frozenset[str], findings: Findings
                        ) -> dict[str, SourceTable]:
-    """Every readable file of an export, typed as the loader types it (numbers float64, a --DT per --DTC).
+    """Every readable domain of an export, typed as the loader types it (numbers float64, a --DT per --DTC);
+    a domain split over several files (lbch.xpt, lbhe.xpt) merged into one table as the loader merges it.
 
     Errors that stop a file from being read go to `findings`; data-level findings of the typing (partial
     dates, non-numeric values) are the loader's business and are dropped here.
     """
     found = Findings()
-    files = discover(Path(folder), custom_domains, found)
-    tables: dict[str, SourceTable] = {}
-    for domain, raw in read_raw(files).items():
+    parts: dict[str, list[SourceTable]] = {}
+    for raw in read_raw(discover(Path(folder), custom_domains, found)).values():
         source = read_table(raw, found)
         if source is not None:
-            tables[domain] = SourceTable(source.domain, source.name, type_table(source, Findings()))
+            typed = SourceTable(source.domain, source.name, type_table(source, Findings()))
+            parts.setdefault(raw.domain, []).append(typed)
     findings.extend(f for f in found.items if f.severity == "error" or f.kind in _KEPT_WARNINGS)
-    return tables
+    return {domain: group[0] if len(group) == 1 else merge_parts(domain, group) for domain, group in parts.items()}
 
 
 def frame(tables: Mapping[str, SourceTable], domain: str) -> pd.DataFrame:
