@@ -155,17 +155,52 @@ def _km_figure(data: TrialData) -> Any:
     return fig_ae.km_figure(curves, at_risk, stamp(data), arm_labels=_arm_labels(data), logrank=logrank)
 
 
-def _overview(data: TrialData) -> tuple:
-    f = _frames(data)
-    headers = _headers(data)
-    table = memoized(data, "safety:overview", lambda: _split(
-        data, ae_tables.ae_overview, ae_tables.ae_overview_by_arm, f.teae, f.population))
+def _basis(data: TrialData) -> str:
+    """What a by-arm display groups by, said on each: the arm as treated (ACTARMCD) for safety."""
+    return " Arms as treated (the arm actually received)." if _armed(data) else ""
+
+
+def _ir_outputs(data: TrialData, f: SafetyFrames, headers: list[str]) -> tuple:
+    """Rows, columns, note and card style of the infusion-reaction table; hidden unless doses are discrete."""
+    cfg = data.config
+    if not cfg.discrete_doses:
+        note = (f"No infusion-window display: the dosing regimen is {cfg.regimen}, not discrete infusions.")
+        return [], [], note, {"display": "none"}
     ir = memoized(data, "safety:ir", lambda: _split(
         data, ae_infusion.infusion_reaction_summary, ae_infusion.infusion_reaction_summary_by_arm,
         f.teae, f.population, f.doses, f.plan))
+    planned_days = ", ".join(str(int(d)) for d in f.plan["PLANNED_DAY"])
+    note = (f"Treatment-emergent events starting within {cfg.infusion_reaction_window_hours} h after any "
+            f"infusion. Infusions are numbered by the dosing plan ({len(f.plan)} infusions, planned on study "
+            f"days {planned_days}), not by the order received. n/N: subjects with a reaction / subjects "
+            "of the group who received that infusion (any infusion: the safety population)." + _basis(data))
+    rows = safety_tables.count_cells(ir, ["CATEGORY"], fractions=True).rename(columns={"CATEGORY": "LABEL"})
+    return _records(rows), ids.overview_columns(headers, cell="n/N (%)"), note, {}
+
+
+def _overview_note(data: TrialData, table: pd.DataFrame) -> str:
+    """How the overview counts: treatment-emergence, N, relatedness and the basis of the arms."""
+    vocabulary = data.config.vocabulary
+    dose = "infusion" if data.config.discrete_doses else "dose (first EX start; no end window)"
+    note = (f"Treatment-emergent: starting on or after the day of the first {dose} (partial dates imputed "
+            "conservatively). N: the safety population" + (" of each arm." if _armed(data) else ".") +
+            f" Related: AEREL one of {', '.join(vocabulary.related)}.")
+    if (table["CATEGORY"] == ae_tables.NOT_ASSESSABLE[0]).any():
+        note += (" Events whose AEREL is missing or in neither the related nor the not-related list are counted "
+                 "as 'causality not assessable', not as unrelated.")
+    return note + _basis(data)
+
+
+def _overview(data: TrialData) -> tuple:
+    f = _frames(data)
+    headers = _headers(data)
+    categories = ae_tables.overview_categories(f.teae, f.discont_source)
+    table = memoized(data, "safety:overview", lambda: _split(
+        data, ae_tables.ae_overview, ae_tables.ae_overview_by_arm, f.teae, f.population, categories=categories))
     figure = memoized(data, "safety:km", lambda: _km_figure(data))
     total = len(headers) - 1
-    any_row, serious_row = table.iloc[0], table.iloc[2]
+    rows = table.set_index("CATEGORY")
+    any_row, serious_row = rows.loc["ANY"], rows.loc["SERIOUS"]
     previous = _previous_changes(data)
     summary = changes.change_summary(previous.ae_changed, previous.deaths_changed).set_index("KEY")["COUNT"]
     new_tile = ("previous cut unreadable" if previous.problem else "–" if previous.cut_date is None else
@@ -174,17 +209,9 @@ def _overview(data: TrialData) -> tuple:
              safety_tables.n_pct(pd.Series([any_row[f"n{total}"]]), pd.Series([any_row[f"pct{total}"]]))[0],
              safety_tables.n_pct(pd.Series([serious_row[f"n{total}"]]), pd.Series([serious_row[f"pct{total}"]]))[0],
              f"{len(f.deaths)}", new_tile)
-    cfg = data.config
-    note = ("Treatment-emergent: starting on or after the day of the first infusion (partial dates imputed "
-            "conservatively). N: the safety population" + (" of each arm." if _armed(data) else "."))
-    planned_days = ", ".join(str(int(d)) for d in f.plan["PLANNED_DAY"])
-    ir_note = (f"Treatment-emergent events starting within {cfg.infusion_reaction_window_hours} h after any "
-               f"infusion. Infusions are numbered by the dosing plan ({len(f.plan)} infusions, planned on study "
-               f"days {planned_days}), not by the order received. n/N: subjects with a reaction / subjects "
-               "of the group who received that infusion (any infusion: the safety population).")
-    return (*tiles, _records(safety_tables.count_cells(table, ["LABEL"])), ids.overview_columns(headers), note,
-            _records(safety_tables.count_cells(ir, ["CATEGORY"], fractions=True).rename(columns={"CATEGORY": "LABEL"})),
-            ids.overview_columns(headers, cell="n/N (%)"), ir_note, figure)
+    ir_rows, ir_columns, ir_note, ir_style = _ir_outputs(data, f, headers)
+    return (*tiles, _records(safety_tables.count_cells(table, ["LABEL"])), ids.overview_columns(headers),
+            _overview_note(data, table), ir_rows, ir_columns, ir_note, ir_style, figure)
 
 
 def _incidence(data: TrialData, severity: bool) -> pd.DataFrame:
@@ -258,7 +285,7 @@ def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:
     mixed = [notice(f"{name} is reported in several units ({', '.join(units)}): values are shown as reported, "
                     "not converted; check LBSTRESU in the export.", "warning")] if len(units) > 1 else []
     tables = [html.Div(f"{labs.with_unit(name, unit)} · {labs.normal_range_text(rows, unit)} · baseline: the last "
-                       "record flagged LBBLFL = Y; post-baseline: later visits. Median (Q1 to Q3), n.",
+                       "record flagged LBBLFL = Y; post-baseline: later visits. Median (Q1 to Q3), n." + _basis(data),
                        className="text-muted small mb-2"),
               *mixed,
               ids.summary_table(["", *headers], safety_tables.baseline_rows(baseline, groups, unit)),
@@ -302,10 +329,11 @@ def _profile(data: TrialData, subject: str) -> tuple:
     prof = ae_timelines.subject_profile(subject, take(f.events, "events"), f.population, f.doses, f.clinical,
                                         f.obs_end, key_labs, take(data.vs, "vs"))
     first = f.population.set_index("USUBJID")["FIRSTDOSE"][subject]
-    info = [f"First infusion {first:%Y-%m-%d} · {len(prof['doses'])} infusions · "
+    dose = "infusion" if data.config.discrete_doses else "dosing record"
+    info = [f"First {dose} {first:%Y-%m-%d} · {len(prof['doses'])} {dose}s · "
             f"observed to study day {int(prof['lanes']['END'].iloc[0])}"]
     if _armed(data):
-        info.append(f" · Arm: {data.treated_arm_of.get(subject, 'not randomized')}")
+        info.append(f" · Arm: {data.treated_arm_of.get(subject, 'not randomized')} (as treated)")
     figure = fig_tl.profile_figure(prof, stamp(data), f"Patient profile {subject}")
     return (True, f"Patient profile · {subject}", "".join(info), figure, _records(prof["events"]),
             ids.listing_columns(list(prof["events"].columns),
@@ -324,13 +352,13 @@ def register(app: dash.Dash) -> None:
                       Output(ids.TILE_SERIOUS, "children"), Output(ids.TILE_DEATHS, "children"),
                       Output(ids.TILE_NEW, "children"), *_grid_outputs(ids.OVERVIEW_GRID),
                       Output(ids.OVERVIEW_NOTE, "children"), *_grid_outputs(ids.IR_GRID),
-                      Output(ids.IR_NOTE, "children"), Output(ids.KM_GRAPH, "figure"),
+                      Output(ids.IR_NOTE, "children"), Output(ids.IR_CARD, "style"), Output(ids.KM_GRAPH, "figure"),
                       Input(ids.OVERVIEW_GRID, "id"), audit_view="safety:overview")
     def overview(_grid_id):
         try:
             data = current_trial_data()
         except NoActiveCut:
-            return ("–",) * 5 + ([], [], NO_CUT, [], [], NO_CUT, _no_cut_figure())
+            return ("–",) * 5 + ([], [], NO_CUT, [], [], NO_CUT, {}, _no_cut_figure())
         return memoized(data, "safety:overview-outputs", lambda: _overview(data))
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
@@ -358,7 +386,7 @@ def register(app: dash.Dash) -> None:
         rows = safety_tables.incidence_rows(visible, None if expand_all else kept, severity)
         note = ("Subjects with at least one treatment-emergent event (a subject counts once per class and term); "
                 "N: the safety population" + (" of each arm" if _armed(data) else "") +
-                ". Click a class to show its terms.")
+                ". Click a class to show its terms." + _basis(data))
         if severity:
             note += " Each subject is counted once, at the maximum severity of the term (unknown counts as severe)."
         elif _armed(data):
@@ -402,7 +430,7 @@ def register(app: dash.Dash) -> None:
         sae_shown, sae_total = ae_listings.cap_rows(sae, MAX_LISTING_ROWS)
         death_shown, death_total = ae_listings.cap_rows(deaths, MAX_LISTING_ROWS)
         return (_records(sae_shown), ids.listing_columns(list(sae.columns), _labels(data)),
-                _shown(sae_total, "serious adverse events"), _records(death_shown),
+                _shown(sae_total, "serious adverse events") + _basis(data), _records(death_shown),
                 ids.listing_columns(list(deaths.columns), _labels(data)), _shown(death_total, "deaths"))
 
     @guarded_callback(app, Permission.VIEW_SAFETY,

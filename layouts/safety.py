@@ -28,6 +28,7 @@ OVERVIEW_GRID = "safety-overview-grid"
 OVERVIEW_NOTE = "safety-overview-note"
 IR_GRID = "safety-ir-grid"
 IR_NOTE = "safety-ir-note"
+IR_CARD = "safety-ir-card"                # hidden unless the regimen has discrete infusions
 KM_GRAPH = "safety-km-graph"
 # By SOC / PT
 SOC_MODE = "safety-soc-mode"
@@ -102,8 +103,9 @@ def _overview_tab(ctx: ViewContext) -> Component:
                      dbc.Col(stat_tile(TILE_NEW, "New since previous cut"), md=3)], className="g-3 mb-3")
     summary = _card("Treatment-emergent adverse events: overview", [
         html.Div(id=OVERVIEW_NOTE, className="text-muted small mb-2"), summary_grid(OVERVIEW_GRID)])
-    reactions = _card("Adverse events starting soon after an infusion (temporal association, not causality)",
-                      [html.Div(id=IR_NOTE, className="text-muted small mb-2"), summary_grid(IR_GRID)])
+    reactions = html.Div(_card("Adverse events starting soon after an infusion (temporal association, not causality)",
+                               [html.Div(id=IR_NOTE, className="text-muted small mb-2"), summary_grid(IR_GRID)]),
+                         id=IR_CARD)
     # the reactions table has one 'n/N (%)' and one events column per group: full width, so it reads at a glance
     return html.Div([tiles, summary, reactions, figure_card(KM_GRAPH, "Time to first serious adverse event",
                                                             height=430)], className="pt-3")

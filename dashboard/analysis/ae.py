@@ -23,6 +23,9 @@ OVERVIEW_CATEGORIES = (
     ("DISCONT", "Any adverse event leading to discontinuation"),
     ("FATAL", "Any fatal adverse event"),
 )
+NOT_ASSESSABLE = ("NOT_ASSESSABLE", "Causality not assessable (AEREL missing or outside the configured vocabulary)")
+DISCONT_SOURCES = {"AEACN": "action taken AEACN = drug withdrawn",
+                   "DS": "disposition reason ADVERSE EVENT in DS; AEACN is not recorded in this study"}
 KEYS = ["LEVEL", "AEBODSYS", "AEDECOD"]
 ANY_LABEL = "Any adverse event"
 SEVERITY_RANK = {"MILD": 1, "MODERATE": 2, "SEVERE": 3, "UNKNOWN": 3}
@@ -43,11 +46,23 @@ def subject_counts(events: pd.DataFrame, keys: list[str], sizes: pd.Series) -> p
     return out
 
 
-def _overview(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:
+def overview_categories(events: pd.DataFrame, discont_source: str = "AEACN") -> tuple[tuple[str, str], ...]:
+    """The overview rows for these events: the discontinuation row names its source ('AEACN' or 'DS'); a row
+    'causality not assessable' follows when any event's AEREL is in neither configured list (counted, not
+    dropped)."""
+    source = DISCONT_SOURCES.get(discont_source, discont_source)
+    rows = tuple((flag, f"{label} ({source})" if flag == "DISCONT" else label) for flag, label in OVERVIEW_CATEGORIES)
+    if "NOT_ASSESSABLE" in events and events["NOT_ASSESSABLE"].any():
+        rows += (NOT_ASSESSABLE,)
+    return rows
+
+
+def _overview(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None,
+              categories: tuple[tuple[str, str], ...] | None = None) -> pd.DataFrame:
     sizes = group_sizes(population, arm_of)
     flagged = assign_groups(events.assign(ANY=True), arm_of)
     rows = []
-    for flag, label in OVERVIEW_CATEGORIES:
+    for flag, label in categories or OVERVIEW_CATEGORIES:
         part = flagged[flagged[flag]].assign(CATEGORY=flag)
         counts = subject_counts(part, ["CATEGORY"], sizes).reindex([flag]).fillna(0)
         rows.append(counts.assign(LABEL=label))
@@ -65,14 +80,16 @@ def finish_counts(frame: pd.DataFrame, sizes: pd.Series, keys: list[str]) -> pd.
     return frame[keys + value_columns].reset_index(drop=True)
 
 
-def ae_overview(events: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
-    """Subjects (n, %) and events per overview category, pooled over all subjects."""
-    return _overview(events, population, None)
+def ae_overview(events: pd.DataFrame, population: pd.DataFrame,
+                categories: tuple[tuple[str, str], ...] | None = None) -> pd.DataFrame:
+    """Subjects (n, %) and events per overview category (default `OVERVIEW_CATEGORIES`), pooled over all subjects."""
+    return _overview(events, population, None, categories)
 
 
-def ae_overview_by_arm(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
+def ae_overview_by_arm(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series,
+                       categories: tuple[tuple[str, str], ...] | None = None) -> pd.DataFrame:
     """Subjects (n, %) and events per overview category for each arm and the total."""
-    return _overview(events, population, arm_of)
+    return _overview(events, population, arm_of, categories)
 
 
 def _incidence(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:

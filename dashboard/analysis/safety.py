@@ -13,14 +13,15 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.outcomes import day_one, study_day
-from dashboard.config import EventSource
+from dashboard.analysis.recruitment import disposition_events
+from dashboard.config import EventSource, Vocabulary
+from dashboard.ingest.schema import normalized
 
 TOTAL = "All subjects"
 GROUP = "GROUP"
 SEVERITIES = ("MILD", "MODERATE", "SEVERE")
-RELATED_TERMS = ("RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED")
-ENDING_DISPOSITIONS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP", "DEATH")
-COMPLETED = "COMPLETED"
+SCREEN_FAILURE = "SCREEN FAILURE"
+AE_DISCONTINUATION = "ADVERSE EVENT"      # the disposition reason (NCI C41331) when AEACN is not recorded
 AE_COLUMNS = ("USUBJID", "AESEQ", "AETERM", "AEDECOD", "AEBODSYS", "AESEV", "AETOXGR", "AESER", "AESDTH",
               "AEREL", "AEACN", "AEOUT", "AESTDTC", "AEENDTC", "AESTDT", "AEENDT")
 
@@ -123,23 +124,40 @@ def impute_end_date(dtc: pd.Series) -> pd.Series:
     return complete.fillna(month_end).astype("datetime64[ns]")
 
 
-def ae_flags(ae: pd.DataFrame) -> pd.DataFrame:
-    """Boolean flags per AE record: RELATED, SERIOUS, SEVERE (severe or grade 3+), DISCONT, FATAL."""
+def terms(values: pd.Series) -> pd.Series:
+    """Controlled terminology as compared (`schema.normalized`: upper case, blanks collapsed); '' where missing."""
+    return pd.Series([normalized(v) if isinstance(v, str) else "" for v in values], index=values.index, dtype=str)
+
+
+def ae_flags(ae: pd.DataFrame, vocabulary: Vocabulary | None = None) -> pd.DataFrame:
+    """Boolean flags per AE record: RELATED, SERIOUS, SEVERE (severe or grade 3+), DISCONT, FATAL.
+
+    RELATED and DISCONT follow the configured vocabulary (AEREL in `related`, AEACN in `drug_withdrawn`).
+    """
+    vocabulary = vocabulary or Vocabulary()
     ae = with_columns(ae, ("AEREL", "AESER", "AESEV", "AETOXGR", "AEACN", "AEOUT", "AESDTH"))
-    up = {c: ae[c].astype("string").str.strip().str.upper() for c in ("AEREL", "AESER", "AESEV", "AEACN",
-                                                                        "AEOUT", "AESDTH")}
+    up = {c: terms(ae[c]) for c in ("AEREL", "AESER", "AESEV", "AEACN", "AEOUT", "AESDTH")}
     grade = pd.to_numeric(ae["AETOXGR"], errors="coerce")
     return pd.DataFrame({
-        "RELATED": up["AEREL"].isin(RELATED_TERMS).fillna(False),
+        "RELATED": up["AEREL"].isin(vocabulary.related),
         "SERIOUS": (up["AESER"] == "Y").fillna(False),
         "SEVERE": ((up["AESEV"] == "SEVERE").fillna(False) | (grade >= 3)),
-        "DISCONT": (up["AEACN"] == "DRUG WITHDRAWN").fillna(False),
+        "DISCONT": up["AEACN"].isin(vocabulary.drug_withdrawn),
         "FATAL": ((up["AEOUT"] == "FATAL").fillna(False) | (up["AESDTH"] == "Y").fillna(False)),
     }, index=ae.index).astype(bool)
 
 
-def adverse_events(ae: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
-    """AE records of the safety population with imputed start/end days, their study days (ADY, AENDY), TEAE and flags."""
+def causality_not_assessable(ae: pd.DataFrame, vocabulary: Vocabulary | None = None) -> pd.Series:
+    """True where AEREL is in neither configured list (missing, or a term the vocabulary does not know): such a
+    record is counted as 'causality not assessable', never silently as unrelated."""
+    vocabulary = vocabulary or Vocabulary()
+    rel = terms(with_columns(ae, ("AEREL",))["AEREL"])
+    return ~rel.isin(vocabulary.related) & ~rel.isin(vocabulary.not_related)
+
+
+def adverse_events(ae: pd.DataFrame, population: pd.DataFrame, vocabulary: Vocabulary | None = None) -> pd.DataFrame:
+    """AE records of the safety population with imputed start/end days, their study days (ADY, AENDY), TEAE, flags
+    (`ae_flags`) and NOT_ASSESSABLE (`causality_not_assessable`)."""
     ae = with_columns(ae, AE_COLUMNS)
     ae = ae[ae["USUBJID"].isin(population["USUBJID"])]
     first = ae["USUBJID"].map(population.set_index("USUBJID")["FIRSTDOSE"]).astype("datetime64[ns]")
@@ -167,7 +185,8 @@ def adverse_events(ae: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
     out["ADY"] = study_day(out["ASTDT"], day1)
     out["AENDY"] = study_day(out["AENDT"], day1)
     out["TEAE"] = (out["ASTDT"] >= out["FIRSTDOSE"]).fillna(False)
-    out = pd.concat([out, ae_flags(ae)], axis=1)
+    out = pd.concat([out, ae_flags(ae, vocabulary)], axis=1)
+    out["NOT_ASSESSABLE"] = causality_not_assessable(ae, vocabulary)
     return out.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
 
 
@@ -212,21 +231,25 @@ def death_dates(dm: pd.DataFrame) -> pd.Series:
 
 
 def observation_end(population: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame, cut_date: str | None,
-                    followup_days: int) -> pd.Series:
+                    followup_days: int, vocabulary: Vocabulary | None = None) -> pd.Series:
     """Last day each subject was under observation (USUBJID -> day).
 
-    The earliest of the cut date, death, withdrawal or loss to follow-up (DS) and the end of follow-up: the
-    subject's last DS COMPLETED date when there is one (an export may complete each epoch: treatment, then
-    follow-up), else the planned end, study day `followup_days`. Only disposition events count (DSCAT =
-    DISPOSITION EVENT, where DSCAT is given). Never before the first dose, never after the cut date.
+    The earliest of the cut date, death, the subject's leaving the study (any disposition event other than
+    completion and screen failure: withdrawal, loss to follow-up, adverse event, ...; an end-of-treatment event,
+    EPOCH = TREATMENT, does not end observation) and the end of follow-up: the subject's last completion date
+    when there is one (an export may complete each epoch: treatment, then follow-up), else the planned end, study
+    day `followup_days`. Disposition events as `recruitment.disposition_events` tells them (DSCAT = the configured
+    category). Never before the first dose, never after the cut date.
     """
-    ds = with_columns(ds, ("USUBJID", "DSDECOD", "DSSTDT", "DSCAT"))
-    category = ds["DSCAT"].astype("string").str.strip().str.upper()
-    ds = ds[(category.isna() | (category == "DISPOSITION EVENT")).to_numpy()]
-    decod = ds["DSDECOD"].astype("string").str.strip().str.upper()
+    vocabulary = vocabulary or Vocabulary()
+    ds = with_columns(ds, ("USUBJID", "DSDECOD", "DSSTDT", "EPOCH"))
+    ds = ds[disposition_events(ds, vocabulary).to_numpy()]
+    decod, epoch = terms(ds["DSDECOD"]), terms(ds["EPOCH"])
     days = to_day(ds["DSSTDT"])
-    left = days[decod.isin(ENDING_DISPOSITIONS).fillna(False)].groupby(ds["USUBJID"]).min()
-    completed = days[(decod == COMPLETED).fillna(False)].groupby(ds["USUBJID"]).max()
+    leaving = (decod != vocabulary.completed) & (decod != SCREEN_FAILURE) & (epoch != "TREATMENT")
+    left = days[leaving.to_numpy()].groupby(ds.loc[leaving.to_numpy(), "USUBJID"]).min()
+    done = (decod == vocabulary.completed).to_numpy()
+    completed = days[done].groupby(ds.loc[done, "USUBJID"]).max()
     ids = population["USUBJID"]
     day1 = reference_days(population).reindex(ids)
     planned = (day1 + pd.to_timedelta(max(int(followup_days), 1) - 1, unit="D")).to_numpy()
@@ -239,6 +262,29 @@ def observation_end(population: pd.DataFrame, dm: pd.DataFrame, ds: pd.DataFrame
         candidates["cut"] = pd.Timestamp(cut_date)
     end = candidates.min(axis=1).astype("datetime64[ns]")
     return end.clip(lower=pd.Series(population["FIRSTDOSE"].to_numpy(), index=end.index)).rename("OBSEND")
+
+
+def discontinuation_source(ae: pd.DataFrame, ds: pd.DataFrame, vocabulary: Vocabulary | None = None) -> str:
+    """Where 'leading to discontinuation' comes from: 'AEACN' when the study records AEACN on any AE, else 'DS'
+    (the disposition reason ADVERSE EVENT) when DS has such a disposition event, else 'AEACN' (none found)."""
+    vocabulary = vocabulary or Vocabulary()
+    if terms(with_columns(ae, ("AEACN",))["AEACN"]).ne("").any():
+        return "AEACN"
+    ds = with_columns(ds, ("USUBJID", "DSDECOD"))
+    by_ae = disposition_events(ds, vocabulary) & (terms(ds["DSDECOD"]) == AE_DISCONTINUATION)
+    return "DS" if by_ae.any() else "AEACN"
+
+
+def discontinued_for_ae(events: pd.DataFrame, ds: pd.DataFrame, vocabulary: Vocabulary | None = None) -> pd.Series:
+    """DISCONT from DS (AEACN not recorded): the events of a subject whose disposition reason is ADVERSE EVENT that
+    started on or before that disposition date (any of the subject's events when the date is unknown)."""
+    vocabulary = vocabulary or Vocabulary()
+    ds = with_columns(ds, ("USUBJID", "DSDECOD", "DSSTDT"))
+    hit = (disposition_events(ds, vocabulary) & (terms(ds["DSDECOD"]) == AE_DISCONTINUATION)).to_numpy()
+    when = to_day(ds.loc[hit, "DSSTDT"]).groupby(ds.loc[hit, "USUBJID"].astype(str)).max()
+    subject = events["USUBJID"].isin(when.index)
+    date = events["USUBJID"].map(when).astype("datetime64[ns]")
+    return (subject & (date.isna() | (events["ASTDT"] <= date))).fillna(False).astype(bool)
 
 
 def arm_order(arm_of: pd.Series) -> list[str]:

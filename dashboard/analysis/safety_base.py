@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from dashboard.analysis.ae_infusion import dosing_plan, flag_infusion_reactions, infusions
-from dashboard.analysis.safety import (adverse_events, clinical_events, death_dates, observation_end,
-                                       safety_population, treatment_emergent)
+from dashboard.analysis.safety import (adverse_events, clinical_events, death_dates, discontinuation_source,
+                                       discontinued_for_ae, observation_end, safety_population, treatment_emergent)
 from dashboard.config import TrialConfig
 
 
 @dataclass(frozen=True)
 class SafetyFrames:
     """Safety population, all its AE records (flagged), the treatment-emergent ones, doses (numbered by the dosing
-    plan), the plan itself, clinical events, observation end and deaths."""
+    plan), the plan itself (empty unless doses are discrete infusions), clinical events, observation end, deaths,
+    and where 'leading to discontinuation' comes from ('AEACN' or 'DS')."""
 
     population: pd.DataFrame
     events: pd.DataFrame
@@ -25,23 +27,43 @@ class SafetyFrames:
     clinical: pd.DataFrame
     obs_end: pd.Series
     deaths: pd.Series
+    discont_source: str = "AEACN"
+
+
+def _no_reactions(events: pd.DataFrame) -> pd.DataFrame:
+    """Events without infusion-reaction flags: a continuous or cyclic regimen has no infusion window."""
+    return events.assign(IR=False, IR_INFUSION=np.nan, IR_HOURS=np.nan)
 
 
 def safety_frames(domains: dict[str, pd.DataFrame], config: TrialConfig, cut_date: str | None) -> SafetyFrames:
-    """Derive the shared safety frames from the clinical domains (DM, EX, AE, DS and the event sources)."""
+    """Derive the shared safety frames from the clinical domains (DM, EX, AE, DS and the event sources).
+
+    Infusion windows (reactions, the dosing plan) only for discrete infusions (`config.discrete_doses`). For
+    every regimen an AE is treatment-emergent from the first EX start day on, with no end window.
+    """
     empty = pd.DataFrame()
-    dm, ex = domains.get("DM", empty), domains.get("EX", empty)
+    dm, ex, ds = domains.get("DM", empty), domains.get("EX", empty), domains.get("DS", empty)
+    ae = domains.get("AE", empty)
+    vocabulary = config.vocabulary
     population = safety_population(dm, ex)
-    doses = infusions(ex, population, config.planned_doses, config.dose_interval_days)
-    events = flag_infusion_reactions(adverse_events(domains.get("AE", empty), population), doses,
-                                     config.infusion_reaction_window_hours)
+    doses = infusions(ex, population, config.planned_doses if config.discrete_doses else 1, config.dose_interval_days)
+    events = adverse_events(ae, population, vocabulary)
+    source = discontinuation_source(ae, ds, vocabulary)
+    if source == "DS":
+        events = events.assign(DISCONT=discontinued_for_ae(events, ds, vocabulary))
+    if config.discrete_doses:
+        events = flag_infusion_reactions(events, doses, config.infusion_reaction_window_hours)
+        plan = dosing_plan(config.planned_doses, config.dose_interval_days)
+    else:
+        events, plan = _no_reactions(events), dosing_plan(0, 1).iloc[0:0]
     return SafetyFrames(
         population=population,
         events=events,
         teae=treatment_emergent(events),
         doses=doses,
-        plan=dosing_plan(config.planned_doses, config.dose_interval_days),
+        plan=plan,
         clinical=clinical_events(config.events, domains),
-        obs_end=observation_end(population, dm, domains.get("DS", empty), cut_date, config.followup_days),
+        obs_end=observation_end(population, dm, ds, cut_date, config.followup_days, vocabulary),
         deaths=death_dates(dm[dm["RANDFL"] == "Y"] if "RANDFL" in dm else dm),
+        discont_source=source,
     )
