@@ -64,9 +64,14 @@ def _armed(data: TrialData) -> bool:
     return isinstance(data, ArmedTrialData)
 
 
+def _safety_arm(data: ArmedTrialData) -> pd.Series:
+    """The arm safety views group by: as treated (ACTARMCD) unless the configuration says 'planned'."""
+    return data.arm_of if data.config.safety_arm_basis == "planned" else data.treated_arm_of
+
+
 def _arm_of(data: TrialData) -> pd.Series | None:
-    """The arm as treated of each subject, for users who see arms; None (pooled) for everyone else."""
-    return data.treated_arm_of if _armed(data) else None
+    """The safety arm (`_safety_arm`) of each subject, for users who see arms; None (pooled) for everyone else."""
+    return _safety_arm(data) if _armed(data) else None
 
 
 def _arm_labels(data: TrialData) -> tuple[str, ...]:
@@ -76,13 +81,13 @@ def _arm_labels(data: TrialData) -> tuple[str, ...]:
 def _split(data: TrialData, pooled: Callable[..., Any], by_arm: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`by_arm(*args, arm_of=...)` for users who see arms, `pooled(*args)` for everyone else (never given an arm)."""
     if _armed(data):
-        return by_arm(*args, arm_of=data.treated_arm_of, **kwargs)
+        return by_arm(*args, arm_of=_safety_arm(data), **kwargs)
     return pooled(*args, **kwargs)
 
 
 def _with_arm(data: TrialData, *frames: pd.DataFrame) -> list[pd.DataFrame]:
     """Listings with the subject's arm as a column, for users who see arms; unchanged for everyone else."""
-    return [ae_listings.with_arm(frame, data.treated_arm_of) if _armed(data) else frame for frame in frames]
+    return [ae_listings.with_arm(frame, _safety_arm(data)) if _armed(data) else frame for frame in frames]
 
 
 def _frames(data: TrialData) -> SafetyFrames:
@@ -155,9 +160,14 @@ def _km_figure(data: TrialData) -> Any:
     return fig_ae.km_figure(curves, at_risk, stamp(data), arm_labels=_arm_labels(data), logrank=logrank)
 
 
+def _basis_words(data: TrialData) -> str:
+    planned = data.config.safety_arm_basis == "planned"
+    return "as randomized (planned arm)" if planned else "as treated (the arm actually received)"
+
+
 def _basis(data: TrialData) -> str:
-    """What a by-arm display groups by, said on each: the arm as treated (ACTARMCD) for safety."""
-    return " Arms as treated (the arm actually received)." if _armed(data) else ""
+    """What a by-arm display groups by, said on each: the arm as treated (ACTARMCD) unless configured otherwise."""
+    return f" Arms {_basis_words(data)}." if _armed(data) else ""
 
 
 def _ir_outputs(data: TrialData, f: SafetyFrames, headers: list[str]) -> tuple:
@@ -333,7 +343,7 @@ def _profile(data: TrialData, subject: str) -> tuple:
     info = [f"First {dose} {first:%Y-%m-%d} · {len(prof['doses'])} {dose}s · "
             f"observed to study day {int(prof['lanes']['END'].iloc[0])}"]
     if _armed(data):
-        info.append(f" · Arm: {data.treated_arm_of.get(subject, 'not randomized')} (as treated)")
+        info.append(f" · Arm: {_safety_arm(data).get(subject, 'not randomized')} ({_basis_words(data)})")
     figure = fig_tl.profile_figure(prof, stamp(data), f"Patient profile {subject}")
     return (True, f"Patient profile · {subject}", "".join(info), figure, _records(prof["events"]),
             ids.listing_columns(list(prof["events"].columns),

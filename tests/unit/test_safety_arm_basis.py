@@ -1,0 +1,34 @@
+"""Safety by the arm configured for safety (as treated by default), and every by-arm note says which."""
+
+import dataclasses
+
+import pandas as pd
+
+from callbacks import safety as cb
+from dashboard.blinding import Access, ArmedTrialData, BlindedTrialData
+from dashboard.config import load_trial_config
+
+PLANNED = pd.Series(["Group A", "Group B"], index=["S1", "S2"])
+TREATED = pd.Series(["Group A", "Group A"], index=["S1", "S2"])
+
+
+def _armed(basis: str) -> ArmedTrialData:
+    config = dataclasses.replace(load_trial_config(), safety_arm_basis=basis)
+    return ArmedTrialData(None, config, {}, pd.DataFrame(), PLANNED, ("Group A", "Group B"), Access.CODED, TREATED)
+
+
+def test_default_basis_is_as_treated_and_the_note_says_so():
+    armed = _armed("actual")
+    assert cb._arm_of(armed) is TREATED
+    assert "as treated" in cb._basis(armed)
+
+
+def test_planned_basis_when_configured():
+    armed = _armed("planned")
+    assert cb._arm_of(armed) is PLANNED
+    assert "as randomized" in cb._basis(armed)
+
+
+def test_pooled_views_name_no_basis():
+    blinded = BlindedTrialData(None, load_trial_config(), {}, pd.DataFrame())
+    assert cb._basis(blinded) == "" and cb._arm_of(blinded) is None
