@@ -10,9 +10,12 @@ from flask_login import current_user
 
 from dashboard import audit
 from dashboard.exports import neutralize_frame
-from dashboard.auth.users import AccountError, list_users, set_active, set_role
+from dashboard.auth.users import AccountError, get_user, list_users, set_active, set_role
+from dashboard.context import current_access
 from dashboard.guard import guarded_callback
-from dashboard.permissions import Permission, Role
+from dashboard.permissions import (
+    AccountChangeRefused, Permission, Role, check_web_account_change, may_read_closed_detail,
+)
 from layouts import admin as ids
 from layouts.common import plain_columns
 
@@ -32,13 +35,13 @@ def user_rows() -> list[dict]:
 
 
 def filtered_events(events: list[str] | None, username: str | None, start: str | None, end: str | None,
-                    limit: int | None) -> pd.DataFrame:
+                    limit: int | None, closed_detail: bool = False) -> pd.DataFrame:
     """Audit rows matching the page's filters, newest first; `end` is inclusive of that whole day."""
     until = (dt.date.fromisoformat(end[:10]) + dt.timedelta(days=1)) if end else None
     events = [events] if isinstance(events, str) else list(events or [])
     frame = audit.events(event=events[0] if len(events) == 1 else None,
                          username=(username or "").strip().lower() or None, since=start[:10] if start else None,
-                         until=until, limit=limit if len(events) <= 1 else None)
+                         until=until, limit=limit if len(events) <= 1 else None, closed_detail=closed_detail)
     if len(events) > 1:
         frame = frame[frame["event"].isin(events)]
     frame = frame.head(limit) if limit else frame
@@ -46,19 +49,31 @@ def filtered_events(events: list[str] | None, username: str | None, start: str |
     return frame.astype(object).where(frame.notna(), None)
 
 
-WEB_ASSIGNABLE_ROLES = frozenset({Role.ADMIN, Role.INVESTIGATOR})
+def role_of(username: str) -> Role | None:
+    """The role an account holds now (None when there is no such account or its role is unknown)."""
+    user = get_user(username)
+    try:
+        return user.role if user is not None else None
+    except ValueError:
+        return None
 
 
-def check_role_change(actor: str, username: str, role: Role) -> None:
-    """A blinded administrator may not unblind anyone, themselves included, from the web page.
+def change_account(actor: str, action: str, username: str, role: str | None) -> str:
+    """Apply one web change (set_role, disable, enable) after the policy in dashboard.permissions allows it."""
+    new_role = Role(role) if action == "set_role" else None
+    check_web_account_change(actor, username, role_of(username), new_role)
+    if new_role is not None:
+        set_role(username, new_role, actor=actor)
+        return f"{username} is now {new_role.value}; their sessions have ended."
+    set_active(username, action == "enable", actor=actor)
+    return f"{username} {'enabled' if action == 'enable' else 'disabled'}."
 
-    Board and statistician roles are granted on the server's command line (`users set-role`), audited.
-    """
-    if username == actor:
-        raise AccountError("You cannot change your own role.")
-    if role not in WEB_ASSIGNABLE_ROLES:
-        raise AccountError(f"The {role.value} role sees allocation; grant it with "
-                           f"'python -m dashboard users set-role' on the server.")
+
+def audit_frame(events, username, start, end, limit: int | None) -> pd.DataFrame:
+    """The rows the viewer may read: the closed detail only for access that may read it."""
+    frame = filtered_events(events, username, start, end, limit,
+                            closed_detail=may_read_closed_detail(current_access()))
+    return frame
 
 
 def register(app) -> None:
@@ -70,18 +85,12 @@ def register(app) -> None:
                       State(ids.USER_PICKER, "value"), State(ids.ROLE_PICKER, "value"))
     def manage_users(_table, _set, _disable, _enable, username, role):
         feedback = ""
-        actor = current_user.username
+        action = {ids.SET_ROLE: "set_role", ids.DISABLE_USER: "disable", ids.ENABLE_USER: "enable"}.get(
+            ctx.triggered_id)
         try:
-            if ctx.triggered_id == ids.SET_ROLE and username and role:
-                check_role_change(actor, username, Role(role))
-                set_role(username, Role(role), actor=actor)
-                feedback = f"{username} is now {role}; their sessions have ended."
-            elif ctx.triggered_id in (ids.DISABLE_USER, ids.ENABLE_USER) and username:
-                if username == actor:
-                    raise AccountError("You cannot change your own account here.")
-                set_active(username, ctx.triggered_id == ids.ENABLE_USER, actor=actor)
-                feedback = f"{username} {'enabled' if ctx.triggered_id == ids.ENABLE_USER else 'disabled'}."
-        except (AccountError, ValueError) as exc:
+            if action and username and (role or action != "set_role"):
+                feedback = change_account(current_user.username, action, username, role)
+        except (AccountError, AccountChangeRefused, ValueError) as exc:
             feedback = str(exc)
         rows = user_rows()
         columns = plain_columns(USER_COLUMNS, {"failed_logins"})
@@ -90,13 +99,15 @@ def register(app) -> None:
 
     @guarded_callback(app, Permission.VIEW_AUDIT,
                       Output(ids.AUDIT_TABLE, "rowData"), Output(ids.AUDIT_TABLE, "columnDefs"),
-                      Output(ids.AUDIT_COUNT, "children"),
+                      Output(ids.AUDIT_COUNT, "children"), Output(ids.AUDIT_CHAIN, "children"),
                       Input(ids.AUDIT_EVENT, "value"), Input(ids.AUDIT_USER, "value"),
                       Input(ids.AUDIT_DATES, "start_date"), Input(ids.AUDIT_DATES, "end_date"))
     def audit_trail(events, username, start, end):
-        frame = filtered_events(events, username, start, end, AUDIT_ROW_LIMIT)
+        frame = audit_frame(events, username, start, end, AUDIT_ROW_LIMIT)
         count = f"{len(frame):,} shown (newest first, at most {AUDIT_ROW_LIMIT:,})"
-        return frame.to_dict("records"), ids.audit_columns(list(frame.columns)), count
+        chain = audit.verify_chain()
+        status = ids.chain_status(chain.summary(), chain.intact)
+        return frame.to_dict("records"), ids.audit_columns(list(frame.columns)), count, status
 
     @guarded_callback(app, Permission.VIEW_AUDIT,
                       Output(ids.AUDIT_DOWNLOAD_FILE, "data"), Input(ids.AUDIT_DOWNLOAD, "n_clicks"),
@@ -106,6 +117,7 @@ def register(app) -> None:
     def download_audit(n_clicks, events, username, start, end):
         if not n_clicks:
             return no_update
-        frame = filtered_events(events, username, start, end, None)
-        audit.record("export", username=current_user.username, detail={"file": "audit_trail", "rows": len(frame)})
+        frame = audit_frame(events, username, start, end, None)
+        audit.record("export", username=current_user.username, detail={"file": "audit_trail", "rows": len(frame)},
+                     closed="closed_detail" in frame.columns)
         return dcc.send_data_frame(neutralize_frame(frame).to_csv, "audit_trail.csv", index=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 import flask
 from dash import Input, Output, State, no_update
@@ -10,6 +11,7 @@ from dash.development.base_component import Component
 from flask_login import current_user
 
 from dashboard import audit, cuts
+from dashboard.auth.views import safe_next
 from dashboard.context import (
     UNMASK_SESSION_KEY, NoActiveCut, current_cut_id, current_trial_data, current_view_context, user_may,
 )
@@ -20,6 +22,8 @@ from layouts import shell
 from layouts.common import notice
 
 MIN_REASON_LENGTH = 10
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
+BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")  # letters and symbols that render blank
 REFUSED_SESSION_KEY = "dsmb_refused_cut"
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,17 @@ def refused_cut_notice() -> Component | None:
                       "until the statistician loads the export again as a new cut or makes an earlier cut active again "
                       "(python -m dashboard cuts activate).", "danger")
     return None
+
+
+def visible_length(text: str) -> int:
+    """Characters that show: not blanks, zero-width or other format characters, nor combining marks."""
+    return sum(1 for c in text if not c.isspace() and c not in BLANK_LOOKING
+               and unicodedata.category(c) not in INVISIBLE_CATEGORIES)
+
+
+def unmask_target(pathname: object) -> str:
+    """Where to go after unmasking: the page the board was on, if it is a same-site path; else '/'."""
+    return safe_next(pathname) if isinstance(pathname, str) else "/"
 
 
 def register(app) -> None:
@@ -66,11 +81,12 @@ def register(app) -> None:
                       Input(shell.UNMASK_CONFIRM, "n_clicks"), State(shell.UNMASK_REASON, "value"),
                       State(shell.URL, "pathname"), prevent_initial_call=True)
     def unmask(n_clicks, reason, pathname):
-        reason = (reason or "").strip()
-        if len(reason) < MIN_REASON_LENGTH:
-            return f"Give a reason of at least {MIN_REASON_LENGTH} characters.", no_update
-        # the audit row first: an unmask that cannot be recorded does not happen
+        reason = reason.strip()[:2000] if isinstance(reason, str) else ""
+        if visible_length(reason) < MIN_REASON_LENGTH:
+            return f"Give a reason of at least {MIN_REASON_LENGTH} visible characters.", no_update
+        # the audit row first: an unmask that cannot be recorded does not happen. The reason is closed
+        # detail (board members cite closed results): the administrator sees only that an unmask happened.
         audit.record("unmask", username=current_user.username, cut_id=current_cut_id(),
-                     detail={"reason": reason})
+                     detail={"reason": reason}, closed=True)
         flask.session[UNMASK_SESSION_KEY] = True
-        return "", pathname or "/"
+        return "", unmask_target(pathname)

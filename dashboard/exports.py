@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip leading blanks before a formula and some read the full-width and small forms of = + - @
+# as the ASCII ones, so "  =1", "＝1" and "﹦1" start formulas too.
+FORMULA_SIGNS = "=+\\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b\u2212"
+LEADING_BLANKS = "\\s\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+FORMULA_START = re.compile(f"^(?:[\\t\\r]|[{LEADING_BLANKS}]*[{FORMULA_SIGNS}])")
+
+
+def starts_like_formula(value: object) -> bool:
+    """Whether a spreadsheet could read this cell as a formula (after leading blanks, in any width)."""
+    return isinstance(value, str) and FORMULA_START.match(value) is not None
 
 
 def neutralize_cell(value: object) -> object:
     """Prefix text that a spreadsheet would run as a formula with a single quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    return "'" + value if starts_like_formula(value) else value  # type: ignore[operator]
 
 
 def neutralize_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every text cell (and header) that starts like a formula gets a leading quote; vectorized."""
+    """Every text cell (and header) that starts like a formula gets a leading quote."""
     out = frame.copy()
     for column in out.columns:
         values = out[column]
         if values.dtype == object or pd.api.types.is_string_dtype(values):
-            text = values.where(values.map(type) == str) if values.dtype == object else values
-            risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+            risky = values.map(starts_like_formula, na_action="ignore").fillna(False).astype(bool)
             if risky.any():
-                out[column] = values.astype(object).where(~risky, "'" + text.astype(object).where(risky, ""))
+                out[column] = values.astype(object).where(~risky, values.astype(object).map(neutralize_cell))
     out.columns = [neutralize_cell(str(c)) for c in out.columns]
     return out
 

@@ -4,7 +4,7 @@
 `before_request` hook checks that permission for every POST to `/_dash-update-component`
 before Dash runs anything; a callback without a declared permission is refused (deny by
 default). The wrapper checks again, and records a closed-data view in the audit trail when the
-user's access is not blinded.
+user's access is not blinded: that it happened is open, what was asked is closed detail.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import flask
 from flask_login import current_user
 
 from dashboard import audit
-from dashboard.context import current_access, current_cut_id, trial_config, user_may
+from dashboard.context import current_access, current_cut_id, user_may
 from dashboard.permissions import Permission
 
 PERMISSIONS_KEY = "DSMB_CALLBACK_PERMISSIONS"
@@ -46,12 +46,9 @@ def guarded_callback(app: dash.Dash, permission: Permission, *args: Any, audit_v
         def authorized(*a: Any, **k: Any) -> Any:
             if not current_user.is_authenticated or not user_may(permission):
                 raise Forbidden(permission.value)
-            result = fn(*a, **k)
             if audit_view and current_access().sees_arms:
-                audit.record("closed_view", username=current_user.username, cut_id=current_cut_id(),
-                             detail={"view": audit_view, "access": current_access().value,
-                                     "inputs": _inputs_summary(a)})
-            return result
+                record_closed_view(audit_view, a)
+            return fn(*a, **k)
 
         before = set(app.callback_map)
         registered = app.callback(*args, **kwargs)(authorized)
@@ -62,31 +59,35 @@ def guarded_callback(app: dash.Dash, permission: Permission, *args: Any, audit_v
     return decorator
 
 
-AUDITED_INPUT_CHARS = 500
+AUDITED_INPUT_CHARS = 2000
 
 
-def _auditable(value: Any, arm_names: frozenset[str]) -> Any:
-    """What a closed-view request asked for, without anything that carries allocation.
+def record_closed_view(view: str, args: tuple[Any, ...]) -> None:
+    """One `closed_view` row per request, written before the callback runs (so whether a row exists never
+    depends on the data: a callback that stops early is recorded as well). Which display, who, when and which
+    cut are open; what was asked (search text, filters, rows clicked) is closed detail, read only by roles
+    that see arms (`dashboard.audit.split_detail`)."""
+    access = current_access().value
+    audit.record("closed_view", username=current_user.username, cut_id=current_cut_id(),
+                 detail={"view": view, "access": access, "inputs": _inputs_summary(args)}, closed=True)
 
-    The audit trail is read by the (blinded) administrator: rows of a by-arm listing are reduced to
-    their subject id, and any text that names an arm is withheld.
-    """
+
+def _auditable(value: Any) -> Any:
+    """What a closed-view request asked for, compact: rows of a listing reduced to their subject id."""
     if isinstance(value, str):
-        return "<arm withheld>" if value in arm_names else value[:80]
+        return value[:200]
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, dict):
         return {"USUBJID": value["USUBJID"]} if "USUBJID" in value else "<object>"
     if isinstance(value, (list, tuple)):
-        return [_auditable(v, arm_names) for v in value[:5]] + (["…"] if len(value) > 5 else [])
+        return [_auditable(v) for v in value[:5]] + (["…"] if len(value) > 5 else [])
     return f"<{type(value).__name__}>"
 
 
 def _inputs_summary(args: tuple[Any, ...]) -> str:
-    """The callback's inputs as compact JSON for the audit row, capped in length."""
-    config = trial_config()
-    arm_names = frozenset(n for arm in config.arms for n in (arm.code, arm.label, arm.coded_label))
-    text = json.dumps([_auditable(a, arm_names) for a in args], separators=(",", ":"), ensure_ascii=False)
+    """The callback's inputs as compact JSON for the closed detail of the audit row, capped in length."""
+    text = json.dumps([_auditable(a) for a in args], separators=(",", ":"), ensure_ascii=False)
     return text if len(text) <= AUDITED_INPUT_CHARS else text[:AUDITED_INPUT_CHARS] + "…"
 
 

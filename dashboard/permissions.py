@@ -60,3 +60,40 @@ def access_for_role(role: Role | None, *, unmasked: bool = False) -> Access:
     if access is Access.CODED and unmasked:
         return Access.UNBLINDED
     return access
+
+
+# Which accounts the blinded administrator may change from the web page. Anything that touches an account
+# holding a role that sees arms (granting it, changing, disabling, re-enabling or unlocking such an account)
+# is done on the server's command line (`python -m dashboard users ...`) and audited there: a blinded
+# session must never be able to unblind someone, nor cancel a board member's lockout while guessing.
+WEB_ASSIGNABLE_ROLES = frozenset({Role.ADMIN, Role.INVESTIGATOR})
+CLOSED_READER_ACCESS = frozenset({Access.UNBLINDED})  # who reads the closed detail of audit rows
+
+
+class AccountChangeRefused(PermissionError):
+    """An account change the web page may not make; the message says what to do instead."""
+
+
+def sees_arms(role: Role | None) -> bool:
+    """Whether a role's access (before any unmask) shows arms in any form."""
+    return role is not None and ROLE_ACCESS.get(role, Access.BLINDED).sees_arms
+
+
+def check_web_account_change(actor: str, username: str, current_role: Role | None,
+                             new_role: Role | None = None) -> None:
+    """Refuse a web change of one's own account, of an account holding an unblinded role, or to such a role."""
+    if username == actor:
+        raise AccountChangeRefused("You cannot change your own role or account here.")
+    if current_role is None or sees_arms(current_role) or current_role not in WEB_ASSIGNABLE_ROLES:
+        raise AccountChangeRefused(f"{username} holds a role that sees allocation; change that account with "
+                                   "'python -m dashboard users ...' on the server.")
+    if new_role is not None and new_role not in WEB_ASSIGNABLE_ROLES:
+        raise AccountChangeRefused(f"The {new_role.value} role sees allocation; grant it with "
+                                   "'python -m dashboard users set-role' on the server.")
+
+
+def may_read_closed_detail(access: Access) -> bool:
+    """Closed detail of audit rows (what a closed view asked for, unmask reasons, counts of closed exports)
+    holds real arm names typed by unblinded users, so it needs unblinded access: the statistician, or the
+    board after an audited unmask (a board still coded would learn the code from it)."""
+    return access in CLOSED_READER_ACCESS

@@ -28,17 +28,18 @@ AUDIT_TABLE = "audit-table"
 AUDIT_COUNT = "audit-count"
 AUDIT_DOWNLOAD = "audit-download"
 AUDIT_DOWNLOAD_FILE = "audit-download-file"
+AUDIT_CHAIN = "audit-chain"
 
 AUDIT_EVENTS = ("login", "login_failed", "logout", "lockout", "cut_load", "cut_rejected", "closed_view",
                 "unmask", "export", "user_added", "role_changed", "user_disabled", "user_enabled", "password_reset",
-                "cut_refused", "cut_activated", "cut_activation_refused")
+                "cut_refused", "cut_activated", "cut_activation_refused", "login_unlocked")
 
 
 def users_layout(ctx: ViewContext) -> Component:
     roles = [{"label": r.value, "value": r.value} for r in (Role.ADMIN, Role.INVESTIGATOR)]
     return html.Div([
-        page_header("Users and roles", ctx, "new users, passwords and unblinded roles (dsmb, statistician): "
-                    "python -m dashboard users ... on the server"),
+        page_header("Users and roles", ctx, "new users, passwords, and any change to an account that sees arms "
+                    "(dsmb, statistician): python -m dashboard users ... on the server"),
         dbc.Card([dbc.CardHeader("Users"), dbc.CardBody(listing_grid(USERS_TABLE, height=300))],
                  className="mb-3 shadow-sm"),
         dbc.Card([
@@ -69,14 +70,21 @@ def audit_layout(ctx: ViewContext) -> Component:
             dbc.Col([html.Span(id=AUDIT_COUNT, className="text-muted small"),
                      download_button(AUDIT_DOWNLOAD, AUDIT_DOWNLOAD_FILE)], md=2),
         ], align="center")), className="mb-3 shadow-sm"),
+        html.Div(id=AUDIT_CHAIN, className="small mb-2"),
         listing_grid(AUDIT_TABLE, height=520),
     ])
+
+
+def chain_status(summary: str, intact: bool) -> Component:
+    """The audit chain's state above the table: green when every link checks, red with the first broken one."""
+    return html.Span(summary, className="text-success" if intact else "text-danger fw-bold")
 
 
 AUDIT_HEADERS = {"id": ("#", {"maxWidth": 90, **NUMBER_COLUMN}), "at": ("When (UTC)", {"minWidth": 200}),
                  "event": ("Event", {"minWidth": 130}), "username": ("User", {"minWidth": 120}),
                  "cut_id": ("Data cut", {"minWidth": 170}), "ip": ("IP address", {"minWidth": 120}),
-                 "detail": ("Detail", {"flex": 3, "minWidth": 320})}
+                 "detail": ("Detail", {"flex": 3, "minWidth": 320}),
+                 "closed_detail": ("Closed detail", {"flex": 3, "minWidth": 320})}
 
 
 def audit_columns(fields: Sequence[str]) -> list[dict[str, Any]]:

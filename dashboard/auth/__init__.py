@@ -21,11 +21,15 @@ def init_auth(server: flask.Flask) -> None:
     Call after `server.config` is set and before other `before_request` hooks are registered.
     """
     security.configure(server)
+    security.trust_proxies(server)
     server.config["DSMB_DATABASE_URL"] = server.config.get("DSMB_DATABASE_URL") or db.database_url()
     db.init_db(server.config["DSMB_DATABASE_URL"])
 
     manager = LoginManager(server)
     manager.session_protection = "strong"
+    # Flask-Login's own identifier reads X-Forwarded-For as sent by the client; ours reads the address
+    # ProxyFix derived from the configured number of proxies (DSMB_PROXY_COUNT), nothing the client chose.
+    manager._session_identifier_generator = security.session_identifier
     manager.login_view = "auth.login"
 
     @manager.user_loader

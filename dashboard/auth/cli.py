@@ -1,4 +1,4 @@
-"""`python -m dashboard users ...`: manage accounts. Passwords come from stdin or a prompt, never argv."""
+"""`python -m dashboard users ...` (accounts; passwords from stdin or a prompt, never argv) and `audit verify`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import getpass
 import sys
 from collections.abc import Callable
 
-from dashboard import db
-from dashboard.auth import passwords, users
+from dashboard import audit, db
+from dashboard.auth import passwords, throttle, users
 from dashboard.permissions import Role
 
 ROLE_NAMES = [r.value for r in Role]
@@ -75,13 +75,36 @@ def _reset_password(args: argparse.Namespace, url: str) -> str:
     return f"New password set for {users.normalize_username(args.name)}; their sessions have ended."
 
 
+def _unlock(args: argparse.Namespace, url: str) -> str:
+    users.unlock(args.name, actor=os_actor(), url=url)
+    return f"{users.normalize_username(args.name)} may log in again at once (failed logins cleared)."
+
+
+def _unlock_client(args: argparse.Namespace, url: str) -> str:
+    known = throttle.clear_client(args.address, url=url)
+    audit.record("login_unlocked", username=None, detail={"actor": os_actor(), "client": args.address},
+                 database_url=url)
+    return f"{args.address}: {'failed logins cleared' if known else 'no failed logins were recorded'}."
+
+
+def _audit_verify(_args: argparse.Namespace, url: str) -> str:
+    status = audit.verify_chain(url)
+    if not status.intact:
+        raise ChainBroken(status.summary())
+    return status.summary()
+
+
+class ChainBroken(RuntimeError):
+    """`audit verify` found a broken link; the message names the first one."""
+
+
 def _run(action: Callable[[argparse.Namespace, str], str]) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         url = db.database_url()
         db.init_db(url)
         try:
             print(action(args, url))
-        except (users.AccountError, InputError) as exc:
+        except (users.AccountError, InputError, ChainBroken) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         return 0
@@ -104,7 +127,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     set_role.set_defaults(handler=_run(_set_role))
     for name, action, text in (("disable", _disable, "disable an account and end its sessions"),
                                ("enable", _enable, "re-enable an account"),
-                               ("reset-password", _reset_password, "set a new password (stdin or prompt)")):
+                               ("reset-password", _reset_password, "set a new password (stdin or prompt)"),
+                               ("unlock", _unlock, "clear an account's failed logins and its wait")):
         command = commands.add_parser(name, help=text)
         command.add_argument("name")
         command.set_defaults(handler=_run(action))
+    unlock_client = commands.add_parser("unlock-client", help="clear the failed logins of a client address")
+    unlock_client.add_argument("address")
+    unlock_client.set_defaults(handler=_run(_unlock_client))
+    trail = subparsers.add_parser("audit", help="the audit trail ($DSMB_DATABASE_URL)")
+    trail_commands = trail.add_subparsers(dest="command", required=True)
+    trail_commands.add_parser("verify", help="check the hash chain; report the first broken link").set_defaults(
+        handler=_run(_audit_verify))

@@ -5,15 +5,28 @@ from __future__ import annotations
 import secrets
 
 from dashboard import db
-from dashboard.auth import users
+from dashboard.auth import passwords, users
 from dashboard.permissions import Role
 
 DEMO_USERS = {"admin": Role.ADMIN, "investigator": Role.INVESTIGATOR, "dsmb": Role.DSMB,
               "statistician": Role.STATISTICIAN}
 
 
+class DemoRefused(RuntimeError):
+    """Demo accounts are never created in production."""
+
+
+def refuse_in_production() -> None:
+    """Stop `setup-demo` (and anything creating demo accounts) when DSMB_PRODUCTION=1."""
+    if passwords.strict_mode():
+        raise DemoRefused("setup-demo is refused in production (DSMB_PRODUCTION=1): demo accounts have known "
+                          "names and the demo data are not the trial's. Add users with 'python -m dashboard "
+                          "users add'.")
+
+
 def ensure_demo_users(database_url: str) -> dict[str, str]:
-    """Create the missing demo accounts; returns {username: password} of those created now."""
+    """Create the missing demo accounts; returns {username: password} of those created now (not in production)."""
+    refuse_in_production()
     db.init_db(database_url)
     created: dict[str, str] = {}
     for username, role in DEMO_USERS.items():

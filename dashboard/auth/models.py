@@ -13,7 +13,7 @@ from dashboard.audit import AuditEvent
 from dashboard.db import Base, UTCDateTime, utcnow
 from dashboard.permissions import Role
 
-__all__ = ["AuditEvent", "User", "new_session_token"]
+__all__ = ["AuditEvent", "LoginThrottle", "User", "new_session_token"]
 
 
 def new_session_token() -> str:
@@ -53,3 +53,14 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"User({self.username!r}, {self.role_value}, active={self.is_active})"
+
+
+class LoginThrottle(Base):
+    """Consecutive failed logins from one client address, and until when its attempts wait (back-off)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 import os
 import secrets
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from urllib.parse import quote
 
 import flask
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard import audit
 from dashboard.auth import users
@@ -58,9 +62,34 @@ def _instance_secret(path: Path) -> str:
     return key
 
 
+MIN_SECRET_CHARS = 32
+MIN_SECRET_BITS = 128
+
+
+def secret_key_weakness(key: str) -> str | None:
+    """Why a secret key is too weak for production (short, or little entropy by its character counts), or None."""
+    if len(key) < MIN_SECRET_CHARS:
+        return f"it has {len(key)} characters; at least {MIN_SECRET_CHARS} are needed"
+    counts = [key.count(c) for c in set(key)]
+    bits = max(0.0, -sum(n * math.log2(n / len(key)) for n in counts))  # empirical entropy of its characters
+    repetitive = len(zlib.compress(key.encode("utf-8"), 9)) < 0.75 * len(key)  # a pattern repeated compresses
+    if repetitive:
+        return "it repeats a pattern"
+    if bits < MIN_SECRET_BITS or len(set(key)) < 16:
+        return f"it looks low in entropy (about {bits:.0f} bits; at least {MIN_SECRET_BITS} are needed)"
+    return None
+
+
 def secret_key(server: flask.Flask) -> str:
-    """SECRET_KEY, else $DSMB_SECRET_KEY, else a key kept in the instance folder (never in production)."""
+    """SECRET_KEY, else $DSMB_SECRET_KEY, else a key kept in the instance folder (never in production).
+
+    In production a short or low-entropy key stops startup (generate one: python -c
+    "import secrets; print(secrets.token_urlsafe(48))")."""
     key = server.config.get("SECRET_KEY") or os.environ.get("DSMB_SECRET_KEY")
+    if key and is_production(server):
+        weakness = secret_key_weakness(str(key))
+        if weakness:
+            raise RuntimeError(f"The secret key (DSMB_SECRET_KEY) is refused in production: {weakness}.")
     if key:
         return key
     if is_production(server):
@@ -69,8 +98,9 @@ def secret_key(server: flask.Flask) -> str:
 
 
 def configure(server: flask.Flask) -> None:
-    """Secret key, cookie flags and the defaults the other controls read."""
-    secure = bool(server.config.get("DSMB_SECURE_COOKIES", False))
+    """Secret key, cookie flags and the defaults the other controls read (production forces Secure and HSTS)."""
+    secure = bool(server.config.get("DSMB_SECURE_COOKIES", False)) or is_production(server)
+    server.config["DSMB_SECURE_COOKIES"] = secure
     server.config["SECRET_KEY"] = secret_key(server)
     server.config.update(
         SESSION_COOKIE_NAME=SESSION_COOKIE, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
@@ -80,6 +110,36 @@ def configure(server: flask.Flask) -> None:
     )
     server.config.setdefault("DSMB_IDLE_MINUTES", 30)
     server.config.setdefault("DSMB_SESSION_MAX_HOURS", 12)
+
+
+def proxy_count(server: flask.Flask) -> int:
+    """How many reverse proxies in front of the app append to X-Forwarded-For (DSMB_PROXY_COUNT, default 0)."""
+    value = server.config.get("DSMB_PROXY_COUNT", os.environ.get("DSMB_PROXY_COUNT", "0"))
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        raise RuntimeError(f"DSMB_PROXY_COUNT must be a whole number of proxies, not {value!r}") from None
+    if not 0 <= count <= 5:
+        raise RuntimeError("DSMB_PROXY_COUNT must be between 0 and 5")
+    return count
+
+
+def trust_proxies(server: flask.Flask) -> None:
+    """Read the client address (and scheme) through exactly DSMB_PROXY_COUNT proxies (Werkzeug's ProxyFix).
+
+    With 0, X-Forwarded-* headers are ignored: request.remote_addr is the peer's address. With n, the n-th
+    address from the right of X-Forwarded-For is used: the one the outermost trusted proxy saw."""
+    count = proxy_count(server)
+    server.config["DSMB_PROXY_COUNT"] = count
+    if count and not getattr(server.wsgi_app, "dsmb_proxy_fix", False):
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=count, x_proto=count)
+        server.wsgi_app.dsmb_proxy_fix = True  # type: ignore[attr-defined]
+
+
+def session_identifier() -> str:
+    """What Flask-Login's "strong" protection binds a session to: client address (as trusted) and user agent."""
+    base = f"{flask.request.remote_addr}|{flask.request.headers.get('User-Agent', '')}"
+    return hashlib.sha512(base.encode("utf-8")).hexdigest()
 
 
 def _forget_session() -> None:

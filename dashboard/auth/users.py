@@ -9,6 +9,7 @@ import datetime as dt
 import hmac
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -16,13 +17,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dashboard import audit
-from dashboard.auth import passwords
+from dashboard.auth import passwords, throttle
 from dashboard.auth.models import User, new_session_token
 from dashboard.db import session_scope, utcnow
 from dashboard.permissions import Role
 
-MAX_FAILURES = 5
-LOCKOUT = dt.timedelta(minutes=15)
+MAX_FAILURES = throttle.ACCOUNT_FREE_FAILURES  # consecutive failures before the account starts to wait
 GENERIC_FAILURE = "Unknown user name or wrong password."
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
@@ -75,7 +75,7 @@ def list_users(*, url: str | None = None) -> list[User]:
 def create_user(username: str, role: Role, password: str, *, actor: str, url: str | None = None) -> User:
     """Add an active account; audited as user_added."""
     name = validate_username(username)
-    password_hash = passwords.hash_password(password)
+    password_hash = passwords.hash_password(password, name)
     try:
         with session_scope(url) as session:
             if _find(session, name) is not None:
@@ -95,6 +95,7 @@ def set_role(username: str, role: Role, *, actor: str, url: str | None = None) -
         user = _require(session, username)
         before, user.role = user.role_value, Role(role)
         user.session_token = new_session_token()  # sessions (and any unmask in them) end with the old role
+        session.flush()  # the user row first, then the audit chain head: one lock order for every writer
         audit.add(session, "role_changed", username=user.username,
                   detail={"actor": actor, "from": before, "to": user.role_value})
 
@@ -107,18 +108,20 @@ def set_active(username: str, active: bool, *, actor: str, url: str | None = Non
         user.session_token = new_session_token()
         if active:
             user.failed_logins, user.locked_until = 0, None
+        session.flush()
         audit.add(session, "user_enabled" if active else "user_disabled", username=user.username,
                   detail={"actor": actor})
 
 
 def reset_password(username: str, password: str, *, actor: str, url: str | None = None) -> None:
     """Set a new password, lift a lockout and end every session of the user; audited."""
-    password_hash = passwords.hash_password(password)
+    password_hash = passwords.hash_password(password, normalize_username(username))
     with session_scope(url) as session:
         user = _require(session, username)
         user.password_hash, user.password_changed_at = password_hash, utcnow()
         user.failed_logins, user.locked_until = 0, None
         user.session_token = new_session_token()
+        session.flush()
         audit.add(session, "password_reset", username=user.username, detail={"actor": actor})
 
 
@@ -140,22 +143,33 @@ def load_session_user(session_id: str, *, url: str | None = None) -> User | None
     return user
 
 
-def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
+def _wait_text(until: dt.datetime, now: dt.datetime) -> str:
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
-    return (f"This account is locked after {MAX_FAILURES} failed logins. Try again in {minutes} minute"
-            f"{'s' if minutes != 1 else ''} or ask an administrator to reset the password.")
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def _locked_message(until: dt.datetime, now: dt.datetime) -> str:
+    return (f"This account is locked for now after repeated failed logins. Try again in {_wait_text(until, now)}, "
+            "log in from a device you have used before, or ask the server administrator to unlock it.")
+
+
+def _client_message(until: dt.datetime, now: dt.datetime) -> str:
+    return (f"Too many failed logins from this address. Try again in {_wait_text(until, now)}, or log in from a "
+            "device you have used before.")
 
 
 def _failed(user: User, now: dt.datetime, url: str | None) -> LoginResult:
+    """One more consecutive failure; from the free failures on, the account waits longer each time."""
     with session_scope(url) as session:
         session.execute(update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1))
         failures = session.scalar(select(User.failed_logins).where(User.id == user.id)) or 0
         audit.add(session, "login_failed", username=user.username,
                   detail={"reason": "wrong_password", "failures": failures})
-        if failures < MAX_FAILURES:
+        wait = throttle.account_wait(failures)
+        if wait is None:
             return LoginResult(None, GENERIC_FAILURE)
-        until = now + LOCKOUT
-        session.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=until))
+        until = now + wait
+        session.execute(update(User).where(User.id == user.id).values(locked_until=until))
         audit.add(session, "lockout", username=user.username,
                   detail={"failures": failures, "until": until.isoformat(timespec="seconds")})
     return LoginResult(None, _locked_message(until, now))
@@ -173,22 +187,44 @@ def _succeeded(user: User, password: str, url: str | None) -> LoginResult:
     return LoginResult(fresh)
 
 
-def authenticate(username: str, password: str, *, url: str | None = None) -> LoginResult:
-    """Check a login; unknown user and wrong password look the same and take the same time."""
+def _refuse(name: str, reason: str, password: str, message: str, url: str | None) -> LoginResult:
+    """A refusal that checks no password but takes as long as checking one; audited."""
+    passwords.spend_verify_time(password)
+    audit.record("login_failed", username=name, detail={"reason": reason}, database_url=url)
+    return LoginResult(None, message)
+
+
+def authenticate(username: str, password: str, *, url: str | None = None, client: str | None = None,
+                 known_device: Callable[[User], bool] = lambda _user: False) -> LoginResult:
+    """Check a login; unknown user and wrong password look the same and take the same time.
+
+    `client` is the request's address (per-client back-off); `known_device(user)` says whether the browser
+    logged in to that account before: such a device passes both waits with the right password."""
     name, now = normalize_username(username)[:64], utcnow()
     with session_scope(url) as session:
         user = _find(session, name)
+    known = user is not None and known_device(user)
+    client_until = None if known else throttle.client_locked_until(client, now, url=url)
+    if client_until is not None:
+        return _refuse(name, "client_throttled", password, _client_message(client_until, now), url)
     if user is None:
-        passwords.spend_verify_time(password)
-        audit.record("login_failed", username=name, detail={"reason": "unknown_user"}, database_url=url)
-        return LoginResult(None, GENERIC_FAILURE)
-    if user.is_locked(now):
-        passwords.spend_verify_time(password)
-        audit.record("login_failed", username=name, detail={"reason": "locked"}, database_url=url)
-        return LoginResult(None, _locked_message(user.locked_until or now, now))
+        throttle.client_failed(client, now, url=url)
+        return _refuse(name, "unknown_user", password, GENERIC_FAILURE, url)
+    if user.is_locked(now) and not known:
+        return _refuse(name, "locked", password, _locked_message(user.locked_until or now, now), url)
     if not passwords.verify_password(user.password_hash, password):
+        throttle.client_failed(client, now, url=url)
         return _failed(user, now, url)
     if not user.is_active:
         audit.record("login_failed", username=name, detail={"reason": "disabled"}, database_url=url)
         return LoginResult(None, GENERIC_FAILURE)
     return _succeeded(user, password, url)
+
+
+def unlock(username: str, *, actor: str, url: str | None = None) -> None:
+    """Clear an account's failed logins and its wait (the `users unlock` command); audited."""
+    with session_scope(url) as session:
+        user = _require(session, username)
+        user.failed_logins, user.locked_until = 0, None
+        session.flush()
+        audit.add(session, "login_unlocked", username=user.username, detail={"actor": actor})

@@ -16,7 +16,7 @@ from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from dashboard import cuts, db
-from dashboard.auth import passwords, security, users
+from dashboard.auth import devices, passwords, security, users
 
 bp = flask.Blueprint("auth", __name__, template_folder="templates")
 
@@ -62,11 +62,12 @@ def login() -> Any:
             return flask.redirect(safe_next(form.next.data))
     if not form.validate_on_submit():
         return _login_page(form)
-    result = users.authenticate(form.username.data or "", form.password.data or "")
+    result = users.authenticate(form.username.data or "", form.password.data or "",
+                                client=flask.request.remote_addr, known_device=devices.is_known)
     if result.user is None:
         return _login_page(form, result.message)
     security.start_session(result.user)
-    return flask.redirect(safe_next(form.next.data))
+    return devices.remember(flask.redirect(safe_next(form.next.data)), result.user)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

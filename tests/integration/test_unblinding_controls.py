@@ -85,10 +85,11 @@ def test_closed_views_are_audited_with_what_was_asked_and_blinded_views_are_not(
         callback = client.callback_for("safety-swimmer-graph.figure")
         assert client.post_callback(callback, {("safety-swimmer-filter", "value"): "serious"}).status_code == 200
     with app.server.app_context():
-        views = audit.events(event="closed_view")
+        views = audit.events(event="closed_view", closed_detail=True)
     assert set(views["username"]) == {"statistician"}
-    detail = views["detail"].iloc[0]
-    assert "safety" in detail and "serious" in detail and "unblinded" in detail
+    detail, closed = views["detail"].iloc[0], views["closed_detail"].iloc[0]
+    assert "safety" in detail and "unblinded" in detail and "serious" not in detail  # what was asked is closed
+    assert "serious" in closed
 
 
 def test_safety_counts_a_wrongly_dosed_subject_in_the_arm_received(fresh):
