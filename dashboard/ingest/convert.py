@@ -16,7 +16,9 @@ import pyarrow.compute as pc
 
 from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
 from dashboard.ingest.readers import TEXT, SourceTable
-from dashboard.ingest.schema import SEALED_DOMAINS, date_column_of, is_numeric_column, is_sealed_name, seq_column
+from dashboard.ingest.schema import (
+    DERIVED_COLUMNS, SEALED_DOMAINS, date_column_of, is_numeric_column, is_sealed_name, seq_column,
+)
 
 NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _TIME = r"(T([01]\d|2[0-3])(:[0-5]\d(:[0-5]\d(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?"
@@ -36,28 +38,69 @@ def map_columns(work: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
     return _COLUMNS.map(work, items)
 
 
+Message = str | list[str] | Callable[[np.ndarray], list[str]]
+
+
 class Locator:
-    """USUBJID and --SEQ of rows of one table, for findings."""
+    """USUBJID and --SEQ of rows of one table, for findings; the file and row of each row of a merged domain."""
 
     def __init__(self, source: SourceTable):
         self.file = source.name
+        self.parts = source.parts
         names = source.table.column_names
         self.usubjid = source.table["USUBJID"] if "USUBJID" in names else None
         seq = seq_column(source.domain)
         self.seq_column = seq if seq in names else None
         self.seq = None if self.seq_column is None else source.table[self.seq_column]
 
-    def report(self, findings: Findings, severity: Severity, rows: np.ndarray, message: str | list[str], *,
+    def place(self, row: int) -> str:
+        """'ds.xpt row 12': the file and 1-based data row of a 0-based row of the (possibly merged) table."""
+        start = 0
+        for name, count in self.parts:
+            if row < start + count:
+                return f"{name} row {row - start + 1}"
+            start += count
+        return f"{self.file} row {row + 1}"
+
+    def report(self, findings: Findings, severity: Severity, rows: np.ndarray, message: Message, *,
                column: str | None, kind: str, sealed: bool = False) -> None:
+        """Findings for `rows` (0-based, ascending); `message` is one text, one per row of rows[:LIMIT], or a
+        function giving the texts of the rows it is passed (needed when a merged domain's rows span files)."""
+        if not self.parts:
+            self._report(findings, severity, self.file, rows, 0, message, column, kind, sealed)
+            return
+        start = 0
+        for name, count in self.parts:
+            inside = (rows >= start) & (rows < start + count)
+            if inside.any():
+                own = rows[inside]
+                text = message if isinstance(message, str) or callable(message) else \
+                    [message[i] if i < len(message) else kind for i in np.flatnonzero(inside)[:ROW_FINDINGS_LIMIT]]
+                self._report(findings, severity, name, own, start, text, column, kind, sealed)
+            start += count
+
+    def _report(self, findings: Findings, severity: Severity, file: str, rows: np.ndarray, offset: int,
+                message: Message, column: str | None, kind: str, sealed: bool) -> None:
         taken = rows[:ROW_FINDINGS_LIMIT]
-        findings.rows(severity, self.file, rows, message,
+        findings.rows(severity, file, rows - offset, message(taken) if callable(message) else message,
                       usubjid=None if self.usubjid is None else self.usubjid.take(taken).to_pylist(),
                       seq_column=self.seq_column,
-                      seq=None if self.seq is None else _as_text(self.seq.take(taken)).to_pylist(),
+                      seq=None if self.seq is None else as_text(self.seq.take(taken)).to_pylist(),
                       column=column, kind=kind, sealed=sealed)
 
 
-def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+def normalized_text(values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """`schema.normalized` of every value (upper case, blanks around and repeated inside removed); missing kept."""
+    trimmed = pc.utf8_trim_whitespace(as_text(values) if isinstance(values, pa.ChunkedArray) else values)
+    return pc.utf8_upper(pc.replace_substring_regex(trimmed, r"\s+", " "))
+
+
+def normalized_series(values: pd.Series) -> pd.Series:
+    """`schema.normalized` of a text Series, vectorized; missing values stay missing."""
+    return values.astype("str").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
+
+
+def as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
     """Strings as they are; numbers as Arrow writes them (3.0 -> '3')."""
     return column if column.type == TEXT else pc.cast(column, TEXT)
 
@@ -111,7 +154,7 @@ def _plain_dates(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
 
 def to_date(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, np.ndarray, np.ndarray]:
     """Dates (timestamp[ns] at midnight) of full ISO 8601 values; positions of partial and of unparseable ones."""
-    text = _as_text(values)
+    text = as_text(values)
     empty = np.empty(0, dtype=np.int64)
     fast = _plain_dates(text)
     if fast is not None:
@@ -133,7 +176,7 @@ def _number_column(name: str, values: pa.ChunkedArray, key: bool, sealed: bool, 
                    findings: Findings) -> pa.ChunkedArray:
     floats, bad = to_float(values)
     if len(bad):
-        raw = _as_text(values).take(bad[:ROW_FINDINGS_LIMIT]).to_pylist()
+        raw = as_text(values).take(bad[:ROW_FINDINGS_LIMIT]).to_pylist()
         if key:
             where.report(findings, Severity.ERROR, bad, [f"key value {v!r} is not a number" for v in raw],
                          column=name, kind="non-numeric key")
@@ -166,7 +209,7 @@ def _type_column(source: SourceTable, where: Locator, name: str) -> tuple[list[t
     if is_numeric_column(name):
         values = _number_column(name, values, name == seq_column(source.domain), sealed, where, findings)
     elif values.type != TEXT:
-        values = _as_text(values)
+        values = as_text(values)
     typed = [(name, values)]
     date_name = date_column_of(name)
     if date_name and date_name not in source.table.column_names:
@@ -183,3 +226,16 @@ def type_table(source: SourceTable, findings: Findings) -> pa.Table:
         columns.extend(pairs)
         findings.extend(column_findings.items)
     return pa.table(dict(columns))
+
+
+def derive_permissible(source: SourceTable, findings: Findings) -> SourceTable:
+    """A missing Permissible variable the app reads, derived where the standard allows it (HODECOD from HOTERM),
+    with a warning naming the file; the column is placed right after the one it comes from."""
+    table = source.table
+    for target, origin in DERIVED_COLUMNS.get(source.domain, {}).items():
+        if target in table.column_names or origin not in table.column_names:
+            continue
+        table = table.add_column(table.column_names.index(origin) + 1, target, table[origin])
+        findings.warning(source.name, f"{target} (Permissible) is missing; derived from {origin}, the reported term, "
+                                      "so the term is shown as reported", column=target, kind="derived column")
+    return source if table is source.table else SourceTable(source.domain, source.name, table, source.parts)

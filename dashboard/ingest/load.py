@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import re
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 
 from dashboard import blinding, cuts
 from dashboard.config import TrialConfig
 from dashboard.ingest import identity
-from dashboard.ingest.convert import type_table
+from dashboard.ingest.convert import derive_permissible, type_table
 from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, IngestError, findings_frame
+from dashboard.ingest.parts import check_keys_across_parts, merge_parts
 from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, read_table
 from dashboard.ingest.schema import RANDOMIZATION
-from dashboard.ingest.seal import seal, split_domain, splits_alone
+from dashboard.ingest.seal import SealedExport, seal, split_domain, splits_alone
+from dashboard.ingest.steps import LOG, LoaderStepError, step
 from dashboard.ingest.validate import (
-    ExportKeys, check_across_files, check_reference_start, check_table, export_keys, flag_dates_after_cut,
-    has_required_columns,
+    ExportKeys, check_across_files, check_expected_columns, check_reference_start, check_screen_failures,
+    check_table, export_keys, flag_dates_after_cut, has_required_columns,
 )
 
 SEALED_WARNINGS = "_warnings"       # findings about sealed columns
@@ -42,12 +47,13 @@ def parse_cut_date(value: str | dt.date) -> str:
 
 @dataclass
 class ReadFile:
-    """One file of an export after reading: its data rows, its typed table (None if unusable), its findings."""
+    """One domain of an export after reading: its data rows, its typed table (None if unusable), its findings."""
 
     rows: int
     source: SourceTable | None
     findings: Findings
     extra: object = None                   # what the `each` hook of `read_export` returned for it
+    inputs: dict[str, int] = field(default_factory=dict)   # data rows of each of its files, by key of `raws`
 
 
 Hook = Callable[[SourceTable], object]
@@ -62,47 +68,86 @@ _ENCODING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode-domain"
 def _read_file(raw: RawFile, keys: ExportKeys | None, config: TrialConfig, each: Hook | None) -> ReadFile:
     """Parse and type one file; with `keys`, also run its own checks and the `each` hook."""
     findings = Findings()
-    source = read_table(raw, findings)
+    with step("read", raw.name):
+        source = read_table(raw, findings)
     raw.data = b""                         # the hashing thread holds its own reference until done
     rows = source.table.num_rows if source else 0
     if source is None or not has_required_columns(source, findings):
         return ReadFile(rows, None, findings)
-    typed = SourceTable(source.domain, source.name, type_table(source, findings))
+    check_expected_columns(source, findings)
+    with step("type", raw.name):
+        typed = derive_permissible(SourceTable(source.domain, source.name, type_table(source, findings)), findings)
     del source
     if keys is None:
         return ReadFile(rows, typed, findings)
     extra = each(typed) if each is not None else None      # first, so encoding overlaps the checks
-    check_table(typed, keys, config, findings)
+    with step("check", raw.name):
+        check_table(typed, keys, config, findings)
     return ReadFile(rows, typed, findings, extra)
 
 
 def read_export(raws: dict[str, RawFile], config: TrialConfig, findings: Findings,
                 each: Hook | None = None) -> dict[str, ReadFile]:
-    """Parse, type and check every file of an export, in the order of `raws`; findings go to `findings`.
+    """Parse, type and check every file of an export; one ReadFile per domain, in the order of `raws`.
 
     DM and the randomization list come first: every other file's checks need their subjects and arm
     values. The others are then read two at a time, largest first, while DM and the list are checked
-    against each other; `each` (if given) is called with each typed table in the worker that read it,
-    so its work overlaps the reading of the rest.
+    against each other; `each` (if given) is called with each domain's typed table, in the worker that read
+    it, so its work overlaps the reading of the rest. The files of a split domain (`RawFile.domain` shared by
+    several keys) are read and checked one by one and then merged (`parts.merge_parts`); `each` gets the merge.
     """
-    first = [domain for domain in ("DM", RANDOMIZATION) if domain in raws]
-    done = {domain: _read_file(raws[domain], None, config, None) for domain in first}
-    keys = export_keys({domain: r.source for domain, r in done.items() if r.source is not None}, config)
-    for domain in first:
-        if done[domain].source is not None:
-            check_table(done[domain].source, keys, config, done[domain].findings)
-            done[domain].extra = each(done[domain].source) if each is not None else None
-    rest = sorted((domain for domain in raws if domain not in done), key=lambda domain: -raws[domain].size)
-    running = {domain: _FILES.submit(_read_file, raws[domain], keys, config, each) for domain in rest}
+    first = [key for key in raws if raws[key].domain in ("DM", RANDOMIZATION)]
+    done = {key: _read_file(raws[key], None, config, None) for key in first}
+    keys = export_keys({raws[key].domain: r.source for key, r in done.items() if r.source is not None}, config)
+    for key in first:
+        if done[key].source is not None:
+            check_table(done[key].source, keys, config, done[key].findings)
+            done[key].extra = each(done[key].source) if each is not None else None
+    split = {domain for domain, n in Counter(raw.domain for raw in raws.values()).items() if n > 1}
+    rest = sorted((key for key in raws if key not in done), key=lambda key: -raws[key].size)
+    running = {key: _FILES.submit(_read_file, raws[key], keys, config, None if raws[key].domain in split else each)
+               for key in rest}
     across = Findings()                    # DM against the randomization list, while the other files are read
-    check_across_files(typed_tables(done), config, across)
-    done.update({domain: future.result() for domain, future in running.items()})
-    ordered = {domain: done[domain] for domain in raws}
+    check_across_files({raws[key].domain: r.source for key, r in done.items() if r.source is not None}, config,
+                       across)
+    done.update({key: future.result() for key, future in running.items()})
+    ordered = _by_domain(raws, done, each)
     for result in ordered.values():
         findings.extend(result.findings.items)
     findings.extend(across.items)
     check_reference_start(typed_tables(ordered), findings)
+    check_screen_failures(typed_tables(ordered), config, findings)
     return ordered
+
+
+def _by_domain(raws: dict[str, RawFile], done: dict[str, ReadFile], each: Hook | None) -> dict[str, ReadFile]:
+    """One ReadFile per domain, in the order of `raws`: the files of a split domain merged into one."""
+    groups: dict[str, list[str]] = {}
+    for key, raw in raws.items():
+        groups.setdefault(raw.domain, []).append(key)
+    merged = {}
+    for domain, group in groups.items():
+        results = [done[key] for key in group]
+        if len(group) == 1:
+            merged[domain] = results[0]
+            merged[domain].inputs = {group[0]: results[0].rows}
+            continue
+        findings = Findings()
+        for result in results:
+            findings.extend(result.findings.items)
+        usable = [result.source for result in results if result.source is not None]
+        source = merge_parts(domain, usable) if usable else None
+        if source is not None:
+            check_keys_across_parts(source, findings)
+        merged[domain] = ReadFile(sum(r.rows for r in results), source, findings,
+                                  each(source) if each is not None and source is not None else None,
+                                  {key: result.rows for key, result in zip(group, results)})
+    return merged
+
+
+def input_rows(files: dict[str, ReadFile]) -> dict[str, int]:
+    """Data rows of every input file, by the key of `raws` (a split domain has several)."""
+    return {key: rows for result in files.values() for key, rows in result.inputs.items()}
 
 
 def typed_tables(files: dict[str, ReadFile]) -> dict[str, SourceTable]:
@@ -151,80 +196,186 @@ def _count(findings: list[Finding]) -> int:
     return sum(f.count for f in findings)
 
 
-def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: str, config: TrialConfig,
-             root: Path | None = None) -> cuts.CutManifest:
-    """Validate the export at `path`, write it as a new cut and make it active.
+def _encode(name: str, table: pa.Table) -> cuts.EncodedTable:
+    """`cuts.encode_table` as the encode step of the file(s) `name` the table comes from."""
+    with step("encode", name):
+        return cuts.encode_table(table)
 
-    Raises IngestError (nothing written) on any error, AlreadyLoaded for input loaded before for the
-    same cut date, and cuts.CutError when another load is running.
-    """
-    record = _audit_recorder()
-    cut_date = parse_cut_date(cut_date)
-    folder = Path(path)
-    with cuts.load_lock(root):
-        _remove_leftovers(root)
+
+_UNKNOWN = object()     # the active cut before a load, until it has been read
+
+
+class _Load:
+    """One load under the lock: its steps in order, and what to undo when it stops before the cut is active."""
+
+    def __init__(self, folder: Path, cut_date: str, label: str, loaded_by: str, config: TrialConfig,
+                 root: Path | None, record: Callable[..., None]):
+        self.folder, self.cut_date, self.label, self.loaded_by = folder, cut_date, label, loaded_by
+        self.config, self.root, self.record = config, root, record
+        self.step = "discover"
+        self.pending: list[Future] = []      # encodings started, dropped if the load stops
+        self.cut_id: str | None = None
+        self.written: Path | None = None
+        self.previous: object = _UNKNOWN
+
+    def at(self, name: str, file: str | None = None) -> contextlib.AbstractContextManager[None]:
+        """Enter step `name` (on `file`): an unexpected exception in it becomes one LoaderStepError."""
+        self.step = name
+        return step(name, file)
+
+    def encode(self, name: str, table: pa.Table) -> Future:
+        future = _ENCODING.submit(_encode, name, table)
+        self.pending.append(future)
+        return future
+
+    def run(self) -> cuts.CutManifest:
+        """Every step of the load; returns the manifest of the new active cut."""
         findings = Findings()
-        raws = read_raw(discover(folder, frozenset(config.custom_domains), findings))
+        with self.at("discover"):
+            self.previous = cuts.active_cut_id(self.root)
+            found = discover(self.folder, frozenset(self.config.custom_domains), findings)
+        with self.at("read"):
+            raws = read_raw(found)
+        tables, rows, split, encoded = self.read_and_check(raws, findings)
+        with self.at("seal"):
+            export = seal(tables, self.config, split, findings)
+        del tables
+        names = _file_names(raws)
+        clinical = {domain: encoded[domain] if domain in encoded else self.encode(names.get(domain, domain), frame)
+                    for domain, frame in export.clinical.items()}
+        with self.at("identify"):
+            digest = identity.input_digest(raws)
+            fingerprints = identity.open_fingerprints(raws, export.carries_allocation, clinical)
+            self.cut_id = identity.new_cut_id(self.cut_date, fingerprints, digest, self.root)
+            manifest, sealed, warnings = self.snapshot(raws, rows, export, findings)
+        with self.at("write"):
+            self.written = cuts.write_snapshot(manifest, clinical, sealed, warnings, self.root)
+        with self.at("audit"):
+            self.record("cut_load", username=self.loaded_by, cut_id=self.cut_id,
+                        detail={"cut_date": self.cut_date, "label": self.label, "source": manifest.source,
+                                "files": len(manifest.inputs), "warnings": manifest.warning_count,
+                                "randomized": manifest.randomized})
+        with self.at("write"):
+            identity.register(self.cut_id, digest, self.root)
+        with self.at("activate"):
+            cuts.activate(self.cut_id, self.root)
+        return manifest
 
+    def read_and_check(self, raws: dict[str, RawFile], findings: Findings) -> tuple[
+            dict[str, SourceTable], dict[str, int], dict[str, tuple[pa.Table, pa.Table | None]], dict[str, Future]]:
+        """Typed tables, data rows per file, and the parts (and encodings) of the domains that split alone.
+
+        Visits are reconciled with the configured schedule: a domain whose VISITNUM was remapped is split and
+        encoded again later from the remapped table. Any error refuses the export (IngestError).
+        """
         def split_and_encode(source: SourceTable) -> tuple[tuple[pa.Table, pa.Table | None], Future] | None:
             """A domain that splits alone: its clinical and sealed parts, and the clinical part being encoded."""
             if not splits_alone(source.domain):
                 return None
-            parts = split_domain(source.domain, source.table, config)
-            return parts, _ENCODING.submit(cuts.encode_table, parts[0])
+            with step("seal", source.name):
+                parts = split_domain(source.domain, source.table, self.config)
+            return parts, self.encode(source.name, parts[0])
 
-        files = read_export(raws, config, findings, split_and_encode)
+        with self.at("check"):
+            files = read_export(raws, self.config, findings, split_and_encode)
         tables = typed_tables(files)
-        rows = {domain: result.rows for domain, result in files.items()}
-        split = {domain: result.extra[0] for domain, result in files.items() if result.extra is not None}
-        encoded = {domain: result.extra[1] for domain, result in files.items() if result.extra is not None}
+        rows = input_rows(files)
+        split = {key: result.extra[0] for key, result in files.items() if result.extra is not None}
+        encoded = {key: result.extra[1] for key, result in files.items() if result.extra is not None}
         del files
-        flag_dates_after_cut(tables, cut_date, findings)
+        with self.at("check"):
+            flag_dates_after_cut(tables, self.cut_date, findings)
         if findings.errors:
-            record("cut_rejected", username=loaded_by, cut_id=None,
-                   detail={"cut_date": cut_date, "source": str(folder), "errors": _count(findings.errors),
-                           "warnings": _count(findings.open_warnings())})
-            _cancel(encoded)
+            self.refused(None, errors=_count(findings.errors), warnings=_count(findings.open_warnings()))
             raise IngestError(findings.items)
-        try:
-            export = seal(tables, config, split)
-        except BaseException:
-            _cancel(encoded)
-            raise
-        del tables
-        clinical = {domain: encoded[domain] if domain in encoded else _ENCODING.submit(cuts.encode_table, frame)
-                    for domain, frame in export.clinical.items()}
-        digest = identity.input_digest(raws)
-        try:
-            cut_id = identity.new_cut_id(cut_date, identity.open_fingerprints(raws, export.carries_allocation,
-                                                                              clinical), digest, root)
-        except AlreadyLoaded as exc:
-            _cancel(clinical)
-            record("cut_rejected", username=loaded_by, cut_id=exc.cut_id,
-                   detail={"cut_date": cut_date, "source": str(folder), "reason": "already loaded"})
-            raise
+        return tables, rows, split, encoded
+
+    def snapshot(self, raws: dict[str, RawFile], rows: dict[str, int], export: SealedExport,
+                 findings: Findings) -> tuple[cuts.CutManifest, dict[str, object], pd.DataFrame]:
+        """The manifest, the sealed tables and the open warnings of the new cut."""
         open_warnings = findings.open_warnings()
         manifest = cuts.CutManifest(
-            cut_id=cut_id, study_id=config.study_id, cut_date=cut_date, label=label,
-            loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), loaded_by=loaded_by,
-            source=str(folder.resolve()), inputs=identity.public_inputs(raws, rows, export),
+            cut_id=self.cut_id, study_id=self.config.study_id, cut_date=self.cut_date, label=self.label,
+            loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), loaded_by=self.loaded_by,
+            source=str(self.folder.resolve()), inputs=identity.public_inputs(raws, rows, export),
             domain_rows={name: len(frame) for name, frame in sorted(export.clinical.items())},
             warning_count=_count(open_warnings), randomized=export.randomized)
         sealed = {**export.sealed, SEALED_INPUTS: identity.sealed_inputs(raws, rows)}
         if findings.sealed_warnings():
             sealed[SEALED_WARNINGS] = findings_frame(findings.sealed_warnings())
-        written = cuts.write_snapshot(manifest, clinical, sealed, findings_frame(open_warnings), root)
+        return manifest, sealed, findings_frame(open_warnings)
+
+    def refused(self, cut_id: str | None, **detail: object) -> None:
+        """Record a refusal (cut_rejected); a trail that cannot take it is logged, the refusal still raised."""
         try:
-            record("cut_load", username=loaded_by, cut_id=cut_id,
-                   detail={"cut_date": cut_date, "label": label, "source": manifest.source,
-                           "files": len(manifest.inputs), "warnings": manifest.warning_count,
-                           "randomized": manifest.randomized})
-        except BaseException:
-            shutil.rmtree(written, ignore_errors=True)
+            self.record("cut_rejected", username=self.loaded_by, cut_id=cut_id,
+                        detail={"cut_date": self.cut_date, "source": str(self.folder), **detail})
+        except Exception:
+            LOG.error("the refusal of a load could not be recorded in the audit trail", exc_info=True)
+
+    def undo(self) -> None:
+        """Drop pending encodings, the written cut and any staging folder; put the active pointer back."""
+        for future in self.pending:
+            future.cancel()
+        try:
+            if self.written is not None:
+                shutil.rmtree(self.written, ignore_errors=True)
+            _remove_leftovers(self.root)
+            if self.previous is not _UNKNOWN and cuts.active_cut_id(self.root) != self.previous:
+                if self.previous is None:
+                    cuts.deactivate(self.root)
+                else:
+                    cuts.activate(str(self.previous), self.root)
+        except Exception:
+            LOG.error("a stopped load could not be undone completely", exc_info=True)
+
+
+def _file_names(raws: dict[str, RawFile]) -> dict[str, str]:
+    """Per domain, the name of its file (or files, for a domain split over several), for error messages."""
+    names: dict[str, list[str]] = {}
+    for raw in raws.values():
+        names.setdefault(raw.domain, []).append(raw.name)
+    return {domain: ", ".join(files) for domain, files in names.items()}
+
+
+def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: str, config: TrialConfig,
+             root: Path | None = None) -> cuts.CutManifest:
+    """Validate the export at `path`, write it as a new cut and make it active.
+
+    Raises IngestError (nothing written) on any error, AlreadyLoaded for input loaded before for the same
+    cut date, and cuts.CutError when another load is running. An unexpected exception in any step becomes
+    one LoaderStepError (an IngestError naming the step and the file, never the exception's text; the
+    traceback goes to the log): nothing is written, the active cut stays, and the refusal is recorded.
+    """
+    record = _audit_recorder()
+    cut_date = parse_cut_date(cut_date)
+    with cuts.load_lock(root):
+        _remove_leftovers(root)
+        load = _Load(Path(path), cut_date, label, loaded_by, config, root, record)
+        try:
+            return load.run()
+        except AlreadyLoaded as exc:
+            load.undo()
+            load.refused(exc.cut_id, reason="already loaded")
             raise
-        identity.register(cut_id, digest, root)
-        cuts.activate(cut_id, root)
-    return manifest
+        except LoaderStepError as exc:
+            load.undo()
+            load.refused(load.cut_id, step=exc.step, **({"file": exc.file} if exc.file else {}),
+                         error=exc.error_class)
+            raise
+        except IngestError:
+            load.undo()             # the export's errors, recorded with their count
+            raise
+        except Exception as exc:    # a CutError, or a fault between steps
+            load.undo()
+            load.refused(load.cut_id, step=load.step, error=type(exc).__name__)
+            if isinstance(exc, cuts.CutError):
+                raise
+            LOG.error("loader step %r failed", load.step, exc_info=exc)
+            raise LoaderStepError(load.step, None, exc) from exc
+        except BaseException:
+            load.undo()
+            raise
 
 
 def activate_cut(cut_id: str, reason: str, activated_by: str, config: TrialConfig,

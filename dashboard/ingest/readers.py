@@ -18,7 +18,7 @@ import pyarrow.csv as pcsv
 import pyreadstat
 
 from dashboard.ingest.findings import Findings
-from dashboard.ingest.schema import RANDOMIZATION, known_domain
+from dashboard.ingest.schema import RANDOMIZATION, known_domain, named_domain, normalized
 
 SUFFIXES = (".csv", ".xpt")
 TEXT = pa.string()                 # 32-bit offsets: half the offset memory of large_string
@@ -55,31 +55,97 @@ class SourceTable:
     domain: str
     name: str
     table: pa.Table
+    # The files of a domain split over several (lbch.xpt, lbhe.xpt): (file name, data rows) in table order, so
+    # that a finding names the file and row it came from. Empty for a domain read from one file.
+    parts: tuple[tuple[str, int], ...] = ()
 
 
-def discover(folder: Path, custom_domains: frozenset[str], findings: Findings) -> dict[str, Path]:
-    """The files of an export by upper-case domain name; unknown files are ignored with a warning."""
+class ExportFiles(dict[str, Path]):
+    """The files of an export by key (the upper-case file stem); `domains` maps a key to the domain the file
+    belongs to, which differs from the key for a part of a split domain (LBCH -> LB)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.domains: dict[str, str] = {}
+
+    def domain_of(self, key: str) -> str:
+        return self.domains.get(key, key)
+
+
+_IGNORED = "ignored: not an SDTM domain file or randomization.csv this loader knows"
+
+
+def discover(folder: Path, custom_domains: frozenset[str], findings: Findings) -> ExportFiles:
+    """The files of an export by upper-case stem; unknown files are ignored with a warning, symbolic links refused.
+
+    A file whose stem is not a domain but whose DOMAIN column (RDOMAIN for SUPPxx) names one is a part of that
+    domain, split over several files as SDTMIG allows (lbch.xpt, lbhe.xpt with DOMAIN = LB).
+    """
+    found = ExportFiles()
     if not folder.is_dir():
         findings.error(str(folder), "export folder not found", kind="no export folder")
-        return {}
-    found: dict[str, Path] = {}
+        return found
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
         stem, suffix = path.stem.upper(), path.suffix.lower()
-        if not path.is_file() or suffix not in SUFFIXES or not known_domain(stem, custom_domains) \
-                or (stem == RANDOMIZATION and suffix != ".csv"):
-            findings.warning(path.name, "ignored: not an SDTM domain file or randomization.csv this loader knows",
-                             kind="unknown file ignored")
+        if path.is_symlink():     # never followed: it could point at any file the loader may read
+            findings.error(path.name, "symbolic link refused: put the file itself in the export folder",
+                           kind="symbolic link")
+            continue
+        if not path.is_file() or suffix not in SUFFIXES or (stem == RANDOMIZATION and suffix != ".csv"):
+            findings.warning(path.name, _IGNORED, kind="unknown file ignored")
+            continue
+        domain = stem if known_domain(stem, custom_domains) else _part_of(path, custom_domains, findings)
+        if domain is None:
             continue
         if stem in found:
             findings.error(path.name, f"two files for domain {stem}: {found[stem].name} and {path.name}",
                            kind="duplicate domain file")
             continue
         found[stem] = path
+        found.domains[stem] = domain
     if "DM" not in found:
         findings.error("dm", "the export has no DM file (dm.csv or dm.xpt); DM is required", kind="missing DM")
     return found
+
+
+def _part_of(path: Path, custom_domains: frozenset[str], findings: Findings) -> str | None:
+    """The domain a file with an unknown stem is a part of, by its DOMAIN (RDOMAIN) column; None when none."""
+    stem = path.stem.upper()
+    supp = "SUPP" if stem.startswith("SUPP") else ""
+    value = normalized(_first_value(path, "RDOMAIN" if supp else "DOMAIN") or "")
+    domain = supp + value if value else ""
+    if not value or not known_domain(domain, custom_domains) or domain == RANDOMIZATION:
+        findings.warning(path.name, _IGNORED, kind="unknown file ignored")
+        return None
+    claimed = named_domain(stem, custom_domains)
+    column = "RDOMAIN" if supp else "DOMAIN"
+    if claimed is not None and claimed != domain:
+        findings.error(path.name, f"{column} {value!r} contradicts the file name, which names domain {claimed}",
+                       row=1, column=column, kind="DOMAIN contradicts file name")
+        return None
+    if domain == "DM":
+        findings.error(path.name, "DM cannot be split over several files; deliver one dm.csv or dm.xpt",
+                       column=column, kind="split DM")
+        return None
+    return domain
+
+
+def _first_value(path: Path, column: str) -> str | None:
+    """The first row's value of `column` (None when the file has no such column or cannot be read)."""
+    try:
+        if path.suffix.lower() == ".xpt":
+            frame = pyreadstat.read_xport(str(path), row_limit=1, encoding="latin1")[0]
+            frame.columns = [str(c).strip().upper() for c in frame.columns]
+            return str(frame[column].iloc[0]) if column in frame and len(frame) else None
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16).decode("utf-8-sig", errors="replace")
+        rows = list(csv.reader(io.StringIO(head)))
+        names = [name.strip().upper() for name in rows[0]] if rows else []
+        return rows[1][names.index(column)] if column in names and len(rows) > 1 else None
+    except (OSError, ValueError, IndexError, pyreadstat.ReadstatError):
+        return None
 
 
 def _sha256(data: bytes) -> str:
@@ -90,18 +156,24 @@ _HASHING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sha256")
 
 
 def map_file(path: Path) -> Bytes:
-    """A file's content, memory-mapped read-only (no copy, no page faults on fresh memory); b"" when empty."""
-    with open(path, "rb") as fh:
+    """A file's content, memory-mapped read-only (no copy, no page faults on fresh memory); b"" when empty.
+
+    O_NOFOLLOW: a file swapped for a symbolic link after `discover` looked at it is still not followed.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with open(fd, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
 
 
 def read_raw(files: dict[str, Path]) -> dict[str, RawFile]:
-    """Map every file; hashing runs in worker threads (hashlib releases the GIL) while parsing goes on."""
+    """Map every file (by the keys of `files`); hashing runs in worker threads (hashlib releases the GIL) while
+    parsing goes on. Each RawFile's domain is the domain its file belongs to (see ExportFiles)."""
     raws = {}
-    for domain, path in files.items():
+    for key, path in files.items():
         data = map_file(path)
-        raws[domain] = RawFile(domain, path.name, data, _HASHING.submit(_sha256, data), len(data))
+        domain = files.domain_of(key) if isinstance(files, ExportFiles) else key
+        raws[key] = RawFile(domain, path.name, data, _HASHING.submit(_sha256, data), len(data))
     return raws
 
 

@@ -211,13 +211,13 @@ def test_wrong_study_id(export, root, config):
 def test_all_problems_reported_at_once(export, root, config, capsys, monkeypatch):
     monkeypatch.setenv("DSMB_DATA_ROOT", str(root))
     set_cell("ae.csv", 0, "AESTDTC", "yesterday")(export)
-    edit(export / "pr.csv", lambda f: f.drop(columns="PRDECOD"))
+    edit(export / "pr.csv", lambda f: f.drop(columns="PRTRT"))
     set_cell("lb.csv", 0, "LBSTRESN", "n/a")(export)
     (export / "notes.txt").write_text("x")
     assert main(["cuts", "load", str(export), "--cut-date", NEW_DATE]) == 1
     captured = capsys.readouterr()
     assert captured.out.startswith("2 error(s):\n  ae.csv row 1")
-    assert "column PRDECOD: required column PRDECOD is missing" in captured.out
+    assert "column PRTRT: required column PRTRT is missing" in captured.out
     assert "2 warning(s):" in captured.out and "1 x notes.txt: unknown file ignored" in captured.out
     assert f"the active cut is unchanged ({cuts.active_cut_id(root)})" in captured.err
 
