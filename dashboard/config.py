@@ -325,9 +325,19 @@ def _eligibility(r: _Reader) -> Eligibility:
         if check.min is None and check.max is None:
             r.problems.append(f"key '{p}min' or '{p}max' is needed")
         checks.append(check)
-    limits = {k: float(v) for k, v in raw.items()
-              if k in ("age_min", "age_max", "spo2_max", "resp_rate_min") and isinstance(v, (int, float))}
-    return Eligibility(**limits, checks=tuple(checks))
+    # Read through r.get so that a limit of the wrong type (age_min = "50") is reported, not silently dropped.
+    limits = {k: r.get(f"eligibility.{k}", float, required=False)
+              for k in ("age_min", "age_max", "spo2_max", "resp_rate_min")}
+    return Eligibility(**{k: v for k, v in limits.items() if v is not None}, checks=tuple(checks))
+
+
+def _safety_labs(r: _Reader) -> SafetyLabs:
+    """The safety lab test codes; a value that is not text, or a [safety_labs] that is not a table, is a problem."""
+    if not isinstance(r.raw.get("safety_labs", {}), dict):
+        r.problems.append("key 'safety_labs' must be a table")
+        return SafetyLabs()
+    codes = {k: r.get(f"safety_labs.{k}", str, required=False) for k in SafetyLabs.__dataclass_fields__}
+    return SafetyLabs(**{k: v for k, v in codes.items() if v is not None})
 
 
 def _str_list(r: _Reader, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -376,7 +386,6 @@ def parse_trial_config(raw: dict[str, Any], path: str = "<config>") -> TrialConf
     planned_end = r.date("enrollment.planned_end", required=False)
     if planned_end is None and rate is None:
         r.problems.append("key 'enrollment.planned_end' or 'enrollment.planned_rate_per_week' is needed")
-    labs = r.raw.get("safety_labs", {})
     regimen = _choice(r, "dosing.regimen", REGIMENS, "infusions")
     config = TrialConfig(
         path=path,
@@ -401,7 +410,7 @@ def parse_trial_config(raw: dict[str, Any], path: str = "<config>") -> TrialConf
         visits=_visits(r),
         outcomes=_outcomes(r),
         events=_events(r),
-        safety_labs=SafetyLabs(**{k: v for k, v in labs.items() if k in SafetyLabs.__dataclass_fields__}),
+        safety_labs=_safety_labs(r),
         custom_domains={k.upper(): v for k, v in _str_table(r, "custom_domains").items()},
         screen_failure_reasons=_str_table(r, "screen_failure_reasons"),
         eligibility=_eligibility(r),

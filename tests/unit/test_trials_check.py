@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from dashboard.config import parse_trial_config
+from dashboard.config import ConfigError, parse_trial_config
 from dashboard.ingest.convert import type_table
 from dashboard.ingest.findings import Findings, Severity
 from dashboard.ingest.readers import TEXT, SourceTable
@@ -256,3 +256,19 @@ def test_no_configured_visits_means_nothing_to_reconcile():
                                                  ("Early Termination", True), ("WEEK 2", False), ("BASELINE", False)])
 def test_unplanned_visit_names(name, unplanned):
     assert is_unplanned(name) is unplanned
+
+
+# Configuration problems `trials check` reports before looking at the data (dashboard/config.py)
+
+def test_limits_and_lab_codes_of_the_wrong_type_are_reported_not_dropped():
+    with pytest.raises(ConfigError) as raised:
+        config(eligibility={"age_min": "50", "age_max": True}, safety_labs={"alt": 5})
+    assert set(raised.value.problems) == {"key 'eligibility.age_min' must be float, got str '50'",
+                                          "key 'eligibility.age_max' must be float, got bool True",
+                                          "key 'safety_labs.alt' must be str, got int 5"}
+
+
+def test_safety_labs_that_is_not_a_table_is_a_problem_not_a_crash():
+    with pytest.raises(ConfigError) as raised:
+        config(safety_labs="ALT")
+    assert raised.value.problems == ["key 'safety_labs' must be a table"]
