@@ -4,7 +4,8 @@ A record belongs to a cut when its own date (the start --STDTC of an event or in
 collection date --DTC of a finding) could fall on or before the cut date. A partial date counts as after the
 cut only when its earliest possible day is after it ("2021-06" is kept for a cut of 2021-06-15, "2021-07" is
 not). Records without a date are kept (nothing says they are late). DM is never filtered: a subject exists
-whatever the cut, but a death dated after the cut is not yet known at it (DTHDTC, DTHDT and DTHFL cleared).
+whatever the cut, but a death or a randomization dated after the cut is not yet known at it (DTHDTC, DTHDT,
+DTHFL and RANDDTC, RANDDT, RANDFL cleared: a subject randomized after the cut is, at the cut, not randomized).
 The load warnings count the late records per domain (`dashboard.ingest.validate.flag_dates_after_cut`).
 """
 
@@ -13,7 +14,8 @@ from __future__ import annotations
 import pandas as pd
 
 NEVER_FILTERED = frozenset({"DM"})
-DEATH_COLUMNS = ("DTHDTC", "DTHDT", "DTHFL")
+# a DM date after the cut and the columns that state that fact
+LATER_FACTS = {"DTHDTC": ("DTHDTC", "DTHDT", "DTHFL"), "RANDDTC": ("RANDDTC", "RANDDT", "RANDFL")}
 
 
 def earliest_day(dtc: pd.Series) -> pd.Series:
@@ -46,16 +48,16 @@ def after_cut(frame: pd.DataFrame, domain: str, cut_date: str) -> pd.Series:
 
 
 def _dm_at_cut(dm: pd.DataFrame, cut_date: str) -> pd.DataFrame:
-    """DM with a death dated after the cut treated as not yet known."""
-    if "DTHDTC" not in dm.columns:
-        return dm
-    late = (earliest_day(dm["DTHDTC"]) > pd.Timestamp(cut_date).normalize()).fillna(False).astype(bool)
-    if not late.any():
-        return dm
-    dm = dm.copy()
-    for name in DEATH_COLUMNS:
-        if name in dm.columns:
-            dm.loc[late, name] = pd.NaT if name == "DTHDT" else None
+    """DM with what happened after the cut not yet known: a death (DTHDTC) or a randomization (RANDDTC, which the
+    loader derives with RANDFL) dated after it is cleared; the subject stays."""
+    cut = pd.Timestamp(cut_date).normalize()
+    dm = dm.copy() if any(name in dm.columns for name in LATER_FACTS) else dm
+    for date, columns in LATER_FACTS.items():
+        if date not in dm.columns:
+            continue
+        late = (earliest_day(dm[date]) > cut).fillna(False).astype(bool).to_numpy()
+        for name in (c for c in columns if c in dm.columns):
+            dm.loc[late, name] = pd.NaT if name.endswith("DT") else None
     return dm
 
 

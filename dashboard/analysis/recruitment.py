@@ -68,7 +68,8 @@ def _ds_first(ds: pd.DataFrame, mask: pd.Series) -> tuple[pd.Index, pd.Series]:
 
 def _terms(frame: pd.DataFrame, name: str) -> pd.Series:
     """Controlled terminology of a column as compared (`schema.normalized`); '' where missing."""
-    return column(frame, name).map(normalized, na_action="ignore").fillna("").astype(str)
+    return pd.Series([normalized(v) if isinstance(v, str) else "" for v in column(frame, name)],
+                     index=frame.index, dtype=str)
 
 
 def has_disposition_category(ds: pd.DataFrame) -> bool:
@@ -159,6 +160,8 @@ def subject_status(dm: pd.DataFrame, ds: pd.DataFrame, ex: pd.DataFrame, cut_dat
     out["STATUS"] = np.select(
         [out["SCREEN_FAIL"], ~out["RANDOMIZED"], out["COMPLETED"], out["DIED"], out["WITHDRAWN"], in_dosing],
         [SCREEN_FAILURE, NOT_RANDOMIZED, COMPLETED, DIED, WITHDRAWN, IN_DOSING], default=IN_FOLLOW_UP)
+    # a subject first seen after the cut (DMDTC, else consent, else randomization) was not yet screened at it
+    out = out[~(out["SCREEN_DT"] > cut).to_numpy()]
     return out.sort_values("USUBJID", kind="stable").reset_index(drop=True)
 
 

@@ -20,7 +20,9 @@ def _domains() -> dict[str, pd.DataFrame]:
                        "DSSTDTC": ["2021-06-01", "2021-06-20"]})
     dm = pd.DataFrame({"USUBJID": ["S1", "S2", "S3"], "DTHDTC": ["2021-06-10", "2021-06-20", None],
                        "DTHFL": ["Y", "Y", None],
-                       "DTHDT": pd.to_datetime(["2021-06-10", "2021-06-20", None])})
+                       "DTHDT": pd.to_datetime(["2021-06-10", "2021-06-20", None]),
+                       "RANDDTC": ["2021-06-01", "2021-06-01", "2021-06-16"], "RANDFL": ["Y", "Y", "Y"],
+                       "RANDDT": pd.to_datetime(["2021-06-01", "2021-06-01", "2021-06-16"])})
     return {"AE": ae, "LB": lb, "DS": ds, "DM": dm}
 
 
@@ -51,6 +53,12 @@ def test_dm_keeps_every_subject_but_a_later_death_is_not_yet_known():
     assert dm["USUBJID"].tolist() == ["S1", "S2", "S3"]
     assert dm.loc[0, "DTHFL"] == "Y" and dm.loc[0, "DTHDTC"] == "2021-06-10"
     assert pd.isna(dm.loc[1, "DTHFL"]) and pd.isna(dm.loc[1, "DTHDTC"]) and pd.isna(dm.loc[1, "DTHDT"])
+
+
+def test_dm_a_randomization_after_the_cut_is_not_yet_known():
+    dm = cutoff.within_cut(_domains(), CUT)["DM"]
+    assert dm["RANDFL"].tolist()[:2] == ["Y", "Y"]
+    assert pd.isna(dm.loc[2, "RANDFL"]) and pd.isna(dm.loc[2, "RANDDT"]) and pd.isna(dm.loc[2, "RANDDTC"])
 
 
 def test_domain_without_a_date_column_is_unchanged():

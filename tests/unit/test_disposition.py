@@ -108,3 +108,10 @@ def test_consort_continuous_regimen_has_no_all_infusions_line():
     assert "Received at least one dose" in set(continuous["label"])
     discrete = consort.consort_flow(status, 5)
     assert discrete["key"].eq("all_doses").any()
+
+
+def test_a_subject_first_seen_after_the_cut_is_not_yet_screened():
+    dm = _dm(2).assign(DMDT=pd.to_datetime(["2021-01-01", "2022-02-01"]),
+                       RANDDT=pd.to_datetime(["2021-01-01", None]), RANDFL=["Y", None])
+    status = rec.subject_status(dm, pd.DataFrame(), pd.DataFrame(), CUT, planned_doses=5, interval_days=1)
+    assert status["USUBJID"].tolist() == ["S1"]
