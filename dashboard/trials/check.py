@@ -27,6 +27,7 @@ _ARM_COLUMNS = ((RANDOMIZATION, "ARMCD"), ("DM", "ARMCD"), ("DM", "ACTARMCD"))
 
 
 def _configured_codes(config: TrialConfig) -> str:
+    """The configured arm codes, quoted (the configuration is design, not allocation)."""
     return ", ".join(repr(code) for code in config.arm_codes)
 
 
@@ -44,7 +45,7 @@ def check_arms(tables: Mapping[str, SourceTable], config: TrialConfig, findings:
     """Arm codes of the randomization list and DM against the configured arms; no delivered code is quoted."""
     planned: set[str] = set()
     for domain, column in _ARM_COLUMNS:
-        data = frame(tables, domain)
+        data = frame(tables, domain, [column])
         if column not in data:
             continue
         if column == "ARMCD":
@@ -66,7 +67,7 @@ def check_arms(tables: Mapping[str, SourceTable], config: TrialConfig, findings:
 
 def check_study_id(tables: Mapping[str, SourceTable], config: TrialConfig, findings: Findings) -> None:
     """STUDYID of DM against the configured study id."""
-    dm = frame(tables, "DM")
+    dm = frame(tables, "DM", ["STUDYID"])
     if "STUDYID" not in dm:
         return
     other = sorted(set(text(dm["STUDYID"]).dropna()) - {config.study_id})
@@ -84,7 +85,7 @@ def check_configured_visits(tables: Mapping[str, SourceTable], config: TrialConf
     nums: set[float] = set()
     names: set[str] = set()
     for domain in domains:
-        data = frame(tables, domain)
+        data = frame(tables, domain, ["VISITNUM", "VISIT"])
         nums |= set(pd.to_numeric(data["VISITNUM"], errors="coerce").dropna().round(6))
         names |= set(norm(data["VISIT"]).dropna())
     for visit in config.visits:
@@ -95,18 +96,20 @@ def check_configured_visits(tables: Mapping[str, SourceTable], config: TrialConf
 
 
 def _absent_domain(domain: str, what: str, findings: Findings) -> None:
+    """Warn that a domain the configuration names is not in the export."""
     findings.warning(domain.lower(), f"domain {domain} is named by {what} but the export has no {domain} file",
                      kind="configured domain absent")
 
 
 def _test_codes(data: pd.DataFrame, domain: str) -> pd.Series:
+    """The --TESTCD values of a findings frame (empty when it has none)."""
     column = f"{domain[:2]}TESTCD"
     return text(data[column]) if column in data else pd.Series(dtype="str")
 
 
 def _absent_test(tables: Mapping[str, SourceTable], domain: str, code: str, what: str, findings: Findings) -> bool:
     """Warn when a configured test code is not in its domain (with a hint when only case or blanks differ)."""
-    delivered = set(_test_codes(frame(tables, domain), domain).dropna())
+    delivered = set(_test_codes(frame(tables, domain, [f"{domain[:2]}TESTCD"]), domain).dropna())
     if code in delivered:
         return False
     near = sorted(c for c in delivered if normalized(c) == normalized(code))
@@ -118,8 +121,8 @@ def _absent_test(tables: Mapping[str, SourceTable], domain: str, code: str, what
 
 def check_units(tables: Mapping[str, SourceTable], domain: str, code: str, unit: str, findings: Findings) -> None:
     """Standard units (--STRESU) of a test's results against the configured unit."""
-    data = frame(tables, domain)
     p = domain[:2]
+    data = frame(tables, domain, [f"{p}TESTCD", f"{p}STRESN", f"{p}STRESU"])
     rows = data[_test_codes(data, domain).eq(code).fillna(False)]
     if f"{p}STRESN" in rows:
         rows = rows[pd.to_numeric(rows[f"{p}STRESN"], errors="coerce").notna()]
@@ -173,7 +176,7 @@ def check_events(tables: Mapping[str, SourceTable], config: TrialConfig, finding
         if event.source not in tables:
             _absent_domain(event.source, f"event {event.name!r}", findings)
             continue
-        data = frame(tables, event.source)
+        data = frame(tables, event.source, [event.term.upper(), *_EVENT_TERMS.get(event.source, ())])
         if event.source == "DM":
             if event.term.upper() not in data:
                 findings.warning(file_name(tables, "DM"), f"event {event.name!r} names column {event.term!r}, "
@@ -192,7 +195,7 @@ def check_other_domains(tables: Mapping[str, SourceTable], config: TrialConfig, 
             _absent_domain(domain, "custom_domains", findings)
     for check in config.eligibility.all_checks():
         if check.domain == "DM":
-            if check.variable not in frame(tables, "DM"):
+            if check.variable not in frame(tables, "DM", [check.variable]):
                 findings.warning(file_name(tables, "DM"), f"eligibility check {check.label!r} names column "
                                                           f"{check.variable!r}, which DM does not have",
                                  kind="configured term absent")

@@ -87,7 +87,8 @@ def arm_pairs(ta: pd.DataFrame, dm: pd.DataFrame, listed: pd.DataFrame | None = 
     pairs = pairs[~not_randomized(pairs["CODE"]) & ~norm(pairs["LABEL"]).isin(NOT_ARM_LABELS)]
     counts = pairs.groupby(["CODE", "LABEL"], dropna=False).size().reset_index(name="N")
     counts = counts.sort_values(["CODE", "N"], ascending=[True, False], kind="stable").drop_duplicates("CODE")
-    return [(str(c), str(lbl) if isinstance(lbl, str) else str(c)) for c, lbl in zip(counts["CODE"], counts["LABEL"])], name
+    labels = [str(lbl) if isinstance(lbl, str) else str(c) for c, lbl in zip(counts["CODE"], counts["LABEL"])]
+    return list(zip(counts["CODE"].astype(str), labels)), name
 
 
 def coded_labels(n: int, rng: random.Random) -> list[str]:
@@ -126,7 +127,8 @@ def draft_sections(tables: Mapping[str, SourceTable], custom: Mapping[str, str],
     ts, dm = frame(tables, "TS"), frame(tables, "DM")
     ae = frame(tables, "AE")
     visits = draft_visits(tables, dm)
-    out = [draft_study(ts, dm), draft_enrollment(ts, dm), *draft_arms(frame(tables, "TA"), dm, rng, frame(tables, RANDOMIZATION)),
+    arms = draft_arms(frame(tables, "TA"), dm, rng, frame(tables, RANDOMIZATION))
+    out = [draft_study(ts, dm), draft_enrollment(ts, dm), *arms,
            Section("unblinding", (guessed("board_may_unmask", False, "not in the export: set it from the DSMB "
                                                                      "charter"),)),
            draft_dosing(frame(tables, "EX"), ts), draft_followup(visits, ts), *visits,
@@ -142,6 +144,7 @@ def draft_sections(tables: Mapping[str, SourceTable], custom: Mapping[str, str],
 
 
 def header(export: str) -> tuple[str, ...]:
+    """The comment lines at the top of a draft."""
     return (f"Trial configuration drafted by `python -m dashboard trials draft` from {export}",
             f"on {dt.date.today().isoformat()}. Every key marked `# guessed: ...` was inferred from the data:",
             "check it against the protocol, then write `# reviewed: ...` in its place. Keys marked `from ...`",

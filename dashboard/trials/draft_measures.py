@@ -139,6 +139,7 @@ def draft_screen_failure_reasons(ie: pd.DataFrame) -> Section | None:
 
 
 def _age(value: str | None) -> float | None:
+    """Years from a TS age ('50 years', 'P50Y'), else None."""
     match = _AGE.match(value or "")
     return float(match.group(1)) if match else None
 

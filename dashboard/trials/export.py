@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -46,10 +46,15 @@ def read_export_tables(folder: Path | str, custom_domains: frozenset[str], findi
     return {domain: group[0] if len(group) == 1 else merge_parts(domain, group) for domain, group in parts.items()}
 
 
-def frame(tables: Mapping[str, SourceTable], domain: str) -> pd.DataFrame:
-    """A domain as a pandas frame (empty when the export lacks it)."""
+def frame(tables: Mapping[str, SourceTable], domain: str, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """A domain as a pandas frame (empty when the export lacks it); only `columns` it has, when given (a large
+    LB is not converted whole to look at three of its columns)."""
     source = tables.get(domain)
-    return source.table.to_pandas() if source is not None else pd.DataFrame()
+    if source is None:
+        return pd.DataFrame()
+    table = source.table if columns is None else source.table.select(
+        [c for c in dict.fromkeys(columns) if c in source.table.column_names])
+    return table.to_pandas()
 
 
 def file_name(tables: Mapping[str, SourceTable], domain: str) -> str:

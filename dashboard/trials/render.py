@@ -20,6 +20,7 @@ class Field:
 
     @property
     def guessed(self) -> bool:
+        """Whether the value was inferred from the data (to be reviewed)."""
         return self.note.startswith(GUESSED)
 
 
@@ -39,6 +40,7 @@ class Section:
     commented_out: bool = False            # a suggestion: every line written as a comment
 
     def get(self, key: str) -> object:
+        """The value of a key (None when absent or left out)."""
         return next((f.value for f in self.fields if f.key == key), None)
 
 
@@ -50,13 +52,16 @@ class Draft:
     sections: tuple[Section, ...] = field(default_factory=tuple)
 
     def section(self, name: str) -> Section | None:
+        """The first active section of that name."""
         return next((s for s in self.sections if s.name == name and not s.commented_out), None)
 
     def all(self, name: str) -> list[Section]:
+        """Every active section of that name (the elements of an array of tables)."""
         return [s for s in self.sections if s.name == name and not s.commented_out]
 
     @property
     def guessed_count(self) -> int:
+        """How many active values are guesses to review."""
         return sum(f.guessed for s in self.sections if not s.commented_out for f in s.fields)
 
 
@@ -78,10 +83,10 @@ def toml_value(value: object) -> str:
 
 
 def _field_line(item: Field) -> str:
-    note = f"  # {item.note}" if item.note else ""
+    """`key = value  # note`, or a comment saying why a key is left out."""
     if item.value is None:
-        return f"# {item.key}: not set{note.replace('  #', ';', 1)}"
-    return f"{item.key} = {toml_value(item.value)}{note}"
+        return f"# {item.key}: not set; {item.note}" if item.note else f"# {item.key}: not set"
+    return f"{item.key} = {toml_value(item.value)}" + (f"  # {item.note}" if item.note else "")
 
 
 def render_section(section: Section) -> list[str]:

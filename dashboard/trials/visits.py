@@ -48,10 +48,12 @@ class Pair:
     configured: Visit | None = None       # the visit it maps to (renumbered) or collides with (conflict, shared)
 
     def text(self) -> str:
+        """The pair as findings quote it: (num, 'name')."""
         return f"({self.num:g}, {self.name!r})"
 
 
 def _key(num: float) -> float:
+    """A VISITNUM as compared (rounded: XPT numbers are IBM floats converted)."""
     return round(float(num), _PLACES)
 
 
@@ -95,6 +97,7 @@ def export_pairs(source: SourceTable, config: TrialConfig) -> list[Pair]:
 
 
 def _configured(visit: Visit) -> str:
+    """A configured visit as findings quote it: (num, 'name')."""
     return f"({visit.num:g}, {visit.name!r})"
 
 

@@ -108,7 +108,8 @@ def test_reference_arm_guessed_from_placebo_or_control_and_marked():
 
 
 def test_no_reference_arm_when_no_label_says_placebo_or_control():
-    dm = pandas(typed("DM", [{"USUBJID": "1", "ARMCD": "A", "ARM": "Low"}, {"USUBJID": "2", "ARMCD": "B", "ARM": "High"}]))
+    dm = pandas(typed("DM", [{"USUBJID": "1", "ARMCD": "A", "ARM": "Low"},
+                             {"USUBJID": "2", "ARMCD": "B", "ARM": "High"}]))
     arms = D.draft_arms(pd.DataFrame(), dm, random.Random(1))
     assert not any(a.get("reference") for a in arms)
     assert any("no reference arm guessed" in line for line in arms[0].comment)
