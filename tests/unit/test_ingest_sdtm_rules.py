@@ -150,7 +150,7 @@ def test_a_missing_req_variable_is_still_an_error(tmp_path, config):
 @pytest.mark.parametrize("domain, columns", [
     ("TS", {"TSSEQ": ["1", "2"], "TSPARMCD": ["TRT", "COMPTRT"], "TSVAL": ["MenSC secretome", "saline placebo"]}),
     ("TE", {"ETCD": ["E1", "E2"], "TESTRL": ["MenSC secretome", "Saline placebo"]}),
-    ("TI", {"IETESTCD": ["IN01", "EX01"], "IETEST": ["Consents to MenSC secretome", "Saline placebo allergy"]}),
+    ("TI", {"IETESTCD": ["IN01", "EX01"], "IETEST": ["MenSC secretome", "Saline placebo"]}),
     ("TD", {"TDORDER": ["1", "2"], "TDANCVAR": ["ANCH", "MENSC"]}),
     ("TM", {"MIDSTYPE": ["A", "B"], "TMDEF": ["Saline placebo given", "MENSC"]}),
 ])
