@@ -31,14 +31,12 @@ def _configured_codes(config: TrialConfig) -> str:
     return ", ".join(repr(code) for code in config.arm_codes)
 
 
-def _unconfigured_codes(values: pd.Series, column: str, config: TrialConfig) -> tuple[set[str], set[str]]:
-    """Delivered codes that are no configured arm and no not-randomized code: (all of them, and those that
-    equal a configured code once case and blanks are ignored, named by the configured code)."""
-    allowed = NOT_RANDOMIZED_CODES | (NOT_TREATED_CODES if column == "ACTARMCD" else frozenset())
-    codes = set(text(values).dropna()) - set(config.arm_codes)
-    codes = {c for c in codes if normalized(c) not in allowed}
-    by_norm = {normalized(c): c for c in config.arm_codes}
-    return codes, {by_norm[normalized(c)] for c in codes if normalized(c) in by_norm}
+def _unconfigured_codes(values: pd.Series, column: str, config: TrialConfig) -> set[str]:
+    """Delivered codes that, compared normalized as the loader compares them (`Pbo` is `PBO`), are neither a
+    configured arm nor a not-randomized code (nor, in ACTARMCD, a not-treated one)."""
+    allowed = {normalized(c) for c in config.arm_codes} | NOT_RANDOMIZED_CODES
+    allowed |= NOT_TREATED_CODES if column == "ACTARMCD" else frozenset()
+    return {c for c in set(text(values).dropna()) if normalized(c) not in allowed}
 
 
 def check_arms(tables: Mapping[str, SourceTable], config: TrialConfig, findings: Findings) -> None:
@@ -49,18 +47,16 @@ def check_arms(tables: Mapping[str, SourceTable], config: TrialConfig, findings:
         if column not in data:
             continue
         if column == "ARMCD":
-            planned |= set(text(data[column]).dropna())
-        codes, near = _unconfigured_codes(data[column], column, config)
+            planned |= set(norm(data[column]).dropna())
+        codes = _unconfigured_codes(data[column], column, config)
         if codes:
-            hint = (f"; configured {', '.join(repr(c) for c in sorted(near))} differ from delivered codes only in "
-                    "case or blanks: write the codes exactly as delivered" if near else "")
             findings.error(file_name(tables, domain), f"{len(codes)} arm code(s) not in the configuration (value "
-                           f"withheld: allocation); configured arms: {_configured_codes(config)}{hint}",
+                           f"withheld: allocation); configured arms: {_configured_codes(config)}",
                            column=column, kind="arm code not configured", sealed=True)
     if not planned:
         return
     for code in config.arm_codes:
-        if code not in planned:
+        if normalized(code) not in planned:
             findings.warning(file_name(tables, "DM"), f"configured arm {code!r} has no subject in ARMCD",
                              column="ARMCD", kind="configured arm absent", sealed=True)
 

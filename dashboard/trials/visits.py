@@ -110,6 +110,8 @@ def _remapped(source: SourceTable, pairs: list[Pair]) -> SourceTable:
     for pair in pairs:                    # pair.num and pair.name are delivered values: compared exactly
         hit = pc.and_(pc.equal(delivered, pair.num), pc.equal(names, pair.name))
         nums = pc.if_else(pc.fill_null(hit, False), pa.scalar(float(pair.configured.num)), nums)
+    if EXPORT_COLUMN in table.column_names:       # delivered with the export itself: ours replaces it
+        table = table.drop_columns([EXPORT_COLUMN])
     index = table.column_names.index("VISITNUM")
     table = table.set_column(index, "VISITNUM", nums).add_column(index + 1, EXPORT_COLUMN, delivered)
     return SourceTable(source.domain, source.name, table)

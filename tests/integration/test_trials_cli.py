@@ -68,13 +68,13 @@ def test_the_reviewed_pilot_configuration_checks_without_errors(capsys):
 @needs_pilot
 def test_check_refuses_a_configuration_whose_arms_and_units_contradict_the_pilot(tmp_path, capsys):
     text = PILOT_CONFIG.read_text(encoding="utf-8")
-    text = text.replace('code = "Xan_Hi"', 'code = "XAN_HI"').replace('unit = "umol/L"', 'unit = "mg/dL"')
+    text = text.replace('code = "Xan_Hi"', 'code = "Xan_Mid"').replace('unit = "umol/L"', 'unit = "mg/dL"')
     changed = tmp_path / "changed.toml"
     changed.write_text(text, encoding="utf-8")
     code, printed, _ = run(capsys, "trials", "check", str(changed), str(PILOT))
     assert code == 1
-    assert "configured 'XAN_HI' differ from delivered codes only in case" in printed
-    assert "configured arm 'XAN_HI' has no subject in ARMCD" in printed
+    assert "1 arm code(s) not in the configuration (value withheld: allocation)" in printed
+    assert "configured arm 'Xan_Mid' has no subject in ARMCD" in printed
     lb = pilot("lb")
     bili = (lb["LBTESTCD"] == "BILI") & lb["LBSTRESN"].notna()
     assert f"{int(bili.sum())} in 'umol/L'" in printed
