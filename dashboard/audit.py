@@ -249,10 +249,13 @@ class ChainStatus:
     reason: str = ""
     head: str = GENESIS
 
-    def summary(self) -> str:
+    def summary(self, *, head: bool = False) -> str:
+        """One line; `head=True` adds the newest hash (for the operator to note down: a later verify that
+        shows the same rows under another head means the trail was rewritten). Not for the web page: the
+        hashes cover closed detail."""
         if self.intact:
             before = f"; {self.unchained:,} earlier rows predate chaining" if self.unchained else ""
-            return f"Audit chain intact: {self.rows:,} chained rows{before}; head {self.head[:16]}"
+            return f"Audit chain intact: {self.rows:,} chained rows{before}" + (f"; head {self.head}" if head else "")
         where = f"at row #{self.broken_id}" if self.broken_id is not None else "at the head"
         return f"Audit chain BROKEN {where}: {self.reason}"
 

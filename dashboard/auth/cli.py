@@ -91,7 +91,7 @@ def _audit_verify(_args: argparse.Namespace, url: str) -> str:
     status = audit.verify_chain(url)
     if not status.intact:
         raise ChainBroken(status.summary())
-    return status.summary()
+    return status.summary(head=True)
 
 
 class ChainBroken(RuntimeError):
