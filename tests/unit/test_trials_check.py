@@ -272,3 +272,10 @@ def test_safety_labs_that_is_not_a_table_is_a_problem_not_a_crash():
     with pytest.raises(ConfigError) as raised:
         config(safety_labs="ALT")
     assert raised.value.problems == ["key 'safety_labs' must be a table"]
+
+
+def test_a_delivered_visitnum_export_column_is_replaced_not_duplicated():
+    rows = [{"USUBJID": "a", "VSSEQ": 1, "VISITNUM": 7, "VISIT": "DAY 7", "VISITNUM_EXPORT": "x"}]
+    out = reconcile_visits({"VS": typed("VS", rows)}, config(), Findings())
+    assert out["VS"].table.column_names.count(EXPORT_COLUMN) == 1
+    assert out["VS"].table[EXPORT_COLUMN].to_pylist() == [7.0]
