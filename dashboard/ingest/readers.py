@@ -114,12 +114,13 @@ def _part_of(path: Path, custom_domains: frozenset[str], findings: Findings) -> 
     """The domain a file with an unknown stem is a part of, by its DOMAIN (RDOMAIN) column; None when none."""
     stem = path.stem.upper()
     supp = "SUPP" if stem.startswith("SUPP") else ""
-    value = normalized(_first_value(path, "RDOMAIN" if supp else "DOMAIN") or "")
+    claimed = named_domain(stem, custom_domains)
+    # A SUPP file is a part only when named like one (supplbch): SUPPQUAL holds the qualifiers of every domain.
+    value = normalized(_first_value(path, "RDOMAIN" if supp else "DOMAIN") or "") if claimed or not supp else ""
     domain = supp + value if value else ""
     if not value or not known_domain(domain, custom_domains) or domain == RANDOMIZATION:
         findings.warning(path.name, _IGNORED, kind="unknown file ignored")
         return None
-    claimed = named_domain(stem, custom_domains)
     column = "RDOMAIN" if supp else "DOMAIN"
     if claimed is not None and claimed != domain:
         findings.error(path.name, f"{column} {value!r} contradicts the file name, which names domain {claimed}",

@@ -123,3 +123,14 @@ def test_a_split_export_loads_with_every_file_in_the_manifest(export, config, tm
     inputs = {f.name: f.rows for f in manifest.inputs}
     assert {name: inputs[f"{name}.csv"] for name in PARTS} == {
         name: int(expected["LBTESTCD"].isin(tests).sum()) for name, tests in PARTS.items()}
+
+
+def test_a_supplemental_part_joins_its_supp_domain_but_suppqual_does_not(export, config):
+    supp = read(export / "suppdm.csv")
+    supp.iloc[:4].to_csv(export / "suppdmab.csv", index=False)
+    supp.iloc[4:].to_csv(export / "suppdm.csv", index=False)
+    supp.to_csv(export / "suppqual.csv", index=False)
+    files, findings = read_all(export, config)
+    assert [name for name, _ in files["SUPPDM"].source.parts] == ["suppdm.csv", "suppdmab.csv"]
+    assert files["SUPPDM"].source.table.num_rows == len(supp)
+    assert [(f.file, f.kind) for f in findings.items] == [("suppqual.csv", "unknown file ignored")]
