@@ -89,8 +89,10 @@ def _grid(frame: pd.DataFrame, headers: Mapping[str, str], limit: int = MAX_GRID
         elif pd.api.types.is_float_dtype(values):
             values = values.round(1)
         rows[field] = values.astype(object).where(values.notna(), None).tolist()
-        defs.append({"field": field, "headerName": header, **(
-            NUMBER_COLUMN if numeric else {})})
+        # columns share the card's width and wrap their headers (the full header also on hover), so a table with
+        # a column per arm stays on screen with three or more arms
+        defs.append({"field": field, "headerName": header, "headerTooltip": header, "flex": 1, "minWidth": 100,
+                     "wrapHeaderText": True, "autoHeaderHeight": True, **(NUMBER_COLUMN if numeric else {})})
     records = [dict(zip(rows, values)) for values in zip(*rows.values())] if rows else []
     return records, defs
 

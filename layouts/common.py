@@ -44,6 +44,8 @@ def figure_card(graph_id: str, title: str, *, height: int = 380, extra: Componen
 # cells. Columns are text unless their definition says they are numbers (NUMBER_COLUMN).
 NO_TYPE_GUESSING = {"cellDataType": False}
 NUMBER_COLUMN = {"type": "numericColumn", "filter": "agNumberColumnFilter"}
+# Long headers (an arm's full name, "Risk difference B vs A, ...") wrap onto more lines instead of being cut off.
+WRAPPED_HEADERS = {"wrapHeaderText": True, "autoHeaderHeight": True}
 
 
 def plain_columns(fields: Sequence[str], numbers: Collection[str] = ()) -> list[dict[str, Any]]:
@@ -59,7 +61,7 @@ def listing_grid(grid_id: str, *, height: int = 420, page_size: int = 50) -> Com
         rowData=[],
         columnDefs=[],
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "floatingFilter": True,
-                       **NO_TYPE_GUESSING},
+                       **WRAPPED_HEADERS, **NO_TYPE_GUESSING},
         dashGridOptions={"pagination": True, "paginationPageSize": page_size, "animateRows": False,
                          "suppressCsvExport": True, "suppressExcelExport": True},
         className="ag-theme-alpine",
@@ -74,7 +76,7 @@ def summary_grid(grid_id: str) -> Component:
         id=grid_id,
         rowData=[],
         columnDefs=[],
-        defaultColDef={"sortable": True, "resizable": True, **NO_TYPE_GUESSING},
+        defaultColDef={"sortable": True, "resizable": True, **WRAPPED_HEADERS, **NO_TYPE_GUESSING},
         dashGridOptions={"domLayout": "autoHeight", "animateRows": False, "suppressCsvExport": True,
                          "suppressExcelExport": True},
         className="ag-theme-alpine",

@@ -19,8 +19,8 @@ from dashboard.config import Visit
 
 STATISTICS = ("median", "mean")
 SUMMARY_COLUMNS = ["VISITNUM", "VISIT", "DAY", "POSITION", "N", "CENTER", "LOW", "HIGH"]
-DIFFERENCE_COLUMNS = ["ARM", "REFERENCE", "VISITNUM", "VISIT", "DAY", "POSITION", "N_ARM", "N_REF", "MEAN_ARM", "MEAN_REF",
-                      "DIFF", "LOW", "HIGH", "P"]
+DIFFERENCE_COLUMNS = ["ARM", "REFERENCE", "VISITNUM", "VISIT", "DAY", "POSITION", "N_ARM", "N_REF", "MEAN_ARM",
+                      "MEAN_REF", "DIFF", "LOW", "HIGH", "P"]
 CONFIDENCE = 0.95
 
 

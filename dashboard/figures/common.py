@@ -24,7 +24,8 @@ def base_figure(title: str, stamp: str) -> go.Figure:
         template="plotly_white",
         title={"text": f"{title}<br><sup>{stamp}</sup>", "x": 0.01, "xanchor": "left"},
         margin={"l": 60, "r": 20, "t": 70, "b": 50},
-        legend={"orientation": "h", "y": -0.2},
+        # below the plot and growing downwards (anchored at its top), so more arms push the margin, never the plot
+        legend={"orientation": "h", "y": -0.2, "yanchor": "top"},
         font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
     )
     return fig

@@ -108,7 +108,7 @@ def event_table_grid(summary: pd.DataFrame, *, arms: Sequence[str] | None = None
         columns.append({"field": f"arm_{i}", "headerName": arm, "minWidth": 140})
     compared = [a for a in arms if a != reference]
     for i, arm in enumerate(compared):
-        columns.append({"field": f"rd_{i}", "headerName": f"Risk difference {arm} − {reference}, % points (95% CI)",
+        columns.append({"field": f"rd_{i}", "headerName": f"Risk difference {arm} vs {reference}, % points (95% CI)",
                         "minWidth": 220})
     columns.append({"field": "logrank", "headerName": "Log-rank p", "minWidth": 80})
     for label, group in summary.groupby("LABEL", sort=False):

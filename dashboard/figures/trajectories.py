@@ -15,6 +15,8 @@ AXES = ("visit", "day")
 STAT_NAMES = {"median": ("Median", "IQR"), "mean": ("Mean", "95% CI")}
 SPAGHETTI_COLOR = "rgba(52, 73, 94, 0.25)"
 POOLED_NAME = "All randomized subjects"
+# two-line tick labels (visit, n per arm) and the axis title sit under the plot: the legend goes below them
+BELOW_TICKS = {"y": -0.32, "yanchor": "top"}
 
 
 def _x_column(axis: str) -> str:
@@ -130,7 +132,7 @@ def trajectory_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: 
         fig.add_trace(_summary_trace(summary, POOLED_NAME, POOLED_COLOR, axis, stat, 0.0, outcome.unit))
     fig.update_xaxes(**_ticks(summary, axis, arms), zeroline=False)
     fig.update_yaxes(title={"text": f"{outcome.label} ({outcome.unit})"})
-    fig.update_layout(hovermode="closest", margin={"b": 90})
+    fig.update_layout(hovermode="closest", margin={"b": 90}, legend=BELOW_TICKS)
     return fig
 
 
@@ -154,7 +156,7 @@ def change_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: str,
     fig.update_yaxes(title={"text": f"Change ({unit})"}, zeroline=True, zerolinecolor="#95a5a6")
     if differences is None or not arms:
         fig.update_xaxes(**ticks)
-        fig.update_layout(margin={"b": 90})
+        fig.update_layout(margin={"b": 90}, legend=BELOW_TICKS)
         return fig
     _add_difference_panel(fig, differences, axis, unit, ticks, arms)
     return fig
@@ -173,14 +175,15 @@ def _add_difference_panel(fig: go.Figure, differences: pd.DataFrame, axis: str, 
         custom = np.column_stack([rows["VISIT"], counts, rows["LOW"], rows["HIGH"], rows["P"]]) if len(rows) else None
         fig.add_trace(go.Scatter(
             x=(rows[_x_column(axis)] + _dodge(i, len(compared), axis)).tolist(), y=rows["DIFF"].tolist(),
-            xaxis="x2", yaxis="y2", mode="markers", name=f"{arm} − {reference} (mean, 95% CI)",
+            xaxis="x2", yaxis="y2", mode="markers", name=f"{arm} vs {reference}: difference (mean, 95% CI)",
             marker={"symbol": "diamond", "size": 9, "color": colors[arm]},
             error_y={"type": "data", "symmetric": False, "array": (rows["HIGH"] - rows["DIFF"]).tolist(),
                      "arrayminus": (rows["DIFF"] - rows["LOW"]).tolist(), "color": colors[arm]},
             customdata=custom,
-            hovertemplate=(f"<b>{arm} − {reference}</b><br>%{{customdata[0]}}<br>difference %{{y:.4g}} {unit}"
+            hovertemplate=(f"<b>{arm} vs {reference}</b><br>%{{customdata[0]}}<br>difference %{{y:.4g}} {unit}"
                            "<br>95% CI %{customdata[2]:.4g} to %{customdata[3]:.4g} (Welch)"
-                           f"<br>p = %{{customdata[4]:.3g}}<br>n {' | '.join(pair)}: %{{customdata[1]}}<extra></extra>"),
+                           f"<br>p = %{{customdata[4]:.3g}}<br>n {' | '.join(pair)}: %{{customdata[1]}}"
+                           "<extra></extra>"),
         ))
     fig.update_layout(
         yaxis={"domain": [0.42, 1.0]},
@@ -189,5 +192,5 @@ def _add_difference_panel(fig: go.Figure, differences: pd.DataFrame, axis: str, 
                 "ticktext": ticks["ticktext"], "title": ticks["title"]},
         yaxis2={"domain": [0.0, 0.3], "anchor": "x2", "zeroline": True, "zerolinecolor": "#95a5a6",
                 "zerolinewidth": 2, "title": {"text": f"Difference ({unit})"}},
-        margin={"b": 90},
+        margin={"b": 90}, legend=BELOW_TICKS,
     )

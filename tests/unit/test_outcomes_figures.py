@@ -82,7 +82,7 @@ def test_change_figure_by_arm_adds_the_difference_panel():
     fig = trajectory_figures.change_figure(change, F.SPO2, "visit", "mean", CLOSED, differences=differences,
                                            arms=ARMS)
     assert [t.yaxis for t in fig.data] == ["y", "y", "y2"]
-    assert fig.data[2].name.startswith("Group B − Group A")
+    assert fig.data[2].name.startswith("Group B vs Group A")
     pooled = trajectory_figures.change_figure(T.pooled_summary(visit_values(), later, "CHG"), F.SPO2, "visit",
                                               "median", OPEN)
     assert len(pooled.data) == 1 and "Group" not in text_of(pooled)
