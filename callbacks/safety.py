@@ -34,7 +34,7 @@ from layouts.common import notice
 MAX_LISTING_ROWS = 500
 MAX_SWIMMER_LANES = 60
 MAX_SPAGHETTI_SUBJECTS = 50
-KM_DAYS = (0, 7, 14, 21, 28)
+KM_DAYS = (0, 7, 14, 21, 28)      # numbers at risk for follow-up of four weeks or less
 NO_CUT = "No data cut has been loaded yet."
 log = logging.getLogger(__name__)
 SAE_LABELS = {"USUBJID": "Subject", "ARM": "Arm", "AESEQ": "Seq", "AEBODSYS": "System organ class",
@@ -151,11 +151,19 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return ae_listings.json_records(frame)
 
 
+def km_days(followup_days: int) -> tuple[int, ...]:
+    """Days the numbers at risk are given: weekly up to four weeks; longer follow-up in about six whole-week steps."""
+    if followup_days <= KM_DAYS[-1]:
+        return KM_DAYS
+    step = 7 * -(-followup_days // 42)
+    return tuple(range(0, followup_days + 1, step))
+
+
 def _km_figure(data: TrialData) -> Any:
     f = _frames(data)
     tte = ae_time.time_to_first_serious(f.teae, f.population, f.obs_end)
     curves = _split(data, ae_time.km_first_serious, ae_time.km_first_serious_by_arm, tte)
-    at_risk = _split(data, ae_time.at_risk_pooled, ae_time.at_risk_by_arm, tte, KM_DAYS)
+    at_risk = _split(data, ae_time.at_risk_pooled, ae_time.at_risk_by_arm, tte, km_days(data.config.followup_days))
     logrank = _split(data, lambda _tte: None, ae_time.logrank_by_arm, tte)
     return fig_ae.km_figure(curves, at_risk, stamp(data), arm_labels=_arm_labels(data), logrank=logrank)
 
@@ -255,7 +263,8 @@ def _swimmer(data: TrialData, serious: bool) -> Any:
     subjects, total = _split(data, ae_timelines.swimmer_subjects, ae_timelines.swimmer_subjects_by_arm, f.events,
                              MAX_SWIMMER_LANES, serious_only=serious)
     lanes = ae_timelines.swimmer_data(subjects, f.events, f.population, f.doses, f.clinical, f.obs_end)
-    return fig_tl.swimmer_figure(lanes, stamp(data), shown=len(subjects), total=total, lane_arm=_arm_of(data))
+    return fig_tl.swimmer_figure(lanes, stamp(data), shown=len(subjects), total=total, lane_arm=_arm_of(data),
+                                 discrete=data.config.discrete_doses)
 
 
 def _lab_overview(data: TrialData) -> tuple:
@@ -343,8 +352,9 @@ def _profile(data: TrialData, subject: str) -> tuple:
     info = [f"First {dose} {first:%Y-%m-%d} · {len(prof['doses'])} {dose}s · "
             f"observed to study day {int(prof['lanes']['END'].iloc[0])}"]
     if _armed(data):
-        info.append(f" · Arm: {_safety_arm(data).get(subject, 'not randomized')} ({_basis_words(data)})")
-    figure = fig_tl.profile_figure(prof, stamp(data), f"Patient profile {subject}")
+        basis = "as randomized" if data.config.safety_arm_basis == "planned" else "as treated"
+        info.append(f" · Arm: {_safety_arm(data).get(subject, 'not randomized')} ({basis})")
+    figure = fig_tl.profile_figure(prof, stamp(data), f"Patient profile {subject}", data.config.discrete_doses)
     return (True, f"Patient profile · {subject}", "".join(info), figure, _records(prof["events"]),
             ids.listing_columns(list(prof["events"].columns),
                                 _labels(data, AENDY="End (study day)", SERIOUS="Serious")))

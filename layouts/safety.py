@@ -73,7 +73,7 @@ CHANGES_DEATHS = "safety-changes-deaths"
 CHANGES_CSV = "safety-changes-csv"
 CHANGES_DOWNLOAD = "safety-changes-download"
 
-STUDY_DAY_NOTE = ("days are study days, as on the Outcomes page: day 1 = day of the first infusion, day −1 the day "
+STUDY_DAY_NOTE = ("days are study days, as on the Outcomes page: day 1 = day of the first dose, day −1 the day "
                   "before, no day 0")
 SELECTABLE = {"rowSelection": {"mode": "singleRow", "checkboxes": False, "enableClickSelection": True}}
 
@@ -195,7 +195,7 @@ def _changes_tab(ctx: ViewContext) -> Component:
 
 def layout(ctx: ViewContext) -> Component:
     """The safety page for this user: pooled (OPEN) or by arm (CLOSED) as ctx says; figures filled by callbacks."""
-    subtitle = "Safety population: randomized subjects with at least one infusion" + (
+    subtitle = "Safety population: randomized subjects with at least one dose" + (
         f" · by arm as treated (actual arm): {', '.join(ctx.arm_labels)}" if ctx.sees_arms else " · all arms pooled") + (
         f" · {STUDY_DAY_NOTE}")
     return html.Div([

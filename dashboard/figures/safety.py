@@ -18,7 +18,7 @@ from dashboard.figures.common import POOLED_COLOR, SEVERITY_COLORS, arm_colors, 
 KM_TITLE = "Time to first serious adverse event (Kaplan-Meier)"
 FOREST_TITLE = "Adverse events by preferred term: incidence and risk difference"
 SEVERITY_TITLE = "Subjects by maximum severity, per system organ class"
-STUDY_DAY_AXIS = "Study day (day 1 = first infusion, no day 0)"
+STUDY_DAY_AXIS = "Study day (day 1 = first dose, no day 0)"
 
 
 def _risk_day(day: int) -> str:

@@ -11,7 +11,7 @@ from dashboard.analysis.safety import SEVERITIES
 from dashboard.figures.common import SEVERITY_COLORS, base_figure, empty_figure
 
 SWIMMER_TITLE = "Adverse-event timelines (study days)"
-STUDY_DAY_AXIS = "Study day (day 1 = first infusion, the day before is -1, no day 0)"
+STUDY_DAY_AXIS = "Study day (day 1 = first dose, the day before is -1, no day 0)"
 MARKERS = {  # event -> (symbol, colour, legend name)
     "serious": ("star", "#8e44ad", "Serious adverse event"),
     "intubation": ("triangle-up", "#2c3e50", "Intubation"),
@@ -22,8 +22,18 @@ SEVERITY_ORDER = (*SEVERITIES, "UNKNOWN")
 LAB_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")
 
 
-def _timeline_traces(data: dict[str, pd.DataFrame], lane: pd.Series) -> list[go.BaseTraceType]:
-    """Lanes, infusions, AE bars by severity and event markers, on y positions `lane` (USUBJID -> label).
+def _dose_trace(doses: pd.DataFrame, lane: pd.Series, discrete: bool) -> go.Scatter:
+    """Ticks at each infusion (numbered by the plan) or, for a continuous regimen, at the start of each EX record."""
+    name, hover = (("Infusion", "Infusion %{customdata} (of the plan) · study day %{x:.0f}<extra></extra>")
+                   if discrete else ("Dosing record start", "Dosing record starts · study day %{x:.0f}<extra></extra>"))
+    return go.Scatter(x=doses["DAY"], y=doses["USUBJID"].map(lane), mode="markers", name=name,
+                      marker={"symbol": "line-ns-open", "size": 12, "color": "#2980b9", "line": {"width": 2}},
+                      customdata=doses["INFUSION"], hovertemplate=hover)
+
+
+def _timeline_traces(data: dict[str, pd.DataFrame], lane: pd.Series,
+                     discrete: bool = True) -> list[go.BaseTraceType]:
+    """Lanes, doses, AE bars by severity and event markers, on y positions `lane` (USUBJID -> label).
 
     Study day d is drawn as the cell from d - 0.5 to d + 0.5, so a marker sits on its day's tick; the
     observation lane runs from day 1 to the last day observed.
@@ -34,11 +44,7 @@ def _timeline_traces(data: dict[str, pd.DataFrame], lane: pd.Series) -> list[go.
                          orientation="h",
                          marker={"color": "#ecf0f1"}, width=0.8, name="Observation", hoverinfo="skip",
                          showlegend=False))
-    doses = data["doses"]
-    traces.append(go.Scatter(x=doses["DAY"], y=doses["USUBJID"].map(lane), mode="markers", name="Infusion",
-                             marker={"symbol": "line-ns-open", "size": 12, "color": "#2980b9", "line": {"width": 2}},
-                             customdata=doses["INFUSION"],
-                             hovertemplate="Infusion %{customdata} (of the plan) · study day %{x:.0f}<extra></extra>"))
+    traces.append(_dose_trace(data["doses"], lane, discrete))
     bars = data["bars"]
     for sev in SEVERITY_ORDER:
         b = bars[bars["AESEV"] == sev]
@@ -62,8 +68,9 @@ def _timeline_traces(data: dict[str, pd.DataFrame], lane: pd.Series) -> list[go.
 
 
 def swimmer_figure(data: dict[str, pd.DataFrame], stamp: str, *, shown: int, total: int,
-                   lane_arm: pd.Series | None = None) -> go.Figure:
-    """One lane per subject; `lane_arm` (USUBJID -> arm, by-arm views only) prefixes each lane with its arm."""
+                   lane_arm: pd.Series | None = None, discrete: bool = True) -> go.Figure:
+    """One lane per subject; `lane_arm` (USUBJID -> arm, by-arm views only) prefixes each lane with its arm;
+    `discrete`: doses are infusions (else EX records of a continuous regimen)."""
     if data["lanes"].empty:
         return empty_figure(SWIMMER_TITLE, stamp, "No subject has a treatment-emergent adverse event.")
     ids = data["lanes"]["USUBJID"]
@@ -73,7 +80,7 @@ def swimmer_figure(data: dict[str, pd.DataFrame], stamp: str, *, shown: int, tot
     note = f"Showing {shown} of {total} subjects with events" + (
         " (first by subject id)" if lane_arm is None else " (first by subject id within each arm)")
     fig = base_figure(SWIMMER_TITLE, f"{stamp} · {note}")
-    fig.add_traces(_timeline_traces(data, lane))
+    fig.add_traces(_timeline_traces(data, lane, discrete))
     # the legend sits between the title (with its stamp and note) and the lanes, clear of both
     fig.update_layout(barmode="overlay", height=max(380, 22 * len(ids) + 220), bargap=0.3,
                       margin={"l": 60, "r": 20, "t": 115, "b": 50},
@@ -83,7 +90,7 @@ def swimmer_figure(data: dict[str, pd.DataFrame], stamp: str, *, shown: int, tot
     return fig
 
 
-def profile_figure(profile: dict[str, pd.DataFrame], stamp: str, title: str) -> go.Figure:
+def profile_figure(profile: dict[str, pd.DataFrame], stamp: str, title: str, discrete: bool = True) -> go.Figure:
     """The subject's dosing, events and markers on one axis, key labs (x ULN) and vital signs below."""
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, row_heights=[0.3, 0.4, 0.3], vertical_spacing=0.06,
                         subplot_titles=["Dosing, adverse events, events", "Key labs (x upper limit of normal)",
@@ -91,7 +98,7 @@ def profile_figure(profile: dict[str, pd.DataFrame], stamp: str, title: str) -> 
                         figure=base_figure(title, stamp))
     subject = profile["lanes"]["USUBJID"].iloc[0] if not profile["lanes"].empty else ""
     lane = pd.Series(["Timeline"], index=[subject])
-    for trace in _timeline_traces(profile, lane):
+    for trace in _timeline_traces(profile, lane, discrete):
         fig.add_trace(trace, row=1, col=1)
     labs = profile["labs"]
     for i, (code, rows) in enumerate(labs.groupby("TEST", sort=True)):

@@ -32,3 +32,9 @@ def test_planned_basis_when_configured():
 def test_pooled_views_name_no_basis():
     blinded = BlindedTrialData(None, load_trial_config(), {}, pd.DataFrame())
     assert cb._basis(blinded) == "" and cb._arm_of(blinded) is None
+
+
+def test_numbers_at_risk_days_follow_the_follow_up():
+    assert cb.km_days(28) == (0, 7, 14, 21, 28)                 # NCT05019287 as before
+    days = cb.km_days(182)
+    assert days[0] == 0 and days[-1] <= 182 and len(days) <= 7 and all(d % 7 == 0 for d in days)

@@ -49,7 +49,7 @@ def test_km_pooled_and_by_arm(frames):
     pooled = F.km_figure(T.km_first_serious(tte), T.at_risk_pooled(tte, [0, 7]), OPEN)
     _pooled_ok(pooled)
     assert len(pooled.data) == 2  # band + curve
-    assert pooled.layout.xaxis.title.text == "Study day (day 1 = first infusion, no day 0)"
+    assert pooled.layout.xaxis.title.text == "Study day (day 1 = first dose, no day 0)"
     risk_note = next(a.text for a in pooled.layout.annotations if a.text.startswith("Numbers at risk"))
     assert "start " in risk_note and " d7 " in risk_note and "d0" not in risk_note   # there is no study day 0
     armed = F.km_figure(T.km_first_serious_by_arm(tte, ARM), T.at_risk_by_arm(tte, [0, 7], ARM), CLOSED,
@@ -87,7 +87,7 @@ def test_swimmer_caps_lanes_and_stays_pooled(frames):
     assert set(data["markers"]["EVENT"]) == {"serious", "intubation", "death", "discharge"}
     fig = FT.swimmer_figure(data, OPEN, shown=2, total=total)
     _pooled_ok(fig)
-    assert fig.layout.xaxis.title.text.startswith("Study day (day 1 = first infusion")
+    assert fig.layout.xaxis.title.text.startswith("Study day (day 1 = first dose")
     infusion = next(t for t in fig.data if t.name == "Infusion")
     assert list(infusion.x) == [1, 2, 1]     # S1 on days 1 and 2, S2 on day 1: markers on their study day
     assert "Showing 2 of 3 subjects" in _text(fig)
@@ -129,3 +129,9 @@ def test_lab_figures(frames):
     assert [t.name for t in armed.data] == ["Group A", "Group B"]
     bands = L.creatinine_bands(L.creatinine_rise(index["ALT"], pop), pop)
     _pooled_ok(FL.band_figure(bands, "BAND", "Creatinine", OPEN))
+
+
+def test_continuous_regimen_marks_dosing_records_not_infusions():
+    doses = pd.DataFrame({"USUBJID": ["S1"], "DAY": [1.0], "INFUSION": [1]})
+    assert FT._dose_trace(doses, pd.Series({"S1": "S1"}), discrete=False).name == "Dosing record start"
+    assert FT._dose_trace(doses, pd.Series({"S1": "S1"}), discrete=True).name == "Infusion"
