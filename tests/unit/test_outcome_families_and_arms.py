@@ -1,0 +1,100 @@
+"""Outcome families named by the configuration, efficacy by the configured arm basis, comparisons against the
+configured reference arm (coded: the first coded group), and by-arm tables with three arms."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from callbacks import common
+from callbacks import outcomes as ocb
+from dashboard.analysis import conduct, effects, trajectories
+from dashboard.blinding import Access, ArmedTrialData, BlindedTrialData
+from dashboard.config import Arm, Outcome, Visit, load_trial_config
+from dashboard.cuts import CutManifest
+from layouts import outcomes as ids
+
+QUESTIONNAIRE = Outcome("Patient-reported", "QS", "HAMD17", "HAM-D 17 total", "points", False)
+ECG = Outcome("ECG", "EG", "QTCF", "QTcF", "ms", False)
+ARMS3 = (Arm("HIGH", "High dose", "Group B"), Arm("LOW", "Low dose", "Group A"),
+         Arm("PBO", "Placebo", "Group C", reference=True))
+
+
+def _config(**changes):
+    return dataclasses.replace(load_trial_config(), **changes)
+
+
+def test_the_family_selector_lists_the_configured_families_and_filters_the_outcomes():
+    base = load_trial_config().outcomes
+    config = _config(outcomes=(QUESTIONNAIRE, base[0], ECG, base[2]))
+    *_, families = ocb._options(config)
+    assert [o["value"] for o in families] == [ids.ALL_FAMILIES, "Patient-reported", base[0].family, "ECG",
+                                              base[2].family]
+    every = ocb._options(config)[0]
+    assert [o["value"] for o in every] == ["QS.HAMD17", f"VS.{base[0].testcd}", "EG.QTCF", f"LB.{base[2].testcd}"]
+    chosen, value = ocb._options(config, "ECG")[:2]
+    assert [o["value"] for o in chosen] == ["EG.QTCF"] and value == "EG.QTCF"
+    assert ocb._options(config, "no such family")[0] == every        # anything unknown: every outcome
+
+
+def test_the_reference_is_the_configured_arm_with_real_names_and_the_first_coded_group_while_coded():
+    config = _config(arms=ARMS3)
+    assert effects.comparison_reference(config, coded=False) == "Placebo"
+    # coded: "Group A", chosen by its label alone; "Group C" (the placebo) would reveal what it is
+    assert effects.comparison_reference(config, coded=True) == "Group A"
+    nct = load_trial_config()
+    assert effects.comparison_reference(nct, coded=False) == nct.reference_arm.label == "Saline placebo"
+
+
+PLANNED = pd.Series(["Group A", "Group B", "Group C"], index=["S1", "S2", "S3"])
+TREATED = pd.Series(["Group A", "Group A", "Group C"], index=["S1", "S2", "S3"])
+
+
+MANIFEST = CutManifest("2021-07-10-0123abcd", "NCT05019287", "2021-07-10", "Final", "2021-07-11T09:00:00+00:00",
+                       "stat", "/exports/final", ())
+
+
+@pytest.mark.parametrize("basis,expected,said", [("planned", PLANNED, "arms as randomized"),
+                                                 ("actual", TREATED, "arms as treated")])
+def test_efficacy_follows_the_configured_arm_basis_and_says_which(basis, expected, said):
+    config = _config(arms=ARMS3, efficacy_arm_basis=basis)
+    armed = ArmedTrialData(MANIFEST, config, {}, pd.DataFrame(), PLANNED, ("Group A", "Group B", "Group C"),
+                           Access.CODED, TREATED)
+    assert common.efficacy_arm_of(armed) is expected
+    assert common.efficacy_stamp(armed) == f"{common.stamp(armed)} · {common.arm_basis_text(basis)}"
+    assert said in common.efficacy_stamp(armed)
+    blinded = BlindedTrialData(MANIFEST, config, {}, pd.DataFrame())
+    assert common.efficacy_stamp(blinded) == common.stamp(blinded)      # pooled: no arm, no basis
+
+
+def test_each_arm_is_compared_with_the_reference_at_every_visit():
+    rng = np.random.default_rng(3)
+    arms = {"Group A": 1.0, "Group B": 3.0, "Group C": 0.0}
+    rows, arm_of = [], {}
+    for arm, shift in arms.items():
+        for i in range(6):
+            subject = f"{arm[-1]}{i}"
+            arm_of[subject] = arm
+            rows.append({"USUBJID": subject, "VISITNUM": 2.0, "VALUE": 0.0, "BASE": 0.0,
+                         "CHG": shift + rng.normal()})
+    frame = pd.DataFrame(rows)
+    series = pd.Series(pd.Categorical(list(arm_of.values()), categories=list(arms)), index=list(arm_of))
+    diffs = trajectories.change_differences(frame, [Visit(2, "DAY 7", 7, 1)], series, "Group C")
+    assert diffs["ARM"].tolist() == ["Group A", "Group B"] and set(diffs["REFERENCE"]) == {"Group C"}
+    mean = frame.assign(ARM=frame["USUBJID"].map(arm_of)).groupby("ARM")["CHG"].mean()
+    assert diffs["DIFF"].tolist() == pytest.approx([mean["Group A"] - mean["Group C"],
+                                                    mean["Group B"] - mean["Group C"]])
+
+
+def test_exposure_tables_by_arm_hold_every_arm():
+    exposure = pd.DataFrame({"USUBJID": ["S1", "S2", "S3"], "received": [5, 3, 5], "days_covered": [28, 10, 0],
+                             "compliance_pct": [100.0, 50.0, 0.0]})
+    labels = ("Group A", "Group B", "Group C")
+    doses = conduct.exposure_distribution_by_arm(exposure, PLANNED, labels, 5)
+    assert doses.groupby("arm")["subjects"].sum().to_dict() == {"Group A": 1, "Group B": 1, "Group C": 1}
+    bands = conduct.compliance_distribution_by_arm(exposure, PLANNED, labels).set_index(["arm", "band"])
+    assert bands.loc[("Group B", "50 to < 80 %"), "subjects"] == 1
+    assert bands.loc[("Group C", "not dosed"), "subjects"] == 1
