@@ -18,7 +18,7 @@ from dashboard.config import TrialConfig
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import SourceTable
 from dashboard.ingest.schema import NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, normalized
-from dashboard.trials.export import file_name, frame, norm, text
+from dashboard.trials.export import distinct, file_name, frame, norm, text
 from dashboard.trials.visits import reconcile_visits, visit_domains
 
 __all__ = ["check_against_export", "reconcile_visits"]
@@ -81,9 +81,9 @@ def check_configured_visits(tables: Mapping[str, SourceTable], config: TrialConf
     nums: set[float] = set()
     names: set[str] = set()
     for domain in domains:
-        data = frame(tables, domain, ["VISITNUM", "VISIT"])
-        nums |= set(pd.to_numeric(data["VISITNUM"], errors="coerce").dropna().round(6))
-        names |= set(norm(data["VISIT"]).dropna())
+        nums |= {round(n, 6) for n in pd.to_numeric(pd.Series(list(distinct(tables, domain, "VISITNUM")),
+                                                              dtype=object), errors="coerce").dropna()}
+        names |= {normalized(name) for name in distinct(tables, domain, "VISIT")}
     for visit in config.visits:
         if round(visit.num, 6) not in nums and normalized(visit.name) not in names:
             findings.warning(", ".join(file_name(tables, d) for d in domains),
@@ -105,7 +105,7 @@ def _test_codes(data: pd.DataFrame, domain: str) -> pd.Series:
 
 def _absent_test(tables: Mapping[str, SourceTable], domain: str, code: str, what: str, findings: Findings) -> bool:
     """Warn when a configured test code is not in its domain (with a hint when only case or blanks differ)."""
-    delivered = set(_test_codes(frame(tables, domain, [f"{domain[:2]}TESTCD"]), domain).dropna())
+    delivered = distinct(tables, domain, f"{domain[:2]}TESTCD")
     if code in delivered:
         return False
     near = sorted(c for c in delivered if normalized(c) == normalized(code))
