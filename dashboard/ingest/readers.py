@@ -78,8 +78,8 @@ _IGNORED = "ignored: not an SDTM domain file or randomization.csv this loader kn
 def discover(folder: Path, custom_domains: frozenset[str], findings: Findings) -> ExportFiles:
     """The files of an export by upper-case stem; unknown files are ignored with a warning, symbolic links refused.
 
-    A file whose stem is not a domain but whose DOMAIN column (RDOMAIN for SUPPxx) names one is a part of that
-    domain, split over several files as SDTMIG allows (lbch.xpt, lbhe.xpt with DOMAIN = LB).
+    A file named like a part of a split domain whose DOMAIN column (RDOMAIN for SUPPxx) names that domain is a
+    part of it, as SDTMIG allows (lbch.xpt, lbhe.xpt with DOMAIN = LB); see `_part_of`.
     """
     found = ExportFiles()
     if not folder.is_dir():
@@ -111,26 +111,31 @@ def discover(folder: Path, custom_domains: frozenset[str], findings: Findings) -
 
 
 def _part_of(path: Path, custom_domains: frozenset[str], findings: Findings) -> str | None:
-    """The domain a file with an unknown stem is a part of, by its DOMAIN (RDOMAIN) column; None when none."""
-    stem = path.stem.upper()
-    supp = "SUPP" if stem.startswith("SUPP") else ""
-    claimed = named_domain(stem, custom_domains)
-    # A SUPP file is a part only when named like one (supplbch): SUPPQUAL holds the qualifiers of every domain.
-    value = normalized(_first_value(path, "RDOMAIN" if supp else "DOMAIN") or "") if claimed or not supp else ""
-    domain = supp + value if value else ""
-    if not value or not known_domain(domain, custom_domains) or domain == RANDOMIZATION:
+    """The domain a file with an unknown stem is a part of; None (ignored with a warning, or an error) otherwise.
+
+    A part is named as SDTMIG 4.1.7 names split datasets, the domain code and up to two more characters
+    (`lbch`, `qsgd`, `suppqsgd`), and its DOMAIN column (RDOMAIN for SUPP) says the same domain. The name rule
+    keeps out an ADaM dataset (`adae.xpt` also has DOMAIN = AE) and SUPPQUAL (the qualifiers of every domain).
+    """
+    claimed = named_domain(path.stem, custom_domains)
+    if claimed is None:
         findings.warning(path.name, _IGNORED, kind="unknown file ignored")
         return None
-    column = "RDOMAIN" if supp else "DOMAIN"
-    if claimed is not None and claimed != domain:
+    column = "RDOMAIN" if claimed.startswith("SUPP") else "DOMAIN"
+    value = normalized(_first_value(path, column) or "")
+    if not value:
+        findings.warning(path.name, f"ignored: named like a part of domain {claimed}, but has no {column} value "
+                                    "saying so", column=column, kind="unknown file ignored")
+        return None
+    if ("SUPP" if column == "RDOMAIN" else "") + value != claimed:
         findings.error(path.name, f"{column} {value!r} contradicts the file name, which names domain {claimed}",
                        row=1, column=column, kind="DOMAIN contradicts file name")
         return None
-    if domain == "DM":
+    if claimed == "DM":
         findings.error(path.name, "DM cannot be split over several files; deliver one dm.csv or dm.xpt",
                        column=column, kind="split DM")
         return None
-    return domain
+    return claimed
 
 
 def _first_value(path: Path, column: str) -> str | None:

@@ -102,14 +102,18 @@ def test_a_domain_column_contradicting_the_file_name_is_an_error(export, config)
     assert errors[0].message == "DOMAIN 'AE' contradicts the file name, which names domain LB"
 
 
-def test_a_file_of_unknown_name_joins_the_domain_its_domain_column_names(export, config):
-    """A file whose stem is not a domain but whose DOMAIN column names one is such a part; one without a
-    DOMAIN column (an ADaM dataset) is ignored with a warning, as before."""
+def test_only_a_file_named_like_a_part_joins_a_domain(export, config):
+    """SDTMIG names a part by the domain code and up to two more characters; a file named otherwise is ignored
+    with a warning even when its DOMAIN column names a domain (an ADaM ADLB carries DOMAIN = LB too)."""
     (export / "lbim.csv").rename(export / "labs_immunology.csv")
-    read(export / "dm.csv")[["STUDYID", "USUBJID", "AGE"]].to_csv(export / "adsl.csv", index=False)
+    read(export / "lbch.csv").to_csv(export / "adlb.csv", index=False)
+    read(export / "lbhe.csv").drop(columns="DOMAIN").to_csv(export / "lbxx.csv", index=False)
     files, findings = read_all(export, config)
-    assert [name for name, _ in files["LB"].source.parts] == ["labs_immunology.csv", "lbch.csv", "lbhe.csv"]
-    assert [(f.file, f.kind) for f in findings.items] == [("adsl.csv", "unknown file ignored")]
+    assert [name for name, _ in files["LB"].source.parts] == ["lbch.csv", "lbhe.csv"]
+    assert [(f.file, f.kind) for f in findings.items] == [
+        ("adlb.csv", "unknown file ignored"), ("labs_immunology.csv", "unknown file ignored"),
+        ("lbxx.csv", "unknown file ignored")]
+    assert not any("adlb" in key.lower() for key in files["LB"].inputs)
 
 
 def test_a_split_export_loads_with_every_file_in_the_manifest(export, config, tmp_path, monkeypatch):
