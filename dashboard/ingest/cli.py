@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 import pandas as pd
 
 from dashboard import cuts
-from dashboard.config import ConfigError, load_trial_config
+from dashboard.config import ConfigError, default_instance_path, load_trial_config
 from dashboard.ingest.findings import AlreadyLoaded, Finding, IngestError, Severity, summarize
 from dashboard.ingest.load import activate_cut, load_cut
+from dashboard.ingest.steps import LOG, LoaderStepError
 
 SHOWN_WARNINGS = 50
 
@@ -65,20 +68,47 @@ def print_findings(findings: Sequence[Finding], out: TextIO | None = None) -> No
             print(f"  {line}", file=out)
 
 
+def _server_log() -> Path | None:
+    """Send the loader's log (tracebacks of failed steps) to `<instance>/logs/ingest.log`, never to the terminal
+    (a traceback can quote data values); None when that file cannot be written."""
+    path = default_instance_path() / "logs" / "ingest.log"
+    if any(getattr(h, "baseFilename", None) == str(path) for h in LOG.handlers):
+        return path
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        LOG.addHandler(logging.NullHandler())     # still keeps Python's last-resort handler off the terminal
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    LOG.addHandler(handler)
+    return path
+
+
 def _load(args: argparse.Namespace) -> int:
     try:
+        log = _server_log()
         config = load_trial_config(args.config)
         manifest = load_cut(args.path, args.cut_date, args.label, args.loaded_by, config)
     except AlreadyLoaded as exc:
         print(f"not loaded: {exc.headline}", file=sys.stderr)
+        return 1
+    except LoaderStepError as exc:
+        print(f"not loaded: {exc.headline}; the active cut is unchanged ({cuts.active_cut_id() or 'none'})"
+              + (f"; the details are in the server log ({log})" if log else ""), file=sys.stderr)
         return 1
     except IngestError as exc:
         print_findings(exc.findings)
         print(f"not loaded: {exc.headline}; the active cut is unchanged ({cuts.active_cut_id() or 'none'})",
               file=sys.stderr)
         return 1
-    except (cuts.CutError, ConfigError, ValueError) as exc:
+    except (cuts.CutError, ConfigError, ValueError, OSError) as exc:
         print(f"not loaded: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:      # never a traceback on the terminal: it could quote data values
+        LOG.error("cuts load failed", exc_info=exc)
+        print(f"not loaded: {type(exc).__name__}; the active cut is unchanged; see the server log", file=sys.stderr)
         return 1
     warnings = cuts.read_cut_warnings(manifest.cut_id)
     if len(warnings):

@@ -36,12 +36,21 @@ def open_fingerprints(raws: dict[str, RawFile], carrying: Collection[str],
     """Per file name: its SHA-256, or for a file carrying allocation the SHA-256 of its clinical part's snapshot
     file (which is the same under any randomization), or WITHHELD when it has no clinical part."""
     prints = {}
-    for domain, raw in raws.items():
-        if domain not in carrying:
+    for raw in raws.values():       # keyed by file; a domain split over several files carries or not as a whole
+        if raw.domain not in carrying:
             prints[raw.name.lower()] = raw.sha256
         else:
-            prints[raw.name.lower()] = WITHHELD if domain not in clinical else cuts.encoded(clinical[domain]).sha256
+            prints[raw.name.lower()] = (WITHHELD if raw.domain not in clinical
+                                        else cuts.encoded(clinical[raw.domain]).sha256)
     return prints
+
+
+def file_names(raws: dict[str, RawFile]) -> dict[str, str]:
+    """Per domain, the name of its file (or files, for a domain split over several)."""
+    names: dict[str, list[str]] = {}
+    for raw in raws.values():
+        names.setdefault(raw.domain, []).append(raw.name)
+    return {domain: ", ".join(files) for domain, files in names.items()}
 
 
 def cut_id_for(cut_date: str, fingerprints: dict[str, str], attempt: int = 0) -> str:
@@ -95,13 +104,16 @@ def register(cut_id: str, digest: str, root: Path | None) -> None:
 
 
 def public_inputs(raws: dict[str, RawFile], rows: dict[str, int], export: SealedExport) -> tuple[cuts.InputFile, ...]:
-    """The manifest's inputs: name, SHA-256, data rows, size; withheld where the file carries allocation."""
+    """The manifest's inputs: name, SHA-256, data rows, size; withheld where the file carries allocation.
+
+    `raws` and `rows` are keyed alike (by file); whether a file carries allocation is decided by its domain.
+    """
     files = []
-    for domain, raw in raws.items():
-        if domain not in export.carries_allocation:
-            files.append(cuts.InputFile(raw.name, raw.sha256, rows[domain], raw.size))
+    for key, raw in raws.items():
+        if raw.domain not in export.carries_allocation:
+            files.append(cuts.InputFile(raw.name, raw.sha256, rows[key], raw.size))
         else:
-            files.append(cuts.InputFile(raw.name, WITHHELD, 0 if domain in SEALED_DOMAINS else rows[domain], 0))
+            files.append(cuts.InputFile(raw.name, WITHHELD, 0 if raw.domain in SEALED_DOMAINS else rows[key], 0))
     return tuple(sorted(files, key=lambda f: f.name.lower()))
 
 

@@ -22,6 +22,7 @@ from dashboard.ingest.schema import (
     ALLOCATION_COLUMNS, EX_SEALED_COLUMNS, RANDOMIZATION, SEALED_DOMAINS, TRIAL_DESIGN_DOMAINS, is_sealed_name,
     normalized, seq_column,
 )
+from dashboard.ingest.steps import step
 from dashboard.ingest.validate import arm_values
 
 ALLOCATION = "allocation"
@@ -64,22 +65,18 @@ def seal(tables: dict[str, SourceTable], config: TrialConfig,
     clinical: dict[str, pa.Table] = {}
     sealed: dict[str, pa.Table] = {}
     needles = pa.array(sorted(arm_values(tables, config)))
-    dm, allocation, dm_sealed = _split_dm(tables, config, findings)
+    with step("seal", tables["DM"].name):
+        dm, allocation, dm_sealed = _split_dm(tables, config, findings)
     for domain, source in tables.items():
         if domain in (RANDOMIZATION, "DM"):
             continue
         if domain in SEALED_DOMAINS:
             sealed[domain] = source.table
             continue
-        if split is not None and domain in split:
-            clinical[domain], columns = split[domain]
-        elif splits_alone(domain):
-            clinical[domain], columns = split_domain(domain, source.table, config)
-        else:
-            table, rows = _split_supp(source.table, needles)
-            if rows.num_rows:
-                sealed[domain] = rows
-            clinical[domain], columns = _split_columns(domain, table)
+        with step("seal", source.name):
+            clinical[domain], rows, columns = _split_other(source, config, split, needles)
+        if rows is not None:
+            sealed[domain] = rows
         if columns is not None:
             sealed[f"{domain}_COLUMNS" if domain in sealed else domain] = columns
     # One chunk, as in _split_columns: the clinical part's bytes fingerprint the cut (identity.py).
@@ -91,6 +88,21 @@ def seal(tables: dict[str, SourceTable], config: TrialConfig,
     if any(is_sealed_name(c) for c in tables["DM"].table.column_names):
         carrying.add("DM")
     return SealedExport(clinical, sealed, int((dm["RANDFL"] == "Y").sum()), carrying)
+
+
+def _split_other(source: SourceTable, config: TrialConfig, split: Mapping[str, tuple[pa.Table, pa.Table | None]] | None,
+                 needles: pa.Array) -> tuple[pa.Table, pa.Table | None, pa.Table | None]:
+    """A domain other than DM, the list and those sealed whole: clinical table, sealed SUPP rows, sealed columns."""
+    domain = source.domain
+    if split is not None and domain in split:
+        table, columns = split[domain]
+        return table, None, columns
+    if splits_alone(domain):
+        table, columns = split_domain(domain, source.table, config)
+        return table, None, columns
+    table, rows = _split_supp(source.table, needles)
+    table, columns = _split_columns(domain, table)
+    return table, rows if rows.num_rows else None, columns
 
 
 def _keys(domain: str, table: pa.Table) -> list[str]:
