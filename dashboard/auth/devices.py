@@ -24,7 +24,7 @@ def _serializer() -> URLSafeTimedSerializer:
 def _mark(user: User) -> list:
     """What a device remembers of an account: its id and when its password last changed (a reset forgets it)."""
     changed = user.password_changed_at
-    return [user.id, int(changed.timestamp()) if changed else 0]
+    return [user.id, round(changed.timestamp() * 1_000_000) if changed else 0]
 
 
 def _remembered() -> list[list]:
