@@ -76,7 +76,8 @@ def test_a_finding_in_a_part_names_that_file_and_row(export, config):
     late = Findings()
     flag_dates_after_cut({"LB": files["LB"].source}, CUT_DATE, late)
     assert [(f.file, f.row, f.usubjid, f.seq, f.message) for f in late.items if f.kind == "date after cut"] == [
-        ("lbim.csv", 5, lbim.loc[4, "USUBJID"], lbim.loc[4, "LBSEQ"], f"dated 2021-10-02 after the cut date {CUT_DATE}")]
+        ("lbim.csv", 5, lbim.loc[4, "USUBJID"], lbim.loc[4, "LBSEQ"],
+         f"dated 2021-10-02 after the cut date {CUT_DATE}")]
 
 
 def test_a_sequence_number_repeated_across_files_names_both(export, config):
