@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.baseline_characteristics import Measure, baseline_measures
+from dashboard.analysis.outcomes import visit_numbers
 from dashboard.analysis.recruitment import COMPLETED, column
 from dashboard.config import TrialConfig, Visit
 
@@ -233,7 +234,7 @@ def visit_presence(domains: Sequence[pd.DataFrame], visits: Sequence[Visit]) -> 
     for d in domains:
         if "USUBJID" not in d or d.empty:
             continue
-        position = columns.get_indexer(pd.to_numeric(column(d, "VISITNUM", "float"), errors="coerce"))
+        position = columns.get_indexer(visit_numbers(d, visits))     # on VISITNUM and VISIT, as Outcomes
         keep = position >= 0
         parts.append((d["USUBJID"][keep], position[keep]))
     return _presence_matrix(parts, columns)
@@ -251,7 +252,7 @@ def measurement_presence(domains: Mapping[str, pd.DataFrame], measures: Sequence
         if frame.empty or "USUBJID" not in frame:
             continue
         p = domain.upper()
-        visit = nums.get_indexer(pd.to_numeric(column(frame, "VISITNUM", "float"), errors="coerce"))
+        visit = nums.get_indexer(visit_numbers(frame, visits))
         test = codes.get_indexer(column(frame, f"{p}TESTCD"))
         keep = (visit >= 0) & (test >= 0)
         rows = frame[[c for c in ("USUBJID", f"{p}STRESN", f"{p}ORRES") if c in frame]].loc[keep]

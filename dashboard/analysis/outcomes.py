@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.config import Outcome, Visit
+from dashboard.ingest.schema import normalized
 
 VALUE_COLUMNS = ["USUBJID", "VISITNUM", "DY", "VALUE", "BLFL", "SCHEDULED"]
 VISIT_VALUE_COLUMNS = ["USUBJID", "VISITNUM", "VALUE", "BASE", "CHG"]
@@ -82,6 +83,29 @@ def left_out_of_visit_plots(values: pd.DataFrame, visits: Sequence[Visit]) -> tu
     return at_undated, int((~values["SCHEDULED"]).sum())
 
 
+def visit_numbers(rows: pd.DataFrame, visits: Sequence[Visit]) -> pd.Series:
+    """The configured VISITNUM of each record, matched on both VISITNUM and VISIT as Safety's views (keyed on VISIT)
+    match them, so both pages put one record under one visit label.
+
+    A record whose VISIT names a configured visit (compared normalized) belongs to it, whatever its VISITNUM (an
+    export numbering visits by study day); one without a VISIT keeps its VISITNUM. One whose VISIT names no
+    configured visit keeps a VISITNUM the configuration does not use (unscheduled, e.g. 4.1), but gets none (NaN:
+    left out of by-visit summaries and counted there) when its VISITNUM is a configured visit's of another name."""
+    number = pd.to_numeric(_column(rows, "VISITNUM"), errors="coerce").astype("float64")
+    if "VISIT" not in rows:
+        return number
+    names = {normalized(v.name): float(v.num) for v in visits}
+    text = rows["VISIT"].astype(object).where(rows["VISIT"].notna(), "")
+    codes, uniques = pd.factorize(text)
+    by_name = np.array([names.get(normalized(u), np.nan) for u in uniques], dtype="float64")
+    named = np.array([normalized(u) != "" for u in uniques], dtype=bool)
+    matched = by_name[codes] if len(uniques) else np.full(len(rows), np.nan)
+    has_name = named[codes] if len(uniques) else np.zeros(len(rows), dtype=bool)
+    clash = has_name & np.isnan(matched) & number.isin([float(v.num) for v in visits]).to_numpy()
+    out = np.where(~np.isnan(matched), matched, np.where(clash, np.nan, number.to_numpy()))
+    return pd.Series(out, index=rows.index, dtype="float64")
+
+
 def _column(rows: pd.DataFrame, name: str, default: object = np.nan) -> pd.Series:
     return rows[name] if name in rows else pd.Series(default, index=rows.index)
 
@@ -100,7 +124,7 @@ def outcome_values(findings: pd.DataFrame, outcome: Outcome, dm: pd.DataFrame,
     if f"{d}DT" in rows and day.isna().any():
         from_date = study_day(rows[f"{d}DT"], rows["USUBJID"].map(day_one(dm)))
         day = day.fillna(from_date)
-    visitnum = pd.to_numeric(_column(rows, "VISITNUM"), errors="coerce")
+    visitnum = visit_numbers(rows, visits)
     frame = pd.DataFrame({
         "USUBJID": rows["USUBJID"].astype("str"),
         "VISITNUM": visitnum.astype("float64"),
@@ -166,7 +190,8 @@ def all_outcome_values(domains: Mapping[str, pd.DataFrame], outcomes: Sequence[O
         findings = domains.get(domain, pd.DataFrame())
         column = f"{domain}TESTCD"
         if column in findings:
-            wanted = ["USUBJID", column, "VISITNUM", *(f"{domain}{c}" for c in ("STRESN", "DY", "BLFL", "DT"))]
+            wanted = ["USUBJID", column, "VISITNUM", "VISIT",
+                      *(f"{domain}{c}" for c in ("STRESN", "DY", "BLFL", "DT"))]
             findings = findings[[c for c in wanted if c in findings]]
             findings = findings[findings[column].isin([o.testcd for o in mine])]
         for outcome in mine:

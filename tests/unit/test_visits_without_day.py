@@ -101,3 +101,22 @@ def test_completeness_never_expects_a_visit_without_a_planned_day():
     table = conduct.visit_completeness(expected, conduct.visit_presence([f.vs()], VISITS), VISITS)
     undated = table[table["planned_day"].isna()]
     assert undated["expected"].tolist() == [0, 0] and undated["pct_received"].isna().all()
+
+
+def test_records_are_matched_to_visits_on_their_name_as_safety_does():
+    """An export numbering visits by study day (VISITNUM 7 for 'Day 7') still puts each record under the visit its
+    VISIT names, the label Safety's views (keyed on VISIT) show; a VISITNUM of another configured visit with an
+    unknown name is not relabelled but left out and counted."""
+    dm = F.dm([("S1", "2021-05-01")])
+    vs = F.findings("VS", [("S1", "OXYSAT", 1, 1, 90, "Y"), ("S1", "OXYSAT", 7, 7, 95, ""),
+                           ("S1", "OXYSAT", 4, 4, 93, ""), ("S1", "OXYSAT", 3, 3, 92, ""),
+                           ("S1", "OXYSAT", 5.1, 6, 94, "")])
+    vs["VISIT"] = ["day 1", " DAY 7 ", "DAY 2", "", "UNSCHEDULED 5.1"]
+    values = outcomes.outcome_values(vs, F.SPO2, dm, VISITS)
+    by_name = {v.name: float(v.num) for v in VISITS}
+    expected = {1.0: by_name["DAY 1"], 7.0: by_name["DAY 7"], 4.0: by_name["DAY 2"], 3.0: 3.0, 6.0: 5.1}
+    assert dict(zip(values["DY"], values["VISITNUM"])) == expected           # no VISIT: its VISITNUM (3) kept
+    clash = vs.iloc[[2]].assign(VISIT="WEEK 2")                  # VISITNUM 4 is DAY 2's, the name is not
+    matched = outcomes.visit_numbers(clash, VISITS)
+    assert matched.isna().all()
+    assert outcomes.left_out_of_visit_plots(outcomes.outcome_values(clash, F.SPO2, dm, VISITS), VISITS) == (0, 1)
