@@ -136,6 +136,9 @@ def _trajectories(data: TrialData, key: Any, axis: Any, stat: Any, lines: Any) -
         return (outcome_figures.no_outcome_figure(TRAJECTORY_TITLE, stamp(data)),
                 outcome_figures.no_outcome_figure(CHANGE_TITLE, stamp(data)))
     outcome = outcomes.find_outcome(config.outcomes, key) or config.outcomes[0]
+    if not data.has_domain(outcome.domain):
+        return (outcome_figures.missing_domain_figure(TRAJECTORY_TITLE, stamp(data), outcome.domain, outcome.label),
+                outcome_figures.missing_domain_figure(CHANGE_TITLE, stamp(data), outcome.domain, outcome.label))
     axis = axis if axis in trajectory_figures.AXES else "visit"
     armed = isinstance(data, ArmedTrialData)
     stat = stat if armed and stat in trajectories.STATISTICS else "median"

@@ -22,3 +22,9 @@ def closed_only_figure(title: str, stamp: str) -> go.Figure:
 def no_outcome_figure(title: str, stamp: str) -> go.Figure:
     """The trial configuration names no measured outcome or no event."""
     return empty_figure(title, stamp, "The trial configuration names nothing to show here.")
+
+
+def missing_domain_figure(title: str, stamp: str, domain: str, label: str) -> go.Figure:
+    """The configured outcome's findings domain is not in this cut: say so rather than show an empty plot."""
+    return empty_figure(title, stamp, f"This data cut has no {domain} domain, so {label} cannot be shown "
+                                      "(the trial configuration names it).")

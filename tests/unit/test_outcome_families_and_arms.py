@@ -98,3 +98,27 @@ def test_exposure_tables_by_arm_hold_every_arm():
     bands = conduct.compliance_distribution_by_arm(exposure, PLANNED, labels).set_index(["arm", "band"])
     assert bands.loc[("Group B", "50 to < 80 %"), "subjects"] == 1
     assert bands.loc[("Group C", "not dosed"), "subjects"] == 1
+
+
+def test_outcomes_come_from_any_findings_domain():
+    """A questionnaire (QS) and an ECG (EG) outcome are read like VS and LB: by their domain's --TESTCD and
+    --STRESN, baseline from --BLFL; a configured domain the cut lacks is said, not drawn empty."""
+    import outcomes_frames as F
+
+    from dashboard.analysis import outcomes
+    from dashboard.figures import outcomes as outcome_figures
+
+    dm = F.dm([("S1", "2021-05-01"), ("S2", "2021-05-01")])
+    visits = (Visit(1, "BASELINE", 1, 0), Visit(2, "WEEK 4", 29, 3))
+    qs = F.findings("QS", [("S1", "HAMD17", 1, 1, 24, "Y"), ("S1", "HAMD17", 2, 29, 12, ""),
+                           ("S2", "HAMD17", 1, 1, 20, "Y"), ("S2", "HAMD17", 2, 29, 18, ""),
+                           ("S2", "HAMD21", 2, 29, 99, "")])
+    eg = F.findings("EG", [("S1", "QTCF", 1, 1, 410, "Y"), ("S1", "QTCF", 2, 29, 430, "")])
+    values = outcomes.all_outcome_values({"QS": qs, "EG": eg}, (QUESTIONNAIRE, ECG), dm, visits)
+    change = outcomes.visit_values(values["QS.HAMD17"]).set_index(["USUBJID", "VISITNUM"])["CHG"]
+    reference = qs[qs["QSTESTCD"] == "HAMD17"].pivot(index="USUBJID", columns="VISITNUM", values="QSSTRESN")
+    assert change.xs(2.0, level="VISITNUM").to_dict() == (reference[2.0] - reference[1.0]).to_dict()
+    ecg = outcomes.visit_values(values["EG.QTCF"])
+    assert ecg.loc[ecg["VISITNUM"] == 2.0, "CHG"].tolist() == [430.0 - 410.0]
+    figure = outcome_figures.missing_domain_figure("Trajectory over time", "stamp", "QS", "HAM-D 17 total")
+    assert "no QS domain" in figure.layout.annotations[0].text
