@@ -10,7 +10,8 @@ from flask_login import current_user
 
 from dashboard import audit
 from dashboard.exports import neutralize_frame
-from dashboard.auth.users import AccountError, get_user, list_users, set_active, set_role
+from dashboard.auth.models import User
+from dashboard.auth.users import AccountError, list_users, set_active, set_role
 from dashboard.context import current_access
 from dashboard.guard import guarded_callback
 from dashboard.permissions import (
@@ -49,31 +50,29 @@ def filtered_events(events: list[str] | None, username: str | None, start: str |
     return frame.astype(object).where(frame.notna(), None)
 
 
-def role_of(username: str) -> Role | None:
-    """The role an account holds now (None when there is no such account or its role is unknown)."""
-    user = get_user(username)
-    try:
-        return user.role if user is not None else None
-    except ValueError:
-        return None
-
-
 def change_account(actor: str, action: str, username: str, role: str | None) -> str:
-    """Apply one web change (set_role, disable, enable) after the policy in dashboard.permissions allows it."""
+    """Apply one web change (set_role, disable, enable) if the policy in dashboard.permissions allows it for
+    the account as it is when the change is made."""
     new_role = Role(role) if action == "set_role" else None
-    check_web_account_change(actor, username, role_of(username), new_role)
+
+    def allowed(user: User) -> None:
+        try:
+            current = user.role
+        except ValueError:
+            current = None
+        check_web_account_change(actor, user.username, current, new_role)
+
     if new_role is not None:
-        set_role(username, new_role, actor=actor)
+        set_role(username, new_role, actor=actor, check=allowed)
         return f"{username} is now {new_role.value}; their sessions have ended."
-    set_active(username, action == "enable", actor=actor)
+    set_active(username, action == "enable", actor=actor, check=allowed)
     return f"{username} {'enabled' if action == 'enable' else 'disabled'}."
 
 
 def audit_frame(events, username, start, end, limit: int | None) -> pd.DataFrame:
     """The rows the viewer may read: the closed detail only for access that may read it."""
-    frame = filtered_events(events, username, start, end, limit,
-                            closed_detail=may_read_closed_detail(current_access()))
-    return frame
+    return filtered_events(events, username, start, end, limit,
+                           closed_detail=may_read_closed_detail(current_access()))
 
 
 def register(app) -> None:

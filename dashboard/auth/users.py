@@ -89,10 +89,23 @@ def create_user(username: str, role: Role, password: str, *, actor: str, url: st
     return user
 
 
-def set_role(username: str, role: Role, *, actor: str, url: str | None = None) -> None:
-    """Change the role and end the user's sessions, so nothing granted under the old role survives. Audited."""
+def _require_for_change(session: Session, username: str, check: Callable[[User], None] | None) -> User:
+    """The account, its row locked (PostgreSQL) while `check` (a caller's policy) decides on it as it is now."""
+    user = session.scalar(select(User).where(User.username == normalize_username(username)).with_for_update())
+    if user is None:
+        raise AccountError(f"No user named {normalize_username(username)!r}.")
+    if check is not None:
+        check(user)
+    return user
+
+
+def set_role(username: str, role: Role, *, actor: str, url: str | None = None,
+             check: Callable[[User], None] | None = None) -> None:
+    """Change the role and end the user's sessions, so nothing granted under the old role survives. Audited.
+
+    `check(user)` may refuse the change (raise) after seeing the account's current role."""
     with session_scope(url) as session:
-        user = _require(session, username)
+        user = _require_for_change(session, username, check)
         before, user.role = user.role_value, Role(role)
         user.session_token = new_session_token()  # sessions (and any unmask in them) end with the old role
         session.flush()  # the user row first, then the audit chain head: one lock order for every writer
@@ -100,10 +113,11 @@ def set_role(username: str, role: Role, *, actor: str, url: str | None = None) -
                   detail={"actor": actor, "from": before, "to": user.role_value})
 
 
-def set_active(username: str, active: bool, *, actor: str, url: str | None = None) -> None:
-    """Disable (ending every session at once) or re-enable an account; audited."""
+def set_active(username: str, active: bool, *, actor: str, url: str | None = None,
+               check: Callable[[User], None] | None = None) -> None:
+    """Disable (ending every session at once) or re-enable an account; audited. `check` as for set_role."""
     with session_scope(url) as session:
-        user = _require(session, username)
+        user = _require_for_change(session, username, check)
         user.is_active = active
         user.session_token = new_session_token()
         if active:
