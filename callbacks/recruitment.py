@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import Input, Output, State, html
 
-from callbacks.common import NO_CUT, send_csv, stamp, with_active_cut
+from callbacks.common import NO_CUT, arm_basis_text, send_csv, stamp, with_active_cut
 from dashboard.analysis import accrual, conduct, consort, labs
 from dashboard.analysis import baseline_characteristics as baseline
 from dashboard.analysis.outcomes import planned_visits
@@ -27,6 +27,7 @@ from layouts import recruitment as ids
 from layouts.common import NUMBER_COLUMN
 
 MAX_GRID_ROWS = 1000
+ARMS_AS_RANDOMIZED = arm_basis_text("planned")    # recruitment's by-arm displays: the arm randomized to
 FILTERS = (Input(ids.SITE_FILTER, "value"), Input(ids.DATE_FILTER, "start_date"), Input(ids.DATE_FILTER, "end_date"))
 Key = tuple[tuple[str, ...], str, str]
 
@@ -170,7 +171,7 @@ def _balance(data: TrialData, key: Key) -> Any:
     sites = key[0]
     by_arm = memoized(data, "recruitment:balance", lambda: accrual.cumulative_randomizations_by_arm(
         _randomized_at(data, sites), data.arm_of, data.arm_labels), sites)
-    figure = figures.randomization_balance_figure(by_arm, data.arm_labels, stamp(data))
+    figure = figures.randomization_balance_figure(by_arm, data.arm_labels, f"{stamp(data)} · {ARMS_AS_RANDOMIZED}")
     if key[1] and key[2] and len(by_arm):
         figure.update_xaxes(range=[key[1], key[2]])
     return figure
@@ -194,7 +195,7 @@ def _consort(data: TrialData, key: Key) -> tuple[Any, Any]:
     if isinstance(data, ArmedTrialData) and _split_allowed(data, key):
         flow = memoized(data, "recruitment:consort-arm", lambda: consort.consort_flow_by_arm(
             _selected(data, key), data.arm_of, data.arm_labels, doses, discrete), *key)
-        return conduct_figures.consort_figure(flow, data.arm_labels, stamp(data)), source
+        return conduct_figures.consort_figure(flow, data.arm_labels, f"{stamp(data)} · {ARMS_AS_RANDOMIZED}"), source
     flow = memoized(data, "recruitment:consort", lambda: consort.consort_flow(_selected(data, key), doses,
                                                                                discrete), *key)
     note = source
@@ -321,7 +322,6 @@ CONTINUOUS_HEADERS = {"USUBJID": "Subject", "SITEID": "Site", "DAY1_DT": "Day 1"
                       "STATUS": "Status"}
 LISTING_TITLES = {"infusions": ids.MISSED_TITLE, "cycles": "Subjects with a missed cycle",
                   "continuous": "Exposure of every randomized subject (continuous dosing)"}
-ARMS_AS_RANDOMIZED = "arms as randomized (planned arm)"
 
 
 def _exposure_frames(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:

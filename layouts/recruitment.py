@@ -140,7 +140,8 @@ def _completeness() -> list[Component]:
 
 def layout(ctx: ViewContext) -> Component:
     """The page for `ctx`; the by-arm balance chart exists only for roles that see arms."""
-    subtitle = f"Target {ctx.target_enrollment} randomized" + (" · by arm where shown" if ctx.sees_arms else "")
+    by_arm = " · by arm as randomized (planned arm) where shown" if ctx.sees_arms else ""
+    subtitle = f"Target {ctx.target_enrollment} randomized{by_arm}"
     tabs = dbc.Tabs([
         dbc.Tab(_overview(ctx), label="Overview", tab_id="overview", className="pt-3"),
         dbc.Tab(_screening(), label="Screening and flow", tab_id="screening", className="pt-3"),

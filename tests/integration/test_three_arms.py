@@ -80,7 +80,8 @@ def test_the_board_compares_each_group_with_the_first_coded_group_and_sees_no_re
     assert "Group B vs Group A" in forest and "Group C vs Group A" in forest
     # the configured reference (the placebo, Group C) is not disclosed by being compared against
     assert "vs Group C" not in _text(pages) and "Group C −" not in _text(pages)
-    assert "arms as randomized" in _text(pages["TRAJECTORY"])
+    for name in ("TRAJECTORY", "FOREST", "CONSORT", "EXPOSURE"):      # each by-arm display says its basis
+        assert "arms as randomized" in _text(pages[name]), name
 
 
 def test_the_statistician_compares_each_arm_with_the_configured_reference(app):
