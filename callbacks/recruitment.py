@@ -2,125 +2,31 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import dash
 import pandas as pd
-import plotly.graph_objects as go
 from dash import Input, Output, State, html
 
-from callbacks.common import NO_CUT, arm_basis_text, send_csv, stamp, with_active_cut
-from dashboard.analysis import accrual, conduct, consort, labs
+from callbacks.common import NO_CUT, send_csv, stamp, with_active_cut
+from callbacks.recruitment_base import (ARMS_AS_RANDOMIZED, Key, _capped_note, _grid, _key,
+                                        _no_cut_figure, _randomized, _randomized_at, _selected, _split_allowed,
+                                        _status, _view)
+from callbacks.recruitment_conduct import (LISTING_TITLES, VISIT_HEADERS, _completeness, _completeness_tables,
+                                           _exposure, _exposure_frames, _exposure_headers)
+from dashboard.analysis import accrual, consort, labs
 from dashboard.analysis import baseline_characteristics as baseline
-from dashboard.analysis.outcomes import planned_visits
 from dashboard.analysis import recruitment as rec
 from dashboard.blinding import ArmedTrialData, TrialData
 from dashboard.figures import conduct as conduct_figures
 from dashboard.figures import recruitment as figures
-from dashboard.figures.common import empty_figure, stamp_text
+from dashboard.figures.common import empty_figure
 from dashboard.guard import guarded_callback
 from dashboard.memo import memoized
 from dashboard.permissions import Permission
 from layouts import recruitment as ids
-from layouts.common import NUMBER_COLUMN
 
-MAX_GRID_ROWS = 1000
-ARMS_AS_RANDOMIZED = arm_basis_text("planned")    # recruitment's by-arm displays: the arm randomized to
 FILTERS = (Input(ids.SITE_FILTER, "value"), Input(ids.DATE_FILTER, "start_date"), Input(ids.DATE_FILTER, "end_date"))
-Key = tuple[tuple[str, ...], str, str]
-
-
-def _key(sites: Any, start: Any, end: Any) -> Key:
-    """Filter values as a clean hashable key: a tuple of site ids and two ISO dates ('' when unset or invalid)."""
-    if isinstance(sites, str):
-        sites = [sites]
-    chosen = tuple(sorted({str(s) for s in sites if isinstance(s, (str, int))})) if isinstance(sites, list) else ()
-    return chosen, _iso_date(start), _iso_date(end)
-
-
-def _iso_date(value: Any) -> str:
-    if not isinstance(value, str):
-        return ""
-    try:
-        return dt.date.fromisoformat(value[:10]).isoformat()
-    except ValueError:
-        return ""
-
-
-def _status(data: TrialData) -> pd.DataFrame:
-    config = data.config
-    return memoized(data, "recruitment:status", lambda: rec.subject_status(
-        data.dm, data.ds, data.ex, data.cut.cut_date, planned_doses=config.planned_doses,
-        interval_days=config.dose_interval_days, vocabulary=config.vocabulary))
-
-
-def _selected(data: TrialData, key: Key) -> pd.DataFrame:
-    sites, start, end = key
-    return memoized(data, "recruitment:selected", lambda: rec.filter_subjects(_status(data), sites, start, end), *key)
-
-
-def _randomized(data: TrialData, key: Key) -> pd.DataFrame:
-    selected = _selected(data, key)
-    return selected.loc[selected["RANDOMIZED"]]
-
-
-def _randomized_at(data: TrialData, sites: tuple[str, ...]) -> pd.DataFrame:
-    """Randomized subjects of the chosen sites, whatever their screening date (accrual and balance charts)."""
-    status = rec.filter_subjects(_status(data), sites)
-    return status.loc[status["RANDOMIZED"]]
-
-
-def _split_allowed(data: TrialData, key: Key) -> bool:
-    return rec.arm_split_allowed(_selected(data, key), key[0])
-
-
-def _grid(frame: pd.DataFrame, headers: Mapping[str, str], limit: int = MAX_GRID_ROWS) -> tuple[list, list]:
-    """AG Grid rows and column definitions: safe field names, ISO dates, None for missing, at most `limit` rows."""
-    shown = frame.head(limit)
-    rows: dict[str, list] = {}
-    defs = []
-    for i, (name, header) in enumerate(headers.items()):
-        field = f"c{i}"
-        values = shown[name]
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if pd.api.types.is_datetime64_any_dtype(values):
-            values = values.dt.strftime("%Y-%m-%d")
-        elif pd.api.types.is_float_dtype(values):
-            values = values.round(1)
-        rows[field] = values.astype(object).where(values.notna(), None).tolist()
-        # columns share the card's width and wrap their headers (the full header also on hover), so a table with
-        # a column per arm stays on screen with three or more arms
-        defs.append({"field": field, "headerName": header, "headerTooltip": header, "flex": 1, "minWidth": 100,
-                     "wrapHeaderText": True, "autoHeaderHeight": True, **(NUMBER_COLUMN if numeric else {})})
-    records = [dict(zip(rows, values)) for values in zip(*rows.values())] if rows else []
-    return records, defs
-
-
-def _capped_note(frame: pd.DataFrame, what: str) -> str:
-    if len(frame) > MAX_GRID_ROWS:
-        return f"Showing the first {MAX_GRID_ROWS} of {len(frame)} {what}; the CSV download has all of them."
-    return ""
-
-
-def _plain(value: Any) -> Any:
-    return value.to_plotly_json() if isinstance(value, go.Figure) else value
-
-
-def _view(data: TrialData, name: str, build: Callable[[], Any], *key: Any) -> Any:
-    """The finished outputs of one display, built once per cut, access and filters (figures as plain dicts)."""
-    def compute() -> Any:
-        out = build()
-        return tuple(_plain(v) for v in out) if isinstance(out, tuple) else _plain(out)
-
-    return memoized(data, f"recruitment:view:{name}", compute, *key)
-
-
-def _no_cut_figure(title: str, sees_arms: bool) -> go.Figure:
-    """Empty-state figure before the first cut, stamped OPEN or CLOSED as the user's access is."""
-    return empty_figure(title, stamp_text(None, sees_arms), NO_CUT)
-
 
 # --- Overview ---------------------------------------------------------------------------------------------------
 
@@ -307,130 +213,6 @@ def _baseline(data: TrialData, key: Key) -> tuple[list, list, list, list, str]:
     note = (f"{len(deviations)} possible deviations in {subjects} of {len(_randomized(data, key))} randomized "
             f"subjects: {checks}. " + _capped_note(deviations, "rows"))
     return summary_rows, summary_defs, rows, defs, note.strip()
-
-
-# --- Exposure -------------------------------------------------------------------------------------------------
-
-MISSED_HEADERS = {"USUBJID": "Subject", "SITEID": "Site", "day1": "Day 1", "received": "Infusions received",
-                  "due": "Due by the cut", "missed": "Missed", "infusion_days": "Study days given",
-                  "status": "Status"}
-CYCLE_HEADERS = {**MISSED_HEADERS, "received": "Cycles started", "infusion_days": "Study days dosed"}
-CONTINUOUS_HEADERS = {"USUBJID": "Subject", "SITEID": "Site", "DAY1_DT": "Day 1", "records": "Records received",
-                      "first_dose": "First dose", "last_dose": "Last dose", "duration_days": "Days on treatment",
-                      "days_covered": "Days covered", "days_expected": "Days expected",
-                      "compliance_pct": "Compliance %", "end_before_start": "Records ending before they start",
-                      "STATUS": "Status"}
-LISTING_TITLES = {"infusions": ids.MISSED_TITLE, "cycles": "Subjects with a missed cycle",
-                  "continuous": "Exposure of every randomized subject (continuous dosing)"}
-
-
-def _exposure_frames(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """(per-subject exposure, the listing, totals) as the configured regimen defines exposure."""
-    config = data.config
-
-    def compute() -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-        randomized = _randomized(data, key)
-        if config.regimen == "continuous":
-            exposure = conduct.continuous_exposure(randomized, data.ex, config.planned_duration_days or 0)
-            return exposure, exposure, conduct.continuous_totals(exposure)
-        started = (conduct.cycles_started(randomized, data.ex, config.dose_interval_days)
-                   if config.regimen == "cycles" else None)
-        exposure = conduct.exposure_per_subject(randomized, config.planned_doses, config.dose_interval_days, started)
-        return (exposure, conduct.missed_dose_listing(exposure, data.ex),
-                conduct.exposure_totals(exposure, config.planned_doses))
-
-    return memoized(data, "recruitment:exposure", compute, *key)
-
-
-def _exposure_headers(regimen: str) -> dict[str, str]:
-    return {"continuous": CONTINUOUS_HEADERS, "cycles": CYCLE_HEADERS}.get(regimen, MISSED_HEADERS)
-
-
-def _exposure_note(regimen: str, planned: int, totals: pd.Series) -> str:
-    if regimen == "continuous":
-        median = ("–" if pd.isna(totals["median_duration"]) else
-                  f"{totals['median_duration']:.0f} days on treatment and {totals['median_compliance']:.0f} % "
-                  "compliance")
-        odd = (f" {totals['end_before_start']} EX records end before they start; each counts its start day only."
-               if totals["end_before_start"] else "")
-        return (f"{totals['dosed']} of {totals['subjects']} randomized subjects dosed; median (dosed) {median}; "
-                f"{totals['below_80']} below 80 % compliance. Compliance = days covered by EX records (EXSTDTC to "
-                f"EXENDTC) / days expected ({planned} planned, fewer for a subject on study for less).{odd}")
-    unit = "cycles" if regimen == "cycles" else "infusions"
-    verb = "started" if regimen == "cycles" else "given"
-    return (f"{totals['given']} {unit} {verb} of {totals['due']} due by the cut ({planned} planned per subject); "
-            f"{totals['all_planned']} of {totals['subjects']} randomized subjects received all {planned}; "
-            f"{totals['with_missed']} missed at least one due {unit[:-1]}.")
-
-
-def _exposure_figure(data: TrialData, key: Key, exposure: pd.DataFrame) -> go.Figure:
-    config, regimen = data.config, data.config.regimen
-    planned = config.planned_doses
-    if isinstance(data, ArmedTrialData) and _split_allowed(data, key):
-        label = f"{stamp(data)} · {ARMS_AS_RANDOMIZED}"
-        if regimen == "continuous":
-            dist = memoized(data, "recruitment:exposure-arm", lambda: conduct.compliance_distribution_by_arm(
-                exposure, data.arm_of, data.arm_labels), *key)
-            return conduct_figures.compliance_by_arm_figure(dist, data.arm_labels, label)
-        dist = memoized(data, "recruitment:exposure-arm", lambda: conduct.exposure_distribution_by_arm(
-            exposure, data.arm_of, data.arm_labels, planned), *key)
-        return conduct_figures.exposure_by_arm_figure(dist, data.arm_labels, planned, label, regimen)
-    if regimen == "continuous":
-        return conduct_figures.compliance_figure(conduct.compliance_distribution(exposure), stamp(data))
-    return conduct_figures.exposure_figure(conduct.exposure_distribution(exposure, planned), planned, stamp(data),
-                                           regimen)
-
-
-def _exposure(data: TrialData, key: Key) -> tuple[Any, str, list, list, str]:
-    regimen = data.config.regimen
-    planned = data.config.planned_duration_days if regimen == "continuous" else data.config.planned_doses
-    exposure, listing, totals = _exposure_frames(data, key)
-    note = _exposure_note(regimen, planned or 0, totals) + " " + _capped_note(listing, "subjects")
-    rows, defs = _grid(listing, _exposure_headers(regimen))
-    title = LISTING_TITLES.get(regimen, ids.MISSED_TITLE)
-    return _exposure_figure(data, key, exposure), note.strip(), rows, defs, title
-
-
-# --- Data completeness ----------------------------------------------------------------------------------------
-
-VISIT_HEADERS = {"visit": "Visit", "planned_day": "Planned day", "expected": "Subjects due", "received": "Received",
-                 "missing": "Missing", "pct_received": "% received"}
-
-
-def _presence(data: TrialData) -> tuple[pd.DataFrame, pd.DataFrame]:
-    config = data.config
-
-    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
-        measures = conduct.completeness_measures(config)
-        names = sorted({"VS", "LB", *config.custom_domains, *(m.domain for m in measures)})
-        findings = {name: data.domain(name) for name in names}
-        visits = planned_visits(config.visits)
-        return (conduct.visit_presence(list(findings.values()), visits),
-                conduct.measurement_presence(findings, measures, visits))
-
-    return memoized(data, "recruitment:presence", compute)
-
-
-def _completeness_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFrame]:
-    config = data.config
-
-    def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
-        visits_present, measures_present = _presence(data)
-        visits = planned_visits(config.visits)
-        expected = conduct.expected_visits(_randomized(data, key), visits)
-        return (conduct.visit_completeness(expected, visits_present, visits),
-                conduct.measurement_completeness(expected, measures_present, conduct.completeness_measures(config),
-                                                 visits))
-
-    return memoized(data, "recruitment:completeness", compute, *key)
-
-
-def _completeness(data: TrialData, key: Key) -> tuple[Any, list, list]:
-    visits, measures = _completeness_tables(data, key)
-    rows, defs = _grid(visits, VISIT_HEADERS)
-    undated = [v.name for v in data.config.visits if v.day is None]
-    label = stamp(data) + (f" · not expected of anyone (no planned day): {', '.join(undated)}" if undated else "")
-    return conduct_figures.completeness_figure(visits, measures, label), rows, defs
 
 
 # --- Downloads ------------------------------------------------------------------------------------------------
