@@ -24,8 +24,10 @@ LAB_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")
 
 def _dose_trace(doses: pd.DataFrame, lane: pd.Series, discrete: bool) -> go.Scatter:
     """Ticks at each infusion (numbered by the plan) or, for a continuous regimen, at the start of each EX record."""
-    name, hover = (("Infusion", "Infusion %{customdata} (of the plan) · study day %{x:.0f}<extra></extra>")
-                   if discrete else ("Dosing record start", "Dosing record starts · study day %{x:.0f}<extra></extra>"))
+    if discrete:
+        name, hover = "Infusion", "Infusion %{customdata} (of the plan) · study day %{x:.0f}<extra></extra>"
+    else:
+        name, hover = "Dosing record start", "Dosing record starts · study day %{x:.0f}<extra></extra>"
     return go.Scatter(x=doses["DAY"], y=doses["USUBJID"].map(lane), mode="markers", name=name,
                       marker={"symbol": "line-ns-open", "size": 12, "color": "#2980b9", "line": {"width": 2}},
                       customdata=doses["INFUSION"], hovertemplate=hover)
