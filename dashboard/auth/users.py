@@ -1,4 +1,4 @@
-"""Accounts: creation, role and status changes, password checks with lockout.
+"""Accounts: creation, role and status changes, password checks with back-off (`dashboard.auth.throttle`).
 
 Every change is written in the same transaction as its audit row, so no change goes unrecorded.
 """
@@ -22,7 +22,6 @@ from dashboard.auth.models import User, new_session_token
 from dashboard.db import session_scope, utcnow
 from dashboard.permissions import Role
 
-MAX_FAILURES = throttle.ACCOUNT_FREE_FAILURES  # consecutive failures before the account starts to wait
 GENERIC_FAILURE = "Unknown user name or wrong password."
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 

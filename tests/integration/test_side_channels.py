@@ -69,6 +69,9 @@ def statistician_session(instance, app) -> list[int]:
         if rows:  # a profile opened from the filtered listing
             stat.post_callback(profile, {(safety_ids.SAE_GRID, "selectedRows"): rows[:1]},
                                changed=[f"{safety_ids.SAE_GRID}.selectedRows"])
+    swimmer = stat.callback_for("safety-swimmer-graph.figure")
+    for choice in ("serious", "any"):
+        stat.call(swimmer, {("safety-swimmer-filter", "value"): choice})
     stat.open_page("/recruitment")
     deviations = stat.callback_for(f"{rec_ids.DOWNLOAD}.data")
     stat.post_callback(deviations, {(rec_ids.CSV_DEVIATIONS, "n_clicks"): 1},
