@@ -64,10 +64,11 @@ def _left_out_note(values: Any, config: TrialConfig) -> str:
     undated, unplanned = outcomes.left_out_of_visit_plots(values, config.visits)
     parts = []
     if undated:
-        parts.append(f"{undated} records at visits without a planned day")
+        parts.append(f"{undated} {'record' if undated == 1 else 'records'} at visits without a planned day")
     if unplanned:
         parts.append(f"{unplanned} at unscheduled visits")
-    return f" · not in the by-visit summary: {', '.join(parts)}" if parts else ""
+    # a line of its own under the stamp: a long stamp line would run past a half-width figure
+    return f"<br>Left out of the by-visit summary: {', '.join(parts)}" if parts else ""
 
 
 def _trajectory_figures(data: TrialData, outcome: Outcome, axis: str, stat: str, show_lines: bool) -> tuple:

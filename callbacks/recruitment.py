@@ -159,6 +159,11 @@ def _baseline_values(data: TrialData) -> pd.DataFrame:
     return memoized(data, "recruitment:baseline-values", compute)
 
 
+def _consent_recorded(data: TrialData) -> bool:
+    """Whether the export records informed consent for anyone (over the whole cut, whatever the filters)."""
+    return bool(_status(data)["CONSENTED"].any())
+
+
 def _baseline_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFrame]:
     def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
         randomized = _randomized(data, key)
@@ -175,7 +180,7 @@ def _baseline_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFr
         deviations = baseline.eligibility_deviations(
             randomized, values, data.ie, config.eligibility, config.screen_failure_reasons,
             domains={name: data.domain(name) for name in checked},
-            test_names={o.testcd: o.label for o in config.outcomes})
+            test_names={o.testcd: o.label for o in config.outcomes}, consent_recorded=_consent_recorded(data))
         if isinstance(data, ArmedTrialData):  # closed only: a blinded user gets the pooled checks alone
             deviations = baseline.combine_deviations(deviations, baseline.treatment_deviations(
                 randomized, data.arm_of, data.treated_arm_of))
@@ -206,8 +211,11 @@ def _baseline(data: TrialData, key: Key) -> tuple[list, list, list, list, str]:
     defs = [{**d, "flex": 2 if d["headerName"] in WIDE_DEVIATION_COLUMNS else 1, "minWidth": 90} for d in defs]
     subjects = deviations["USUBJID"].nunique()
     configured = [baseline.check_rule(c) for c in data.config.eligibility.all_checks()]
+    consent = ("consent and dosing order" if _consent_recorded(data) else
+               "dosing order (informed consent is not checked: the export records it for nobody, neither DM "
+               "RFICDTC nor a DS INFORMED CONSENT OBTAINED record)")
     checks = (f"the configured checks ({'; '.join(configured)}), " if configured else "") + (
-        "criteria recorded as not met (IE), consent and dosing order")
+        f"criteria recorded as not met (IE), {consent}")
     if isinstance(data, ArmedTrialData):
         checks += ", and dosing with another arm's product (arm as randomized vs as treated, closed session only)"
     note = (f"{len(deviations)} possible deviations in {subjects} of {len(_randomized(data, key))} randomized "

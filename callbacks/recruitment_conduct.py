@@ -137,5 +137,8 @@ def _completeness(data: TrialData, key: Key) -> tuple[Any, list, list]:
     visits, measures = _completeness_tables(data, key)
     rows, defs = _grid(visits, VISIT_HEADERS)
     undated = [v.name for v in data.config.visits if v.day is None]
-    label = stamp(data) + (f" · not expected of anyone (no planned day): {', '.join(undated)}" if undated else "")
-    return conduct_figures.completeness_figure(visits, measures, label), rows, defs
+    label = stamp(data) + (f"<br>Not expected of anyone (no planned day): {', '.join(undated)}" if undated else "")
+    figure = conduct_figures.completeness_figure(visits, measures, label)
+    if undated:
+        figure.update_layout(margin={"t": 86})      # room for the second stamp line
+    return figure, rows, defs

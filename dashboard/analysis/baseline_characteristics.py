@@ -218,11 +218,14 @@ def _check_deviations(frame: pd.DataFrame, check: EligibilityCheck, value: pd.Se
 def eligibility_deviations(randomized: pd.DataFrame, values: pd.DataFrame, ie: pd.DataFrame,
                            eligibility: Eligibility, reason_labels: Mapping[str, str], *,
                            domains: Mapping[str, pd.DataFrame] | None = None,
-                           test_names: Mapping[str, str] | None = None) -> pd.DataFrame:
+                           test_names: Mapping[str, str] | None = None,
+                           consent_recorded: bool = True) -> pd.DataFrame:
     """Possible protocol deviations among randomized subjects, one row per subject and check, sorted by subject.
 
     The checks are the configuration's (`Eligibility.all_checks`): a DM variable, or a findings test at baseline.
-    A test is named by `test_names` (the configured outcome labels), else its CDISC name, else its code."""
+    A test is named by `test_names` (the configured outcome labels), else its CDISC name, else its code.
+    `consent_recorded` False (the export records informed consent for nobody: DM RFICDTC empty, no DS record)
+    leaves out the per-subject "no informed consent recorded" rows; the caller says consent was not checked."""
     frame = randomized.merge(values.drop(columns=["AGE", "SEX"], errors="ignore"), on="USUBJID", how="left")
     names = {**TEST_NAMES, **(test_names or {})}
     parts = []
@@ -230,17 +233,18 @@ def eligibility_deviations(randomized: pd.DataFrame, values: pd.DataFrame, ie: p
         name = check.label if check.domain == "DM" else names.get(check.variable, check.variable)
         value = _check_values(frame, check, domains, values)
         parts.append(_check_deviations(frame, check, value.reset_index(drop=True).set_axis(frame.index), name))
-    parts.append(_consent_checks(frame))
+    parts.append(_consent_checks(frame, consent_recorded))
     parts.append(_ie_failures(frame, ie, reason_labels))
     return combine_deviations(*parts)
 
 
-def _consent_checks(frame: pd.DataFrame) -> pd.DataFrame:
+def _consent_checks(frame: pd.DataFrame, consent_recorded: bool = True) -> pd.DataFrame:
     day = frame["RAND_DT"].dt.date.astype(str)
     before = frame["CONSENT_DT"] > frame["RAND_DT"]
     dosed_early = (frame["DOSES"] > 0) & (frame["DAY1_DT"] < frame["RAND_DT"])
     return pd.concat([
-        _flag(frame, ~frame["CONSENTED"], "No informed consent recorded", "", "Signed informed consent", "DM/DS"),
+        _flag(frame, ~frame["CONSENTED"] & consent_recorded, "No informed consent recorded", "",
+              "Signed informed consent", "DM/DS"),
         _flag(frame, before, "Randomized before informed consent",
               "consent " + frame["CONSENT_DT"].dt.date.astype(str) + ", randomized " + day,
               "Consent before randomization", "DM/DS"),

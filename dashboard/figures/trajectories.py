@@ -19,6 +19,11 @@ POOLED_NAME = "All randomized subjects"
 BELOW_TICKS = {"y": -0.32, "yanchor": "top"}
 
 
+def _top(stamp: str) -> int:
+    """Top margin: room for a second stamp line (what the by-visit summary leaves out) when there is one."""
+    return 70 + 16 * stamp.count("<br>")
+
+
 def _x_column(axis: str) -> str:
     """Visits stand at their place in planned-day order (POSITION), or at their planned study day."""
     return "DAY" if axis == "day" else "POSITION"
@@ -132,7 +137,7 @@ def trajectory_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: 
         fig.add_trace(_summary_trace(summary, POOLED_NAME, POOLED_COLOR, axis, stat, 0.0, outcome.unit))
     fig.update_xaxes(**_ticks(summary, axis, arms), zeroline=False)
     fig.update_yaxes(title={"text": f"{outcome.label} ({outcome.unit})"})
-    fig.update_layout(hovermode="closest", margin={"b": 90}, legend=BELOW_TICKS)
+    fig.update_layout(hovermode="closest", margin={"b": 90, "t": _top(stamp)}, legend=BELOW_TICKS)
     return fig
 
 
@@ -156,9 +161,10 @@ def change_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: str,
     fig.update_yaxes(title={"text": f"Change ({unit})"}, zeroline=True, zerolinecolor="#95a5a6")
     if differences is None or not arms:
         fig.update_xaxes(**ticks)
-        fig.update_layout(margin={"b": 90}, legend=BELOW_TICKS)
+        fig.update_layout(margin={"b": 90, "t": _top(stamp)}, legend=BELOW_TICKS)
         return fig
     _add_difference_panel(fig, differences, axis, unit, ticks, arms)
+    fig.update_layout(margin={"t": _top(stamp)})
     return fig
 
 

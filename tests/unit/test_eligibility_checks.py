@@ -75,3 +75,12 @@ def test_no_check_configured_means_no_check_run(randomized):
     dev = bl.eligibility_deviations(randomized, randomized[["USUBJID", "AGE", "SEX"]], pd.DataFrame(),
                                     Eligibility(), {})
     assert not dev["check"].str.contains("Baseline|Age").any()
+
+
+def test_consent_is_not_flagged_subject_by_subject_when_the_export_records_it_for_nobody(randomized):
+    nobody = randomized.assign(CONSENTED=False, CONSENT_DT=pd.NaT)
+    values = randomized[["USUBJID", "AGE", "SEX"]]
+    flagged = bl.eligibility_deviations(nobody, values, pd.DataFrame(), Eligibility(), {})
+    assert (flagged["check"] == "No informed consent recorded").sum() == len(nobody)
+    quiet = bl.eligibility_deviations(nobody, values, pd.DataFrame(), Eligibility(), {}, consent_recorded=False)
+    assert not (quiet["check"] == "No informed consent recorded").any()

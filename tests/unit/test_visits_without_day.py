@@ -51,8 +51,8 @@ def test_summaries_place_visits_by_planned_day_and_count_what_they_leave_out():
     unplanned = int((~values["VISITNUM"].isin([v.num for v in VISITS])).sum())
     assert outcomes.left_out_of_visit_plots(values, VISITS) == (at_undated, unplanned) == (2, 1)
     config = dataclasses.replace(load_trial_config(), visits=VISITS)
-    assert ocb._left_out_note(values, config) == (" · not in the by-visit summary: 2 records at visits without a "
-                                                  "planned day, 1 at unscheduled visits")
+    assert ocb._left_out_note(values, config) == ("<br>Left out of the by-visit summary: 2 records at visits "
+                                                  "without a planned day, 1 at unscheduled visits")
     # even the whole schedule, undated visits included, summarizes without error (their day is missing)
     whole = trajectories.pooled_summary(per_visit, VISITS)
     assert whole.set_index("VISIT")["DAY"].isna().to_dict()["UNSCHEDULED"]
