@@ -12,6 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 
 from dashboard import blinding, cuts
@@ -22,11 +23,13 @@ from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, IngestEr
 from dashboard.ingest.parts import check_keys_across_parts, merge_parts
 from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, read_table
 from dashboard.ingest.schema import RANDOMIZATION
-from dashboard.ingest.seal import seal, split_domain, splits_alone
+from dashboard.ingest.seal import SealedExport, seal, split_domain, splits_alone
+from dashboard.ingest.steps import LOG, LoaderStepError, LoadState, step
 from dashboard.ingest.validate import (
     ExportKeys, check_across_files, check_expected_columns, check_reference_start, check_screen_failures,
     check_table, export_keys, flag_dates_after_cut, has_required_columns,
 )
+from dashboard.trials.check import check_against_export, reconcile_visits
 
 SEALED_WARNINGS = "_warnings"       # findings about sealed columns
 SEALED_INPUTS = "_inputs"           # real checksums of every input file
@@ -65,18 +68,21 @@ _ENCODING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode-domain"
 def _read_file(raw: RawFile, keys: ExportKeys | None, config: TrialConfig, each: Hook | None) -> ReadFile:
     """Parse and type one file; with `keys`, also run its own checks and the `each` hook."""
     findings = Findings()
-    source = read_table(raw, findings)
+    with step("read", raw.name):
+        source = read_table(raw, findings)
     raw.data = b""                         # the hashing thread holds its own reference until done
     rows = source.table.num_rows if source else 0
     if source is None or not has_required_columns(source, findings):
         return ReadFile(rows, None, findings)
     check_expected_columns(source, findings)
-    typed = derive_permissible(SourceTable(source.domain, source.name, type_table(source, findings)), findings)
+    with step("type", raw.name):
+        typed = derive_permissible(SourceTable(source.domain, source.name, type_table(source, findings)), findings)
     del source
     if keys is None:
         return ReadFile(rows, typed, findings)
     extra = each(typed) if each is not None else None      # first, so encoding overlaps the checks
-    check_table(typed, keys, config, findings)
+    with step("check", raw.name):
+        check_table(typed, keys, config, findings)
     return ReadFile(rows, typed, findings, extra)
 
 
@@ -179,91 +185,162 @@ def _remove_leftovers(root: Path | None) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def _cancel(encodings: dict[str, object]) -> None:
-    """Drop the encodings not started yet of a load that stops (one already running finishes unused)."""
-    for future in encodings.values():
-        if isinstance(future, Future):
-            future.cancel()
-
-
 def _count(findings: list[Finding]) -> int:
     return sum(f.count for f in findings)
+
+
+def _encode(name: str, table: pa.Table) -> cuts.EncodedTable:
+    """`cuts.encode_table` as the encode step of the file(s) `name` the table comes from."""
+    with step("encode", name):
+        return cuts.encode_table(table)
+
+
+class _Load(LoadState):
+    """One load under the lock: its steps in order (what to undo when it stops: `LoadState`)."""
+
+    def __init__(self, folder: Path, cut_date: str, label: str, loaded_by: str, config: TrialConfig,
+                 root: Path | None, record: Callable[..., None]):
+        super().__init__(folder, cut_date, loaded_by, root, record)
+        self.label, self.config = label, config
+
+    def encode(self, name: str, table: pa.Table) -> Future:
+        future = _ENCODING.submit(_encode, name, table)
+        self.pending.append(future)
+        return future
+
+    def run(self) -> cuts.CutManifest:
+        """Every step of the load; returns the manifest of the new active cut."""
+        findings = Findings()
+        with self.at("discover"):
+            self.previous = cuts.active_cut_id(self.root)
+            found = discover(self.folder, frozenset(self.config.custom_domains), findings)
+        with self.at("read"):
+            raws = read_raw(found)
+        tables, rows, split, encoded = self.read_and_check(raws, findings)
+        with self.at("seal"):
+            export = seal(tables, self.config, split, findings)
+        del tables
+        names = identity.file_names(raws)
+        clinical = {domain: encoded[domain] if domain in encoded else self.encode(names.get(domain, domain), frame)
+                    for domain, frame in export.clinical.items()}
+        with self.at("identify"):
+            digest = identity.input_digest(raws)
+            fingerprints = identity.open_fingerprints(raws, export.carries_allocation, clinical)
+            self.cut_id = identity.new_cut_id(self.cut_date, fingerprints, digest, self.root)
+            manifest, sealed, warnings = self.snapshot(raws, rows, export, findings)
+        with self.at("write"):
+            self.written = cuts.write_snapshot(manifest, clinical, sealed, warnings, self.root)
+        with self.at("audit"):
+            self.record("cut_load", username=self.loaded_by, cut_id=self.cut_id,
+                        detail={"cut_date": self.cut_date, "label": self.label, "source": manifest.source,
+                                "files": len(manifest.inputs), "warnings": manifest.warning_count,
+                                "randomized": manifest.randomized})
+        with self.at("activate"):
+            cuts.activate(self.cut_id, self.root)
+        with self.at("write"):             # last: a stopped load leaves no entry for a cut it removed
+            identity.register(self.cut_id, digest, self.root)
+        return manifest
+
+    def read_and_check(self, raws: dict[str, RawFile], findings: Findings) -> tuple[
+            dict[str, SourceTable], dict[str, int], dict[str, tuple[pa.Table, pa.Table | None]], dict[str, Future]]:
+        """Typed tables, data rows per file, and the parts (and encodings) of the domains that split alone.
+
+        Visits are reconciled with the configured schedule: a domain whose VISITNUM was remapped is split and
+        encoded again later from the remapped table. Any error refuses the export (IngestError).
+        """
+        def split_and_encode(source: SourceTable) -> tuple[tuple[pa.Table, pa.Table | None], Future] | None:
+            """A domain that splits alone: its clinical and sealed parts, and the clinical part being encoded."""
+            if not splits_alone(source.domain):
+                return None
+            with step("seal", source.name):
+                parts = split_domain(source.domain, source.table, self.config)
+            return parts, self.encode(source.name, parts[0])
+
+        with self.at("check"):
+            files = read_export(raws, self.config, findings, split_and_encode)
+        tables = typed_tables(files)
+        rows = input_rows(files)
+        split = {key: result.extra[0] for key, result in files.items() if result.extra is not None}
+        encoded = {key: result.extra[1] for key, result in files.items() if result.extra is not None}
+        del files
+        with self.at("check"):
+            for domain, table in reconcile_visits(tables, self.config, findings).items():
+                if table is not tables.get(domain):        # VISITNUM remapped: split and encode it again
+                    tables[domain] = table
+                    split.pop(domain, None)
+                    if domain in encoded:
+                        encoded.pop(domain).cancel()
+            _check_against_config(tables, {raw.domain for raw in raws.values()}, self.config, findings)
+            flag_dates_after_cut(tables, self.cut_date, findings)
+        if findings.errors:
+            self.refused(None, errors=_count(findings.errors), warnings=_count(findings.open_warnings()))
+            raise IngestError(findings.items)
+        return tables, rows, split, encoded
+
+    def snapshot(self, raws: dict[str, RawFile], rows: dict[str, int], export: SealedExport,
+                 findings: Findings) -> tuple[cuts.CutManifest, dict[str, object], pd.DataFrame]:
+        """The manifest, the sealed tables and the open warnings of the new cut."""
+        open_warnings = findings.open_warnings()
+        manifest = cuts.CutManifest(
+            cut_id=self.cut_id, study_id=self.config.study_id, cut_date=self.cut_date, label=self.label,
+            loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), loaded_by=self.loaded_by,
+            source=str(self.folder.resolve()), inputs=identity.public_inputs(raws, rows, export),
+            domain_rows={name: len(frame) for name, frame in sorted(export.clinical.items())},
+            warning_count=_count(open_warnings), randomized=export.randomized)
+        sealed = {**export.sealed, SEALED_INPUTS: identity.sealed_inputs(raws, rows)}
+        if findings.sealed_warnings():
+            sealed[SEALED_WARNINGS] = findings_frame(findings.sealed_warnings())
+        return manifest, sealed, findings_frame(open_warnings)
+
+
+def _check_against_config(tables: dict[str, SourceTable], delivered: set[str], config: TrialConfig,
+                          findings: Findings) -> None:
+    """`trials check`'s contradictions between the configuration and the export. A domain whose file was
+    delivered but is unusable has its own error already: it is not also reported absent."""
+    checked = Findings()
+    check_against_export(tables, config, checked)
+    findings.extend(f for f in checked.items if not (f.kind == "configured domain absent"
+                                                      and f.file.upper() in delivered - tables.keys()))
 
 
 def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: str, config: TrialConfig,
              root: Path | None = None) -> cuts.CutManifest:
     """Validate the export at `path`, write it as a new cut and make it active.
 
-    Raises IngestError (nothing written) on any error, AlreadyLoaded for input loaded before for the
-    same cut date, and cuts.CutError when another load is running.
+    Raises IngestError (nothing written) on any error, AlreadyLoaded for input loaded before for the same
+    cut date, and cuts.CutError when another load is running. An unexpected exception in any step becomes
+    one LoaderStepError (an IngestError naming the step and the file, never the exception's text; the
+    traceback goes to the log): nothing is written, the active cut stays, and the refusal is recorded.
     """
     record = _audit_recorder()
     cut_date = parse_cut_date(cut_date)
-    folder = Path(path)
     with cuts.load_lock(root):
         _remove_leftovers(root)
-        findings = Findings()
-        raws = read_raw(discover(folder, frozenset(config.custom_domains), findings))
-
-        def split_and_encode(source: SourceTable) -> tuple[tuple[pa.Table, pa.Table | None], Future] | None:
-            """A domain that splits alone: its clinical and sealed parts, and the clinical part being encoded."""
-            if not splits_alone(source.domain):
-                return None
-            parts = split_domain(source.domain, source.table, config)
-            return parts, _ENCODING.submit(cuts.encode_table, parts[0])
-
-        files = read_export(raws, config, findings, split_and_encode)
-        tables = typed_tables(files)
-        rows = {domain: result.rows for domain, result in files.items()}
-        split = {domain: result.extra[0] for domain, result in files.items() if result.extra is not None}
-        encoded = {domain: result.extra[1] for domain, result in files.items() if result.extra is not None}
-        del files
-        flag_dates_after_cut(tables, cut_date, findings)
-        if findings.errors:
-            record("cut_rejected", username=loaded_by, cut_id=None,
-                   detail={"cut_date": cut_date, "source": str(folder), "errors": _count(findings.errors),
-                           "warnings": _count(findings.open_warnings())})
-            _cancel(encoded)
-            raise IngestError(findings.items)
+        load = _Load(Path(path), cut_date, label, loaded_by, config, root, record)
         try:
-            export = seal(tables, config, split)
-        except BaseException:
-            _cancel(encoded)
-            raise
-        del tables
-        clinical = {domain: encoded[domain] if domain in encoded else _ENCODING.submit(cuts.encode_table, frame)
-                    for domain, frame in export.clinical.items()}
-        digest = identity.input_digest(raws)
-        try:
-            cut_id = identity.new_cut_id(cut_date, identity.open_fingerprints(raws, export.carries_allocation,
-                                                                              clinical), digest, root)
+            return load.run()
         except AlreadyLoaded as exc:
-            _cancel(clinical)
-            record("cut_rejected", username=loaded_by, cut_id=exc.cut_id,
-                   detail={"cut_date": cut_date, "source": str(folder), "reason": "already loaded"})
+            load.undo(_remove_leftovers)
+            load.refused(exc.cut_id, reason="already loaded")
             raise
-        open_warnings = findings.open_warnings()
-        manifest = cuts.CutManifest(
-            cut_id=cut_id, study_id=config.study_id, cut_date=cut_date, label=label,
-            loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), loaded_by=loaded_by,
-            source=str(folder.resolve()), inputs=identity.public_inputs(raws, rows, export),
-            domain_rows={name: len(frame) for name, frame in sorted(export.clinical.items())},
-            warning_count=_count(open_warnings), randomized=export.randomized)
-        sealed = {**export.sealed, SEALED_INPUTS: identity.sealed_inputs(raws, rows)}
-        if findings.sealed_warnings():
-            sealed[SEALED_WARNINGS] = findings_frame(findings.sealed_warnings())
-        written = cuts.write_snapshot(manifest, clinical, sealed, findings_frame(open_warnings), root)
-        try:
-            record("cut_load", username=loaded_by, cut_id=cut_id,
-                   detail={"cut_date": cut_date, "label": label, "source": manifest.source,
-                           "files": len(manifest.inputs), "warnings": manifest.warning_count,
-                           "randomized": manifest.randomized})
+        except LoaderStepError as exc:
+            load.undo(_remove_leftovers)
+            load.refused(load.cut_id, step=exc.step, **({"file": exc.file} if exc.file else {}),
+                         error=exc.error_class)
+            raise
+        except IngestError:
+            load.undo(_remove_leftovers)    # the export's errors, recorded with their count
+            raise
+        except Exception as exc:            # a CutError, or a fault between steps
+            load.undo(_remove_leftovers)
+            load.refused(load.cut_id, step=load.step, error=type(exc).__name__)
+            if isinstance(exc, cuts.CutError):
+                raise
+            LOG.error("loader step %r failed", load.step, exc_info=exc)
+            raise LoaderStepError(load.step, None, exc) from exc
         except BaseException:
-            shutil.rmtree(written, ignore_errors=True)
+            load.undo(_remove_leftovers)
             raise
-        identity.register(cut_id, digest, root)
-        cuts.activate(cut_id, root)
-    return manifest
 
 
 def activate_cut(cut_id: str, reason: str, activated_by: str, config: TrialConfig,
