@@ -144,8 +144,12 @@ def _request_ip() -> str | None:
 
 
 def is_closed_action(event_name: str, detail: dict[str, Any] | None) -> bool:
-    """A closed view, an unmask, or anything done at an access level that sees arms."""
-    return event_name in CLOSED_EVENTS or str((detail or {}).get("access", "")) in ARMED_ACCESS
+    """A closed view, an unmask, anything done at an access level that sees arms, and an export unless it
+    says it was made blinded (deny by default: an export that does not say is treated as closed)."""
+    access = str((detail or {}).get("access", ""))
+    if event_name in CLOSED_EVENTS or access in ARMED_ACCESS:
+        return True
+    return event_name == "export" and access != "blinded"
 
 
 def split_detail(event_name: str, detail: dict[str, Any] | None,
