@@ -22,6 +22,7 @@ from layouts import shell
 from layouts.common import notice
 
 MIN_REASON_LENGTH = 10
+MAX_REASON_LENGTH = 500  # as the dialog's textarea allows; a longer post is cut, not stored whole
 INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"})
 BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")  # letters and symbols that render blank
 REFUSED_SESSION_KEY = "dsmb_refused_cut"
@@ -81,7 +82,7 @@ def register(app) -> None:
                       Input(shell.UNMASK_CONFIRM, "n_clicks"), State(shell.UNMASK_REASON, "value"),
                       State(shell.URL, "pathname"), prevent_initial_call=True)
     def unmask(n_clicks, reason, pathname):
-        reason = reason.strip()[:2000] if isinstance(reason, str) else ""
+        reason = reason.strip()[:MAX_REASON_LENGTH] if isinstance(reason, str) else ""
         if visible_length(reason) < MIN_REASON_LENGTH:
             return f"Give a reason of at least {MIN_REASON_LENGTH} visible characters.", no_update
         # the audit row first: an unmask that cannot be recorded does not happen. The reason is closed

@@ -36,8 +36,9 @@ def _unmask_controls(ctx: ViewContext) -> list[Component]:
             dbc.ModalBody([
                 html.P("Revealing which group received the active product is a decision of the board "
                        "under its charter. It is recorded in the audit trail with your name and reason, "
-                       "and lasts until you log out."),
-                dbc.Label("Reason (required)", html_for=UNMASK_REASON),
+                       "and lasts until you log out. The administrator sees that you unmasked, not your "
+                       "reason: that is kept for the board and the statistician."),
+                dbc.Label("Reason (required, at least 10 visible characters)", html_for=UNMASK_REASON),
                 dbc.Textarea(id=UNMASK_REASON, placeholder="e.g. Board decision at the closed session of ...",
                              minLength=10, maxLength=500),
                 html.Div(id=UNMASK_FEEDBACK, className="text-danger small mt-2"),
