@@ -15,13 +15,14 @@ from dashboard.auth.users import AccountError, list_users, set_active, set_role
 from dashboard.context import current_access
 from dashboard.guard import guarded_callback
 from dashboard.permissions import (
-    AccountChangeRefused, Permission, Role, check_web_account_change, may_read_closed_detail,
+    WEB_ASSIGNABLE_ROLES, AccountChangeRefused, Permission, Role, check_web_account_change, may_read_closed_detail,
 )
 from layouts import admin as ids
 from layouts.common import plain_columns
 
 USER_COLUMNS = ["username", "role", "active", "locked_until", "failed_logins", "created_at", "password_changed_at"]
 AUDIT_ROW_LIMIT = 2000
+WEB_ROLE_VALUES = frozenset(r.value for r in WEB_ASSIGNABLE_ROLES)
 
 
 def _iso(value: dt.datetime | None) -> str:
@@ -93,7 +94,9 @@ def register(app) -> None:
             feedback = str(exc)
         rows = user_rows()
         columns = plain_columns(USER_COLUMNS, {"failed_logins"})
-        options = [{"label": r["username"], "value": r["username"]} for r in rows]
+        # only accounts this page may change are offered (the server checks again in change_account)
+        options = [{"label": r["username"], "value": r["username"]} for r in rows
+                   if r["role"] in WEB_ROLE_VALUES and r["username"] != current_user.username]
         return rows, columns, options, feedback
 
     @guarded_callback(app, Permission.VIEW_AUDIT,
