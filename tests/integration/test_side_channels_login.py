@@ -186,3 +186,25 @@ def test_production_refuses_setup_demo_and_weak_passwords(tmp_path, monkeypatch)
         users.create_user("carol", Role.INVESTIGATOR, "quiet lantern orbit 47", actor="test", url=url)
     monkeypatch.delenv("DSMB_PRODUCTION")
     passwords.check_policy("Password123456")  # outside production only the length rule applies
+
+
+def test_unlock_commands(app, clock, monkeypatch, capsys):
+    import argparse
+
+    from dashboard.auth import cli
+
+    url = app.config["DSMB_DATABASE_URL"]
+    monkeypatch.setenv("DSMB_DATABASE_URL", url)
+    attacker = client_at(app, ATTACKER_IP)
+    for i in range(throttle.CLIENT_FREE_FAILURES):
+        wrong(attacker, "alice" if i < 5 else f"guess{i}")
+    assert alice(app).is_locked(clock.now) and throttle.client_locked_until(ATTACKER_IP, clock.now, url=url)
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers(dest="group", required=True))
+    for argv in (["users", "unlock", "alice"], ["users", "unlock-client", ATTACKER_IP]):
+        args = parser.parse_args(argv)
+        assert args.handler(args) == 0
+    assert not alice(app).is_locked(clock.now) and alice(app).failed_logins == 0
+    assert throttle.client_locked_until(ATTACKER_IP, clock.now, url=url) is None
+    unlocked = audit.events(event="login_unlocked", database_url=url)
+    assert len(unlocked) == 2 and all(unlocked["detail"].str.contains('"actor": "os:'))
