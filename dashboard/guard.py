@@ -65,8 +65,9 @@ AUDITED_INPUT_CHARS = 2000
 def record_closed_view(view: str, args: tuple[Any, ...]) -> None:
     """One `closed_view` row per request, written before the callback runs (so whether a row exists never
     depends on the data: a callback that stops early is recorded as well). Which display, who, when and which
-    cut are open; what was asked (search text, filters, rows clicked) is closed detail, read only by roles
-    that see arms (`dashboard.audit.split_detail`)."""
+    cut are open; what was asked (search text, filters, rows clicked) is closed detail, read only with
+    unblinded access (`dashboard.audit.split_detail`, `permissions.may_read_closed_detail`). A view that
+    cannot be recorded is not served."""
     access = current_access().value
     audit.record("closed_view", username=current_user.username, cut_id=current_cut_id(),
                  detail={"view": view, "access": access, "inputs": _inputs_summary(args)}, closed=True)
