@@ -190,9 +190,16 @@ def incidence_by_arm(times: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
     return pd.concat(curves, ignore_index=True)[["ARM", *CURVE_COLUMNS]]
 
 
-def risk_table_days(followup_days: int, step: int = 7) -> list[int]:
-    """Days at which the numbers at risk are shown: 0, 7, 14, ... up to the end of follow-up."""
-    return list(range(0, max(followup_days, 0) + 1, step))
+MAX_RISK_COLUMNS = 11
+
+
+def risk_table_days(followup_days: int, step: int | None = None) -> list[int]:
+    """Days at which the numbers at risk are shown: 0, 7, 14, ... up to the end of follow-up; for a long
+    follow-up (26 weeks) every 2, 3, ... weeks, so the table under the curve keeps at most 11 readable columns."""
+    followup = max(followup_days, 0)
+    if step is None:
+        step = 7 * max(1, -(-followup // (7 * (MAX_RISK_COLUMNS - 1))))
+    return list(range(0, followup + 1, step))
 
 
 def at_risk(times: pd.DataFrame, days: list[int]) -> pd.DataFrame:
