@@ -16,6 +16,9 @@ STUDY = "NCT05019287"
 ARMS = {"MENSC": ("MenSC secretome", "MenSC secretome 5 mL", 5.0, "MENSC INFUSION"),
         "PBO": ("Saline placebo", "Normal saline", 0.0, "SALINE INFUSION")}
 LAB_TESTS = ["ALT", "AST", "BILI", "CREAT", "CRP", "FERRITIN", "DDIMER", "LYM", "CD4", "CD8", "IL6"]
+# Each outcome test in the unit NCT05019287's configuration names (`cuts load` refuses another unit).
+LAB_UNITS = {"BILI": "umol/L", "CREAT": "umol/L", "CRP": "mg/L", "FERRITIN": "ng/mL", "DDIMER": "ug/mL FEU",
+             "LYM": "10^9/L", "CD4": "cells/uL", "CD8": "cells/uL", "IL6": "pg/mL"}
 VISITS = [(1.0, "SCREENING", -1), (2.0, "DAY 1", 1), (3.0, "DAY 3", 3), (4.0, "DAY 5", 5), (5.0, "DAY 7", 7),
           (6.0, "DAY 14", 14), (7.0, "DAY 28", 28)]
 FIRST_DAY = np.datetime64("2021-04-17")
@@ -108,11 +111,12 @@ def write_sample_export(folder: Path | str, n_subjects: int = 8, n_screen_failur
     visit = np.tile(np.repeat(np.arange(len(VISITS)), len(tests)), n)
     day = np.array([v[2] for v in VISITS])[visit]
     value = np.round(rng.gamma(4.0, 10.0, k), 1)
+    units = np.array([LAB_UNITS.get(t, "U/L") for t in tests])[np.tile(np.arange(len(tests)), len(VISITS) * n)]
     write_csv(folder, "lb.csv", {
         "STUDYID": STUDY, "DOMAIN": "LB", "USUBJID": lb_ids, "LBSEQ": lb_seq.astype(float),
         "LBTESTCD": np.tile(np.array(tests), len(VISITS) * n), "LBTEST": np.tile(np.array(tests), len(VISITS) * n),
-        "LBCAT": "CHEMISTRY", "LBORRES": _text(value), "LBORRESU": "U/L", "LBORNRLO": "5", "LBORNRHI": "40",
-        "LBSTRESC": _text(value), "LBSTRESN": value, "LBSTRESU": "U/L", "LBSTNRLO": 5.0, "LBSTNRHI": 40.0,
+        "LBCAT": "CHEMISTRY", "LBORRES": _text(value), "LBORRESU": units, "LBORNRLO": "5", "LBORNRHI": "40",
+        "LBSTRESC": _text(value), "LBSTRESN": value, "LBSTRESU": units, "LBSTNRLO": 5.0, "LBSTNRHI": 40.0,
         "LBNRIND": np.where(value > 40, "HIGH", "NORMAL"), "VISITNUM": np.array([v[0] for v in VISITS])[visit],
         "VISIT": np.array([v[1] for v in VISITS])[visit], "LBDTC": _dates(lb_start + day),
         "LBDY": day.astype(float), "LBBLFL": np.where(visit == 0, "Y", "")}, k)
