@@ -27,8 +27,10 @@ class Instance:
     passwords: dict[str, str]
 
 
-def make_instance(base: Path, exports: list[tuple[Path, str, str]]) -> Instance:
-    """Load `exports` (folder, cut date, label) into a fresh data root and create the demo users."""
+def make_instance(base: Path, exports: list[tuple[Path, str, str]], config_path: Path | None = None) -> Instance:
+    """Load `exports` (folder, cut date, label) into a fresh data root and create the demo users.
+
+    `config_path` names the trial configuration (default: NCT05019287's)."""
     from dashboard.auth.demo_users import ensure_demo_users
     from dashboard.config import load_trial_config
     from dashboard.ingest.load import load_cut
@@ -37,7 +39,7 @@ def make_instance(base: Path, exports: list[tuple[Path, str, str]]) -> Instance:
     instance_path = base / "instance"
     instance_path.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{base / 'dsmb.sqlite'}"
-    config = load_trial_config()
+    config = load_trial_config(config_path)
     os.environ["DSMB_DATABASE_URL"] = database_url  # the audit trail of the loads goes here too
     try:
         passwords = ensure_demo_users(database_url)
@@ -48,10 +50,11 @@ def make_instance(base: Path, exports: list[tuple[Path, str, str]]) -> Instance:
     return Instance(root, instance_path, database_url, passwords)
 
 
-def make_app(instance: Instance):
+def make_app(instance: Instance, config_path: Path | None = None):
     from dashboard.app_factory import create_app
+    from dashboard.config import load_trial_config
 
-    return create_app({
+    return create_app(trial=load_trial_config(config_path) if config_path else None, overrides={
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "INSTANCE_PATH": str(instance.instance_path),
