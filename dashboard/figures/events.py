@@ -65,14 +65,16 @@ def incidence_figure(curves: pd.DataFrame, risk: pd.DataFrame, event_label: str,
                            xanchor="right", yanchor="bottom", align="right", font={"size": 11, "color": "#2c3e50"},
                            bgcolor="rgba(255,255,255,0.8)")
     max_day = float(risk["DAY"].max()) if len(risk) else float(curves["DAY"].max())
+    days = sorted(risk["DAY"].unique()) if len(risk) else []
+    step = float(days[1] - days[0]) if len(days) > 1 else 7.0      # ticks where the numbers at risk stand
     fig.update_layout(
-        xaxis={"anchor": "y2", "range": [-0.5, max_day + 0.5], "title": {"text": "Study day"}, "dtick": 7},
+        xaxis={"anchor": "y2", "range": [-0.5, max_day + 0.5], "title": {"text": "Study day"}, "dtick": step},
         yaxis={"domain": [0.4, 1.0], "title": {"text": "Subjects with event (%)"}, "rangemode": "tozero",
                "range": [0, max(5.0, float(curves["INCIDENCE"].max()) * 110)]},
         yaxis2={"domain": [0.0, 0.24], "type": "category", "categoryorder": "array",
                 "categoryarray": list(reversed(groups)), "range": [-0.6, len(groups) - 0.4], "showgrid": False,
                 "zeroline": False, "title": {"text": "At risk"},
-                "tickfont": {"size": 11}},
+                "tickfont": {"size": 11}, "automargin": True},      # an arm's full name, however long
         margin={"b": 60},
     )
     fig.add_annotation(text=curve_method(competing), showarrow=False, xref="paper", yref="paper", x=1.0, y=0.32,

@@ -131,3 +131,21 @@ def test_a_long_follow_up_keeps_the_numbers_at_risk_readable():
     days = events.risk_table_days(182)                                            # 26 weeks: every 3 weeks
     assert len(days) <= events.MAX_RISK_COLUMNS and days[0] == 0 and days[-1] >= 182 - 21
     assert all(b - a == days[1] - days[0] and (b - a) % 7 == 0 for a, b in zip(days, days[1:]))
+
+
+def test_event_curve_with_three_long_arm_names_keeps_them_whole_and_the_legend_below():
+    from dashboard.analysis import events
+    from dashboard.figures import events as event_figures
+
+    names = ("Placebo", "Xanomeline Low Dose", "Xanomeline High Dose")
+    arm_of = pd.Series(pd.Categorical(["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"] * 2,
+                                      categories=list(names)), index=[f"S{i}" for i in range(6)])
+    times = pd.DataFrame({"USUBJID": arm_of.index, "EVENT": [True, False, True, False, True, False],
+                          "DAY": [3.0, 50.0, 70.0, 182.0, 90.0, 182.0], "STATUS": [1, 0, 1, 0, 1, 0]})
+    days = events.risk_table_days(182)
+    fig = event_figures.incidence_figure(events.incidence_by_arm(times, arm_of),
+                                         events.at_risk_by_arm(times, arm_of, days), "Death", "stamp",
+                                         competing=False, arms=names)
+    assert fig.layout.yaxis2.automargin is True                   # the at-risk rows are labelled in full
+    assert fig.layout.xaxis.dtick == days[1] - days[0]             # ticks where the numbers at risk stand
+    assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0   # below the plot, growing down
