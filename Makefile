@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: demo test install install-test browser demo-setup serve unit integration e2e bench clean-instance
+.PHONY: demo test install install-test browser demo-setup serve unit integration e2e bench clean-instance pilot
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ serve: install
 
 ## Command 1: install everything and serve the demo.
 demo: demo-setup serve
+
+## The second configured trial: the public CDISC pilot SDTM export (../shared/exports/pharmaverse-sdtm), three
+## arms, loaded as delivered into its own instance folder and served on port 8051.
+PILOT_ENV := DSMB_TRIAL_CONFIG=data/trials/CDISCPILOT01.toml DSMB_INSTANCE_PATH=instance/pilot
+pilot: install
+	$(PILOT_ENV) $(PY) -m dashboard setup-demo
+	@echo "Serving http://$(HOST):8051"
+	$(PILOT_ENV) DSMB_HOST=$(HOST) DSMB_PORT=8051 $(PY) app.py
 
 ## Command 2: install everything and run the whole test suite (browser and PostgreSQL tests included).
 test: install-test browser
