@@ -18,7 +18,7 @@ DEFAULT_TRIAL_CONFIG = PROJECT_ROOT / "data" / "trials" / "NCT05019287.toml"
 
 def default_instance_path() -> Path:
     """Local state (SQLite database, generated secret key): $DSMB_INSTANCE_PATH or ./instance."""
-    return Path(os.environ.get("DSMB_INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    return Path(os.environ.get("DSMB_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
 
 
 class ConfigError(ValueError):
