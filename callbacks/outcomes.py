@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash
 from dash import Input, Output
 
 from callbacks.common import efficacy_arm_of, efficacy_stamp, stamp, with_active_cut
@@ -193,8 +194,12 @@ def register(app) -> None:
                       Output(ids.FOREST_VISIT, "options"), Output(ids.FOREST_VISIT, "value"),
                       Output(ids.FAMILY, "options"), Input(ids.OPTIONS, "data"), Input(ids.FAMILY, "value"))
     def fill_options(_, family):
-        """The configured families, outcomes, events and visits: the same choices for every role."""
-        return _options(trial_config(), family)
+        """The configured families, outcomes, events and visits: the same choices for every role. Choosing a
+        family changes the outcome choices only: the chosen event and forest visit stay as they are."""
+        options = _options(trial_config(), family)
+        if dash.ctx.triggered_id == ids.FAMILY:
+            return (*options[:2], *[dash.no_update] * (len(options) - 2))
+        return options
 
     @guarded_callback(app, Permission.VIEW_OUTCOMES,
                       Output(ids.TRAJECTORY, "figure"), Output(ids.CHANGE, "figure"),

@@ -116,3 +116,18 @@ def test_blinded_roles_see_no_arm_with_three_arms(app, role):
                                                                               RECRUITMENT_OUTPUTS)
     text = _text(pages)
     assert not any(label in text for label in REAL + CODED)
+
+
+def test_choosing_a_family_changes_the_outcome_choices_only(app):
+    dash_app, instance = app
+    client, props = open_page_as(dash_app, "investigator", instance.passwords["investigator"], "/outcomes")
+    options = callbacks_by_output(client, {"OPTIONS": f"{out_ids.OUTCOME}.options"})["OPTIONS"]
+    first = respond(client, props, options)
+    families = [o["value"] for o in first[out_ids.FAMILY]["options"]]
+    assert families[0] == out_ids.ALL_FAMILIES and "laboratory" in families
+    values = {(d["id"], d["property"]): props.value(d["id"], d["property"]) for d in options.inputs}
+    values[(out_ids.FAMILY, "value")] = "laboratory"
+    response = client.post_callback(options, values, changed=[f"{out_ids.FAMILY}.value"])
+    answer = json.loads(response.get_data(as_text=True))["response"]
+    assert {o["value"].split(".")[0] for o in answer[out_ids.OUTCOME]["options"]} == {"LB"}
+    assert out_ids.EVENT not in answer and out_ids.FOREST_VISIT not in answer     # the other choices stay
