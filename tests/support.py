@@ -13,6 +13,10 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEMO_EXPORTS = PROJECT_ROOT / "data" / "exports" / "NCT05019287"
+# Public exports nobody here wrote, beside the repository (read-only in CI): their absence is a failure, not a skip.
+SHARED_EXPORTS = PROJECT_ROOT.parent / "shared" / "exports"
+PILOT_SDTM = SHARED_EXPORTS / "pharmaverse-sdtm"
+PILOT_CONFIG = PROJECT_ROOT / "data" / "trials" / "CDISCPILOT01.toml"
 ROLES = ("admin", "investigator", "dsmb", "statistician")
 BLINDED_ROLES = ("admin", "investigator")
 

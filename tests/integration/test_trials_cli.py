@@ -9,17 +9,17 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
+from support import PILOT_SDTM
 
 from dashboard.cli import main
 from dashboard.config import PROJECT_ROOT, load_trial_config
 from dashboard.demo import generate_export
 
-PILOT = Path("/work/shared/exports/pharmaverse-sdtm")
+PILOT = PILOT_SDTM
 PILOT_CONFIG = PROJECT_ROOT / "data" / "trials" / "CDISCPILOT01.toml"
 DEMO = PROJECT_ROOT / "data" / "exports" / "NCT05019287" / "final"
 DEMO_CONFIG = PROJECT_ROOT / "data" / "trials" / "NCT05019287.toml"
 
-needs_pilot = pytest.mark.skipif(not PILOT.is_dir(), reason="public pharmaverse export not on this machine")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -32,7 +32,6 @@ def pilot(name: str) -> pd.DataFrame:
     return pyreadstat.read_xport(str(PILOT / f"{name}.xpt"))[0]
 
 
-@needs_pilot
 def test_draft_of_the_pilot_export_is_accepted_and_checks_clean(tmp_path, capsys):
     out = tmp_path / "pilot.toml"
     code, printed, _ = run(capsys, "trials", "draft", str(PILOT), "--out", str(out))
@@ -57,7 +56,6 @@ def test_draft_of_the_pilot_export_is_accepted_and_checks_clean(tmp_path, capsys
     assert code == 0 and "0 error(s)" in printed
 
 
-@needs_pilot
 def test_the_reviewed_pilot_configuration_checks_without_errors(capsys):
     code, printed, _ = run(capsys, "trials", "check", str(PILOT_CONFIG), str(PILOT))
     assert code == 0, printed
@@ -65,7 +63,6 @@ def test_the_reviewed_pilot_configuration_checks_without_errors(capsys):
     assert "(9.1, 'UNSCHEDULED 9.1') carry the number of configured visit (9.1, 'WEEK 14 (T)')" in printed
 
 
-@needs_pilot
 def test_check_refuses_a_configuration_whose_arms_and_units_contradict_the_pilot(tmp_path, capsys):
     text = PILOT_CONFIG.read_text(encoding="utf-8")
     text = text.replace('code = "Xan_Hi"', 'code = "Xan_Mid"').replace('unit = "umol/L"', 'unit = "mg/dL"')

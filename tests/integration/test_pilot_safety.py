@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import PILOT_SDTM
 
 from dashboard import blinding
 from dashboard.analysis import recruitment as rec
@@ -14,10 +15,9 @@ from dashboard.analysis.safety_base import safety_frames
 from dashboard.config import PROJECT_ROOT, load_trial_config
 from dashboard.ingest.load import load_cut
 
-EXPORT = Path("/work/shared/exports/pharmaverse-sdtm")
+EXPORT = PILOT_SDTM
 CONFIG = PROJECT_ROOT / "data" / "trials" / "CDISCPILOT01.toml"
 CUT = "2014-06-30"
-pytestmark = pytest.mark.skipif(not (EXPORT.is_dir() and CONFIG.is_file()), reason="pharmaverse export not here")
 
 
 def _xpt(name: str) -> pd.DataFrame:
