@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.ae import finish_counts, subject_counts
-from dashboard.analysis.safety import GROUP, assign_groups, group_sizes, percent, study_days, to_day, with_columns
+from dashboard.analysis.safety import (GROUP, assign_groups, date_times, group_sizes, percent, study_days, to_day,
+                                      with_columns)
 
 _DAY = pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
 
@@ -33,9 +34,10 @@ def infusions(ex: pd.DataFrame, population: pd.DataFrame, planned_doses: int, in
     """
     ex = with_columns(ex, ("USUBJID", "EXSTDTC", "EXSTDT"))
     ex = ex[ex["USUBJID"].isin(population["USUBJID"])]
-    start = pd.to_datetime(ex["EXSTDT"], errors="coerce").astype("datetime64[ns]")
-    day = to_day(start).fillna(to_day(ex["EXSTDTC"].astype("string").str.slice(0, 10)))
-    timed = _has_time(ex["EXSTDTC"]) & start.notna()
+    # EXSTDT holds the day only: the time of day is read from EXSTDTC
+    start = date_times(ex["EXSTDTC"].astype("string"))
+    day = to_day(ex["EXSTDT"]).fillna(to_day(ex["EXSTDTC"].astype("string").str.slice(0, 10)))
+    timed = start.notna() & (to_day(start) == day)
     out = pd.DataFrame({"USUBJID": ex["USUBJID"].astype(str), "START": start.where(timed, day), "DAY": day,
                         "TIMED": timed})
     out = out[out["DAY"].notna()].sort_values(["USUBJID", "DAY", "START"], kind="stable")

@@ -27,13 +27,26 @@ def _yes_no(values: pd.Series) -> pd.Series:
     return np.where(values.fillna(False).astype(bool), "Y", "N")
 
 
+def emergence_flags(events: pd.DataFrame) -> np.ndarray:
+    """'Y', 'N', or 'Y (same day, time unknown)' where emergence was decided on the date alone (conservative)."""
+    timing = events["TEAE_TIMING"] if "TEAE_TIMING" in events else pd.Series("", index=events.index)
+    flags = _yes_no(events["TEAE"]).astype(object)
+    untimed = events["TEAE"].to_numpy(bool) & (timing.fillna("").to_numpy() != "")
+    return np.where(untimed, "Y (" + timing.fillna("").astype(str).to_numpy() + ")", flags)
+
+
+def reaction_flags(events: pd.DataFrame) -> np.ndarray:
+    """'Y' (within the window of an infusion time), 'Y (date only)' (dates only: the window may hold), or 'N'."""
+    ir = events["IR"].fillna(False).to_numpy(bool) if "IR" in events else np.zeros(len(events), dtype=bool)
+    hours = events["IR_HOURS"].to_numpy(float) if "IR_HOURS" in events else np.full(len(events), np.nan)
+    return np.where(ir & np.isnan(hours), "Y (date only)", np.where(ir, "Y", "N"))
+
+
 def sae_listing(events: pd.DataFrame, changes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Serious AE records (treatment-emergent or not) by subject and start, with their study day (ADY) and flags."""
     serious = events[events["SERIOUS"]]
-    if "IR" not in serious:
-        serious = serious.assign(IR=False)
-    out = serious.assign(CHANGE=_change_flags(serious, changes), TEAE=_yes_no(serious["TEAE"]),
-                         IR=_yes_no(serious["IR"]), FATAL=_yes_no(serious["FATAL"]))
+    out = serious.assign(CHANGE=_change_flags(serious, changes), TEAE=emergence_flags(serious),
+                         IR=reaction_flags(serious), FATAL=_yes_no(serious["FATAL"]))
     return out[SAE_COLUMNS].reset_index(drop=True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard.analysis.ae_listings import emergence_flags
 from dashboard.analysis.safety import arm_order, study_days, with_columns
 
 VITAL_TESTS = ("OXYSAT", "RESP")
@@ -89,7 +90,7 @@ def subject_profile(usubjid: str, events: pd.DataFrame, population: pd.DataFrame
                            "UNIT": mine["VSSTRESU"].astype("string").fillna("")})
     sub_events = events[events["USUBJID"] == usubjid]
     listing = sub_events[["AESEQ", "AEDECOD", "AEBODSYS", "AESEV", "AESTDTC", "AEENDTC", "ADY", "AENDY"]].assign(
-        SERIOUS=np.where(sub_events["SERIOUS"], "Y", "N"), TEAE=np.where(sub_events["TEAE"], "Y", "N"))
+        SERIOUS=np.where(sub_events["SERIOUS"], "Y", "N"), TEAE=emergence_flags(sub_events))
     return {**data, "labs": labs.dropna(subset=["DAY"]).sort_values(["TEST", "DAY"], kind="stable"),
             "vitals": vitals.dropna(subset=["DAY", "VALUE"]).sort_values(["TEST", "DAY"], kind="stable"),
             "events": listing.reset_index(drop=True)}

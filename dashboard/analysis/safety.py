@@ -41,20 +41,40 @@ def to_day(values: pd.Series) -> pd.Series:
     return pd.to_datetime(values, errors="coerce").dt.normalize().astype("datetime64[ns]")
 
 
+_DATE_TIME = r"^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)"
+
+
+def date_times(dtc: pd.Series) -> pd.Series:
+    """The date-time of ISO 8601 values that give a complete date and a time of day; NaT for dates alone.
+
+    The loaded --DT columns hold the day only (midnight), so the time of day is read from --DTC here. A UTC
+    offset is ignored: an export gives its times in one local clock (SDTMIG 4.4.2).
+    """
+    parts = dtc.astype("string").str.strip().str.extract(_DATE_TIME)
+    clock = parts[1].where(parts[1].str.len() == 8, parts[1] + ":00")       # hh:mm -> hh:mm:00
+    text = (parts[0] + " " + clock).where(parts[0].notna())
+    return pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce").astype("datetime64[ns]")
+
+
 def safety_population(dm: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFrame:
-    """Randomized subjects with at least one dose, sorted by USUBJID: USUBJID, FIRSTDOSE and LASTDOSE (days), and
-    DAY1, the study's reference day (day 1) of each subject, taken as on the Outcomes page."""
+    """Randomized subjects with at least one dose, sorted by USUBJID: USUBJID, FIRSTDOSE and LASTDOSE (days),
+    FIRSTDOSETM (date-time of the first dose, NaT when EXSTDTC gives no time) and DAY1, the study's reference day
+    (day 1) of each subject, taken as on the Outcomes page."""
     dm = with_columns(dm, ("USUBJID", "RANDFL", "RFSTDT"))
     ex = with_columns(ex, ("USUBJID", "EXSTDT", "EXSTDTC"))
     randomized = dm.loc[dm["RANDFL"] == "Y", ["USUBJID", "RFSTDT"]].drop_duplicates("USUBJID")
     dosed = ex.loc[ex["USUBJID"].isin(randomized["USUBJID"]), ["USUBJID", "EXSTDT", "EXSTDTC"]]
     exday = to_day(dosed["EXSTDT"]).fillna(to_day(dosed["EXSTDTC"].astype(str).str.slice(0, 10)))
-    doses = dosed.assign(DAY=exday).groupby("USUBJID", sort=True)["DAY"].agg(["min", "max"])
+    dosed = dosed.assign(DAY=exday, TIME=date_times(dosed["EXSTDTC"].astype("string")))
+    doses = dosed.groupby("USUBJID", sort=True)["DAY"].agg(["min", "max"])
+    on_first = dosed[dosed["DAY"] == dosed["USUBJID"].map(doses["min"])]
     pop = randomized[randomized["USUBJID"].isin(doses.index)].set_index("USUBJID")
     out = pd.DataFrame({
         "USUBJID": pop.index.astype(str),
         "FIRSTDOSE": doses["min"].reindex(pop.index).fillna(to_day(pop["RFSTDT"])).to_numpy(),
         "LASTDOSE": doses["max"].reindex(pop.index).to_numpy(),
+        # the time of the first dose when the export gives one (EXSTDTC with a time), else NaT
+        "FIRSTDOSETM": on_first.groupby("USUBJID")["TIME"].min().reindex(pop.index).to_numpy(),
     })
     # the same day 1 as the Outcomes page (RFSTDT, else the randomization date); the first dose if neither
     reference = to_day(pd.Series(day_one(dm).reindex(out["USUBJID"]).to_numpy(), index=out.index))
@@ -178,16 +198,37 @@ def adverse_events(ae: pd.DataFrame, population: pd.DataFrame, vocabulary: Vocab
         "AEACN": ae["AEACN"].astype("string").fillna(""),
         "ASTDT": start,
         "AENDT": end,
-        "AESTTIME": pd.to_datetime(ae["AESTDT"], errors="coerce").astype("datetime64[ns]"),
+        "AESTTIME": date_times(ae["AESTDTC"].astype("string")),
         "FIRSTDOSE": first,
     }, index=ae.index)
     day1 = ae["USUBJID"].map(reference_days(population)).astype("datetime64[ns]")
     out["ADY"] = study_day(out["ASTDT"], day1)
     out["AENDY"] = study_day(out["AENDT"], day1)
-    out["TEAE"] = (out["ASTDT"] >= out["FIRSTDOSE"]).fillna(False)
+    first_time = ae["USUBJID"].map(population.set_index("USUBJID")["FIRSTDOSETM"]) if "FIRSTDOSETM" in population \
+        else pd.Series(pd.NaT, index=ae.index)
+    out["TEAE"], out["TEAE_TIMING"] = emergence(out["ASTDT"], out["AESTTIME"], first, first_time.astype("datetime64[ns]"))
     out = pd.concat([out, ae_flags(ae, vocabulary)], axis=1)
     out["NOT_ASSESSABLE"] = causality_not_assessable(ae, vocabulary)
     return out.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
+
+
+SAME_DAY_UNTIMED = "same day, time unknown"
+
+
+def emergence(start_day: pd.Series, start_time: pd.Series, first_day: pd.Series,
+              first_time: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(TEAE, TEAE_TIMING) of AE starts against the first dose.
+
+    After the first dose's day: emergent. On that day: emergent when the AE starts at or after the dose time, both
+    times known; when either time is unknown it counts as emergent (conservative) and TEAE_TIMING says
+    'same day, time unknown'.
+    """
+    later = (start_day > first_day).fillna(False)
+    same = (start_day == first_day).fillna(False)
+    timed = start_time.notna() & first_time.notna()
+    teae = later | (same & (~timed | (start_time >= first_time).fillna(False)))
+    timing = pd.Series(np.where(same & ~timed, SAME_DAY_UNTIMED, ""), index=start_day.index, dtype=object)
+    return teae.astype(bool), timing
 
 
 def treatment_emergent(events: pd.DataFrame) -> pd.DataFrame:
