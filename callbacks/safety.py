@@ -203,6 +203,9 @@ def _overview_note(data: TrialData, table: pd.DataFrame) -> str:
     note = (f"Treatment-emergent: starting on or after the day of the first {dose} (partial dates imputed "
             "conservatively). N: the safety population" + (" of each arm." if _armed(data) else ".") +
             f" Related: AEREL one of {', '.join(vocabulary.related)}.")
+    if ae_tables.subjects_only(_frames(data).discont_source):
+        note += (" Leading to discontinuation: subjects whose disposition reason is ADVERSE EVENT; the reason does "
+                 "not say which adverse event, so no events are counted (—).")
     if (table["CATEGORY"] == ae_tables.NOT_ASSESSABLE[0]).any():
         note += (" Events whose AEREL is missing or in neither the related nor the not-related list are counted "
                  "as 'causality not assessable', not as unrelated.")
@@ -214,7 +217,8 @@ def _overview(data: TrialData) -> tuple:
     headers = _headers(data)
     categories = ae_tables.overview_categories(f.teae, f.discont_source)
     table = memoized(data, "safety:overview", lambda: _split(
-        data, ae_tables.ae_overview, ae_tables.ae_overview_by_arm, f.teae, f.population, categories=categories))
+        data, ae_tables.ae_overview, ae_tables.ae_overview_by_arm, f.teae, f.population, categories=categories,
+        no_events=ae_tables.subjects_only(f.discont_source)))
     figure = memoized(data, "safety:km", lambda: _km_figure(data))
     total = len(headers) - 1
     rows = table.set_index("CATEGORY")

@@ -57,8 +57,15 @@ def overview_categories(events: pd.DataFrame, discont_source: str = "AEACN") -> 
     return rows
 
 
+def subjects_only(discont_source: str) -> tuple[str, ...]:
+    """Overview rows whose events cannot be counted: the DS reason ADVERSE EVENT names no AE, so the
+    discontinuation row from DS counts subjects only (its events would be every TEAE of those subjects)."""
+    return ("DISCONT",) if discont_source == "DS" else ()
+
+
 def _overview(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None,
-              categories: tuple[tuple[str, str], ...] | None = None) -> pd.DataFrame:
+              categories: tuple[tuple[str, str], ...] | None = None,
+              no_events: Collection[str] = ()) -> pd.DataFrame:
     sizes = group_sizes(population, arm_of)
     flagged = assign_groups(events.assign(ANY=True), arm_of)
     rows = []
@@ -66,8 +73,11 @@ def _overview(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series 
         part = flagged[flagged[flag]].assign(CATEGORY=flag)
         counts = subject_counts(part, ["CATEGORY"], sizes).reindex([flag]).fillna(0)
         rows.append(counts.assign(LABEL=label))
-    out = pd.concat(rows).rename_axis("CATEGORY").reset_index()
-    return finish_counts(out, sizes, ["CATEGORY", "LABEL"])
+    out = finish_counts(pd.concat(rows).rename_axis("CATEGORY").reset_index(), sizes, ["CATEGORY", "LABEL"])
+    blank = out["CATEGORY"].isin(list(no_events)).to_numpy()
+    for i in range(len(sizes)):
+        out[f"ev{i}"] = out[f"ev{i}"].astype("float64").where(~blank)     # NaN: shown as '—', not a count
+    return out
 
 
 def finish_counts(frame: pd.DataFrame, sizes: pd.Series, keys: list[str]) -> pd.DataFrame:
@@ -81,15 +91,17 @@ def finish_counts(frame: pd.DataFrame, sizes: pd.Series, keys: list[str]) -> pd.
 
 
 def ae_overview(events: pd.DataFrame, population: pd.DataFrame,
-                categories: tuple[tuple[str, str], ...] | None = None) -> pd.DataFrame:
-    """Subjects (n, %) and events per overview category (default `OVERVIEW_CATEGORIES`), pooled over all subjects."""
-    return _overview(events, population, None, categories)
+                categories: tuple[tuple[str, str], ...] | None = None, no_events: Collection[str] = ()) -> pd.DataFrame:
+    """Subjects (n, %) and events per overview category (default `OVERVIEW_CATEGORIES`), pooled over all subjects;
+    the categories in `no_events` get no event count (NaN)."""
+    return _overview(events, population, None, categories, no_events)
 
 
 def ae_overview_by_arm(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series,
-                       categories: tuple[tuple[str, str], ...] | None = None) -> pd.DataFrame:
-    """Subjects (n, %) and events per overview category for each arm and the total."""
-    return _overview(events, population, arm_of, categories)
+                       categories: tuple[tuple[str, str], ...] | None = None,
+                       no_events: Collection[str] = ()) -> pd.DataFrame:
+    """Subjects (n, %) and events per overview category for each arm and the total (`no_events` as pooled)."""
+    return _overview(events, population, arm_of, categories, no_events)
 
 
 def _incidence(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:

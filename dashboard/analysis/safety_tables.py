@@ -48,8 +48,16 @@ def count_cells(table: pd.DataFrame, keys: Sequence[str], *, fractions: bool = F
     for i in range(group_count(table)):
         out[f"g{i}"] = (fraction_cells(table[f"n{i}"], table[f"N{i}"], table[f"pct{i}"]) if fractions
                         else n_pct(table[f"n{i}"], table[f"pct{i}"]))
-        out[f"e{i}"] = table[f"ev{i}"].astype(int).to_numpy()
+        out[f"e{i}"] = event_cells(table[f"ev{i}"])
     return out
+
+
+NO_COUNT = "—"
+
+
+def event_cells(events: pd.Series) -> list[object]:
+    """Event counts as integers; '—' where the count is not defined (NaN: a row counting subjects only)."""
+    return [NO_COUNT if pd.isna(v) else int(v) for v in events.to_numpy()]
 
 
 def risk_cell(rd: float, lo: float, hi: float) -> str:
