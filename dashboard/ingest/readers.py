@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyreadstat
 
+from dashboard.ingest.adam.detect import adam_files, adam_stem, drop_superseded
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.schema import RANDOMIZATION, known_domain, named_domain, normalized
 
@@ -85,6 +86,7 @@ def discover(folder: Path, custom_domains: frozenset[str], findings: Findings) -
     if not folder.is_dir():
         findings.error(str(folder), "export folder not found", kind="no export folder")
         return found
+    adam = adam_files(folder)      # ADSL present: an ADaM cut, translated on reading (docs/adam.md)
     for path in sorted(folder.iterdir()):
         if path.name.startswith("."):
             continue
@@ -96,7 +98,8 @@ def discover(folder: Path, custom_domains: frozenset[str], findings: Findings) -
         if not path.is_file() or suffix not in SUFFIXES or (stem == RANDOMIZATION and suffix != ".csv"):
             findings.warning(path.name, _IGNORED, kind="unknown file ignored")
             continue
-        domain = stem if known_domain(stem, custom_domains) else _part_of(path, custom_domains, findings)
+        domain = adam.get(stem) if adam_stem(path.name) and adam else (
+            stem if known_domain(stem, custom_domains) else _part_of(path, custom_domains, findings))
         if domain is None:
             continue
         if stem in found:
@@ -105,7 +108,8 @@ def discover(folder: Path, custom_domains: frozenset[str], findings: Findings) -
             continue
         found[stem] = path
         found.domains[stem] = domain
-    if "DM" not in found:
+    drop_superseded(found, found.domains, adam, findings)
+    if "DM" not in found.domains.values():
         findings.error("dm", "the export has no DM file (dm.csv or dm.xpt); DM is required", kind="missing DM")
     return found
 
@@ -188,6 +192,9 @@ def read_table(raw: RawFile, findings: Findings) -> SourceTable | None:
     if not _TEXT.search(raw.data):
         findings.error(raw.name, "empty file (no header row)", kind="empty file")
         return None
+    if adam_stem(raw.name):        # an ADaM dataset: discover gives one only when the folder has ADSL
+        from dashboard.ingest.adam.source import read_adam      # here: it imports this module
+        return read_adam(raw, findings)
     table = read_xpt(raw, findings) if raw.kind == "xpt" else read_csv(raw, findings)
     return None if table is None else SourceTable(raw.domain, raw.name, table)
 
