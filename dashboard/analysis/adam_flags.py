@@ -1,0 +1,111 @@
+"""ADaM analysis flags on the translated domains of an ADaM cut (docs/adam.md): pure helpers, frames in and out.
+
+Each helper uses the ADaM flag when the column exists and has a value, and otherwise leaves the SDTM-route
+derivation in charge (the caller's fallback), so an SDTM cut is unaffected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+YES = "Y"
+
+
+def _flag(frame: pd.DataFrame, name: str) -> pd.Series | None:
+    """`name` == 'Y' (blanks and case ignored) when the column exists and is filled somewhere; else None."""
+    if name not in frame:
+        return None
+    values = frame[name].astype("str").str.strip().str.upper()
+    if not values.fillna("").ne("").any():
+        return None
+    return values.eq(YES).fillna(False).astype(bool)
+
+
+def teae(ae: pd.DataFrame, fallback: pd.Series | None = None) -> pd.Series:
+    """Treatment-emergent: TRTEMFL = Y where AE has TRTEMFL; else `fallback` (the SDTM derivation), else False."""
+    flag = _flag(ae, "TRTEMFL")
+    if flag is not None:
+        return flag
+    return fallback.astype(bool) if fallback is not None else pd.Series(False, index=ae.index)
+
+
+def with_adam_teae(events: pd.DataFrame, ae: pd.DataFrame) -> pd.DataFrame:
+    """`adverse_events(...)` rows with TEAE from AE TRTEMFL (matched on USUBJID, AESEQ) when AE has TRTEMFL."""
+    flag = _flag(ae, "TRTEMFL")
+    if flag is None:
+        return events
+    keyed = pd.Series(flag.to_numpy(), index=pd.MultiIndex.from_arrays(
+        [ae["USUBJID"].astype(str), pd.to_numeric(ae["AESEQ"], errors="coerce")]))
+    keys = pd.MultiIndex.from_arrays([events["USUBJID"].astype(str), pd.to_numeric(events["AESEQ"], errors="coerce")])
+    return events.assign(TEAE=keyed.reindex(keys).fillna(False).astype(bool).to_numpy())
+
+
+def safety_subjects(dm: pd.DataFrame) -> pd.Index | None:
+    """USUBJIDs with SAFFL = Y, or None when DM has no SAFFL (the population is then derived from EX)."""
+    flag = _flag(dm, "SAFFL")
+    return None if flag is None else pd.Index(dm.loc[flag.to_numpy(), "USUBJID"].astype(str))
+
+
+def safety_population(population: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
+    """`safety_population(dm, ex)` restricted to SAFFL = Y where DM has SAFFL."""
+    subjects = safety_subjects(dm)
+    if subjects is None:
+        return population
+    return population[population["USUBJID"].astype(str).isin(subjects)].reset_index(drop=True)
+
+
+def randomized(dm: pd.DataFrame) -> pd.Series:
+    """Randomized: ADSL RANDFL or ITTFL where delivered (pharmaverse ADaM has neither); else DM RANDFL, which the
+    loader derives from a real arm code (ARMCD)."""
+    for name in ("RANDFL_ADAM", "ITTFL", "RANDFL"):
+        flag = _flag(dm, name)
+        if flag is not None:
+            return flag
+    return pd.Series(False, index=dm.index)
+
+
+def efficacy_subjects(dm: pd.DataFrame, flag: str = "EFFFL") -> pd.Index | None:
+    """USUBJIDs with the configured efficacy flag = Y; None when DM does not carry it."""
+    values = _flag(dm, flag)
+    return None if values is None else pd.Index(dm.loc[values.to_numpy(), "USUBJID"].astype(str))
+
+
+def analysis_records(rows: pd.DataFrame, flag: str = "ANL01FL") -> pd.DataFrame:
+    """Rows with the analysis flag = Y where the column is delivered; all rows otherwise."""
+    values = _flag(rows, flag)
+    return rows if values is None else rows[values.to_numpy()]
+
+
+def change_from_baseline(rows: pd.DataFrame, testcd_column: str, testcd: str) -> pd.DataFrame:
+    """Post-baseline analysis records of one parameter by analysis visit: AVISITN, AVISIT, N, MEAN, SD of CHG.
+
+    Baseline records (ABLFL = Y) and derived records (DTYPE filled) are left out; ANL01FL applies if delivered.
+    """
+    part = rows[rows[testcd_column].astype(str) == testcd]
+    part = analysis_records(part)
+    derived = part["DTYPE"].astype("str").fillna("").str.strip().ne("") if "DTYPE" in part else False
+    base = part["ABLFL"].astype("str").fillna("").str.strip().str.upper().eq(YES) if "ABLFL" in part else False
+    part = part[~(derived | base)].assign(CHG=lambda f: pd.to_numeric(f["CHG"], errors="coerce"),
+                                          AVISITN=lambda f: pd.to_numeric(f["AVISITN"], errors="coerce"))
+    part = part[part["CHG"].notna() & part["AVISITN"].notna()]
+    g = part.groupby("AVISITN", sort=True)
+    return pd.DataFrame({"AVISIT": g["AVISIT"].first(), "N": g["CHG"].size(), "MEAN": g["CHG"].mean(),
+                         "SD": g["CHG"].std()}).reset_index()
+
+
+def tte_frame(adtte: pd.DataFrame, paramcd: str) -> pd.DataFrame:
+    """One ADTTE parameter as the Kaplan-Meier functions take it: USUBJID, TIME (AVAL), EVENT (1 - CNSR)."""
+    part = adtte[adtte["PARAMCD"].astype(str) == paramcd]
+    time = pd.to_numeric(part["AVAL"], errors="coerce")
+    cnsr = pd.to_numeric(part["CNSR"], errors="coerce")
+    keep = (time.notna() & cnsr.notna()).to_numpy()
+    return pd.DataFrame({"USUBJID": part["USUBJID"].astype(str).to_numpy()[keep],
+                         "TIME": time.to_numpy(float)[keep],
+                         "EVENT": (cnsr.to_numpy(float)[keep] == 0).astype(int)})
+
+
+def km_median(curve: pd.DataFrame) -> float:
+    """The Kaplan-Meier median: the first time the survival estimate is at or below 0.5 (NaN if never)."""
+    below = curve.loc[curve["SURV"] <= 0.5 + 1e-12, "TIME"]
+    return float(below.iloc[0]) if len(below) else np.nan
