@@ -58,7 +58,7 @@ def safety_population(population: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFram
 def randomized(dm: pd.DataFrame) -> pd.Series:
     """Randomized: ADSL RANDFL or ITTFL where delivered (pharmaverse ADaM has neither); else DM RANDFL, which the
     loader derives from a real arm code (ARMCD)."""
-    for name in ("RANDFL_ADAM", "ITTFL", "RANDFL"):
+    for name in ("ITTFL", "RANDFL"):
         flag = _flag(dm, name)
         if flag is not None:
             return flag
