@@ -50,3 +50,24 @@ def browser():
     yield driver
     driver.quit()
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pilot_instance(tmp_path_factory):
+    """The public CDISC pilot SDTM export (three arms, daily patch) loaded as delivered at two cut dates."""
+    from support import PILOT_CONFIG, PILOT_SDTM, make_instance
+
+    return make_instance(tmp_path_factory.mktemp("pilot"), [
+        (PILOT_SDTM, "2014-06-30", "Interim"), (PILOT_SDTM, "2015-03-31", "Final")], PILOT_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def pilot_server(pilot_instance) -> Iterator[str]:
+    """The app configured for the pilot trial, on its own loopback port."""
+    from support import PILOT_CONFIG, make_app
+
+    server = make_server("127.0.0.1", 0, make_app(pilot_instance, PILOT_CONFIG).server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
