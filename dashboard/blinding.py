@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import enum
 import functools
+import hashlib
+import json
+import threading
 from pathlib import Path
 
 import pandas as pd
 
-from dashboard import cutoff, cuts
+from dashboard import cut_signing, cutoff, cuts
 from dashboard.config import TrialConfig
 from dashboard.ingest.schema import normalized
 
@@ -143,9 +146,43 @@ def _arm_of(cut_id: str, root: Path | None, config: TrialConfig, coded: bool, *,
     return series
 
 
-@functools.lru_cache(maxsize=16)
+_stamps: dict[tuple[str, Path | None, str], tuple] = {}
+_stamps_lock = threading.Lock()
+_MAX_STAMPS = 64
+
+
+def _unchanged_since_cached(cut_id: str, root: Path | None, parts: tuple[str, ...]) -> bool:
+    """Whether the files of these parts of a cut are as they were when first seen (by their stat stamp); the
+    first look records them. A changed stamp means a file was written, added, removed or replaced."""
+    folder = cuts.cut_dir(cut_id, root)
+    same = True
+    with _stamps_lock:
+        for part in parts:
+            stamp = cuts.part_stamp(folder / part)
+            same = _stamps.setdefault((cut_id, root, part), stamp) == stamp and same
+            _stamps[(cut_id, root, part)] = stamp
+        while len(_stamps) > _MAX_STAMPS:
+            del _stamps[next(iter(_stamps))]
+    return same
+
+
 def trial_data(cut_id: str, access: Access, config: TrialConfig, root: Path | None = None) -> TrialData:
-    """Trial data of `cut_id` for a user with `access`; cached per (cut, access, config, root)."""
+    """Trial data of `cut_id` for a user with `access`; cached per (cut, access, config, root).
+
+    A cached cut is served only while its files are untouched: any change to a file of the parts this access
+    reads (or to the manifest) drops the caches, so the cut is read and verified again (CutIntegrityError when a
+    file no longer matches its signed checksums) instead of being served from memory until the worker restarts.
+    """
+    cuts.check_complete(cut_id, root)
+    parts = (cuts.CLINICAL_DIRNAME, cuts.SEALED_DIRNAME) if access.sees_arms else (cuts.CLINICAL_DIRNAME,)
+    if not _unchanged_since_cached(cut_id, root, parts):
+        clear_caches(stamps=False)
+    return _trial_data(cut_id, access, config, root)
+
+
+@functools.lru_cache(maxsize=16)
+def _trial_data(cut_id: str, access: Access, config: TrialConfig, root: Path | None = None) -> TrialData:
+    """`trial_data`, cached."""
     manifest, domains, warnings = _clinical(cut_id, root)
     if access is Access.BLINDED:
         return BlindedTrialData(manifest, config, domains, warnings)
@@ -159,12 +196,36 @@ def verify_cut(cut_id: str, root: Path | None = None) -> None:
     """Read back every file of both parts of a cut against the checksums written with it; CutIntegrityError (or
     CutError, OSError) when any differs, is missing or was added. Reads the sealed part, so: only from here."""
     folder = cuts.cut_dir(cut_id, root)
+    cuts.check_complete(cut_id, root)
     cuts.read_manifest(cut_id, root)
     for part in (cuts.CLINICAL_DIRNAME, cuts.SEALED_DIRNAME):
         cuts.read_verified_part(folder / part)
 
 
-def clear_caches() -> None:
-    """Forget cached cuts (tests and a newly activated cut)."""
-    for fn in (_clinical, _allocation, trial_data):
+def sign_unsigned_cut(cut_id: str, root: Path | None = None) -> None:
+    """Sign a cut written before checksum files were signed, once every table file of both parts matches its
+    checksum file. Refuses a cut with any signature already: one that does not verify is tampering, not age.
+    Reads the sealed part's bytes (no values), so: only from here."""
+    folder = cuts.cut_dir(cut_id, root)
+    cuts.check_complete(cut_id, root)
+    parts = [folder / cuts.CLINICAL_DIRNAME, folder / cuts.SEALED_DIRNAME]
+    if any((part / cut_signing.SIGNATURE_FILE).exists() for part in parts):
+        raise cuts.CutError(f"cut {cut_id} is signed already; a signature that does not verify is never replaced")
+    for part in parts:
+        checksums = json.loads(cuts.read_bytes(part / cuts.CHECKSUMS_FILE))
+        present = {p.name for p in part.iterdir() if cuts.table_name(p.name) is not None}
+        if present != set(checksums) or any(hashlib.sha256(cuts.read_bytes(part / name)).hexdigest() != sha
+                                            for name, sha in checksums.items()):
+            raise cuts.CutIntegrityError(f"{cut_id}/{part.name}: files differ from its checksums; not signed")
+    key = cuts.signing_key()
+    for part in parts:
+        cuts.sign_part(part, cut_id, key)
+
+
+def clear_caches(*, stamps: bool = True) -> None:
+    """Forget cached cuts (tests, a newly activated cut, a cut whose files changed)."""
+    for fn in (_clinical, _allocation, _trial_data):
         fn.cache_clear()
+    if stamps:
+        with _stamps_lock:
+            _stamps.clear()

@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dashboard import cut_signing
 from dashboard.config import default_instance_path
 
 CLINICAL_DIRNAME = "clinical"
@@ -32,6 +33,8 @@ TABLE_SUFFIX = ".parquet"
 MANIFEST_FILE = "manifest.json"
 CHECKSUMS_FILE = "checksums.json"
 CUT_ID_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}-[0-9a-f]{8}$")
+PENDING_PREFIX = ".pending-"        # <cuts>/.pending-<cut id>: the cut's load has not completed
+INTERRUPTED = "incomplete: load interrupted"
 
 
 class CutError(RuntimeError):
@@ -93,7 +96,12 @@ def cut_dir(cut_id: str, root: Path | None = None) -> Path:
 
 
 def read_manifest(cut_id: str, root: Path | None = None) -> CutManifest:
-    return CutManifest.from_json((cut_dir(cut_id, root) / MANIFEST_FILE).read_text(encoding="utf-8"))
+    """The manifest of a cut, checked against the signature of its clinical part (CutIntegrityError if not)."""
+    folder = cut_dir(cut_id, root)
+    with open(folder / MANIFEST_FILE, "rb") as fh:
+        data = fh.read()
+    _verify_signature(folder / CLINICAL_DIRNAME, read_bytes(folder / CLINICAL_DIRNAME / CHECKSUMS_FILE), data)
+    return CutManifest.from_json(data.decode("utf-8"))
 
 
 def list_cuts(root: Path | None = None) -> list[CutManifest]:
@@ -130,10 +138,54 @@ def previous_cut_id(cut_id: str, root: Path | None = None) -> str | None:
     return ids[i - 1] if i > 0 else None
 
 
+def read_bytes(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+def signing_key() -> bytes:
+    """This installation's key for cut signatures (`dashboard.cut_signing`); CutError when there is none."""
+    try:
+        return cut_signing.signing_key()
+    except cut_signing.SigningKeyError as exc:
+        raise CutError(str(exc)) from None
+
+
+def _verify_signature(folder: Path, checksums: bytes, manifest: bytes | None = None) -> None:
+    """CutIntegrityError unless the part's `checksums.sig` signs its checksum file (and, for the clinical part, the
+    manifest) with this installation's key. An unsigned part is refused too: accepting it would let anyone strip
+    the signature instead of forging it (docs/security.md, "Stored cuts")."""
+    cut_id, part = folder.parent.name, folder.name
+    if part == CLINICAL_DIRNAME and manifest is None:
+        manifest = read_bytes(folder.parent / MANIFEST_FILE)
+    try:
+        text = read_bytes(folder / cut_signing.SIGNATURE_FILE).decode("utf-8", "replace")
+    except FileNotFoundError:
+        raise CutIntegrityError(f"{cut_id}/{part}: its checksums are not signed (a cut written before signing, or "
+                                "the signature was removed); refusing to serve it (see `cuts sign`)") from None
+    if not cut_signing.is_valid(text, signing_key(), cut_id, part, checksums, manifest):
+        what = "checksums or manifest" if part == CLINICAL_DIRNAME else "checksums"
+        raise CutIntegrityError(f"{cut_id}/{part}: the signature does not match its {what} (changed since the cut "
+                                "was written, or signed with another key); refusing to serve it")
+
+
 def read_checksums(folder: Path) -> dict[str, str]:
-    """The SHA-256 of every table file of one part of a cut, as recorded when it was written."""
-    with open(folder / CHECKSUMS_FILE, encoding="utf-8") as fh:
-        return json.load(fh)
+    """The SHA-256 of every table file of one part of a cut, as recorded when it was written, after checking the
+    signature of the checksum file (and of the manifest, for the clinical part)."""
+    data = read_bytes(folder / CHECKSUMS_FILE)
+    _verify_signature(folder, data)
+    return json.loads(data)
+
+
+def part_stamp(folder: Path) -> tuple:
+    """Name, size, inode and change times of every file of a part and of the manifest: cheap to take on every
+    request, and any write to a file (or a file added, removed or replaced) changes it (ctime cannot be set back)."""
+    entries = [folder.parent / MANIFEST_FILE, *sorted(Path(e.path) for e in os.scandir(folder))]
+    stamp = []
+    for path in entries:
+        st = path.stat()
+        stamp.append((path.name, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(stamp)
 
 
 @dataclass(frozen=True)
@@ -191,7 +243,9 @@ def read_verified_part(folder: Path) -> dict[str, pd.DataFrame]:
 
 
 def read_clinical_domains(cut_id: str, root: Path | None = None) -> dict[str, pd.DataFrame]:
-    """The clinical (allocation-free) domains of a cut, by upper-case domain name."""
+    """The clinical (allocation-free) domains of a cut, by upper-case domain name; CutError for a cut whose load
+    did not complete."""
+    check_complete(cut_id, root)
     frames = read_verified_part(cut_dir(cut_id, root) / CLINICAL_DIRNAME)
     return {name.upper(): frame for name, frame in frames.items() if not name.startswith("_")}
 
@@ -214,12 +268,23 @@ def encoded(frame: Encoded) -> EncodedTable:
 def _write_frame(path: Path, frame: Encoded) -> str:
     """Write one frame as a snapshot file (read-only, synced to disk); returns its SHA-256."""
     encoded_table = encoded(frame)
+    _write_readonly(path, encoded_table.data)
+    return encoded_table.sha256
+
+
+def _write_readonly(path: Path, data: bytes) -> None:
     with open(path, "wb") as fh:
-        fh.write(encoded_table.data)
+        fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.chmod(path, 0o444)
-    return encoded_table.sha256
+
+
+def sign_part(folder: Path, cut_id: str, key: bytes) -> None:
+    """Write the part's `checksums.sig` (read-only) over its checksum file (and the manifest, for clinical)."""
+    manifest = read_bytes(folder.parent / MANIFEST_FILE) if folder.name == CLINICAL_DIRNAME else None
+    text = cut_signing.signature_text(key, cut_id, folder.name, read_bytes(folder / CHECKSUMS_FILE), manifest)
+    _write_readonly(folder / cut_signing.SIGNATURE_FILE, text.encode("utf-8"))
 
 
 def _write_frames(folder: Path, frames: Mapping[str, Encoded]) -> None:
@@ -228,9 +293,8 @@ def _write_frames(folder: Path, frames: Mapping[str, Encoded]) -> None:
     names = [f"{name}{TABLE_SUFFIX}" for name in frames]
     with ThreadPoolExecutor(max_workers=min(8, max(1, len(names)))) as pool:
         digests = list(pool.map(_write_frame, [folder / n for n in names], list(frames.values())))
-    (folder / CHECKSUMS_FILE).write_text(json.dumps(dict(zip(names, digests)), indent=1, sort_keys=True),
-                                         encoding="utf-8")
-    os.chmod(folder / CHECKSUMS_FILE, 0o444)
+    _write_readonly(folder / CHECKSUMS_FILE, json.dumps(dict(zip(names, digests)), indent=1,
+                                                         sort_keys=True).encode("utf-8"))
 
 
 def _fsync_tree(folder: Path) -> None:
@@ -276,13 +340,15 @@ def write_snapshot(manifest: CutManifest, clinical: Mapping[str, Encoded],
     final = base / manifest.cut_id
     if final.exists():
         raise CutError(f"cut {manifest.cut_id} already exists; cuts are immutable")
+    key = signing_key()                     # before anything is written: no key, no cut
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
     try:
         _write_frames(staging / CLINICAL_DIRNAME, {**{k.upper(): v for k, v in clinical.items()},
                                                    WARNINGS_TABLE: warnings})
         _write_frames(staging / SEALED_DIRNAME, sealed)
-        (staging / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
-        os.chmod(staging / MANIFEST_FILE, 0o444)
+        _write_readonly(staging / MANIFEST_FILE, manifest.to_json().encode("utf-8"))
+        for part in (CLINICAL_DIRNAME, SEALED_DIRNAME):
+            sign_part(staging / part, manifest.cut_id, key)
         _fsync_tree(staging)
         os.chmod(staging / SEALED_DIRNAME, 0o700)
         os.rename(staging, final)
@@ -290,6 +356,31 @@ def write_snapshot(manifest: CutManifest, clinical: Mapping[str, Encoded],
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final
+
+
+def pending_marker(cut_id: str, root: Path | None = None) -> Path:
+    """The file that says a cut's load has started and not completed (written before the cut, removed after)."""
+    return cuts_dir(root) / f"{PENDING_PREFIX}{cut_id}"
+
+
+def mark_pending(cut_id: str, root: Path | None = None) -> None:
+    cuts_dir(root).mkdir(parents=True, exist_ok=True)
+    _write_readonly(pending_marker(cut_id, root), b"load started; not completed\n")
+
+
+def clear_pending(cut_id: str, root: Path | None = None) -> None:
+    pending_marker(cut_id, root).unlink(missing_ok=True)
+
+
+def load_interrupted(cut_id: str, root: Path | None = None) -> bool:
+    """Whether a cut's folder exists but its load never completed (the loader was killed)."""
+    return pending_marker(cut_id, root).exists() and (cuts_dir(root) / cut_id).is_dir()
+
+
+def check_complete(cut_id: str, root: Path | None = None) -> None:
+    """CutError for a cut whose load was interrupted: it was never audited as loaded, so it is never served."""
+    if load_interrupted(cut_id, root):
+        raise CutError(f"cut {cut_id} is {INTERRUPTED}; it is not served (load the export again)")
 
 
 def deactivate(root: Path | None = None) -> None:

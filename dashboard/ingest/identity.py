@@ -77,14 +77,15 @@ def _registry(root: Path | None) -> dict[str, str]:
 def new_cut_id(cut_date: str, fingerprints: dict[str, str], digest: str, root: Path | None) -> str:
     """A free cut id; AlreadyLoaded when this very input was loaded for `cut_date` before.
 
-    An export that matches a loaded cut except in allocation gets the next id of the sequence.
+    An export that matches a loaded cut except in allocation gets the next id of the sequence. The id of a cut
+    whose load was interrupted is free again (`LoadState.write_audited` records and removes that cut).
     A cut missing from the registry counts as identical: when in doubt, nothing is loaded twice.
     """
     known = _registry(root)
     for attempt in itertools.count():
         cut_id = cut_id_for(cut_date, fingerprints, attempt)
-        if not (cuts.cuts_dir(root) / cut_id).exists():
-            return cut_id
+        if not (cuts.cuts_dir(root) / cut_id).exists() or cuts.load_interrupted(cut_id, root):
+            return cut_id           # free, or left by a killed load (never served): the load replaces it
         if known.get(cut_id, digest) == digest:
             raise AlreadyLoaded(cut_id)
     raise AssertionError("unreachable")

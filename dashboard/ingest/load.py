@@ -228,13 +228,10 @@ class _Load(LoadState):
             fingerprints = identity.open_fingerprints(raws, export.carries_allocation, clinical)
             self.cut_id = identity.new_cut_id(self.cut_date, fingerprints, digest, self.root)
             manifest, sealed, warnings = self.snapshot(raws, rows, export, findings)
-        with self.at("write"):
-            self.written = cuts.write_snapshot(manifest, clinical, sealed, warnings, self.root)
-        with self.at("audit"):
-            self.record("cut_load", username=self.loaded_by, cut_id=self.cut_id,
-                        detail={"cut_date": self.cut_date, "label": self.label, "source": manifest.source,
-                                "files": len(manifest.inputs), "warnings": manifest.warning_count,
-                                "randomized": manifest.randomized})
+        self.write_audited(manifest, clinical, sealed, warnings,   # pending row, write, completed row
+                           {"cut_date": self.cut_date, "label": self.label, "source": manifest.source,
+                            "files": len(manifest.inputs), "warnings": manifest.warning_count,
+                            "randomized": manifest.randomized})
         with self.at("activate"):
             cuts.activate(self.cut_id, self.root)
         with self.at("write"):             # last: a stopped load leaves no entry for a cut it removed

@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from pathlib import Path
+
+import pandas as pd
 
 from dashboard import cuts
 from dashboard.ingest.findings import Finding, IngestError, Severity
@@ -61,6 +63,7 @@ class LoadState:
         self.pending: list[Future] = []      # encodings started, dropped if the load stops
         self.cut_id: str | None = None
         self.written: Path | None = None     # the new cut's folder, once written
+        self.marked = False                  # whether this load wrote the cut's pending marker
         self.previous: object = _UNKNOWN     # the active cut before the load
 
     def at(self, name: str, file: str | None = None) -> contextlib.AbstractContextManager[None]:
@@ -76,6 +79,37 @@ class LoadState:
         except Exception:
             LOG.error("the refusal of a load could not be recorded in the audit trail", exc_info=True)
 
+    def write_audited(self, manifest: cuts.CutManifest, clinical: Mapping[str, cuts.Encoded],
+                      sealed: Mapping[str, cuts.Encoded], warnings: pd.DataFrame, detail: dict[str, object]) -> None:
+        """Write the cut and audit it as one step: a `cut_load_pending` row first, a marker beside the cut while it
+        is written, then the `cut_load` row (completed) and the marker removed. A loader killed in between leaves a
+        cut that `cuts list` shows as incomplete, that is never served, and that the next load of it replaces."""
+        assert self.cut_id is not None
+        with self.at("audit"):
+            self.record("cut_load_pending", username=self.loaded_by, cut_id=self.cut_id,
+                        detail={**detail, "status": "pending"})
+        with self.at("write"):
+            if cuts.load_interrupted(self.cut_id, self.root):
+                self.replace_interrupted()
+            self.marked = True
+            cuts.mark_pending(self.cut_id, self.root)
+            self.written = cuts.write_snapshot(manifest, clinical, sealed, warnings, self.root)
+        with self.at("audit"):
+            self.record("cut_load", username=self.loaded_by, cut_id=self.cut_id,
+                        detail={**detail, "status": "completed"})
+        with self.at("write"):
+            cuts.clear_pending(self.cut_id, self.root)
+
+    def replace_interrupted(self) -> None:
+        """Remove the folder an interrupted load of this cut left (never served, never audited as loaded); the
+        removal is recorded first."""
+        assert self.cut_id is not None
+        self.record("cut_load_interrupted", username=self.loaded_by, cut_id=self.cut_id,
+                    detail={"cut_date": self.cut_date, "status": "removed before loading it again",
+                            "source": str(self.folder)})
+        shutil.rmtree(cuts.cuts_dir(self.root) / self.cut_id)
+        cuts.clear_pending(self.cut_id, self.root)
+
     def undo(self, remove_leftovers: Callable[[Path | None], None]) -> None:
         """Drop pending encodings, the written cut and staging folders (`remove_leftovers`); put the active
         pointer back."""
@@ -84,6 +118,8 @@ class LoadState:
         try:
             if self.written is not None:
                 shutil.rmtree(self.written, ignore_errors=True)
+            if self.marked and self.cut_id is not None:
+                cuts.clear_pending(self.cut_id, self.root)
             remove_leftovers(self.root)
             if self.previous is not _UNKNOWN and cuts.active_cut_id(self.root) != self.previous:
                 if self.previous is None:
