@@ -1,0 +1,173 @@
+"""ADaM exports loaded as delivered (pharmaverse-adam, random-cdisc-adam): the numbers the Safety page functions
+compute on the translated domains, against plain pandas on the XPT files; treatment variables sealed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from support import SHARED_EXPORTS
+
+from dashboard import blinding
+from dashboard.analysis import adam_flags
+from dashboard.analysis.ae import ae_incidence_by_arm
+from dashboard.analysis.ae_time import at_risk_by_arm, km_estimate
+from dashboard.analysis.safety import group_sizes
+from dashboard.analysis.safety_base import safety_frames
+from dashboard.config import PROJECT_ROOT, load_trial_config
+from dashboard.ingest.adam.sealed import is_adam_sealed
+from dashboard.ingest.load import load_cut
+
+CASES = {
+    "pharmaverse-adam": ("CDISCPILOT01-ADAM.toml", "2015-12-31"),
+    "random-cdisc-adam": ("AB12345.toml", "2024-12-31"),
+}
+
+
+def _number(column: pd.Series) -> pd.Series:
+    # pandas' XPORT reader turns some IBM zeros into 5.4e-79 (CNSR 0 in random-cdisc-adam): read them as 0
+    return column.where(~(column.abs() < 1e-70), 0.0)
+
+
+def _xpt(folder: str, name: str) -> pd.DataFrame:
+    frame = pd.read_sas(SHARED_EXPORTS / folder / f"{name}.xpt", format="xport", encoding="utf-8")
+    return frame.apply(lambda c: c.str.strip() if c.dtype == object or str(c.dtype) == "str" else
+                       _number(c) if c.dtype.kind == "f" else c)
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def loaded(request, tmp_path_factory):
+    """(export folder name, trial data as the statistician sees it, as a blinded role sees it, config, cut)."""
+    folder = request.param
+    config_name, cut = CASES[folder]
+    base = tmp_path_factory.mktemp(folder)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("DSMB_DATABASE_URL", f"sqlite:///{base}/audit.sqlite")
+    config = load_trial_config(PROJECT_ROOT / "data" / "trials" / config_name)
+    try:
+        manifest = load_cut(SHARED_EXPORTS / folder, cut, "adam", "tester", config, root=base / "data")
+        armed = blinding.trial_data(manifest.cut_id, blinding.Access.UNBLINDED, config, base / "data")
+        blinded = blinding.trial_data(manifest.cut_id, blinding.Access.BLINDED, config, base / "data")
+        yield folder, armed, blinded, config, cut
+    finally:
+        blinding.clear_caches()
+        mp.undo()
+
+
+def _teae_events(data, config, cut):
+    """The Safety page's TEAE rows with the ADaM flags applied (TRTEMFL, SAFFL) and its population."""
+    frames = safety_frames({n: data.domain(n) for n in ("DM", "EX", "AE", "DS")}, config, cut)
+    events = adam_flags.with_adam_teae(frames.events, data.domain("AE"))
+    population = adam_flags.safety_population(frames.population, data.domain("DM"))
+    teae = events[events["TEAE"] & events["USUBJID"].isin(population["USUBJID"])]
+    return teae, population
+
+
+def _by_group(table: pd.DataFrame, sizes: pd.Series, row: pd.Series) -> dict[str, int]:
+    return {label: int(table.loc[row, f"n{i}"].iloc[0]) for i, label in enumerate(sizes.index)}
+
+
+def test_every_domain_translated(loaded):
+    folder, armed, _, _, _ = loaded
+    adsl = _xpt(folder, "adsl")
+    assert set(armed.domain_names) == {"DM", "AE", "LB", "VS", "EX", "ADTTE"}
+    assert len(armed.domain("DM")) == len(adsl)
+    assert len(armed.domain("AE")) == len(_xpt(folder, "adae"))
+    assert armed.cut.randomized == int((~adsl["ARMCD"].str.upper().isin(["SCRNFAIL", ""])).sum())
+
+
+def test_treatment_variables_never_in_the_clinical_part(loaded):
+    folder, armed, blinded, config, _ = loaded
+    adsl = _xpt(folder, "adsl")
+    arm_values = set()
+    for name in ("ARM", "ARMCD", "ACTARM", "ACTARMCD", "TRT01P", "TRT01A", "TRT02P", "TRT02A"):
+        if name in adsl:
+            arm_values |= {v.upper() for v in adsl[name] if v and v.upper() not in ("SCRNFAIL", "SCREEN FAILURE")}
+    for domain in blinded.domain_names:
+        frame = blinded.domain(domain)
+        # EX keeps EXTRT with the blinded label only (the real one is sealed)
+        assert not [c for c in frame.columns if is_adam_sealed(c) and c != "EXTRT"], domain
+        if "EXTRT" in frame:
+            assert set(frame["EXTRT"]) == {config.blinded_treatment_label}
+        for column in frame.columns:
+            if frame[column].dtype.kind in "OUT" or str(frame[column].dtype) in ("str", "string"):
+                values = set(frame[column].dropna().astype(str).str.upper())
+                assert not values & arm_values, (domain, column)
+    assert not hasattr(blinded, "arm_of")
+
+
+def test_subjects_with_any_teae_by_arm(loaded):
+    folder, armed, _, config, cut = loaded
+    adae, adsl = _xpt(folder, "adae"), _xpt(folder, "adsl")
+    safety = set(adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"])
+    rows = adae[(adae["TRTEMFL"] == "Y") & adae["USUBJID"].isin(safety)]
+    actual = adsl.set_index("USUBJID")["ACTARM"]
+    expected = rows.groupby(rows["USUBJID"].map(actual))["USUBJID"].nunique().to_dict()
+    expected["All subjects"] = rows["USUBJID"].nunique()
+    teae, population = _teae_events(armed, config, cut)
+    sizes = group_sizes(population, armed.treated_arm_of)
+    table = ae_incidence_by_arm(teae, population, armed.treated_arm_of)
+    assert _by_group(table, sizes, table["LEVEL"] == "ALL") == expected
+    assert int(sizes["All subjects"]) == len(safety)
+
+
+def test_top_preferred_terms_by_arm(loaded):
+    folder, armed, _, config, cut = loaded
+    adae, adsl = _xpt(folder, "adae"), _xpt(folder, "adsl")
+    safety = set(adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"])
+    rows = adae[(adae["TRTEMFL"] == "Y") & adae["USUBJID"].isin(safety)]
+    rows = rows.assign(ARM=rows["USUBJID"].map(adsl.set_index("USUBJID")["ACTARM"]))
+    top = rows.groupby("AEDECOD")["USUBJID"].nunique().sort_values(ascending=False, kind="stable").head(5)
+    teae, population = _teae_events(armed, config, cut)
+    sizes = group_sizes(population, armed.treated_arm_of)
+    table = ae_incidence_by_arm(teae, population, armed.treated_arm_of)
+    for term in top.index:
+        expected = rows[rows["AEDECOD"] == term].groupby("ARM")["USUBJID"].nunique().to_dict()
+        got = _by_group(table, sizes, (table["LEVEL"] == "PT") & (table["AEDECOD"] == term))
+        assert {k: v for k, v in got.items() if v and k != "All subjects"} == expected, term
+        assert got["All subjects"] == top[term]
+
+
+def _km_reference(time: np.ndarray, event: np.ndarray) -> float:
+    """Product-limit estimate by hand; the first time it is at or below one half."""
+    surv = 1.0
+    for t in np.unique(time[event == 1]):
+        surv *= 1 - ((time == t) & (event == 1)).sum() / (time >= t).sum()
+        if surv <= 0.5 + 1e-9:     # exactly one half (66 of 132) must count despite rounding
+            return float(t)
+    return np.nan
+
+
+def test_kaplan_meier_median_and_number_at_risk(loaded):
+    folder, armed, _, _, _ = loaded
+    adtte, adsl = _xpt(folder, "adtte"), _xpt(folder, "adsl")
+    paramcd = "OS"
+    ref = adtte[adtte["PARAMCD"] == paramcd]
+    planned = adsl.set_index("USUBJID")["ARM"]
+    tte = adam_flags.tte_frame(armed.domain("ADTTE"), paramcd)
+    for label in sorted(set(planned[ref["USUBJID"]])):
+        mine = ref[ref["USUBJID"].map(planned) == label]
+        app = tte[tte["USUBJID"].map(armed.arm_of) == label]
+        expected = _km_reference(mine["AVAL"].to_numpy(float), (mine["CNSR"] == 0).to_numpy(int))
+        got = adam_flags.km_median(km_estimate(app["TIME"], app["EVENT"]))
+        assert (np.isnan(expected) and np.isnan(got)) or got == pytest.approx(expected), label
+    days = [0, 30, 90, 180, 365]
+    table = at_risk_by_arm(tte, days, armed.arm_of)
+    for label in sorted(set(planned[ref["USUBJID"]])):
+        mine = ref.loc[ref["USUBJID"].map(planned) == label, "AVAL"]
+        got = table[table["GROUP"] == label].set_index("DAY")["AT_RISK"].to_dict()
+        assert got == {d: int((mine >= d).sum()) for d in days}, label
+
+
+def test_lab_change_from_baseline_by_visit(loaded):
+    folder, armed, _, _, _ = loaded
+    adlb = _xpt(folder, "adlb")
+    keep = ((adlb["PARAMCD"] == "ALT") & (adlb["ABLFL"] != "Y") & (adlb["DTYPE"] == "") & adlb["CHG"].notna()
+            & adlb["AVISITN"].notna())
+    if (adlb["ANL01FL"] == "Y").any():
+        keep &= adlb["ANL01FL"] == "Y"
+    expected = adlb[keep].groupby("AVISITN")["CHG"].agg(["size", "mean"])
+    got = adam_flags.change_from_baseline(armed.domain("LB"), "LBTESTCD", "ALT").set_index("AVISITN")
+    assert list(got.index) == pytest.approx(list(expected.index))
+    assert got["N"].tolist() == expected["size"].tolist()
+    assert got["MEAN"].to_numpy() == pytest.approx(expected["mean"].to_numpy())
