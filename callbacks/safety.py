@@ -259,6 +259,8 @@ def _listings(data: TrialData, search: str | None) -> tuple[pd.DataFrame, pd.Dat
     deaths = memoized(data, "safety:death-listing", lambda: ae_listings.death_listing(
         data.dm, f.population, f.events, deaths_changed))
     sae, deaths = _with_arm(data, sae, deaths)
+    if not data.config.discrete_doses:      # no infusion window for a continuous or cyclic regimen
+        sae = sae.drop(columns="IR")
     return ae_listings.search_rows(sae, search), ae_listings.search_rows(deaths, search)
 
 

@@ -84,12 +84,18 @@ def _card(title: str, body: list[Component] | Component, extra: Component | None
     return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], className="mb-3 shadow-sm")
 
 
+def _compact(grid: Component) -> Component:
+    """A grid with the narrower cell padding of the Safety page."""
+    grid.style = {**grid.style, **COMPACT}
+    return grid
+
+
 def _grid(grid_id: str, height: int | None, *, selectable: bool = False, page_size: int = 50) -> Component:
     """A listing grid; `height` None: as tall as its rows (a page of `page_size` at most)."""
-    grid = listing_grid(grid_id, height=height or 0, page_size=page_size)
+    grid = _compact(listing_grid(grid_id, height=height or 0, page_size=page_size))
     if height is None:
         grid.dashGridOptions = {**grid.dashGridOptions, "domLayout": "autoHeight"}
-        grid.style = {"width": "100%"}
+        grid.style = {"width": "100%", **COMPACT}
     if selectable:
         grid.dashGridOptions = {**grid.dashGridOptions, **SELECTABLE}
     return grid
@@ -102,9 +108,9 @@ def _overview_tab(ctx: ViewContext) -> Component:
                      dbc.Col(stat_tile(TILE_DEATHS, "Deaths"), md=2),
                      dbc.Col(stat_tile(TILE_NEW, "New since previous cut"), md=3)], className="g-3 mb-3")
     summary = _card("Treatment-emergent adverse events: overview", [
-        html.Div(id=OVERVIEW_NOTE, className="text-muted small mb-2"), summary_grid(OVERVIEW_GRID)])
+        html.Div(id=OVERVIEW_NOTE, className="text-muted small mb-2"), _compact(summary_grid(OVERVIEW_GRID))])
     reactions = html.Div(_card("Adverse events starting soon after an infusion (temporal association, not causality)",
-                               [html.Div(id=IR_NOTE, className="text-muted small mb-2"), summary_grid(IR_GRID)]),
+                               [html.Div(id=IR_NOTE, className="text-muted small mb-2"), _compact(summary_grid(IR_GRID))]),
                          id=IR_CARD)
     # the reactions table has one 'n/N (%)' and one events column per group: full width, so it reads at a glance
     return html.Div([tiles, summary, reactions, figure_card(KM_GRAPH, "Time to first serious adverse event",
@@ -211,37 +217,58 @@ def layout(ctx: ViewContext) -> Component:
 
 
 # Column definitions for the grids (pure helpers the callbacks use).
+# Every column shares the card's width (flex) from a small minimum, so three or four arms and the total fit
+# without a horizontal scroll; text that does not fit wraps (the row grows) and shows in full on hover.
+# a wrapped cell's lines sit close together (the theme's line height is one whole row)
+WRAPPED_CELLS = {"wrapText": True, "autoHeight": True,
+                 "cellStyle": {"lineHeight": "1.35", "paddingTop": "7px", "paddingBottom": "7px", "wordBreak": "normal"}}
+# narrower cell padding than the theme's 17 px, so counts of four arms and the total fit on one line
+COMPACT = {"--ag-cell-horizontal-padding": "8px"}
+GROUP_HEADER = {"wrapHeaderText": True, "autoHeaderHeight": True}
+
+
+def _label_column(field: str, header: str, *, flex: int = 3, min_width: int = 170) -> dict[str, Any]:
+    """A row-label column: widest share of the card, wrapped, the full label on hover."""
+    return {"field": field, "headerName": header, "flex": flex, "minWidth": min_width, "tooltipField": field,
+            **WRAPPED_CELLS}
+
+
+def _count_column(field: str, header: str, min_width: int, flex: int = 3) -> dict[str, Any]:
+    return {"field": field, "headerName": header, "type": "rightAligned", "flex": flex, "minWidth": min_width,
+            **WRAPPED_CELLS}
+
 
 def count_columns(groups: Sequence[str], *, events: bool = True, cell: str = "n (%)") -> list[dict[str, Any]]:
     """One column group per group header ('Group A (N=14)'): `cell` ('n (%)') and, optionally, the events."""
     columns = []
     for i, label in enumerate(groups):
-        children = [{"field": f"g{i}", "headerName": cell, "type": "rightAligned", "minWidth": 110}]
+        children = [_count_column(f"g{i}", cell, 76)]
         if events:
-            children.append({"field": f"e{i}", "headerName": "Events", "type": "rightAligned", "maxWidth": 100})
-        columns.append({"headerName": label, "children": children})
+            children.append(_count_column(f"e{i}", "Events", 58, flex=2))
+        columns.append({"headerName": label, "headerTooltip": label, "children": children, **GROUP_HEADER})
     return columns
 
 
 def overview_columns(groups: Sequence[str], *, cell: str = "n (%)") -> list[dict[str, Any]]:
-    return [{"field": "LABEL", "headerName": "", "minWidth": 320, "pinned": "left"}, *count_columns(groups, cell=cell)]
+    return [_label_column("LABEL", ""), *count_columns(groups, cell=cell)]
 
 
 def incidence_columns(groups: Sequence[str], comparisons: Sequence[str], severity: bool) -> list[dict[str, Any]]:
     """System organ class / preferred term, counts per group (or per group and severity), risk differences."""
     columns: list[dict[str, Any]] = [
-        {"field": "SOC", "headerName": "System organ class", "minWidth": 260, "pinned": "left", "sortable": False},
-        {"field": "PT", "headerName": "Preferred term", "minWidth": 200, "sortable": False}]
+        {**_label_column("SOC", "System organ class", flex=2, min_width=140), "sortable": False},
+        {**_label_column("PT", "Preferred term", flex=2, min_width=120), "sortable": False}]
     if severity:
         for i, label in enumerate(groups):
-            columns.append({"headerName": label, "children": [
-                {"field": f"g{i}_{sev}", "headerName": sev.title(), "type": "rightAligned", "sortable": False}
+            columns.append({"headerName": label, "headerTooltip": label, **GROUP_HEADER, "children": [
+                {**_count_column(f"g{i}_{sev}", sev.title(), 62), "sortable": False}
                 for sev in ("MILD", "MODERATE", "SEVERE")]})
     else:
         columns.extend({**c, "children": [{**ch, "sortable": False} for ch in c["children"]]}
                        for c in count_columns(groups))
         for i, label in enumerate(comparisons, start=1):
-            columns.append({"field": f"rd{i}", "headerName": f"{label} (95% CI)", "minWidth": 200,
+            header = f"{label} (95% CI)"
+            columns.append({**_count_column(f"rd{i}", header, 96, flex=5), "headerTooltip": header,
                             "sortable": False})
     return columns
 
@@ -249,19 +276,24 @@ def incidence_columns(groups: Sequence[str], comparisons: Sequence[str], severit
 NARROW_FIELDS = frozenset({"AESEQ", "ADY", "AENDY", "DTHDY", "TEAE", "IR", "FATAL", "SERIOUS", "AESER", "CHANGE"})
 WIDE_FIELDS = frozenset({"AEBODSYS", "AEDECOD", "AETERM", "CAUSE", "CHANGED_COLUMNS"})
 NUMBER_FIELDS = frozenset({"AESEQ", "ADY", "AENDY", "DTHDY"})
+DATE_FIELDS = frozenset({"AESTDTC", "AEENDTC", "DTHDTC", "DTHDT"})
 
 
 def listing_columns(fields: Sequence[str], labels: dict[str, str]) -> list[dict[str, Any]]:
-    """Listing columns sized by what they hold: flags and day numbers narrow, terms wide; a cell cut short
-    shows its whole text on hover."""
+    """Listing columns sized by what they hold (flags and day numbers narrow, terms wide), all sharing the card's
+    width; long text wraps and shows in full on hover."""
     def width(field: str) -> dict[str, Any]:
         if field == "USUBJID":
-            return {"minWidth": 180, "pinned": "left"}
+            return {"minWidth": 112, "flex": 2}
         if field in NARROW_FIELDS:
-            return {"minWidth": 90, "maxWidth": 130}
-        return {"minWidth": 220, "flex": 2} if field in WIDE_FIELDS else {"minWidth": 130, "flex": 1}
+            return {"minWidth": 54, "flex": 1}
+        if field in DATE_FIELDS:
+            return {"minWidth": 92, "flex": 1}
+        # terms take the spare width first: they wrap between words, a word is broken only when it cannot fit
+        return {"minWidth": 100, "flex": 5} if field in WIDE_FIELDS else {"minWidth": 72, "flex": 2}
     return [{"field": f, "headerName": labels.get(f, f), "tooltipField": f, "wrapHeaderText": True,
-             "autoHeaderHeight": True, **width(f), **(NUMBER_COLUMN if f in NUMBER_FIELDS else {})} for f in fields]
+             "autoHeaderHeight": True, **WRAPPED_CELLS, **width(f), **(NUMBER_COLUMN if f in NUMBER_FIELDS else {})}
+            for f in fields]
 
 
 def summary_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Component:
