@@ -3,8 +3,14 @@
 Differences are always `arm - reference`. Risk differences use the Newcombe hybrid score interval
 (statsmodels confint_proportions_2indep, method="newcomb"). Measured outcomes enter the forest plot
 as the difference in mean change from baseline (Welch interval, native units) and as Hedges' g
-(statsmodels effectsize_smd, normal 95 % interval) so that all outcomes share one axis. The forest
-axis is oriented by benefit: right of zero favours the arm, left favours the reference.
+(statsmodels effectsize_smd, normal 95 % interval) so that all outcomes share one axis. Every value is
+kept with the sign its label states (arm - reference); which side favours which arm is a matter for the
+display, row by row, from `higher_is_better`.
+
+p-values are nominal and unadjusted: Welch's t-test (scipy.stats.ttest_ind, equal_var=False) for measured
+outcomes, Fisher's exact test (scipy.stats.fisher_exact, two-sided) for event proportions, pairwise against
+the reference arm for any number of arms. No p-value is computed for a comparison with fewer than
+`min_events_for_p` events in the two arms together (default 5): NOTE says "too few events".
 """
 
 from __future__ import annotations
@@ -17,15 +23,37 @@ from scipy import stats
 from statsmodels.stats.meta_analysis import effectsize_smd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from dashboard.analysis.events import event_proportion_by_arm, logrank
+from dashboard.analysis.events import MIN_EVENTS_FOR_P, TOO_FEW_EVENTS, event_proportion_by_arm, logrank
 from dashboard.analysis.outcomes import arm_order, outcome_key, post_baseline_visits, with_arm
 from dashboard.analysis.trajectories import welch_difference
 from dashboard.config import EventSource, Outcome, TrialConfig, Visit
 
-RISK_COLUMNS = ["ARM", "REFERENCE", "EVENTS_ARM", "N_ARM", "EVENTS_REF", "N_REF", "DIFF", "LOW", "HIGH"]
+RISK_COLUMNS = ["ARM", "REFERENCE", "EVENTS_ARM", "N_ARM", "EVENTS_REF", "N_REF", "DIFF", "LOW", "HIGH", "P",
+                "P_TEST", "P_NOTE"]
 FOREST_COLUMNS = ["KIND", "KEY", "LABEL", "ARM", "REFERENCE", "VISIT", "N_ARM", "N_REF", "ESTIMATE", "LOW",
-                  "HIGH", "UNIT", "HIGHER_IS_BETTER", "BENEFIT", "BENEFIT_LOW", "BENEFIT_HIGH"]
+                  "HIGH", "UNIT", "HIGHER_IS_BETTER", "G", "G_LOW", "G_HIGH", "P", "P_TEST", "P_NOTE"]
 Z95 = float(stats.norm.ppf(0.975))
+FISHER_TEST = "Fisher's exact"
+WELCH_TEST = "Welch t-test"
+
+
+def min_events_for_p(config: object) -> int:
+    """`[statistics] min_events_for_p` of the trial configuration; 5 while the configuration has no such key."""
+    section = getattr(config, "statistics", None)
+    value = getattr(config, "min_events_for_p", getattr(section, "min_events_for_p", MIN_EVENTS_FOR_P))
+    return int(value)
+
+
+def fisher_p(events_arm: int, n_arm: int, events_ref: int, n_ref: int,
+             min_events: int = MIN_EVENTS_FOR_P) -> tuple[float, str]:
+    """Two-sided Fisher's exact p of a 2 x 2 table (scipy.stats.fisher_exact) and why it is missing, if it is."""
+    total = events_arm + events_ref
+    if n_arm == 0 or n_ref == 0:
+        return float("nan"), "an arm has no subjects"
+    if total < max(min_events, 1):
+        return float("nan"), f"{TOO_FEW_EVENTS} ({total} < {max(min_events, 1)})"
+    table = [[events_arm, n_arm - events_arm], [events_ref, n_ref - events_ref]]
+    return float(stats.fisher_exact(table, alternative="two-sided").pvalue), ""
 
 
 def comparison_reference(config: TrialConfig, coded: bool) -> str:
@@ -55,8 +83,9 @@ def risk_difference(events_arm: int, n_arm: int, events_ref: int, n_ref: int) ->
     return events_arm / n_arm - events_ref / n_ref, float(low), float(high)
 
 
-def risk_differences(times: pd.DataFrame, arm_of: pd.Series, reference: str) -> pd.DataFrame:
-    """One row per arm other than `reference` (RISK_COLUMNS) from an event_times frame."""
+def risk_differences(times: pd.DataFrame, arm_of: pd.Series, reference: str,
+                     min_events: int = MIN_EVENTS_FOR_P) -> pd.DataFrame:
+    """One row per arm other than `reference` (RISK_COLUMNS) from an event_times frame, with Fisher's p."""
     armed = with_arm(times, arm_of)
     counts = armed.groupby("ARM", observed=False)["EVENT"].agg(["sum", "count"])
     ref_events, ref_n = (int(counts.loc[reference, "sum"]), int(counts.loc[reference, "count"])) \
@@ -67,15 +96,11 @@ def risk_differences(times: pd.DataFrame, arm_of: pd.Series, reference: str) -> 
             continue
         events, n = int(counts.loc[arm, "sum"]), int(counts.loc[arm, "count"])
         diff, low, high = risk_difference(events, n, ref_events, ref_n)
+        p, note = fisher_p(events, n, ref_events, ref_n, min_events)
         rows.append({"ARM": arm, "REFERENCE": reference, "EVENTS_ARM": events, "N_ARM": n,
-                     "EVENTS_REF": ref_events, "N_REF": ref_n, "DIFF": diff, "LOW": low, "HIGH": high})
+                     "EVENTS_REF": ref_events, "N_REF": ref_n, "DIFF": diff, "LOW": low, "HIGH": high,
+                     "P": p, "P_TEST": FISHER_TEST, "P_NOTE": note})
     return pd.DataFrame(rows, columns=RISK_COLUMNS)
-
-
-def _oriented(estimate: float, low: float, high: float, higher_is_better: bool) -> tuple[float, float, float]:
-    if higher_is_better:
-        return estimate, low, high
-    return -estimate, -high, -low
 
 
 def _effect_visit(groups: Mapping[tuple[str, float], np.ndarray], arms: Sequence[str],
@@ -85,6 +110,18 @@ def _effect_visit(groups: Mapping[tuple[str, float], np.ndarray], arms: Sequence
         if all(len(groups.get((arm, float(visit.num)), ())) >= 2 for arm in arms):
             return visit
     return None
+
+
+def _measured_effect(a: np.ndarray, b: np.ndarray) -> dict[str, float | int | str]:
+    """Welch difference (arm - reference) with its p, and Hedges' g with a normal 95 % interval, same sign."""
+    diff, low, high, p = welch_difference(a, b)
+    out: dict[str, float | int | str] = {"N_ARM": len(a), "N_REF": len(b), "ESTIMATE": diff, "LOW": low,
+                                         "HIGH": high, "P": p, "P_NOTE": "" if np.isfinite(p) else "no variation"}
+    if a.std(ddof=1) + b.std(ddof=1) > 0:
+        g, var = effectsize_smd(a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1), len(b))
+        half = Z95 * float(np.sqrt(var))
+        out.update(G=float(g), G_LOW=float(g) - half, G_HIGH=float(g) + half)
+    return out
 
 
 def change_effects(visit_values: pd.DataFrame, outcome: Outcome, visits: Sequence[Visit], arm_of: pd.Series,
@@ -105,32 +142,26 @@ def change_effects(visit_values: pd.DataFrame, outcome: Outcome, visits: Sequenc
         row = {"KIND": "outcome", "KEY": outcome_key(outcome), "LABEL": outcome.label, "ARM": arm,
                "REFERENCE": reference, "VISIT": visit.name if visit else "", "N_ARM": 0, "N_REF": 0,
                "ESTIMATE": np.nan, "LOW": np.nan, "HIGH": np.nan, "UNIT": outcome.unit,
-               "HIGHER_IS_BETTER": outcome.higher_is_better, "BENEFIT": np.nan, "BENEFIT_LOW": np.nan,
-               "BENEFIT_HIGH": np.nan}
+               "HIGHER_IS_BETTER": outcome.higher_is_better, "G": np.nan, "G_LOW": np.nan, "G_HIGH": np.nan,
+               "P": np.nan, "P_TEST": WELCH_TEST, "P_NOTE": "" if visit else "not enough data"}
         if visit is not None:
             a, b = groups[(arm, float(visit.num))], groups[(reference, float(visit.num))]
-            diff, low, high, _ = welch_difference(a, b)
-            row.update(N_ARM=len(a), N_REF=len(b), ESTIMATE=diff, LOW=low, HIGH=high)
-            if a.std(ddof=1) + b.std(ddof=1) > 0:
-                g, var = effectsize_smd(a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1), len(b))
-                half = Z95 * float(np.sqrt(var))
-                benefit = _oriented(float(g), float(g) - half, float(g) + half, outcome.higher_is_better)
-                row.update(BENEFIT=benefit[0], BENEFIT_LOW=benefit[1], BENEFIT_HIGH=benefit[2])
+            row.update(_measured_effect(a, b))
         rows.append(row)
     return pd.DataFrame(rows, columns=FOREST_COLUMNS)
 
 
-def event_effects(times: pd.DataFrame, event: EventSource, arm_of: pd.Series, reference: str) -> pd.DataFrame:
-    """Forest rows for one event: the risk difference, oriented by benefit."""
+def event_effects(times: pd.DataFrame, event: EventSource, arm_of: pd.Series, reference: str,
+                  min_events: int = MIN_EVENTS_FOR_P) -> pd.DataFrame:
+    """Forest rows for one event: the risk difference (arm - reference) as it is, with Fisher's p."""
     good = event_is_good(event)
     rows = []
-    for r in risk_differences(times, arm_of, reference).itertuples(index=False):
-        benefit = _oriented(r.DIFF, r.LOW, r.HIGH, good)
+    for r in risk_differences(times, arm_of, reference, min_events).itertuples(index=False):
         rows.append({"KIND": "event", "KEY": event.name, "LABEL": event.label, "ARM": r.ARM,
                      "REFERENCE": reference, "VISIT": "", "N_ARM": r.N_ARM, "N_REF": r.N_REF,
                      "ESTIMATE": r.DIFF, "LOW": r.LOW, "HIGH": r.HIGH, "UNIT": "risk difference",
-                     "HIGHER_IS_BETTER": good, "BENEFIT": benefit[0], "BENEFIT_LOW": benefit[1],
-                     "BENEFIT_HIGH": benefit[2]})
+                     "HIGHER_IS_BETTER": good, "G": np.nan, "G_LOW": np.nan, "G_HIGH": np.nan,
+                     "P": r.P, "P_TEST": r.P_TEST, "P_NOTE": r.P_NOTE})
     return pd.DataFrame(rows, columns=FOREST_COLUMNS)
 
 
@@ -142,18 +173,23 @@ def forest_rows(outcome_frames: Sequence[pd.DataFrame], event_frames: Sequence[p
     return pd.concat(frames, ignore_index=True)[FOREST_COLUMNS]
 
 
+SUMMARY_COLUMNS = ["NAME", "LABEL", "ARM", "N", "EVENTS", "PROPORTION", "LOW", "HIGH", "DIFF", "DIFF_LOW",
+                   "DIFF_HIGH", "FISHER_P", "FISHER_NOTE", "P", "P_TEST", "P_NOTE"]
+
+
 def event_summary_by_arm(events: Sequence[EventSource], times: Sequence[pd.DataFrame], arm_of: pd.Series,
-                         reference: str) -> pd.DataFrame:
-    """One row per event and arm: proportion with Wilson CI, risk difference vs `reference`, log-rank p."""
+                         reference: str, min_events: int = MIN_EVENTS_FOR_P) -> pd.DataFrame:
+    """One row per event and arm (SUMMARY_COLUMNS): proportion with Wilson CI; for each arm but `reference`
+    the risk difference and Fisher's exact p against it; the log-rank test across arms on every row."""
     frames = []
     for event, frame in zip(events, times):
         table = event_proportion_by_arm(frame, arm_of)
-        rd = risk_differences(frame, arm_of, reference).set_index("ARM")
-        table["DIFF"] = table["ARM"].map(rd["DIFF"]).astype("float64")
-        table["DIFF_LOW"] = table["ARM"].map(rd["LOW"]).astype("float64")
-        table["DIFF_HIGH"] = table["ARM"].map(rd["HIGH"]).astype("float64")
-        table["P"] = float(logrank(frame, arm_of)["P"].iloc[0])
+        rd = risk_differences(frame, arm_of, reference, min_events).set_index("ARM")
+        for column, source in (("DIFF", "DIFF"), ("DIFF_LOW", "LOW"), ("DIFF_HIGH", "HIGH"), ("FISHER_P", "P")):
+            table[column] = table["ARM"].map(rd[source]).astype("float64")
+        table["FISHER_NOTE"] = table["ARM"].map(rd["P_NOTE"]).fillna("").astype("str")
+        test = logrank(frame, arm_of, min_events).iloc[0]
+        table = table.assign(P=float(test["P"]), P_TEST=str(test["TEST"]), P_NOTE=str(test["NOTE"]))
         frames.append(table.assign(NAME=event.name, LABEL=event.label))
-    columns = ["NAME", "LABEL", "ARM", "N", "EVENTS", "PROPORTION", "LOW", "HIGH", "DIFF", "DIFF_LOW",
-               "DIFF_HIGH", "P"]
+    columns = SUMMARY_COLUMNS
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)

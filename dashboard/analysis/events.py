@@ -6,7 +6,8 @@ whichever comes first. For every event other than death, a death before the even
 event (STATUS 2): the curve is the Aalen-Johansen cumulative incidence (statsmodels
 CumIncidenceRight). Without competing deaths it is 1 - Kaplan-Meier (statsmodels SurvfuncRight).
 The log-rank test (statsmodels survdiff) compares the cause-specific hazard: competing deaths
-count as censored there.
+count as censored there, and the test is named so ("cause-specific log-rank: competing events censored").
+No p-value is given with fewer than `min_events` events (default 5).
 """
 
 from __future__ import annotations
@@ -215,13 +216,35 @@ def at_risk_by_arm(times: pd.DataFrame, arm_of: pd.Series, days: list[int]) -> p
     return pd.concat(tables, ignore_index=True)[["ARM", "DAY", "AT_RISK"]]
 
 
-def logrank(times: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
-    """Log-rank test of the cause-specific hazard across arms (one row: CHI2, DF, P, EVENTS)."""
+MIN_EVENTS_FOR_P = 5                 # [statistics] min_events_for_p: no p-value below this many events
+TOO_FEW_EVENTS = "too few events"
+LOGRANK_TEST = "log-rank"
+CAUSE_SPECIFIC_TEST = "cause-specific log-rank: competing events censored"
+LOGRANK_COLUMNS = ["CHI2", "DF", "P", "EVENTS", "TEST", "NOTE"]
+
+
+def logrank_test_name(times: pd.DataFrame) -> str:
+    """The test named for what it is: with competing deaths it compares cause-specific hazards, not the
+    cumulative incidence that the Aalen-Johansen curve draws (Gray's test is in no maintained Python library)."""
+    return CAUSE_SPECIFIC_TEST if bool((times["STATUS"] == COMPETING).any()) else LOGRANK_TEST
+
+
+def logrank(times: pd.DataFrame, arm_of: pd.Series, min_events: int = MIN_EVENTS_FOR_P) -> pd.DataFrame:
+    """Log-rank test across arms (statsmodels survdiff; one row, LOGRANK_COLUMNS).
+
+    Competing events count as censored, so TEST says "cause-specific" when there are any. With fewer than
+    `min_events` events in all arms together, no statistic is given: NOTE says "too few events".
+    """
     armed = with_arm(times[times["DAY"].notna()], arm_of)
     events = int((armed["STATUS"] == EVENT).sum())
     groups = armed["ARM"].astype("str").to_numpy()
-    result = {"CHI2": np.nan, "DF": max(len(set(groups)) - 1, 0), "P": np.nan, "EVENTS": events}
-    if events > 0 and len(set(groups)) > 1:
+    result = {"CHI2": np.nan, "DF": max(len(set(groups)) - 1, 0), "P": np.nan, "EVENTS": events,
+              "TEST": logrank_test_name(armed), "NOTE": ""}
+    if events < max(min_events, 1):
+        result["NOTE"] = f"{TOO_FEW_EVENTS} ({events} < {max(min_events, 1)})"
+    elif len(set(groups)) < 2:
+        result["NOTE"] = "one arm only"
+    else:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
@@ -229,8 +252,8 @@ def logrank(times: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
                                    (armed["STATUS"] == EVENT).to_numpy(dtype=int), groups)
             result.update(CHI2=float(chi2), P=float(p))
         except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
-            pass
-    return pd.DataFrame([result], columns=["CHI2", "DF", "P", "EVENTS"])
+            result["NOTE"] = "not computable"
+    return pd.DataFrame([result], columns=LOGRANK_COLUMNS)
 
 
 def event_summary(events: Sequence[EventSource], times: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -1,4 +1,9 @@
-"""The forest plot: every outcome's between-arm effect on one page, oriented so that right favours the arm."""
+"""The forest plot: every outcome's effect, each arm against the reference arm, drawn at the value its label states.
+
+Each row is plotted with its own sign (arm − reference) on an axis with a zero line; which side favours which
+arm is written beside the row, because it depends on the row (higher is better for SpO2, lower for CRP).
+p-values go to the hover, each with its test and "nominal, unadjusted".
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,26 @@ from dashboard.figures.common import arm_colors, base_figure, empty_figure, n_pe
 
 TITLE = "Effects at a glance: every outcome, arm vs reference"
 CLOSED_ONLY = "Comparisons between arms are shown in the closed session only."
+NOMINAL = "nominal, unadjusted"
+FAVOURS_FONT = {"size": 10, "color": "#566573"}
+# paper x of each column: favours-left text, the plot, favours-right text, the estimate in words
+LEFT, PLOT, RIGHT, DETAIL = (0.0, 0.13), (0.14, 0.42), (0.43, 0.56), (0.57, 1.0)
+
+
+def format_p(p: float) -> str:
+    """A p-value as a statistician writes it: two significant digits, "< 0.001" below a thousandth."""
+    if p < 0.001:
+        return "< 0.001"
+    return "= " + f"{p:#.2g}"
+
+
+def p_text(p: float, test: str, note: str = "") -> str:
+    """"p = 0.37 (Fisher's exact; nominal, unadjusted)", or why there is no p-value ("too few events (3 < 5)")."""
+    if note:
+        return f"no p-value: {note}"
+    if p is None or math.isnan(p):
+        return "no p-value: not computable"
+    return f"p {format_p(p)} ({test}; {NOMINAL})"
 
 
 def _row_label(row: pd.Series, several: bool) -> str:
@@ -20,7 +45,7 @@ def _row_label(row: pd.Series, several: bool) -> str:
         direction = "more is better" if row["HIGHER_IS_BETTER"] else "fewer is better"
     visit = f" · {row['VISIT']}" if row["KIND"] == "outcome" and row["VISIT"] else ""
     label = f"{row['LABEL']}{visit} ({direction})"
-    return f"{label} · {row['ARM']}" if several else label
+    return f"{label} · {row['ARM']} vs {row['REFERENCE']}" if several else label
 
 
 def _number(value: float) -> str:
@@ -33,84 +58,125 @@ def _signed(value: float) -> str:
 
 
 def _detail(row: pd.Series, arms: Sequence[str]) -> str:
-    """Native-unit estimate shown to the right of each row; n per arm in display order, as on every figure."""
+    """The plotted value and the native-unit estimate, right of each row; n per arm in display order."""
     if math.isnan(row["ESTIMATE"]):
         return "not enough data (needs 2 subjects per arm)"
     n = "n " + n_per_arm({row["ARM"]: row["N_ARM"], row["REFERENCE"]: row["N_REF"]}, arms)
     if row["KIND"] == "event":
-        return (f"RD {100 * row['ESTIMATE']:+.1f} pts ({100 * row['LOW']:.1f} to {100 * row['HIGH']:.1f}) · {n}")
+        return f"RD {100 * row['ESTIMATE']:+.1f} pts ({100 * row['LOW']:.1f} to {100 * row['HIGH']:.1f}) · {n}"
+    g = "g not computable · " if math.isnan(row["G"]) else \
+        f"g {_signed(row['G'])} ({_number(row['G_LOW'])} to {_number(row['G_HIGH'])}) · "
     if math.isnan(row["LOW"]):
-        return f"Δ {_signed(row['ESTIMATE'])} {row['UNIT']} · {n}"
-    return f"Δ {_signed(row['ESTIMATE'])} {row['UNIT']} ({_number(row['LOW'])} to {_number(row['HIGH'])}) · {n}"
+        return f"{g}Δ {_signed(row['ESTIMATE'])} {row['UNIT']} · {n}"
+    return f"{g}Δ {_signed(row['ESTIMATE'])} {row['UNIT']} ({_number(row['LOW'])} to {_number(row['HIGH'])}) · {n}"
+
+
+def plotted(row: pd.Series) -> tuple[float, float, float]:
+    """The value drawn and its interval: Hedges' g for a measured outcome, % points for an event; sign kept."""
+    if row["KIND"] == "event":
+        return 100 * row["ESTIMATE"], 100 * row["LOW"], 100 * row["HIGH"]
+    return row["G"], row["G_LOW"], row["G_HIGH"]
+
+
+def favours(row: pd.Series) -> tuple[str, str]:
+    """("← favours X", "favours Y →"): the arm each side of zero favours, for this row's preferred direction."""
+    left, right = (row["REFERENCE"], row["ARM"]) if row["HIGHER_IS_BETTER"] else (row["ARM"], row["REFERENCE"])
+    return f"← favours {left}", f"favours {right} →"
+
+
+def axis_range(rows: pd.DataFrame) -> list[float]:
+    """An x range holding every plotted point and interval, and always zero."""
+    values = [v for _, r in rows.iterrows() for v in plotted(r) if not math.isnan(v)] + [0.0]
+    low, high = min(values), max(values)
+    pad = 0.08 * (high - low) if high > low else 1.0
+    return [low - pad, high + pad]
+
+
+def _text_column(name: str, labels: list[str], text: list[str], axes: tuple[str, str], x: float, position: str,
+                 font: dict) -> go.Scatter:
+    return go.Scatter(x=[x] * len(labels), y=labels, text=text, mode="text", xaxis=axes[0], yaxis=axes[1],
+                      name=name, textposition=position, textfont=font, cliponaxis=False, showlegend=False,
+                      hoverinfo="skip")
 
 
 def _panel(fig: go.Figure, rows: pd.DataFrame, arms: Sequence[str], colors: dict[str, str],
-           axes: tuple[str, str, str], scale: float) -> list[str]:
-    """Point-and-interval trace plus a text column for one panel; returns the row labels (top to bottom)."""
-    x_plot, x_text, y = axes
+           axes: dict[str, str], shown: set[str]) -> list[str]:
+    """Points and intervals, favours columns and the detail column of one panel; returns its row labels."""
     several = len(arms) > 2
     labels = [_row_label(r, several) for _, r in rows.iterrows()]
     details = [_detail(r, arms) for _, r in rows.iterrows()]
+    hovers = [f"{d}<br>{p_text(r['P'], r['P_TEST'], r['P_NOTE'])}" for d, (_, r) in zip(details, rows.iterrows())]
     for arm in [a for a in arms if a in set(rows["ARM"])]:
         mask = (rows["ARM"] == arm).to_numpy()
-        part = rows[mask]
+        points = [plotted(r) for _, r in rows[mask].iterrows()]
+        color = colors.get(arm, "#34495e")
         fig.add_trace(go.Scatter(
-            x=(part["BENEFIT"] * scale).tolist(), y=[lab for lab, m in zip(labels, mask) if m],
-            xaxis=x_plot, yaxis=y, mode="markers", name=f"{arm} vs {part['REFERENCE'].iloc[0]}",
-            marker={"symbol": "square", "size": 10, "color": colors.get(arm, "#34495e")},
-            error_x={"type": "data", "symmetric": False,
-                     "array": ((part["BENEFIT_HIGH"] - part["BENEFIT"]) * scale).tolist(),
-                     "arrayminus": ((part["BENEFIT"] - part["BENEFIT_LOW"]) * scale).tolist(),
-                     "color": colors.get(arm, "#34495e"), "thickness": 2, "width": 0},
-            text=[d for d, m in zip(details, mask) if m],
-            hovertemplate="%{y}<br>%{text}<extra></extra>", showlegend=several,
-        ))
-    fig.add_trace(go.Scatter(x=[0] * len(labels), y=labels, text=details, mode="text", xaxis=x_text, yaxis=y,
-                             textposition="middle right", textfont={"size": 11, "color": "#2c3e50"}, cliponaxis=False,
-                             showlegend=False, hoverinfo="skip"))
+            x=[p[0] for p in points], y=[lab for lab, m in zip(labels, mask) if m], xaxis=axes["plot"],
+            yaxis=axes["y"], mode="markers", name=f"{arm} vs {rows['REFERENCE'].iloc[0]}", legendgroup=arm,
+            showlegend=several and arm not in shown, marker={"symbol": "square", "size": 10, "color": color},
+            error_x={"type": "data", "symmetric": False, "array": [p[2] - p[0] for p in points],
+                     "arrayminus": [p[0] - p[1] for p in points], "color": color, "thickness": 2, "width": 0},
+            text=[h for h, m in zip(hovers, mask) if m], hovertemplate="%{y}<br>%{text}<extra></extra>"))
+        shown.add(arm)
+    sides = [favours(r) for _, r in rows.iterrows()]
+    fig.add_trace(_text_column("detail", labels, details, (axes["detail"], axes["y"]), 0, "middle right",
+                               {"size": 11, "color": "#2c3e50"}))
+    fig.add_trace(_text_column("favours-left", labels, [s[0] for s in sides], (axes["left"], axes["y"]), 1,
+                               "middle left", FAVOURS_FONT))
+    fig.add_trace(_text_column("favours-right", labels, [s[1] for s in sides], (axes["right"], axes["y"]), 0,
+                               "middle right", FAVOURS_FONT))
     return labels
 
 
-def _favours(arms: Sequence[str], reference: str, what: str) -> str:
+def _axes_layout(names: dict[str, str], rows: pd.DataFrame, labels: list[str], domain: list[float],
+                 title: str) -> dict:
+    """Layout of one panel: the plot axis (zero line, range with zero), three hidden text axes, the rows."""
+    y = names["y"]
+    hidden = {"anchor": y, "visible": False, "range": [0, 1], "fixedrange": True}
+    key = {name: ("xaxis" + axis[1:]) for name, axis in names.items() if name != "y"}
+    return {
+        key["plot"]: {"domain": list(PLOT), "anchor": y, "zeroline": True, "zerolinewidth": 2,
+                      "zerolinecolor": "#7f8c8d", "range": axis_range(rows),
+                      "title": {"text": title, "font": {"size": 11}}},
+        key["left"]: {**hidden, "domain": list(LEFT)}, key["right"]: {**hidden, "domain": list(RIGHT)},
+        key["detail"]: {**hidden, "domain": list(DETAIL)},
+        "yaxis" + y[1:]: {"domain": domain, "type": "category", "categoryorder": "array", "anchor": "free",
+                          "position": 0, "categoryarray": list(reversed(labels)), "automargin": True},
+    }
+
+
+def forest_title(arms: Sequence[str], reference: str) -> str:
+    """Names the comparison and the reference arm, for two arms or more."""
     others = [a for a in arms if a != reference]
-    right = others[0] if len(others) == 1 else "the compared arm"
-    return f"← favours {reference}   ·   {what}   ·   favours {right} →"
+    if len(others) == 1:
+        return f"Effects at a glance: {others[0]} vs {reference} (reference)"
+    return f"Effects at a glance: each arm vs {reference} (reference)"
 
 
 def forest_figure(rows: pd.DataFrame, stamp: str, *, arms: Sequence[str], reference: str) -> go.Figure:
     """Hedges' g of the change from baseline for measured outcomes; risk differences (% points) for events."""
     if rows.empty:
         return empty_figure(TITLE, stamp, "No outcome or event data in this cut yet.")
-    others = [a for a in arms if a != reference]
-    title = f"Effects at a glance: {others[0]} vs {reference}" if len(others) == 1 else TITLE
-    fig = base_figure(title, stamp)
-    colors = arm_colors(arms)
-    measured = rows[rows["KIND"] == "outcome"]
-    events = rows[rows["KIND"] == "event"]
+    fig = base_figure(forest_title(arms, reference), stamp)
+    colors, shown = arm_colors(arms), set()
+    measured, events = rows[rows["KIND"] == "outcome"], rows[rows["KIND"] == "event"]
     total = max(len(measured) + len(events), 1)
     gap = 0.12 if len(measured) and len(events) else 0.0
     split = (1 - gap) * len(events) / total
     layout: dict = {}
     if len(measured):
-        labels = _panel(fig, measured, arms, colors, ("x", "x3", "y"), 1.0)
-        layout.update(
-            xaxis={"domain": [0.0, 0.46], "anchor": "y", "zeroline": True, "zerolinewidth": 2,
-                   "zerolinecolor": "#7f8c8d",
-                   "title": {"text": _favours(arms, reference, "Hedges' g, change from baseline"),
-                             "font": {"size": 11}}},
-            yaxis={"domain": [split + gap, 1.0], "type": "category", "categoryorder": "array",
-                   "categoryarray": list(reversed(labels)), "automargin": True},
-            xaxis3={"domain": [0.48, 1.0], "anchor": "y", "visible": False, "range": [0, 1]})
+        names = {"plot": "x", "left": "x3", "right": "x5", "detail": "x7", "y": "y"}
+        labels = _panel(fig, measured, arms, colors, names, shown)
+        layout.update(_axes_layout(names, measured, labels, [split + gap, 1.0],
+                                   f"Hedges' g of the change from baseline, arm − {reference}"))
     if len(events):
-        labels = _panel(fig, events, arms, colors, ("x2", "x4", "y2"), 100.0)
-        layout.update(
-            xaxis2={"domain": [0.0, 0.46], "anchor": "y2", "zeroline": True, "zerolinewidth": 2,
-                    "zerolinecolor": "#7f8c8d",
-                    "title": {"text": _favours(arms, reference, "risk difference, % points"), "font": {"size": 11}}},
-            yaxis2={"domain": [0.0, max(split, 0.05)], "type": "category", "categoryorder": "array",
-                    "categoryarray": list(reversed(labels)), "automargin": True},
-            xaxis4={"domain": [0.48, 1.0], "anchor": "y2", "visible": False, "range": [0, 1]})
-    fig.add_annotation(text=f"n per arm: {' | '.join(arms)}", showarrow=False, xref="paper", yref="paper",
-                       x=0.48, y=1.0, xanchor="left", yanchor="bottom", font={"size": 10, "color": "#7f8c8d"})
-    fig.update_layout(**layout, hovermode="closest", margin={"l": 20, "r": 20, "b": 60})
+        names = {"plot": "x2", "left": "x4", "right": "x6", "detail": "x8", "y": "y2"}
+        labels = _panel(fig, events, arms, colors, names, shown)
+        layout.update(_axes_layout(names, events, labels, [0.0, max(split, 0.05)],
+                                   f"risk difference, arm − {reference}, % points"))
+    fig.add_annotation(text=f"n per arm: {' | '.join(arms)} · p-values (hover) are {NOMINAL}", showarrow=False,
+                       xref="paper", yref="paper", x=DETAIL[0], y=1.0, xanchor="left", yanchor="bottom",
+                       font={"size": 10, "color": "#7f8c8d"})
+    fig.update_layout(**layout, hovermode="closest", margin={"l": 20, "r": 20, "b": 60},
+                      legend={"orientation": "h", "y": -0.12})
     return fig

@@ -9,7 +9,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.analysis.events import CAUSE_SPECIFIC_TEST
 from dashboard.figures.common import POOLED_COLOR, arm_colors, base_figure, empty_figure
+from dashboard.figures.effects import NOMINAL, format_p, p_text
 
 POOLED_ROW = "All"
 
@@ -50,14 +52,7 @@ def incidence_figure(curves: pd.DataFrame, risk: pd.DataFrame, event_label: str,
                                  text=rows["AT_RISK"].astype(str).tolist(),
                                  mode="text", textfont={"color": colors[group], "size": 12}, xaxis="x", yaxis="y2",
                                  cliponaxis=False, showlegend=False, hoverinfo="skip"))
-    notes = []
-    if test is not None and len(test):
-        row = test.iloc[0]
-        if math.isnan(row["P"]):
-            notes.append("Log-rank test: not computable (no events yet or one arm only)")
-        else:
-            notes.append(f"Log-rank χ² = {row['CHI2']:.2f}, df {int(row['DF'])}, p = {row['P']:.3g}"
-                         + (" (cause-specific: competing deaths censored)" if competing else ""))
+    notes = test_notes(test) if test is not None and len(test) else []
     if unknown_day:
         notes.append(f"{unknown_day} subject(s) with an event of unknown date are counted in the table, not here")
     if notes:
@@ -82,6 +77,20 @@ def incidence_figure(curves: pd.DataFrame, risk: pd.DataFrame, event_label: str,
     return fig
 
 
+def test_notes(test: pd.DataFrame) -> list[str]:
+    """The test beside the curve, named for what it is, its p-value nominal and unadjusted (or why none)."""
+    row = test.iloc[0]
+    name = str(row["TEST"])
+    shown = name[0].upper() + name[1:]
+    if row["NOTE"] or math.isnan(row["P"]):
+        lines = [f"{shown}: no p-value, {row['NOTE'] or 'not computable'}"]
+    else:
+        lines = [f"{shown}: χ² = {row['CHI2']:.2f}, df {int(row['DF'])}, p {format_p(row['P'])} ({NOMINAL})"]
+    if name == CAUSE_SPECIFIC_TEST:
+        lines.append("it compares cause-specific hazards, not the cumulative incidence drawn (no Gray's test)")
+    return lines
+
+
 def _percent(value: float) -> str:
     return "–" if value is None or math.isnan(value) else f"{100 * value:.1f}"
 
@@ -92,6 +101,21 @@ def _n_of(events: int, n: int, proportion: float) -> str:
 
 def _interval(low: float, high: float) -> str:
     return "–" if math.isnan(low) else f"{_percent(low)} to {_percent(high)}"
+
+
+def _comparison(r: pd.Series) -> str:
+    """"−1.1 (−7.0 to 4.4); p = 0.62" for one arm against the reference, or why there is no p-value."""
+    if math.isnan(r["DIFF"]):
+        return "–"
+    p = r["FISHER_NOTE"] or (f"p {format_p(r['FISHER_P'])}" if not math.isnan(r["FISHER_P"]) else "no p-value")
+    return f"{_percent(r['DIFF'])} ({_interval(r['DIFF_LOW'], r['DIFF_HIGH'])}); {p}"
+
+
+def _logrank_cell(group: pd.DataFrame) -> str:
+    first = group.iloc[0]
+    if first["P_NOTE"] or math.isnan(first["P"]):
+        return first["P_NOTE"] or "not computable"
+    return f"p {format_p(first['P'])} ({first['P_TEST']})"
 
 
 def event_table_grid(summary: pd.DataFrame, *, arms: Sequence[str] | None = None,
@@ -110,20 +134,25 @@ def event_table_grid(summary: pd.DataFrame, *, arms: Sequence[str] | None = None
         columns.append({"field": f"arm_{i}", "headerName": arm, "minWidth": 140})
     compared = [a for a in arms if a != reference]
     for i, arm in enumerate(compared):
-        columns.append({"field": f"rd_{i}", "headerName": f"Risk difference {arm} vs {reference}, % points (95% CI)",
-                        "minWidth": 220})
-    columns.append({"field": "logrank", "headerName": "Log-rank p", "minWidth": 80})
+        columns.append({"field": f"rd_{i}", "minWidth": 220,
+                        "headerName": f"Risk difference {arm} vs {reference}, % points (95% CI, Newcombe); "
+                                      f"Fisher's exact p ({NOMINAL})",
+                        "headerTooltip": f"Difference in proportions, {arm} minus {reference}; Newcombe hybrid score "
+                                         "interval; p from Fisher's exact test, two-sided (scipy.stats.fisher_exact),"
+                                         f" {NOMINAL}; none with too few events in the two arms."})
+    columns.append({"field": "logrank", "headerName": f"Log-rank p, all arms ({NOMINAL})", "minWidth": 120,
+                    "headerTooltip": "statsmodels survdiff; where death competes, the cause-specific log-rank "
+                                     "(competing events censored)", "tooltipField": "logrank_test"})
     for label, group in summary.groupby("LABEL", sort=False):
         row: dict[str, Any] = {"event": label}
         for i, arm in enumerate(arms):
             r = group[group["ARM"] == arm].iloc[0]
             row[f"arm_{i}"] = _n_of(int(r["EVENTS"]), int(r["N"]), float(r["PROPORTION"]))
         for i, arm in enumerate(compared):
-            r = group[group["ARM"] == arm].iloc[0]
-            row[f"rd_{i}"] = "–" if math.isnan(r["DIFF"]) else \
-                f"{_percent(r['DIFF'])} ({_interval(r['DIFF_LOW'], r['DIFF_HIGH'])})"
-        p = float(group["P"].iloc[0])
-        row["logrank"] = "–" if math.isnan(p) else f"{p:.3g}"
+            row[f"rd_{i}"] = _comparison(group[group["ARM"] == arm].iloc[0])
+        row["logrank"] = _logrank_cell(group)
+        row["logrank_test"] = p_text(float(group["P"].iloc[0]), str(group["P_TEST"].iloc[0]),
+                                     str(group["P_NOTE"].iloc[0]))
         rows.append(row)
     return rows, _fitted(columns)
 

@@ -71,16 +71,17 @@ def test_hedges_g_from_statsmodels_matches_borenstein():
     assert var == pytest.approx(0.0411, rel=0.02)
 
 
-def test_forest_row_for_an_outcome_where_lower_is_better_flips_the_benefit():
+def test_forest_row_keeps_the_sign_of_arm_minus_reference_whatever_the_preferred_direction():
     frame, arm_of = change_frame({"Group A": [-1.0, 0.0, 1.0, 2.0], "Group B": [-5.0, -4.0, -3.0, -2.0]})
-    rows = X.change_effects(frame, F.CRP, F.VISITS, arm_of, "Group A")
-    row = rows.iloc[0]
+    row = X.change_effects(frame, F.CRP, F.VISITS, arm_of, "Group A").iloc[0]
     assert row["ESTIMATE"] == pytest.approx(-4.0)  # B - A in native units
     assert row["VISIT"] == "DAY 7" and (row["N_ARM"], row["N_REF"]) == (4, 4)
-    assert row["BENEFIT"] > 0  # CRP falls more in B: favours B, to the right
-    assert row["BENEFIT_LOW"] < row["BENEFIT"] < row["BENEFIT_HIGH"]
+    a, b = np.array([-5.0, -4.0, -3.0, -2.0]), np.array([-1.0, 0.0, 1.0, 2.0])
+    g, _ = effectsize_smd(a.mean(), a.std(ddof=1), 4, b.mean(), b.std(ddof=1), 4)
+    assert row["G"] == pytest.approx(g) and row["G"] < 0  # not mirrored because lower is better for CRP
+    assert row["G_LOW"] < row["G"] < row["G_HIGH"]
     same = X.change_effects(frame, F.SPO2, F.VISITS, arm_of, "Group A").iloc[0]
-    assert same["BENEFIT"] == pytest.approx(-row["BENEFIT"])  # higher is better: favours A
+    assert same["G"] == pytest.approx(row["G"])  # the direction only changes which side is favoured
 
 
 def test_forest_falls_back_to_the_latest_visit_with_two_subjects_per_arm():
@@ -96,12 +97,12 @@ def test_forest_row_without_enough_data_is_kept_empty():
     assert row["VISIT"] == "" and math.isnan(row["ESTIMATE"]) and row["N_ARM"] == 0
 
 
-def test_event_rows_are_oriented_so_fewer_deaths_and_more_discharges_favour_the_arm():
+def test_event_rows_keep_the_risk_difference_as_it_is_for_deaths_and_discharges():
     times, arm_of = event_frame({"Group A": (6, 20), "Group B": (2, 20)})
     death = X.event_effects(times, F.DEATH, arm_of, "Group A").iloc[0]
-    assert death["ESTIMATE"] == pytest.approx(-0.2) and death["BENEFIT"] == pytest.approx(0.2)
+    assert death["ESTIMATE"] == pytest.approx(2 / 20 - 6 / 20) and not death["HIGHER_IS_BETTER"]
     discharge = X.event_effects(times, F.DISCHARGE, arm_of, "Group A").iloc[0]
-    assert discharge["BENEFIT"] == pytest.approx(-0.2)
+    assert discharge["ESTIMATE"] == pytest.approx(-0.2) and discharge["HIGHER_IS_BETTER"]
     assert X.event_is_good(EventSource("x", "X", "PR", "INTUBATION")) is False
 
 
@@ -120,5 +121,6 @@ def test_forest_rows_keep_configuration_order_outcomes_first():
                          [X.event_effects(times, F.DEATH, arm_of, "Group A")])
     assert rows["LABEL"].tolist() == ["SpO2", "C-reactive protein", "Death"]
     assert rows["KIND"].tolist() == ["outcome", "outcome", "event"]
-    assert np.isfinite(rows["BENEFIT"]).all()
+    assert np.isfinite(rows.loc[rows["KIND"] == "outcome", "G"]).all()
+    assert np.isfinite(rows.loc[rows["KIND"] == "event", "ESTIMATE"]).all()
     assert X.forest_rows([], []).empty

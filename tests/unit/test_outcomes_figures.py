@@ -110,7 +110,7 @@ def test_event_curve_by_arm_has_a_curve_and_a_risk_row_per_arm_and_the_log_rank_
                                          "Intubation", CLOSED, competing=True, arms=ARMS,
                                          test=E.logrank(times, ARM_OF))
     assert [t.name for t in fig.data[:2]] == list(ARMS) and len(fig.data) == 4
-    assert any("Log-rank" in a.text for a in fig.layout.annotations)
+    assert any("log-rank" in a.text.lower() for a in fig.layout.annotations)
 
 
 def test_event_table_pooled_has_no_arm_column():
@@ -135,9 +135,10 @@ def forest_rows() -> pd.DataFrame:
 
 def test_forest_plot_has_a_panel_for_outcomes_and_one_for_events_with_directions():
     fig = effect_figures.forest_figure(forest_rows(), CLOSED, arms=ARMS, reference="Group A")
-    assert len(fig.data) == 4  # points and text for each panel
-    assert fig.data[0].yaxis == "y" and fig.data[2].yaxis == "y2"
-    assert "favours Group A" in fig.layout.xaxis.title.text and "favours Group B" in fig.layout.xaxis.title.text
+    assert len(fig.data) == 8  # points, detail and two favours columns for each panel
+    assert fig.data[0].yaxis == "y" and fig.data[4].yaxis == "y2"
+    favours = " ".join(t for trace in fig.data if trace.name and trace.name.startswith("favours") for t in trace.text)
+    assert "favours Group A" in favours and "favours Group B" in favours
     assert "Group B vs Group A" in fig.layout.title.text and CLOSED in fig.layout.title.text
 
 
@@ -169,7 +170,7 @@ def test_forest_and_change_figure_list_the_n_per_arm_in_the_same_legend_order():
     assert "DAY 7<br>n 3 | 2" in change.layout.xaxis2.ticktext
     rows = X.forest_rows([X.change_effects(values, F.SPO2, F.VISITS, UNEVEN_ARM_OF, "Group A")], [])
     forest = effect_figures.forest_figure(rows, CLOSED, arms=ARMS, reference="Group A")
-    details = [t for trace in forest.data if trace.mode == "text" for t in trace.text]
+    details = [t for trace in forest.data if trace.name == "detail" for t in trace.text]
     assert details and all(d.endswith("· n 3 | 2") for d in details), details
     assert any("n per arm: Group A | Group B" in a.text for a in forest.layout.annotations)
     hover = json.dumps([t.hovertemplate for t in change.data if t.yaxis == "y2"])
@@ -183,8 +184,8 @@ def test_the_arm_order_of_outcomes_displays_does_not_depend_on_which_arm_is_name
     values = uneven_visit_values()
     rows = X.forest_rows([X.change_effects(values, F.SPO2, F.VISITS, arm_of, real[0])], [])
     forest = effect_figures.forest_figure(rows, CLOSED, arms=real, reference=real[0])
-    details = [t for trace in forest.data if trace.mode == "text" for t in trace.text]
-    assert all(d.endswith("· n 3 | 2") for d in details), details
+    details = [t for trace in forest.data if trace.name == "detail" for t in trace.text]
+    assert details and all(d.endswith("· n 3 | 2") for d in details), details
     later = post_baseline_visits(F.VISITS)
     change = trajectory_figures.change_figure(
         T.summary_by_arm(values, later, arm_of, "CHG", "mean"), F.SPO2, "visit", "mean", CLOSED,
