@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-from dash import Input, Output
+import pandas as pd
+from dash import Input, Output, html
 
-from callbacks.common import efficacy_arm_of, efficacy_stamp, stamp, with_active_cut
-from dashboard.analysis import effects, events, outcomes, trajectories
+from callbacks.common import arm_basis_text, efficacy_arm_of, efficacy_stamp, stamp, with_active_cut
+from dashboard.analysis import effects, events, outcomes, trajectories, worst_rank
 from dashboard.blinding import Access, ArmedTrialData, TrialData
 from dashboard.config import EventSource, Outcome, TrialConfig
 from dashboard.context import trial_config
@@ -72,27 +73,63 @@ def _left_out_note(values: Any, config: TrialConfig) -> str:
     return f"<br>Left out of the by-visit summary: {', '.join(parts)}" if parts else ""
 
 
-def _trajectory_figures(data: TrialData, outcome: Outcome, axis: str, stat: str, show_lines: bool) -> tuple:
+def _survival(data: TrialData) -> tuple[Any, Any, Any]:
+    """Randomized subjects, day of death of those who died, and the study day of the cut, once per cut."""
+    return memoized(data, "outcomes:survival", lambda: (
+        outcomes.randomized_ids(data.dm), worst_rank.death_days(data.dm, data.ds),
+        worst_rank.cut_days(data.dm, data.cut.cut_date)))
+
+
+def _scale_note(requested: Any, scale: str, per_visit: Any, column: str, outcome: Outcome, later: list) -> str:
+    """What the change figure cannot show on the chosen scale, said on it."""
+    notes = []
+    if requested == "ratio" and scale != "ratio":
+        notes.append(f"ratio to baseline is offered for outcomes configured log-normal; {outcome.label} is not, "
+                     "so the absolute change is shown")
+    undefined = outcomes.undefined_relative_change(per_visit, column, later)
+    if undefined:
+        why = "a baseline of 0" if column == "PCHG" else "a value or baseline of 0 or below"
+        notes.append(f"{undefined} changes left out ({why})")
+    return "<br>" + "; ".join(notes) if notes else ""
+
+
+def _trajectory_figures(data: TrialData, outcome: Outcome, axis: str, stat: str, show_lines: bool,
+                        requested: Any) -> tuple:
     config = data.config
     values, per_visit = _all_values(data)[outcomes.outcome_key(outcome)]
-    planned, later = outcomes.planned_visits(config.visits), outcomes.post_baseline_visits(config.visits)
+    # only visits where this outcome has records (pooled: the axis never depends on the allocation)
+    planned = outcomes.visits_with_records(values, outcomes.planned_visits(config.visits))
+    later = outcomes.visits_with_records(values, outcomes.post_baseline_visits(config.visits))
+    scale, column = trajectories.scale_column(requested, bool(getattr(outcome, "log_normal", False)))
+    subjects, deaths, cut_day = _survival(data)
+    status = worst_rank.visit_status(per_visit, subjects, later, deaths, cut_day, column)
     lines, total = outcomes.spaghetti_sample(values, MAX_SPAGHETTI_SUBJECTS) if show_lines else (None, 0)
+    arms, differences = None, None
     if isinstance(data, ArmedTrialData):
         arms, arm_of = data.arm_labels, efficacy_arm_of(data)
         summary = trajectories.summary_by_arm(per_visit, planned, arm_of, "VALUE", stat)
-        change = trajectories.summary_by_arm(per_visit, later, arm_of, "CHG", stat)
-        differences = trajectories.change_differences(per_visit, later, arm_of, _reference(data))
+        change = trajectories.summary_by_arm(per_visit, later, arm_of, column, stat)
+        counts = worst_rank.status_counts(status, arm_of)
+        differences = trajectories.change_differences(per_visit, later, arm_of, _reference(data), column)
         if lines is not None:
             lines = outcomes.with_arm(lines, arm_of)
     else:
-        arms, differences = None, None
         summary = trajectories.pooled_summary(per_visit, planned, "VALUE", stat)
-        change = trajectories.pooled_summary(per_visit, later, "CHG", stat)
+        change = trajectories.pooled_summary(per_visit, later, column, stat)
+        counts = worst_rank.status_counts(status)
+    if column == "LRATIO":
+        change = trajectories.back_transformed(change)
+        if differences is not None:
+            differences = trajectories.back_transformed(differences, ("DIFF", "LOW", "HIGH", "MEAN_ARM", "MEAN_REF"))
+    change = worst_rank.with_status(change, counts)
     label = efficacy_stamp(data) + _left_out_note(values, config)
-    return _plain(trajectory_figures.trajectory_figure(summary, outcome, axis, stat, label, spaghetti=lines,
-                                                       spaghetti_total=total, arms=arms),
-                  trajectory_figures.change_figure(change, outcome, axis, stat, label,
-                                                   differences=differences, arms=arms))
+    change_label = label + _scale_note(requested, scale, per_visit, column, outcome, later)
+    grid = outcome_figures.subjects_grid(summary, counts, summary, arms)
+    return (*_plain(trajectory_figures.trajectory_figure(summary, outcome, axis, stat, label, spaghetti=lines,
+                                                        spaghetti_total=total, arms=arms),
+                    trajectory_figures.change_figure(change, outcome, axis, stat,
+                                                     change_label,
+                                                     differences=differences, arms=arms, scale=scale)), *grid)
 
 
 def _event_figure(data: TrialData, index: int) -> Any:
@@ -133,23 +170,26 @@ def _forest(data: ArmedTrialData, visit_num: float | None) -> Any:
                                                arms=data.arm_labels, reference=reference))
 
 
-def _trajectories(data: TrialData, key: Any, axis: Any, stat: Any, lines: Any) -> Any:
-    """Trajectory and change figures for the browser's control values (anything unknown falls back to a default)."""
+def _trajectories(data: TrialData, key: Any, axis: Any, stat: Any, lines: Any, scale: Any = "absolute") -> Any:
+    """Trajectory and change figures and the subjects table for the browser's control values (anything unknown
+    falls back to a default)."""
     config = data.config
     if not config.outcomes:
         return (outcome_figures.no_outcome_figure(TRAJECTORY_TITLE, stamp(data)),
-                outcome_figures.no_outcome_figure(CHANGE_TITLE, stamp(data)))
+                outcome_figures.no_outcome_figure(CHANGE_TITLE, stamp(data)), [], [])
     outcome = outcomes.find_outcome(config.outcomes, key) or config.outcomes[0]
     if not data.has_domain(outcome.domain):
         return (outcome_figures.missing_domain_figure(TRAJECTORY_TITLE, stamp(data), outcome.domain, outcome.label),
-                outcome_figures.missing_domain_figure(CHANGE_TITLE, stamp(data), outcome.domain, outcome.label))
+                outcome_figures.missing_domain_figure(CHANGE_TITLE, stamp(data), outcome.domain, outcome.label),
+                [], [])
     axis = axis if axis in trajectory_figures.AXES else "visit"
     armed = isinstance(data, ArmedTrialData)
     stat = stat if armed and stat in trajectories.STATISTICS else "median"
+    scale = scale if scale in trajectories.SCALES else "absolute"
     show_lines = lines == ids.SPAGHETTI_ON or (isinstance(lines, list) and ids.SPAGHETTI_ON in lines)
     return memoized(data, "outcomes:trajectory-figures",
-                    lambda: _trajectory_figures(data, outcome, axis, stat, show_lines),
-                    outcomes.outcome_key(outcome), axis, stat, show_lines)
+                    lambda: _trajectory_figures(data, outcome, axis, stat, show_lines, scale),
+                    outcomes.outcome_key(outcome), axis, stat, show_lines, scale)
 
 
 def _events(data: TrialData, name: Any) -> tuple:
@@ -171,6 +211,53 @@ def _forest_view(data: TrialData, visit_num: Any) -> Any:
     known = [float(v.num) for v in outcomes.post_baseline_visits(data.config.visits)]
     chosen = float(visit_num) if isinstance(visit_num, (int, float)) and float(visit_num) in known else None
     return memoized(data, "outcomes:forest", lambda: _forest(data, chosen), chosen)
+
+
+def _primary_visit(config: TrialConfig, visit_num: Any) -> Any:
+    """The visit chosen in "Change from baseline at", else the last scheduled visit after day 1 (None if none)."""
+    later = outcomes.post_baseline_visits(config.visits)
+    chosen = [v for v in later if isinstance(visit_num, (int, float)) and float(v.num) == float(visit_num)]
+    return (chosen or later[-1:] or [None])[0]
+
+
+def _worst_rank(data: ArmedTrialData, visit: Any) -> tuple[list, list]:
+    """The worst-rank table: every measured outcome at the primary visit, each arm against the reference."""
+    config, reference, arm_of = data.config, _reference(data), efficacy_arm_of(data)
+    subjects, deaths, cut_day = _survival(data)
+    tables = []
+    for outcome in config.outcomes:
+        if not data.has_domain(outcome.domain):
+            continue
+        per_visit = _all_values(data)[outcomes.outcome_key(outcome)][1]
+        status = worst_rank.visit_status(per_visit, subjects, [visit], deaths, cut_day)
+        scores = worst_rank.worst_rank_scores(per_visit, status, visit.num, deaths, outcome)
+        tables.append((outcome.label, visit.name, worst_rank.worst_rank(scores, status, visit.num, arm_of,
+                                                                        reference)))
+    return outcome_figures.worst_rank_grid(tables, data.arm_labels)
+
+
+def _worst_rank_view(data: TrialData, visit_num: Any) -> Any:
+    """Closed only; a blinded user gets the same empty table whatever the allocation (the card is hidden)."""
+    visit = _primary_visit(data.config, visit_num)
+    if not isinstance(data, ArmedTrialData) or visit is None:
+        return [], []
+    return memoized(data, "outcomes:worst-rank", lambda: _worst_rank(data, visit), float(visit.num))
+
+
+def _population(data: TrialData) -> Any:
+    """The page's population and N, and who is in it but not in Safety's population (as treated)."""
+    def compute() -> Any:
+        subjects = outcomes.randomized_ids(data.dm)
+        if isinstance(data, ArmedTrialData):
+            arm_of = efficacy_arm_of(data)
+            differences = worst_rank.population_differences(data.dm, data.ex, data.arm_of, data.treated_arm_of)
+            return outcome_figures.population_text(len(subjects), differences, arms=data.arm_labels,
+                                                   arm_counts=outcomes.with_arm(
+                                                       pd.DataFrame({"USUBJID": subjects.astype("str")}), arm_of)
+                                                   ["ARM"].value_counts(),
+                                                   basis=arm_basis_text(data.config.efficacy_arm_basis))
+        return outcome_figures.population_text(len(subjects), worst_rank.population_differences(data.dm, data.ex))
+    return memoized(data, "outcomes:population", compute)
 
 
 def _options(config: TrialConfig, family: Any = ids.ALL_FAMILIES) -> tuple:
@@ -205,12 +292,13 @@ def register(app) -> None:
 
     @guarded_callback(app, Permission.VIEW_OUTCOMES,
                       Output(ids.TRAJECTORY, "figure"), Output(ids.CHANGE, "figure"),
+                      Output(ids.SUBJECTS, "rowData"), Output(ids.SUBJECTS, "columnDefs"),
                       Input(ids.OUTCOME, "value"), Input(ids.AXIS, "value"), Input(ids.STATISTIC, "value"),
-                      Input(ids.SPAGHETTI, "value"), audit_view="outcomes:trajectories")
-    def show_trajectories(key, axis, stat, lines):
-        return with_active_cut(lambda data: _trajectories(data, key, axis, stat, lines),
+                      Input(ids.SPAGHETTI, "value"), Input(ids.SCALE, "value"), audit_view="outcomes:trajectories")
+    def show_trajectories(key, axis, stat, lines, scale):
+        return with_active_cut(lambda data: _trajectories(data, key, axis, stat, lines, scale),
                                lambda sees: (outcome_figures.no_cut_figure(TRAJECTORY_TITLE, sees),
-                                             outcome_figures.no_cut_figure(CHANGE_TITLE, sees)))
+                                             outcome_figures.no_cut_figure(CHANGE_TITLE, sees), [], []))
 
     @guarded_callback(app, Permission.VIEW_OUTCOMES,
                       Output(ids.EVENT_CURVE, "figure"), Output(ids.EVENT_TABLE, "rowData"),
@@ -225,3 +313,15 @@ def register(app) -> None:
     def show_forest(visit_num):
         return with_active_cut(lambda data: _forest_view(data, visit_num),
                                lambda sees: outcome_figures.no_cut_figure(effect_figures.TITLE, sees))
+
+    @guarded_callback(app, Permission.VIEW_OUTCOMES,
+                      Output(ids.WORST_RANK, "rowData"), Output(ids.WORST_RANK, "columnDefs"),
+                      Input(ids.FOREST_VISIT, "value"), audit_view="outcomes:worst-rank")
+    def show_worst_rank(visit_num):
+        return with_active_cut(lambda data: _worst_rank_view(data, visit_num), lambda sees: ([], []))
+
+    @guarded_callback(app, Permission.VIEW_OUTCOMES, Output(ids.POPULATION, "children"),
+                      Input(ids.OPTIONS, "data"), audit_view="outcomes:population")
+    def show_population(_):
+        return with_active_cut(lambda data: [html.Div(line) for line in _population(data)],
+                               lambda sees: outcome_figures.NO_CUT_MESSAGE)

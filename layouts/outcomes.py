@@ -22,12 +22,31 @@ EVENT_CURVE = "outcomes-event-curve"
 EVENT_TABLE = "outcomes-event-table"
 FOREST_VISIT = "outcomes-forest-visit"
 FOREST = "outcomes-forest"
+SCALE = "outcomes-scale"
+SUBJECTS = "outcomes-subjects"
+WORST_RANK = "outcomes-worst-rank"
+POPULATION = "outcomes-population"
 
 SPAGHETTI_ON = "show"
 ALL_FAMILIES = "*"                # the family selector's "all families" value (families are free text)
 AXIS_OPTIONS = [{"label": "Visit", "value": "visit"}, {"label": "Study day", "value": "day"}]
 MEDIAN_OPTION = {"label": "Median (IQR)", "value": "median"}
 MEAN_OPTION = {"label": "Mean (95% CI)", "value": "mean"}
+SCALE_OPTIONS = [{"label": "Absolute", "value": "absolute"}, {"label": "Percent", "value": "percent"},
+                 {"label": "Ratio (log-normal outcomes)", "value": "ratio"}]
+
+
+SUBJECTS_NOTE = ("Every randomized subject is counted once per visit after baseline: with a change from baseline, "
+                 "died by the visit's planned day without one, visit not yet due at the cut, or alive without a "
+                 "value (missed, withdrawn, no baseline). Change from baseline compares survivors with a value "
+                 "only; the worst-rank analysis (closed session) keeps the dead.")
+WORST_RANK_NOTE = ("Subjects who died by the visit's planned day without a value rank worst, an earlier death worse; "
+                   "survivors rank above them by their change from baseline (oriented: a higher rank is better). "
+                   "Alive subjects without a value are not ranked and are counted. Each arm is compared with the "
+                   "reference by the Wilcoxon rank-sum (Mann-Whitney U) test, two-sided "
+                   "(scipy.stats.mannwhitneyu); with three or more arms the Kruskal-Wallis test "
+                   "(scipy.stats.kruskal) compares all arms at once. p-values are nominal and not adjusted for "
+                   "multiplicity.")
 
 
 def _labelled(label: str, control: Component) -> Component:
@@ -46,7 +65,9 @@ def _controls(ctx: ViewContext) -> Component:
                                                   placeholder="Choose an outcome")), lg=3, md=6),
         dbc.Col(_labelled("X axis", dbc.RadioItems(id=AXIS, options=AXIS_OPTIONS, value="visit", inline=True)),
                 lg=2, md=4),
-        dbc.Col(_labelled("Statistic", statistic), lg=3, md=4),
+        dbc.Col(_labelled("Statistic", statistic), lg=2, md=4),
+        dbc.Col(_labelled("Change from baseline as", dbc.RadioItems(id=SCALE, options=SCALE_OPTIONS,
+                                                                   value="absolute", inline=True)), lg=3, md=6),
         dbc.Col(_labelled("Individual subjects", dbc.Checklist(
             id=SPAGHETTI, options=[{"label": "Show lines", "value": SPAGHETTI_ON}], value=[], switch=True)),
             lg=2, md=4),
@@ -72,6 +93,11 @@ def _forest_section(ctx: ViewContext) -> Component:
         html.H3("Effects at a glance", className="h5 mt-2"),
         figure_card(FOREST, "Forest plot: measured outcomes (Hedges' g) and events (risk difference)",
                     height=640, extra=visit_picker),
+        dbc.Card([
+            dbc.CardHeader(html.Span("Sensitivity analysis keeping the dead: worst rank at the visit chosen above",
+                                     className="fw-semibold")),
+            dbc.CardBody([summary_grid(WORST_RANK), html.P(WORST_RANK_NOTE, className="small text-muted mt-2 mb-0")]),
+        ], className="mb-3 shadow-sm"),
     ], hidden=not ctx.sees_arms)
 
 
@@ -97,11 +123,17 @@ def layout(ctx: ViewContext) -> Component:
     return html.Div([
         dcc.Store(id=OPTIONS, data=None),
         page_header("Outcomes", ctx, subtitle),
+        html.Div(id=POPULATION, className="small mb-3 border-start border-3 ps-2"),
         _controls(ctx),
         dbc.Row([
-            dbc.Col(figure_card(TRAJECTORY, "Trajectory over time", height=440), lg=6),
-            dbc.Col(figure_card(CHANGE, "Change from baseline", height=440), lg=6),
+            dbc.Col(figure_card(TRAJECTORY, "Trajectory over time", height=480), lg=6),
+            dbc.Col(figure_card(CHANGE, "Change from baseline", height=480), lg=6),
         ], className="g-3"),
+        dbc.Card([
+            dbc.CardHeader(html.Span("Subjects behind each point: survivors, deaths and missing values by visit",
+                                     className="fw-semibold")),
+            dbc.CardBody([summary_grid(SUBJECTS), html.P(SUBJECTS_NOTE, className="small text-muted mt-2 mb-0")]),
+        ], className="mb-3 shadow-sm"),
         html.H3("Events", className="h5 mt-2"),
         # the table under the curve, full width: by arm it has a column per arm, the risk differences and p
         figure_card(EVENT_CURVE, "Time to event", height=460, extra=_event_picker()),

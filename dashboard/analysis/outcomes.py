@@ -15,7 +15,7 @@ from dashboard.config import Outcome, Visit
 from dashboard.ingest.schema import normalized
 
 VALUE_COLUMNS = ["USUBJID", "VISITNUM", "DY", "VALUE", "BLFL", "SCHEDULED"]
-VISIT_VALUE_COLUMNS = ["USUBJID", "VISITNUM", "VALUE", "BASE", "CHG"]
+VISIT_VALUE_COLUMNS = ["USUBJID", "VISITNUM", "VALUE", "BASE", "CHG", "PCHG", "LRATIO"]
 BASELINE_LAST_DAY = 1
 
 
@@ -153,7 +153,30 @@ def visit_values(values: pd.DataFrame) -> pd.DataFrame:
     per_visit = (scheduled.groupby(["VISITNUM", "USUBJID"], sort=True)["VALUE"].mean().reset_index())
     per_visit["BASE"] = per_visit["USUBJID"].map(baseline_values(values)).astype("float64")
     per_visit["CHG"] = per_visit["VALUE"] - per_visit["BASE"]
+    # percent change needs a non-zero baseline; the log ratio (geometric mean ratio) positive value and baseline
+    base = per_visit["BASE"].where(per_visit["BASE"] != 0)
+    per_visit["PCHG"] = 100.0 * per_visit["CHG"] / base
+    positive = (per_visit["VALUE"] > 0) & (per_visit["BASE"] > 0)
+    ratio = (per_visit["VALUE"] / per_visit["BASE"]).where(positive)
+    per_visit["LRATIO"] = np.log(ratio.astype("float64"))
     return per_visit[VISIT_VALUE_COLUMNS]
+
+
+def visits_with_records(values: pd.DataFrame, visits: Sequence[Visit]) -> list[Visit]:
+    """The visits of `visits` where the outcome has at least one record (any subject): the ones a plot shows.
+
+    Pooled over arms, so the axis never depends on the allocation."""
+    present = set(values["VISITNUM"].dropna().astype("float64"))
+    return [v for v in visits if float(v.num) in present]
+
+
+def undefined_relative_change(visit_values: pd.DataFrame, column: str, visits: Sequence[Visit]) -> int:
+    """Changes from baseline at `visits` that exist but cannot be expressed on the relative scale `column` (PCHG:
+    baseline 0; LRATIO: a value or baseline of 0 or below); said on the figure, never dropped silently."""
+    if column not in ("PCHG", "LRATIO"):
+        return 0
+    at = visit_values["VISITNUM"].isin([float(v.num) for v in visits])
+    return int((at & visit_values["CHG"].notna() & visit_values[column].isna()).sum())
 
 
 def spaghetti_sample(values: pd.DataFrame, max_subjects: int) -> tuple[pd.DataFrame, int]:

@@ -3,6 +3,11 @@
 Summaries are median with interquartile range (25th and 75th percentiles, linear interpolation) or
 mean with a 95 % t-interval (scipy.stats.t). The difference between arms in mean change from baseline
 is the Welch two-sample t-interval (scipy.stats.ttest_ind, equal_var=False).
+
+Change from baseline is offered on three scales (`SCALES`): absolute (CHG), percent (PCHG = 100 x CHG / BASE)
+and, for outcomes configured `log_normal`, the ratio to baseline summarised on the log scale and transformed back
+(LRATIO = log(VALUE / BASE)): the mean of the logs gives the geometric mean ratio and its interval, the difference
+between arms the ratio of geometric mean ratios.
 """
 
 from __future__ import annotations
@@ -22,6 +27,19 @@ SUMMARY_COLUMNS = ["VISITNUM", "VISIT", "DAY", "POSITION", "N", "CENTER", "LOW",
 DIFFERENCE_COLUMNS = ["ARM", "REFERENCE", "VISITNUM", "VISIT", "DAY", "POSITION", "N_ARM", "N_REF", "MEAN_ARM",
                       "MEAN_REF", "DIFF", "LOW", "HIGH", "P"]
 CONFIDENCE = 0.95
+SCALES = {"absolute": "CHG", "percent": "PCHG", "ratio": "LRATIO"}
+
+
+def scale_column(scale: str, log_normal: bool) -> tuple[str, str]:
+    """(scale, column) actually used: the ratio to baseline only for log-normal outcomes, else absolute change."""
+    if scale == "ratio" and not log_normal:
+        return "absolute", "CHG"
+    return (scale, SCALES[scale]) if scale in SCALES else ("absolute", "CHG")
+
+
+def back_transformed(summary: pd.DataFrame, columns: Sequence[str] = ("CENTER", "LOW", "HIGH")) -> pd.DataFrame:
+    """Summary of LRATIO put back on the ratio scale (exp): geometric mean ratio, or median ratio and quartiles."""
+    return summary.assign(**{c: np.exp(summary[c].astype("float64")) for c in columns})
 
 
 def _day(visit: Visit) -> float:
@@ -107,10 +125,11 @@ def welch_difference(arm_values: np.ndarray, ref_values: np.ndarray) -> tuple[fl
 
 
 def change_differences(visit_values: pd.DataFrame, visits: Sequence[Visit], arm_of: pd.Series,
-                       reference: str) -> pd.DataFrame:
-    """For each arm other than `reference` and each visit: difference in mean change from baseline."""
-    armed = with_arm(visit_values[visit_values["CHG"].notna()], arm_of)
-    groups = {key: g["CHG"].to_numpy() for key, g in armed.groupby(["ARM", "VISITNUM"], observed=True)}
+                       reference: str, column: str = "CHG") -> pd.DataFrame:
+    """For each arm other than `reference` and each visit: difference in mean `column` (change from baseline; on
+    LRATIO, transformed back by the caller with `back_transformed`, it is the ratio of geometric mean ratios)."""
+    armed = with_arm(visit_values[visit_values[column].notna()], arm_of)
+    groups = {key: g[column].to_numpy() for key, g in armed.groupby(["ARM", "VISITNUM"], observed=True)}
     empty = np.array([], dtype=float)
     rows = []
     position = _visit_table(visits).set_index("VISITNUM")["POSITION"]

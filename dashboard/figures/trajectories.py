@@ -9,14 +9,22 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.config import Outcome
+from dashboard.analysis.worst_rank import format_p
 from dashboard.figures.common import POOLED_COLOR, arm_colors, base_figure, empty_figure, n_per_arm
 
 AXES = ("visit", "day")
 STAT_NAMES = {"median": ("Median", "IQR"), "mean": ("Mean", "95% CI")}
 SPAGHETTI_COLOR = "rgba(52, 73, 94, 0.25)"
 POOLED_NAME = "All randomized subjects"
-# two-line tick labels (visit, n per arm) and the axis title sit under the plot: the legend goes below them
-BELOW_TICKS = {"y": -0.32, "yanchor": "top"}
+# the legend sits at the bottom of the figure (the container), under the tick labels and the axis title, and the
+# bottom margin leaves room for both: it can never cover the plot or the ticks, whatever the number of arms
+LEGEND = {"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0, "xanchor": "left"}
+BOTTOM = 130
+# what the change figure shows on each scale: (title words, axis title, hover unit, difference words)
+SCALE_TEXT = {"absolute": ("change from baseline", "Change ({unit})", " {unit}", "difference"),
+              "percent": ("percent change from baseline", "Change (% of baseline)", " %", "difference"),
+              "ratio": ("ratio to baseline", "Ratio to baseline (log scale)", "", "ratio")}
+STATUS_HOVER = (("DIED", "died by then"), ("NOT_DUE", "not yet due"), ("NO_VALUE", "alive, no value"))
 
 
 def _top(stamp: str) -> int:
@@ -35,28 +43,32 @@ def _dodge(index: int, count: int, axis: str) -> float:
     return (index - (count - 1) / 2) * width
 
 
-def _ticks(summary: pd.DataFrame, axis: str, arms: Sequence[str] | None) -> dict:
-    """Tick at every scheduled visit, labelled with the visit and the subjects behind each point."""
+def _ticks(summary: pd.DataFrame, axis: str) -> dict:
+    """A tick at every visit of `summary` (the visits with records), labelled with its name or planned day alone:
+    the subjects behind each point are in the hover and in the table under the figures, not stacked on the axis."""
     x = _x_column(axis)
     visits = summary.drop_duplicates("VISITNUM").sort_values("POSITION")
-    if arms:
-        counts = summary.pivot_table(index="VISITNUM", columns="ARM", values="N", aggfunc="sum", observed=False)
-        counts = counts.reindex(index=visits["VISITNUM"], columns=list(arms)).fillna(0).astype(int)
-        numbers = [n_per_arm(row, arms) for row in counts.to_dict("records")]
-    else:
-        numbers = [str(int(n)) for n in visits["N"]]
     names = visits["VISIT"].tolist() if axis == "visit" else [f"Day {int(d)}" for d in visits["DAY"]]
-    texts = [f"{name}<br>n {n}" for name, n in zip(names, numbers)]
     title = "Visit" if axis == "visit" else "Study day (planned day of the visit)"
-    title += f"  ·  n per arm: {' | '.join(arms)}" if arms else "  ·  n = subjects with a value"
-    return {"tickmode": "array", "tickvals": visits[x].tolist(), "ticktext": texts, "title": {"text": title}}
+    return {"tickmode": "array", "tickvals": visits[x].tolist(), "ticktext": names, "title": {"text": title},
+            "automargin": True}
+
+
+def _status_text(rows: pd.DataFrame) -> list[str]:
+    """'<br>died by then 2 · alive, no value 5' per row when the summary carries the counts, else ''."""
+    present = [(c, label) for c, label in STATUS_HOVER if c in rows]
+    if not present:
+        return [""] * len(rows)
+    return ["<br>" + " · ".join(f"{label} {int(row[c])}" for c, label in present)
+            for _, row in rows.iterrows()]
 
 
 def _summary_trace(rows: pd.DataFrame, name: str, color: str, axis: str, stat: str, offset: float,
                    unit: str, xaxis: str = "x", yaxis: str = "y") -> go.Scatter:
     rows = rows[rows["N"] > 0]
     centre, spread = STAT_NAMES.get(stat, STAT_NAMES["median"])
-    custom = np.column_stack([rows["VISIT"], rows["N"], rows["LOW"], rows["HIGH"]]) if len(rows) else None
+    custom = (np.column_stack([rows["VISIT"], rows["N"], rows["LOW"], rows["HIGH"], _status_text(rows)])
+              if len(rows) else None)
     return go.Scatter(
         x=(rows[_x_column(axis)] + offset).tolist(), y=rows["CENTER"].tolist(), name=name, mode="lines+markers",
         xaxis=xaxis, yaxis=yaxis, line={"color": color, "width": 2}, marker={"color": color, "size": 7},
@@ -64,9 +76,9 @@ def _summary_trace(rows: pd.DataFrame, name: str, color: str, axis: str, stat: s
                  "arrayminus": (rows["CENTER"] - rows["LOW"]).tolist(), "color": color, "thickness": 1.5,
                  "width": 4},
         customdata=custom,
-        hovertemplate=(f"<b>{name}</b><br>%{{customdata[0]}}<br>{centre} %{{y:.4g}} {unit}<br>"
+        hovertemplate=(f"<b>{name}</b><br>%{{customdata[0]}}<br>{centre} %{{y:.4g}}{unit}<br>"
                        f"{spread} %{{customdata[2]:.4g}} to %{{customdata[3]:.4g}}<br>n = %{{customdata[1]}}"
-                       "<extra></extra>"),
+                       "%{customdata[4]}<extra></extra>"),
     )
 
 
@@ -135,21 +147,37 @@ def trajectory_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: 
             fig.add_trace(_summary_trace(rows, arm, colors[arm], axis, stat, _dodge(i, len(arms), axis), outcome.unit))
     else:
         fig.add_trace(_summary_trace(summary, POOLED_NAME, POOLED_COLOR, axis, stat, 0.0, outcome.unit))
-    fig.update_xaxes(**_ticks(summary, axis, arms), zeroline=False)
+    fig.update_xaxes(**_ticks(summary, axis), zeroline=False)
     fig.update_yaxes(title={"text": f"{outcome.label} ({outcome.unit})"})
-    fig.update_layout(hovermode="closest", margin={"b": 90, "t": _top(stamp)}, legend=BELOW_TICKS)
+    fig.update_layout(hovermode="closest", margin={"b": BOTTOM, "t": _top(stamp)}, legend=LEGEND)
     return fig
 
 
+def _scale_words(scale: str, unit: str) -> tuple[str, str, str, str]:
+    words, axis_title, hover_unit, difference = SCALE_TEXT.get(scale, SCALE_TEXT["absolute"])
+    return words, axis_title.format(unit=unit), hover_unit.format(unit=unit), difference
+
+
+def _reference_line(fig: go.Figure, scale: str, yref: str = "y") -> None:
+    """No change: 0, or 1 for a ratio (a zero line does not exist on a log axis)."""
+    if scale == "ratio":
+        fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref=yref, y0=1, y1=1,
+                      line={"color": "#95a5a6", "width": 2})
+
+
 def change_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: str, stamp: str, *,
-                  differences: pd.DataFrame | None = None, arms: Sequence[str] | None = None) -> go.Figure:
-    """Change from baseline by visit; by arm, a lower panel shows the difference in mean change and its 95 % CI."""
+                  differences: pd.DataFrame | None = None, arms: Sequence[str] | None = None,
+                  scale: str = "absolute") -> go.Figure:
+    """Change from baseline by visit (absolute, percent or ratio); by arm, a lower panel shows the difference
+    between arms (or the ratio of geometric means) and its 95 % CI."""
     centre, spread = STAT_NAMES.get(stat, STAT_NAMES["median"])
-    title = f"{outcome.label}: change from baseline, {centre.lower()} ({spread})"
+    words, axis_title, unit, _ = _scale_words(scale, outcome.unit)
+    if scale == "ratio":
+        centre = "Geometric mean" if stat == "mean" else centre
+    title = f"{outcome.label}: {words}, {centre.lower()} ({spread})"
     if int(summary["N"].sum()) == 0:
         return empty_figure(title, stamp, f"No change from baseline of {outcome.label} can be computed yet.")
     fig = base_figure(title, stamp)
-    unit = outcome.unit
     if arms:
         colors = arm_colors(arms)
         for i, arm in enumerate(arms):
@@ -157,46 +185,71 @@ def change_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: str,
                                          _dodge(i, len(arms), axis), unit))
     else:
         fig.add_trace(_summary_trace(summary, POOLED_NAME, POOLED_COLOR, axis, stat, 0.0, unit))
-    ticks = _ticks(summary, axis, arms)
-    fig.update_yaxes(title={"text": f"Change ({unit})"}, zeroline=True, zerolinecolor="#95a5a6")
+    ticks = _ticks(summary, axis)
+    fig.update_yaxes(title={"text": axis_title}, zeroline=scale != "ratio", zerolinecolor="#95a5a6",
+                     type="log" if scale == "ratio" else "linear")
+    _reference_line(fig, scale)
+    fig.update_layout(margin={"b": BOTTOM, "t": _top(stamp)}, legend=LEGEND)
     if differences is None or not arms:
         fig.update_xaxes(**ticks)
-        fig.update_layout(margin={"b": 90, "t": _top(stamp)}, legend=BELOW_TICKS)
         return fig
-    _add_difference_panel(fig, differences, axis, unit, ticks, arms)
-    fig.update_layout(margin={"t": _top(stamp)})
+    _add_difference_panel(fig, differences, axis, (unit, scale), ticks, arms, summary)
     return fig
 
 
-def _add_difference_panel(fig: go.Figure, differences: pd.DataFrame, axis: str, unit: str, ticks: dict,
-                          arms: Sequence[str]) -> None:
+def _died(summary: pd.DataFrame, arm: str, visits: pd.Series) -> list[str]:
+    """Deaths by each visit in `arm` (from the summary's DIED column), as text; '' when not known."""
+    if "DIED" not in summary:
+        return [""] * len(visits)
+    died = summary[summary["ARM"] == arm].set_index("VISITNUM")["DIED"]
+    return [str(int(died[v])) if v in died.index else "" for v in visits]
+
+
+def _difference_custom(rows: pd.DataFrame, arm: str, reference: str, arms: Sequence[str],
+                       summary: pd.DataFrame) -> np.ndarray | None:
+    """Hover data of the difference panel: visit, n and deaths per arm (legend order), interval, p."""
+    if not len(rows):
+        return None
+    counts = [n_per_arm({arm: a, reference: b}, arms) for a, b in zip(rows["N_ARM"], rows["N_REF"])]
+    died_arm, died_ref = _died(summary, arm, rows["VISITNUM"]), _died(summary, reference, rows["VISITNUM"])
+    died = [n_per_arm({arm: a, reference: b}, arms) if a and b else "" for a, b in zip(died_arm, died_ref)]
+    p_text = [format_p(p) for p in rows["P"]]
+    return np.column_stack([rows["VISIT"], counts, rows["LOW"], rows["HIGH"], p_text, died])
+
+
+def _add_difference_panel(fig: go.Figure, differences: pd.DataFrame, axis: str, scale: tuple[str, str],
+                          ticks: dict, arms: Sequence[str], summary: pd.DataFrame) -> None:
+    """The lower panel: each arm vs the reference, coloured as the arm (not in the legend: the arm's colour and
+    the axis title say what it is, so the legend stays one line of arm names)."""
+    unit, kind = scale
     colors = arm_colors(arms)
     compared = [a for a in arms if a in set(differences["ARM"])]
+    reference = str(differences["REFERENCE"].iloc[0]) if len(differences) else ""
+    words = "ratio of geometric means" if kind == "ratio" else "difference in means"
     for i, arm in enumerate(compared):
         rows = differences[(differences["ARM"] == arm) & differences["DIFF"].notna()]
-        reference = str(differences["REFERENCE"].iloc[0])
         pair = [a for a in arms if a in (arm, reference)]
-        counts = [n_per_arm({arm: n_arm, reference: n_ref}, arms)
-                  for n_arm, n_ref in zip(rows["N_ARM"], rows["N_REF"])]
-        custom = np.column_stack([rows["VISIT"], counts, rows["LOW"], rows["HIGH"], rows["P"]]) if len(rows) else None
         fig.add_trace(go.Scatter(
             x=(rows[_x_column(axis)] + _dodge(i, len(compared), axis)).tolist(), y=rows["DIFF"].tolist(),
-            xaxis="x2", yaxis="y2", mode="markers", name=f"{arm} vs {reference}: difference (mean, 95% CI)",
+            xaxis="x2", yaxis="y2", mode="markers", name=f"{arm} vs {reference}: {words}", showlegend=False,
             marker={"symbol": "diamond", "size": 9, "color": colors[arm]},
             error_y={"type": "data", "symmetric": False, "array": (rows["HIGH"] - rows["DIFF"]).tolist(),
                      "arrayminus": (rows["DIFF"] - rows["LOW"]).tolist(), "color": colors[arm]},
-            customdata=custom,
-            hovertemplate=(f"<b>{arm} vs {reference}</b><br>%{{customdata[0]}}<br>difference %{{y:.4g}} {unit}"
+            customdata=_difference_custom(rows, arm, reference, arms, summary),
+            hovertemplate=(f"<b>{arm} vs {reference}</b><br>%{{customdata[0]}}<br>{words} %{{y:.4g}}{unit}"
                            "<br>95% CI %{customdata[2]:.4g} to %{customdata[3]:.4g} (Welch)"
-                           f"<br>p = %{{customdata[4]:.3g}}<br>n {' | '.join(pair)}: %{{customdata[1]}}"
-                           "<extra></extra>"),
+                           "<br>p = %{customdata[4]} (Welch t, nominal, unadjusted)"
+                           f"<br>n {' | '.join(pair)}: %{{customdata[1]}}"
+                           f"<br>died by then {' | '.join(pair)}: %{{customdata[5]}}<extra></extra>"),
         ))
+    ratio = kind == "ratio"
     fig.update_layout(
         yaxis={"domain": [0.42, 1.0]},
         xaxis={"anchor": "y", "showticklabels": False, "tickmode": "array", "tickvals": ticks["tickvals"]},
         xaxis2={"anchor": "y2", "matches": "x", "tickmode": "array", "tickvals": ticks["tickvals"],
-                "ticktext": ticks["ticktext"], "title": ticks["title"]},
-        yaxis2={"domain": [0.0, 0.3], "anchor": "x2", "zeroline": True, "zerolinecolor": "#95a5a6",
-                "zerolinewidth": 2, "title": {"text": f"Difference ({unit})"}},
-        margin={"b": 90}, legend=BELOW_TICKS,
+                "ticktext": ticks["ticktext"], "title": ticks["title"], "automargin": True},
+        yaxis2={"domain": [0.0, 0.3], "anchor": "x2", "zeroline": not ratio, "zerolinecolor": "#95a5a6",
+                "zerolinewidth": 2, "type": "log" if ratio else "linear",
+                "title": {"text": f"vs {reference}" + (" (ratio)" if ratio else "")}},
     )
+    _reference_line(fig, kind, "y2")

@@ -45,7 +45,9 @@ def test_pooled_trajectory_has_one_grey_series_with_n_per_visit_and_the_stamp():
     fig = trajectory_figures.trajectory_figure(summary, F.SPO2, "visit", "median", OPEN)
     assert [t.name for t in fig.data] == [trajectory_figures.POOLED_NAME]
     assert OPEN in fig.layout.title.text
-    assert "DAY 3<br>n 4" in fig.layout.xaxis.ticktext
+    # n moved from stacked tick labels to the hover and the subjects table (issue 12): ticks are visit names only
+    assert "DAY 3" in fig.layout.xaxis.ticktext and not any("<br>" in t for t in fig.layout.xaxis.ticktext)
+    assert [row[1] for row in fig.data[0].customdata if row[0] == "DAY 3"] == [4]
     assert "Group" not in text_of(fig)
 
 
@@ -64,7 +66,7 @@ def test_trajectory_by_arm_has_one_series_per_arm_and_n_per_arm():
     fig = trajectory_figures.trajectory_figure(summary, F.SPO2, "visit", "mean", CLOSED, arms=ARMS)
     assert [t.name for t in fig.data] == list(ARMS)
     assert fig.data[0].line.color != fig.data[1].line.color
-    assert "DAY 3<br>n 2 | 2" in fig.layout.xaxis.ticktext
+    assert [row[1] for t in fig.data for row in t.customdata if row[0] == "DAY 3"] == [2, 2]
     assert fig.data[0].x[0] != fig.data[1].x[0]  # arms are dodged apart
 
 
@@ -167,7 +169,9 @@ def test_forest_and_change_figure_list_the_n_per_arm_in_the_same_legend_order():
     change = trajectory_figures.change_figure(
         T.summary_by_arm(values, later, UNEVEN_ARM_OF, "CHG", "mean"), F.SPO2, "visit", "mean", CLOSED,
         differences=T.change_differences(values, later, UNEVEN_ARM_OF, "Group A"), arms=ARMS)
-    assert "DAY 7<br>n 3 | 2" in change.layout.xaxis2.ticktext
+    assert "DAY 7" in change.layout.xaxis2.ticktext
+    panel = next(t for t in change.data if t.yaxis == "y2")
+    assert [row[1] for row in panel.customdata if row[0] == "DAY 7"] == ["3 | 2"]
     rows = X.forest_rows([X.change_effects(values, F.SPO2, F.VISITS, UNEVEN_ARM_OF, "Group A")], [])
     forest = effect_figures.forest_figure(rows, CLOSED, arms=ARMS, reference="Group A")
     details = [t for trace in forest.data if trace.name == "detail" for t in trace.text]
@@ -191,4 +195,5 @@ def test_the_arm_order_of_outcomes_displays_does_not_depend_on_which_arm_is_name
         T.summary_by_arm(values, later, arm_of, "CHG", "mean"), F.SPO2, "visit", "mean", CLOSED,
         differences=T.change_differences(values, later, arm_of, real[0]), arms=real)
     assert [t.name for t in change.data[:2]] == list(real)
-    assert "DAY 7<br>n 3 | 2" in change.layout.xaxis2.ticktext
+    panel = next(t for t in change.data if t.yaxis == "y2")
+    assert [row[1] for row in panel.customdata if row[0] == "DAY 7"] == ["3 | 2"]
