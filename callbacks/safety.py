@@ -285,12 +285,16 @@ def _lab_overview(data: TrialData) -> tuple:
                                 f.population)
     quadrants = _split(data, labs.edish_quadrants, labs.edish_quadrants_by_arm, points, f.population)
     bands = _split(data, labs.creatinine_bands, labs.creatinine_bands_by_arm, rise, f.population)
+    caveat, x_title = labs.edish_caveat(index, cfg)
     table = ids.summary_table(["Quadrant", *_headers(data)],
                               safety_tables.band_rows(quadrants, "QUADRANT", _groups(data), labs.QUADRANTS))
+    if caveat:
+        table = html.Div([html.Div(caveat[0].upper() + caveat[1:] + ".", className="text-muted small mb-2"), table])
     return (options, value,
-            fig_labs.edish_figure(points, stamp(data), subject_arm=_arm_of(data), arm_labels=_arm_labels(data)),
-            table, fig_labs.band_figure(bands, "BAND", "Peak post-baseline creatinine against baseline",
-                                        stamp(data), arm_labels=_arm_labels(data)))
+            fig_labs.edish_figure(points, stamp(data), subject_arm=_arm_of(data), arm_labels=_arm_labels(data),
+                                  caveat=caveat, x_title=x_title),
+            table, fig_labs.creatinine_figure(bands, stamp(data), code=cfg.creatinine, present=cfg.creatinine in index,
+                                              arm_labels=_arm_labels(data)))
 
 
 def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:

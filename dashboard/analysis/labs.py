@@ -250,6 +250,30 @@ def edish_points(by_test: dict[str, pd.DataFrame], labs: SafetyLabs) -> pd.DataF
     return points[["USUBJID", "ALT_ULN", "AST_ULN", "TRANS_ULN", "BILI_ULN", "QUADRANT"]].reset_index(drop=True)
 
 
+def absent_tests(by_test: Mapping[str, pd.DataFrame], codes: tuple[str, ...]) -> list[str]:
+    """The configured test codes with no numeric record in this cut, in the order given."""
+    return [code for code in codes if code and code not in by_test]
+
+
+def edish_caveat(by_test: Mapping[str, pd.DataFrame], labs: SafetyLabs) -> tuple[str, str]:
+    """(what the eDISH view lacks, its x-axis title): an absent configured ALT, AST or bilirubin is said, never
+    drawn as if it had been measured normal."""
+    missing = absent_tests(by_test, (labs.alt, labs.ast, labs.bilirubin))
+    present = [code for code in (labs.alt, labs.ast) if code not in missing]
+    axis = f"Peak {' or '.join(present) or 'ALT or AST'} (x ULN)"
+    if not missing:
+        return "", axis
+    words = [f"no {code} records in this cut" for code in missing]
+    if labs.bilirubin in missing or not present:
+        return "; ".join(words) + ": eDISH cannot be drawn", axis
+    return "; ".join(words) + f" ({' '.join(present)} only)", axis
+
+
+def no_records_text(code: str) -> str:
+    """What a view shows for a configured safety lab the cut does not contain."""
+    return f"No {code} records in this cut."
+
+
 def _band_counts(per_subject: pd.DataFrame, column: str, bands: tuple[str, ...], population: pd.DataFrame,
                  arm_of: pd.Series | None) -> pd.DataFrame:
     sizes = group_sizes(population, arm_of)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.analysis.labs import CREAT_BANDS, HY_ALT_ULN, HY_BILI_ULN, QUADRANTS
+from dashboard.analysis.labs import CREAT_BANDS, HY_ALT_ULN, HY_BILI_ULN, QUADRANTS, no_records_text
 from dashboard.analysis.safety import GROUP, TOTAL
 from dashboard.figures.common import POOLED_COLOR, arm_colors, base_figure, empty_figure
 
@@ -71,13 +71,21 @@ def lab_spaghetti_figure(sample: pd.DataFrame, total: int, test: str, unit: str,
     return fig
 
 
+def _uln_text(values: pd.Series) -> list[str]:
+    """'1.23', or 'not measured' where the subject (or the cut) has no value of the test."""
+    return ["not measured" if pd.isna(v) else f"{v:.2f}" for v in values]
+
+
 def edish_figure(points: pd.DataFrame, stamp: str, *, subject_arm: pd.Series | None = None,
-                 arm_labels: Sequence[str] = ()) -> go.Figure:
-    """Peak ALT or AST against peak total bilirubin (x ULN, log axes) with the Hy's law reference lines."""
+                 arm_labels: Sequence[str] = (), caveat: str = "",
+                 x_title: str = "Peak ALT or AST (x ULN)") -> go.Figure:
+    """Peak ALT or AST against peak total bilirubin (x ULN, log axes) with the Hy's law reference lines; `caveat`
+    (a configured test absent from the cut) is written under the title."""
     title = "eDISH: peak ALT or AST vs peak total bilirubin (post-baseline)"
     if points.empty:
-        return empty_figure(title, stamp, "No subject has both transaminase and bilirubin values.")
-    fig = base_figure(title, f"{stamp} · {len(points)} subjects")
+        return empty_figure(title, stamp, caveat.capitalize() or "No subject has both transaminase and bilirubin "
+                                                                 "values.")
+    fig = base_figure(title, f"{stamp} · {len(points)} subjects" + (f" · {caveat}" if caveat else ""))
     groups = list(arm_labels) if subject_arm is not None else [TOTAL]
     colors = arm_colors(arm_labels) if arm_labels else {TOTAL: POOLED_COLOR}
     for label in groups:
@@ -87,8 +95,8 @@ def edish_figure(points: pd.DataFrame, stamp: str, *, subject_arm: pd.Series | N
         fig.add_trace(go.Scatter(
             x=part["TRANS_ULN"].round(3), y=part["BILI_ULN"].round(3), mode="markers", name=label,
             marker={"color": colors[label], "size": 7, "opacity": 0.7, "line": {"width": 0.5, "color": "white"}},
-            text=part["USUBJID"], customdata=np.c_[part["ALT_ULN"].round(2), part["AST_ULN"].round(2)],
-            hovertemplate=("%{text}<br>ALT %{customdata[0]:.2f} · AST %{customdata[1]:.2f} x ULN"
+            text=part["USUBJID"], customdata=np.c_[_uln_text(part["ALT_ULN"]), _uln_text(part["AST_ULN"])],
+            hovertemplate=("%{text}<br>ALT %{customdata[0]} · AST %{customdata[1]} x ULN"
                            "<br>bilirubin %{y:.2f} x ULN<extra></extra>")))
     fig.add_vline(x=HY_ALT_ULN, line={"color": "#c0392b", "dash": "dash"})
     fig.add_hline(y=HY_BILI_ULN, line={"color": "#c0392b", "dash": "dash"})
@@ -100,7 +108,7 @@ def edish_figure(points: pd.DataFrame, stamp: str, *, subject_arm: pd.Series | N
                            showarrow=False, font={"size": 11, "color": "#7f8c8d"})
     upper = max(10.0, float(np.nanmax(points[["TRANS_ULN", "BILI_ULN"]].to_numpy())) * 1.5)
     lower = min(0.1, float(np.nanmin(points[["TRANS_ULN", "BILI_ULN"]].clip(lower=0.01).to_numpy())) / 1.5)
-    fig.update_xaxes(type="log", title="Peak ALT or AST (x ULN)", range=[np.log10(lower), np.log10(upper)])
+    fig.update_xaxes(type="log", title=x_title, range=[np.log10(lower), np.log10(upper)])
     fig.update_yaxes(type="log", title="Peak total bilirubin (x ULN)", range=[np.log10(lower), np.log10(upper)])
     return fig
 
@@ -119,3 +127,15 @@ def band_figure(bands: pd.DataFrame, column: str, title: str, stamp: str, *,
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="Subjects (% of safety population)", rangemode="tozero")
     return fig
+
+
+CREAT_TITLE = "Peak post-baseline creatinine against baseline"
+
+
+def creatinine_figure(bands: pd.DataFrame, stamp: str, *, code: str, present: bool,
+                      arm_labels: Sequence[str] = ()) -> go.Figure:
+    """Creatinine-rise bands, or a figure saying the configured test has no record in this cut (rather than every
+    subject drawn as 'no baseline or no later value')."""
+    if not present:
+        return empty_figure(CREAT_TITLE, stamp, no_records_text(code))
+    return band_figure(bands, "BAND", CREAT_TITLE, stamp, arm_labels=arm_labels)
