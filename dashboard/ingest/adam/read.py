@@ -3,6 +3,7 @@ and datetimes as ISO 8601 text, decided by the variable's format (DATE9., DATETI
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -46,6 +47,10 @@ def _text_date(value: str) -> str | None:
     """One date written as text in ISO 8601 or SAS style (02JAN2014, 02JAN2014:10:05:00) as ISO; None if neither."""
     value = value.strip().upper()
     if _ISO_TEXT.match(value):
+        try:
+            dt.datetime.fromisoformat(value.replace(" ", "T"))     # a real day and time, not 2014-13-45
+        except ValueError:
+            return None
         return value.replace(" ", "T")
     if _SAS_DATE_TEXT.match(value):
         stamp = pd.to_datetime(value, format="%d%b%Y" if len(value) == 9 else "%d%b%Y:%H:%M:%S", errors="coerce")
