@@ -16,12 +16,13 @@ import pyarrow.compute as pc
 
 from dashboard import cutoff
 from dashboard.config import TrialConfig
-from dashboard.ingest.convert import Locator, flagged_rows, is_in, map_columns, normalized_series, normalized_text
+from dashboard.ingest.armscan import check_arm_values_in_open_columns
+from dashboard.ingest.convert import Locator, flagged_rows, is_in, normalized_series, normalized_text
 from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
 from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
-    DESCRIPTIVE_DESIGN_DOMAINS, NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, SEALED_DOMAINS,
-    TRIAL_DESIGN_DOMAINS, date_column_of, expected_columns, is_sealed_name, normalized, required_columns,
+    NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, SEALED_DOMAINS,
+    TRIAL_DESIGN_DOMAINS, expected_columns, normalized, required_columns,
     seq_column,
 )
 
@@ -77,7 +78,7 @@ def check_table(source: SourceTable, keys: ExportKeys, config: TrialConfig, find
     if source.domain not in TRIAL_DESIGN_DOMAINS and "USUBJID" in source.table.column_names:
         subject = _check_subjects(source, keys.dm_ids, findings)
         _check_keys(source, findings, subject)
-    _check_arm_values_in_open_columns(source, keys.arm_values, findings)
+    check_arm_values_in_open_columns(source, keys.arm_values, findings)
 
 
 def check_across_files(tables: Mapping[str, SourceTable], config: TrialConfig, findings: Findings) -> None:
@@ -255,29 +256,6 @@ def arm_values(tables: Mapping[str, SourceTable], config: TrialConfig) -> set[st
                 real = pc.fill_null(pc.is_in(normalized_text(table[code_column]), value_set=codes), False)
                 values.update(v for v in pc.unique(table[label_column].filter(real)).to_pylist() if v)
     return values
-
-
-def _check_arm_values_in_open_columns(source: SourceTable, needles: pa.Array, findings: Findings) -> None:
-    """Safety net: an open column whose values are arm codes or labels (in any case) would unblind anyone.
-
-    Trial design domains that describe the trial (TS, TE, TI, TD, TM) are not scanned: TS names the treatments
-    under study ("Xanomeline ...") without saying who received which; TA and TV are sealed whole.
-    """
-    if source.domain in SEALED_DOMAINS or source.domain in DESCRIPTIVE_DESIGN_DOMAINS or source.domain == RANDOMIZATION:
-        return
-    table = source.table
-    names = [name for name in table.column_names
-             if not (is_sealed_name(name) or (source.domain.startswith("SUPP") and name == "QVAL")
-                     or table[name].type != TEXT or name in ("STUDYID", "DOMAIN", "USUBJID") or date_column_of(name))]
-    wanted = pc.unique(normalized_text(needles))
-    # The distinct values of a column are few next to its rows: normalize those only.
-    holds = map_columns(lambda name: pc.any(pc.is_in(normalized_text(pc.unique(table[name])),
-                                                     value_set=wanted)).as_py(), names)
-    for name, holds_arm_values in zip(names, holds):
-        if holds_arm_values:
-            findings.error(source.name, f"the column holds arm codes or labels {WITHHELD}; "
-                                        "remove it or rename it to a sealed name", column=name,
-                           kind="arm values in an open column")
 
 
 def flag_dates_after_cut(tables: dict[str, SourceTable], cut_date: str, findings: Findings) -> None:
