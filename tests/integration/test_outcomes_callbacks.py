@@ -133,9 +133,11 @@ def test_forest_and_change_figure_give_the_n_per_arm_in_one_order_for_board_and_
         forest = initial[(role, "FOREST")][ids.FOREST]["figure"]
         legend = [t["name"] for t in change["data"] if t.get("yaxis", "y") == "y"]
         visit, n = _forest_n(forest, config.outcomes[0].label)
-        assert f"{visit}<br>{n}" in change["layout"]["xaxis2"]["ticktext"], (role, visit, n)
+        # the change figure gives n per arm in the hover of its difference panel (issue 12: no stacked tick labels)
+        panel = next(t for t in change["data"] if t.get("yaxis") == "y2")
+        assert [f"n {row[1]}" for row in panel["customdata"] if row[0] == visit] == [n], (role, visit, n)
+        assert f"n {' | '.join(legend)}:" in panel["hovertemplate"]
         assert f"n per arm: {' | '.join(legend)}" in _text(forest["layout"]["annotations"])
-        assert change["layout"]["xaxis2"]["title"]["text"].endswith(f"n per arm: {' | '.join(legend)}")
         seen[role] = n
     assert len(set(seen.values())) == 1 and len(set(seen["dsmb"].split(" | "))) == 2, seen  # unequal n: order shows
 
