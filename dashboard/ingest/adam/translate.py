@@ -24,17 +24,38 @@ SEQ_OFFSETS = {"ADLB": 0, "ADLBC": 1_000_000, "ADLBH": 2_000_000}
 _UNIT_IN_PARAM = re.compile(r"\(([^()]+)\)\s*$")
 
 
-def pick(frame: pd.DataFrame, *names: str) -> pd.Series:
-    """The first of `names` the frame has, filled row by row from the next ones; all missing if none."""
+def pick(frame: pd.DataFrame, *names: str) -> pd.Series | None:
+    """The first of `names` the frame has, filled row by row from the next ones; None when it has none of them
+    (the translated column is then left out, so a missing variable is reported as missing, not as empty)."""
+    present = [name for name in names if name in frame]
+    if not present:
+        return None
     out = pd.Series(None, index=frame.index, dtype="object")
-    for name in names:
-        if name in frame:
-            out = out.where(out.notna(), frame[name])
+    for name in present:
+        out = out.where(out.notna(), frame[name])
     return out
 
 
-def text(values: pd.Series) -> pd.Series:
+def _fill(first: pd.Series | None, second: pd.Series | None) -> pd.Series | None:
+    """`first` with its gaps filled from `second` (either may be absent)."""
+    if first is None or second is None:
+        return second if first is None else first
+    return first.where(first.notna(), second)
+
+
+def _present(columns: dict[str, pd.Series | None]) -> dict[str, pd.Series]:
+    return {name: values for name, values in columns.items() if values is not None}
+
+
+def const(frame: pd.DataFrame, value: str) -> pd.Series:
+    return pd.Series(value, index=frame.index, dtype="str")
+
+
+def text(values: pd.Series | None) -> pd.Series | None:
     """Values as text; numbers written without a trailing '.0'; missing stays missing."""
+    if values is None:
+        return None
+
     def one(value: object) -> str | None:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
             return None
@@ -44,8 +65,8 @@ def text(values: pd.Series) -> pd.Series:
     return values.map(one).astype("str")
 
 
-def number(values: pd.Series) -> pd.Series:
-    return pd.to_numeric(values, errors="coerce").astype("float64")
+def number(values: pd.Series | None) -> pd.Series | None:
+    return None if values is None else pd.to_numeric(values, errors="coerce").astype("float64")
 
 
 def _extras(frame: pd.DataFrame, taken: set[str]) -> dict[str, pd.Series]:
@@ -61,7 +82,7 @@ def dropped_sealed(frame: pd.DataFrame) -> list[str]:
 def adsl_to_dm(adsl: pd.DataFrame) -> pd.DataFrame:
     """ADSL -> DM: identity, demography, reference dates, arms (sealed later) and the ADaM population flags."""
     columns = {
-        "STUDYID": text(pick(adsl, "STUDYID")), "DOMAIN": text(pd.Series("DM", index=adsl.index)),
+        "STUDYID": text(pick(adsl, "STUDYID")), "DOMAIN": const(adsl, "DM"),
         "USUBJID": text(pick(adsl, "USUBJID")), "SUBJID": text(pick(adsl, "SUBJID")),
         "SITEID": text(pick(adsl, "SITEID")), "COUNTRY": text(pick(adsl, "COUNTRY")),
         "AGE": number(pick(adsl, "AGE")), "AGEU": text(pick(adsl, "AGEU")), "SEX": text(pick(adsl, "SEX")),
@@ -80,18 +101,19 @@ def adsl_to_dm(adsl: pd.DataFrame) -> pd.DataFrame:
             columns[flag] = text(adsl[flag])
     if "EOSDT" in adsl:
         columns["EOSDTC"] = text(adsl["EOSDT"])
-    return pd.DataFrame({**columns, **_extras(adsl, set(columns))}, index=adsl.index)
+    return pd.DataFrame({**_present(columns), **_extras(adsl, set(columns))}, index=adsl.index)
 
 
 def _seq(frame: pd.DataFrame, own: str, offset: int = 0) -> pd.Series:
     """ASEQ (the analysis record number), else the SDTM --SEQ the dataset carries."""
-    return number(pick(frame, "ASEQ", own)) + offset
+    seq = number(pick(frame, "ASEQ", own))
+    return None if seq is None else seq + offset
 
 
 def adae_to_ae(adae: pd.DataFrame) -> pd.DataFrame:
     """ADAE -> AE: coded terms, seriousness, severity, causality, action, outcome, analysis dates, TRTEMFL."""
     columns = {
-        "STUDYID": text(pick(adae, "STUDYID")), "DOMAIN": text(pd.Series("AE", index=adae.index)),
+        "STUDYID": text(pick(adae, "STUDYID")), "DOMAIN": const(adae, "AE"),
         "USUBJID": text(pick(adae, "USUBJID")), "AESEQ": _seq(adae, "AESEQ"),
         "AETERM": text(pick(adae, "AETERM", "AEDECOD")), "AEDECOD": text(pick(adae, "AEDECOD")),
         "AEBODSYS": text(pick(adae, "AEBODSYS", "AESOC")), "AESEV": text(pick(adae, "AESEV", "ASEV")),
@@ -104,51 +126,55 @@ def adae_to_ae(adae: pd.DataFrame) -> pd.DataFrame:
     for flag in ("TRTEMFL", "ANL01FL", "AOCCIFL"):
         if flag in adae:
             columns[flag] = text(adae[flag])
-    return pd.DataFrame({**columns, **_extras(adae, set(columns))}, index=adae.index)
+    return pd.DataFrame({**_present(columns), **_extras(adae, set(columns))}, index=adae.index)
 
 
 def unit_of(frame: pd.DataFrame) -> pd.Series:
     """AVALU, else the unit PARAM ends with in parentheses ('Alanine Aminotransferase (U/L)' -> 'U/L')."""
-    from_param = pick(frame, "PARAM").map(
+    param = pick(frame, "PARAM")
+    from_param = None if param is None else param.map(
         lambda p: (m.group(1).strip() if (m := _UNIT_IN_PARAM.search(p)) else None) if isinstance(p, str) else None)
-    return text(pick(frame, "AVALU").where(pick(frame, "AVALU").notna(), from_param))
+    return text(_fill(pick(frame, "AVALU"), from_param))
 
 
 def bds_to_findings(bds: pd.DataFrame, prefix: str, offset: int = 0) -> pd.DataFrame:
     """ADLB / ADVS -> LB / VS: PARAMCD, AVAL, units, analysis visits (derived DTYPE records keep AVISIT/AVISITN
     but no VISITNUM: they are not visits), baseline flag, and BASE, CHG, PCHG, ANL01FL, DTYPE as extra columns."""
-    derived = pick(bds, "DTYPE").notna()
+    derived = pick(bds, "DTYPE").notna() if "DTYPE" in bds else pd.Series(False, index=bds.index)
     aval = number(pick(bds, "AVAL"))
+    visitnum, visit = number(pick(bds, "AVISITN")), text(pick(bds, "AVISIT"))
     columns = {
-        "STUDYID": text(pick(bds, "STUDYID")), "DOMAIN": text(pd.Series(prefix, index=bds.index)),
+        "STUDYID": text(pick(bds, "STUDYID")), "DOMAIN": const(bds, prefix),
         "USUBJID": text(pick(bds, "USUBJID")), f"{prefix}SEQ": _seq(bds, f"{prefix}SEQ", offset),
         f"{prefix}TESTCD": text(pick(bds, "PARAMCD")), f"{prefix}TEST": text(pick(bds, "PARAM")),
         f"{prefix}CAT": text(pick(bds, "PARCAT1", f"{prefix}CAT")),
-        f"{prefix}STRESC": text(pick(bds, "AVALC").where(pick(bds, "AVALC").notna(), aval)),
+        f"{prefix}STRESC": text(_fill(pick(bds, "AVALC"), aval)),
         f"{prefix}STRESN": aval, f"{prefix}STRESU": unit_of(bds),
         f"{prefix}STNRLO": number(pick(bds, "ANRLO")), f"{prefix}STNRHI": number(pick(bds, "ANRHI")),
         f"{prefix}NRIND": text(pick(bds, "ANRIND")), f"{prefix}BLFL": text(pick(bds, "ABLFL")),
         f"{prefix}DTC": text(pick(bds, "ADTM", "ADT")),
-        "VISITNUM": number(pick(bds, "AVISITN")).where(~derived), "VISIT": text(pick(bds, "AVISIT")).where(~derived),
-        "AVISITN": number(pick(bds, "AVISITN")), "AVISIT": text(pick(bds, "AVISIT")),
+        "VISITNUM": None if visitnum is None else visitnum.where(~derived),
+        "VISIT": None if visit is None else visit.where(~derived), "AVISITN": visitnum, "AVISIT": visit,
         "PARAMCD": text(pick(bds, "PARAMCD")), "BASE": number(pick(bds, "BASE")),
         "CHG": number(pick(bds, "CHG")), "PCHG": number(pick(bds, "PCHG")),
         "ABLFL": text(pick(bds, "ABLFL")), "ANL01FL": text(pick(bds, "ANL01FL")), "DTYPE": text(pick(bds, "DTYPE")),
     }
     if "ATPT" in bds:
         columns["ATPT"] = text(bds["ATPT"])
-    return pd.DataFrame({**columns, **_extras(bds, set(columns))}, index=bds.index)
+    return pd.DataFrame({**_present(columns), **_extras(bds, set(columns))}, index=bds.index)
 
 
 def _dated(adex: pd.DataFrame) -> pd.Series:
-    return pick(adex, "ASTDT", "ASTDTM", "EXSTDTC").notna() | pick(adex, "AENDT", "AENDTM", "EXENDTC").notna()
+    dates = [pick(adex, "ASTDT", "ASTDTM", "EXSTDTC"), pick(adex, "AENDT", "AENDTM", "EXENDTC")]
+    return pd.concat([d.notna() for d in dates if d is not None] + [pd.Series(False, index=adex.index)],
+                     axis=1).any(axis=1)
 
 
 def adex_to_ex(adex: pd.DataFrame, findings: Findings, file: str) -> pd.DataFrame:
     """ADEX -> EX: the exposure records (rows from an EX record, EXSEQ present, that are dated). When no row is
     dated (summary parameters only), one record per subject spanning the treatment dates ADEX repeats from ADSL,
     with a warning. AVAL of summary parameters (total dose...) differs by arm and never reaches EX."""
-    records = adex[pick(adex, "EXSEQ").notna() & _dated(adex)] if "EXSEQ" in adex else adex[_dated(adex)]
+    records = adex[adex["EXSEQ"].notna() & _dated(adex)] if "EXSEQ" in adex else adex[_dated(adex)]
     if len(records):
         start, end = pick(records, "ASTDT", "ASTDTM", "EXSTDTC"), pick(records, "AENDT", "AENDTM", "EXENDTC")
         seq = number(pick(records, "EXSEQ", "ASEQ"))
@@ -161,33 +187,34 @@ def adex_to_ex(adex: pd.DataFrame, findings: Findings, file: str) -> pd.DataFram
                                "subject from the treatment start and end dates (TRTSDT/TRTSDTM, TRTEDT/TRTEDTM)",
                          kind="exposure from treatment dates")
     columns = {
-        "STUDYID": text(pick(records, "STUDYID")), "DOMAIN": text(pd.Series("EX", index=records.index)),
+        "STUDYID": text(pick(records, "STUDYID")), "DOMAIN": const(records, "EX"),
         "USUBJID": text(pick(records, "USUBJID")), "EXSEQ": seq,
         "EXTRT": text(pick(records, "EXTRT", "TRTA", "TRT01A")), "EXDOSE": number(pick(records, "EXDOSE")),
         "EXDOSU": text(pick(records, "EXDOSU")), "EXDOSFRQ": text(pick(records, "EXDOSFRQ")),
         "EXROUTE": text(pick(records, "EXROUTE")), "EXSTDTC": text(start), "EXENDTC": text(end),
     }
-    return pd.DataFrame({**columns, **_extras(records, set(columns))}, index=records.index)
+    return pd.DataFrame({**_present(columns), **_extras(records, set(columns))}, index=records.index)
 
 
 def adtte_to_tte(adtte: pd.DataFrame) -> pd.DataFrame:
     """ADTTE kept as its own table: PARAMCD, AVAL, CNSR, EVNTDESC, STARTDTC/ADTC (dates typed by the loader)."""
     columns = {
         "STUDYID": text(pick(adtte, "STUDYID")), "USUBJID": text(pick(adtte, "USUBJID")),
-        "ADSEQ": number(pick(adtte, "ASEQ", "TTESEQ")).fillna(pd.Series(np.arange(1, len(adtte) + 1), index=adtte.index)),
+        "ADSEQ": _fill(number(pick(adtte, "ASEQ", "TTESEQ")),
+                       pd.Series(np.arange(1, len(adtte) + 1), index=adtte.index, dtype="float64")),
         "PARAMCD": text(pick(adtte, "PARAMCD")), "PARAM": text(pick(adtte, "PARAM")),
         "AVAL": number(pick(adtte, "AVAL")), "AVALU": text(pick(adtte, "AVALU")),
         "CNSR": number(pick(adtte, "CNSR")), "EVNTDESC": text(pick(adtte, "EVNTDESC")),
         "CNSDTDSC": text(pick(adtte, "CNSDTDSC")),
         "STARTDTC": text(pick(adtte, "STARTDT", "RANDDT")), "ADTC": text(pick(adtte, "ADT", "ADTM")),
     }
-    return pd.DataFrame({**columns, **_extras(adtte, set(columns))}, index=adtte.index)
+    return pd.DataFrame({**_present(columns), **_extras(adtte, set(columns))}, index=adtte.index)
 
 
 def adcm_to_cm(adcm: pd.DataFrame) -> pd.DataFrame:
     """ADCM -> CM: treatment names, class and analysis dates."""
     columns = {
-        "STUDYID": text(pick(adcm, "STUDYID")), "DOMAIN": text(pd.Series("CM", index=adcm.index)),
+        "STUDYID": text(pick(adcm, "STUDYID")), "DOMAIN": const(adcm, "CM"),
         "USUBJID": text(pick(adcm, "USUBJID")), "CMSEQ": _seq(adcm, "CMSEQ"),
         "CMTRT": text(pick(adcm, "CMTRT", "CMDECOD")), "CMDECOD": text(pick(adcm, "CMDECOD")),
         "CMCLAS": text(pick(adcm, "CMCLAS", "ATC1")), "CMINDC": text(pick(adcm, "CMINDC")),
@@ -196,7 +223,7 @@ def adcm_to_cm(adcm: pd.DataFrame) -> pd.DataFrame:
     for flag in ("ONTRTFL", "ANL01FL"):
         if flag in adcm:
             columns[flag] = text(adcm[flag])
-    return pd.DataFrame({**columns, **_extras(adcm, set(columns))}, index=adcm.index)
+    return pd.DataFrame({**_present(columns), **_extras(adcm, set(columns))}, index=adcm.index)
 
 
 def translate(stem: str, frame: pd.DataFrame, findings: Findings, file: str) -> pd.DataFrame:
