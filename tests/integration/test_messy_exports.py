@@ -175,6 +175,13 @@ def test_visitnum_as_study_days_loads_mapped_by_name_with_a_warning(loaded, clea
     assert len(visits), "VISITNUM values that are not the configuration's must be warned about (mapped by name)\n" + \
         described(result.warnings())
     assert_same_numbers(result, clean)
+    # what the pages get pairs every configured visit name with its configured number (keyed on either, the same)
+    configured = {v.name: float(v.num) for v in CONFIG.visits}
+    data = result.data()
+    for name in ("lb", "vs", "ie", "ex", "ct"):
+        frame = data.domain(name)
+        scheduled = frame[frame["VISIT"].isin(list(configured))]
+        assert len(scheduled) and (scheduled["VISITNUM"] == scheduled["VISIT"].map(configured)).all(), name
 
 
 def test_permissible_variables_absent_load_and_hodecod_is_derived_from_hoterm(loaded, clean):
@@ -245,6 +252,9 @@ def test_records_after_the_cut_are_counted_per_domain_and_excluded_from_every_nu
     late = result.warnings()
     late = late[late["kind"] == "date after cut"]
     assert late.groupby("file")["count"].sum().to_dict() == added
+    for file, count in added.items():
+        said = mentioning(result.warnings()[result.warnings()["file"] == file], rf"\b{count}\b.*after the cut")
+        assert len(said), f"{file}: the load warnings count its {count} late records\n" + described(result.warnings())
     assert_same_numbers(result, clean)
 
 
