@@ -3,12 +3,15 @@ compute on the translated domains, against plain pandas on the XPT files; treatm
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pyreadstat
 import pytest
 from support import SHARED_EXPORTS
 
-from dashboard import blinding
+from dashboard import blinding, cuts
 from dashboard.analysis import adam_flags
 from dashboard.analysis.ae import ae_incidence_by_arm
 from dashboard.analysis.ae_time import at_risk_by_arm, km_estimate
@@ -171,3 +174,50 @@ def test_lab_change_from_baseline_by_visit(loaded):
     assert list(got.index) == pytest.approx(list(expected.index))
     assert got["N"].tolist() == expected["size"].tolist()
     assert got["MEAN"].to_numpy() == pytest.approx(expected["mean"].to_numpy())
+
+
+ALLOCATION = ("ARM", "ARMCD", "ACTARM", "ACTARMCD", "TRT01P", "TRT01A", "TRTP", "TRTA")
+
+
+def _reallocated(source: Path, target: Path) -> None:
+    """The ADaM export with the allocation of the randomized subjects rotated by one (every treatment variable of
+    every dataset, and ADEX's EXTRT/EXDOSE by the new arm), everything else byte for byte as read."""
+    adsl = pyreadstat.read_xport(str(source / "adsl.xpt"), disable_datetime_conversion=True)[0]
+    real = adsl[adsl["ARMCD"].str.upper() != "SCRNFAIL"]
+    rotated = real[list(ALLOCATION[:6])].iloc[np.r_[1:len(real), 0]].set_axis(real["USUBJID"])
+    adex = pyreadstat.read_xport(str(source / "adex.xpt"), disable_datetime_conversion=True)[0]
+    dose = adex[adex["EXTRT"] != ""].groupby("TRT01A")[["EXTRT", "EXDOSE"]].first()
+    target.mkdir()
+    for path in sorted(source.glob("*.xpt")):
+        frame, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
+        moved = frame["USUBJID"].isin(rotated.index)
+        for column in ALLOCATION:
+            if column in frame:
+                new = frame.loc[moved, "USUBJID"].map(rotated[column if column in rotated else
+                                                            {"TRTP": "TRT01P", "TRTA": "TRT01A"}[column]])
+                frame.loc[moved, column] = new
+        if path.stem == "adex":
+            records = frame["EXTRT"] != ""
+            frame.loc[records, "EXTRT"] = frame.loc[records, "TRT01A"].map(dose["EXTRT"])
+            frame.loc[records, "EXDOSE"] = frame.loc[records, "TRT01A"].map(dose["EXDOSE"])
+        pyreadstat.write_xport(frame, str(target / path.name), file_format_version=5,
+                               table_name=path.stem.upper(), variable_format=meta.original_variable_types)
+
+
+def test_clinical_part_same_under_another_allocation(tmp_path, monkeypatch):
+    """The ADaM route seals as the SDTM route does: another allocation gives the same cut id and byte-identical
+    clinical files, while the sealed allocation differs."""
+    monkeypatch.setenv("DSMB_DATABASE_URL", f"sqlite:///{tmp_path}/audit.sqlite")
+    config = load_trial_config(PROJECT_ROOT / "data" / "trials" / "CDISCPILOT01-ADAM.toml")
+    first, second = tmp_path / "first", tmp_path / "second"
+    _reallocated(SHARED_EXPORTS / "pharmaverse-adam", tmp_path / "rotated")
+    ids = []
+    for root, folder in ((first, SHARED_EXPORTS / "pharmaverse-adam"), (second, tmp_path / "rotated")):
+        ids.append(load_cut(folder, "2015-12-31", "x", "tester", config, root=root).cut_id)
+    assert ids[0] == ids[1]
+    clinical = [{p.name: p.read_bytes() for p in sorted((cuts.cut_dir(ids[0], root) / "clinical").glob("*.parquet"))
+                 if p.name != "_warnings.parquet"} for root in (first, second)]
+    assert clinical[0].keys() == clinical[1].keys() and clinical[0] == clinical[1]
+    arms = [blinding.trial_data(ids[0], blinding.Access.UNBLINDED, config, root).arm_of for root in (first, second)]
+    blinding.clear_caches()
+    assert (arms[0] != arms[1].reindex(arms[0].index)).any()
