@@ -19,6 +19,7 @@ from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import SourceTable
 from dashboard.ingest.schema import RANDOMIZATION
 from dashboard.trials import draft_measures as measures
+from dashboard.trials.draft_adam import adam_enrollment, adam_header
 from dashboard.trials.draft_schedule import draft_dosing, draft_followup, draft_visits, ts_value
 from dashboard.trials.export import frame, norm, not_randomized, read_export_tables, text, unknown_stems
 from dashboard.trials.render import Draft, Field, Section, guessed, render, sections
@@ -128,7 +129,7 @@ def draft_sections(tables: Mapping[str, SourceTable], custom: Mapping[str, str],
     ae = frame(tables, "AE")
     visits = draft_visits(tables, dm)
     arms = draft_arms(frame(tables, "TA"), dm, rng, frame(tables, RANDOMIZATION))
-    out = [draft_study(ts, dm), draft_enrollment(ts, dm), *arms,
+    out = [draft_study(ts, dm), adam_enrollment(draft_enrollment(ts, dm), dm), *arms,
            Section("unblinding", (guessed("board_may_unmask", False, "not in the export: set it from the DSMB "
                                                                      "charter"),)),
            draft_dosing(frame(tables, "EX"), ts), draft_followup(visits, ts), *visits,
@@ -155,7 +156,7 @@ def header(export: str) -> tuple[str, ...]:
 def draft_config(tables: Mapping[str, SourceTable], export: str, custom: Mapping[str, str] | None = None,
                  rng: random.Random | None = None) -> Draft:
     """The drafted configuration of an export's tables."""
-    return Draft(header(export), tuple(draft_sections(tables, custom or {}, rng)))
+    return Draft(header(export) + adam_header(tables), tuple(draft_sections(tables, custom or {}, rng)))
 
 
 def draft_export(folder: Path | str, findings: Findings, rng: random.Random | None = None) -> Draft:
