@@ -20,7 +20,8 @@ CLOSED_ONLY = "Comparisons between arms are shown in the closed session only."
 NOMINAL = "nominal, unadjusted"
 FAVOURS_FONT = {"size": 10, "color": "#566573"}
 # paper x of each column: favours-left text, the plot, favours-right text, the estimate in words
-LEFT, PLOT, RIGHT, DETAIL = (0.0, 0.13), (0.14, 0.42), (0.43, 0.56), (0.57, 1.0)
+LEFT, PLOT, RIGHT, DETAIL = (0.0, 0.13), (0.14, 0.50), (0.51, 0.65), (0.66, 1.0)
+WRAP_AFTER = 12                   # an arm name longer than this goes on a line of its own beside the row
 
 
 def format_p(p: float) -> str:
@@ -40,11 +41,9 @@ def p_text(p: float, test: str, note: str = "") -> str:
 
 
 def _row_label(row: pd.Series, several: bool) -> str:
-    direction = "higher is better" if row["HIGHER_IS_BETTER"] else "lower is better"
-    if row["KIND"] == "event":
-        direction = "more is better" if row["HIGHER_IS_BETTER"] else "fewer is better"
+    """Outcome, visit and (with several arms) the compared arm; the direction is in the favours columns."""
     visit = f" · {row['VISIT']}" if row["KIND"] == "outcome" and row["VISIT"] else ""
-    label = f"{row['LABEL']}{visit} ({direction})"
+    label = f"{row['LABEL']}{visit}"
     return f"{label} · {row['ARM']} vs {row['REFERENCE']}" if several else label
 
 
@@ -64,11 +63,12 @@ def _detail(row: pd.Series, arms: Sequence[str]) -> str:
     n = "n " + n_per_arm({row["ARM"]: row["N_ARM"], row["REFERENCE"]: row["N_REF"]}, arms)
     if row["KIND"] == "event":
         return f"RD {100 * row['ESTIMATE']:+.1f} pts ({100 * row['LOW']:.1f} to {100 * row['HIGH']:.1f}) · {n}"
-    g = "g not computable · " if math.isnan(row["G"]) else \
-        f"g {_signed(row['G'])} ({_number(row['G_LOW'])} to {_number(row['G_HIGH'])}) · "
+    g = "g not computable" if math.isnan(row["G"]) else \
+        f"g {_signed(row['G'])} ({_number(row['G_LOW'])} to {_number(row['G_HIGH'])})"
     if math.isnan(row["LOW"]):
-        return f"{g}Δ {_signed(row['ESTIMATE'])} {row['UNIT']} · {n}"
-    return f"{g}Δ {_signed(row['ESTIMATE'])} {row['UNIT']} ({_number(row['LOW'])} to {_number(row['HIGH'])}) · {n}"
+        return f"{g}<br>Δ {_signed(row['ESTIMATE'])} {row['UNIT']} · {n}"
+    return (f"{g}<br>Δ {_signed(row['ESTIMATE'])} {row['UNIT']} ({_number(row['LOW'])} to {_number(row['HIGH'])})"
+            f" · {n}")
 
 
 def plotted(row: pd.Series) -> tuple[float, float, float]:
@@ -81,7 +81,8 @@ def plotted(row: pd.Series) -> tuple[float, float, float]:
 def favours(row: pd.Series) -> tuple[str, str]:
     """("← favours X", "favours Y →"): the arm each side of zero favours, for this row's preferred direction."""
     left, right = (row["REFERENCE"], row["ARM"]) if row["HIGHER_IS_BETTER"] else (row["ARM"], row["REFERENCE"])
-    return f"← favours {left}", f"favours {right} →"
+    gap = {arm: "<br>" if len(arm) > WRAP_AFTER else " " for arm in (left, right)}
+    return f"← favours{gap[left]}{left}", f"favours{gap[right]}{right} →"
 
 
 def axis_range(rows: pd.DataFrame) -> list[float]:
@@ -174,9 +175,9 @@ def forest_figure(rows: pd.DataFrame, stamp: str, *, arms: Sequence[str], refere
         labels = _panel(fig, events, arms, colors, names, shown)
         layout.update(_axes_layout(names, events, labels, [0.0, max(split, 0.05)],
                                    f"risk difference, arm − {reference}, % points"))
-    fig.add_annotation(text=f"n per arm: {' | '.join(arms)} · p-values (hover) are {NOMINAL}", showarrow=False,
-                       xref="paper", yref="paper", x=DETAIL[0], y=1.0, xanchor="left", yanchor="bottom",
-                       font={"size": 10, "color": "#7f8c8d"})
+    fig.add_annotation(text=f"n per arm: {' | '.join(arms)}<br>p-values (in the hover) are {NOMINAL}",
+                       showarrow=False, xref="paper", yref="paper", x=1.0, y=1.0, xanchor="right", align="right",
+                       yanchor="bottom", font={"size": 10, "color": "#7f8c8d"})
     fig.update_layout(**layout, hovermode="closest", margin={"l": 20, "r": 20, "b": 60},
                       legend={"orientation": "h", "y": -0.12})
     return fig

@@ -158,6 +158,8 @@ def event_table_grid(summary: pd.DataFrame, *, arms: Sequence[str] | None = None
 
 
 def _fitted(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Columns that share the card's width and wrap long headers instead of scrolling."""
-    return [{**c, "flex": 1, "wrapHeaderText": True, "autoHeaderHeight": True, "floatingFilter": False}
+    """Columns that share the card's width and wrap long headers and cells ("too few events") instead of
+    scrolling or cutting them short."""
+    return [{**c, "flex": 1, "wrapHeaderText": True, "autoHeaderHeight": True, "floatingFilter": False,
+             "wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.4", "wordBreak": "normal"}}
             for c in columns]
