@@ -10,10 +10,14 @@ is derived from that secret for this one purpose, so a signature never doubles a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
 import os
+import secrets
+import tempfile
+from pathlib import Path
 
 from dashboard.config import default_instance_path
 
@@ -31,12 +35,33 @@ def _production() -> bool:
     return os.environ.get("DSMB_PRODUCTION") == "1"
 
 
+def _instance_secret(path: Path) -> str:
+    """The key the server keeps in `<instance>/secret_key` (`auth.security._instance_secret`: same file, same
+    race-free creation, so whichever of the loader and the server starts first makes it). Kept apart from the
+    auth package so that loading a cut does not import the web server."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            os.write(fd, secrets.token_hex(32).encode("ascii"))
+            os.fsync(fd)
+            os.close(fd)
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
+    key = path.read_text(encoding="ascii").strip()
+    if not key:
+        raise SigningKeyError(f"{path} is empty; delete it to have a new key generated")
+    return key
+
+
 def signing_secret() -> str:
     """The secret the signing key derives from: $DSMB_CUT_SIGNING_KEY, $DSMB_SECRET_KEY, else the instance key."""
     secret = os.environ.get(KEY_ENV) or os.environ.get("DSMB_SECRET_KEY")
-    from dashboard.auth.security import _instance_secret, secret_key_weakness   # the server's own rules
-
     if secret and _production():
+        from dashboard.auth.security import secret_key_weakness   # the server's own rule for its key
+
         weakness = secret_key_weakness(secret)
         if weakness:
             raise SigningKeyError(f"the key that signs cut checksums is refused in production: {weakness}")

@@ -92,6 +92,41 @@ def _inputs_summary(args: tuple[Any, ...]) -> str:
     return text if len(text) <= AUDITED_INPUT_CHARS else text[:AUDITED_INPUT_CHARS] + "…"
 
 
+# Bounds of a callback request, far above what any page sends (its largest body, the outcome options, is a few
+# KiB; the longest list a site filter) and far below what grows a worker: one 70,000-value filter posted 30
+# times grew one by 180 MiB. Refused before Dash parses anything: 413 for the body, 400 for its values.
+MAX_CALLBACK_BODY = 128 * 1024      # bytes
+MAX_LIST_ITEMS = 1000               # items of any list (a multi-select's values, selected rows)
+MAX_STRING_CHARS = 2000             # characters of any string (search text, ids)
+MAX_OBJECT_KEYS = 200               # keys of any object (a selected row)
+MAX_DEPTH = 12                      # nesting of lists and objects
+
+
+def input_bounds_problem(value: Any, depth: int = 0) -> str | None:
+    """What exceeds the bounds of a callback request in `value` (its parsed JSON body), or None."""
+    if depth > MAX_DEPTH:
+        return "nested too deeply"
+    if isinstance(value, str):
+        return f"a text longer than {MAX_STRING_CHARS} characters" if len(value) > MAX_STRING_CHARS else None
+    if isinstance(value, list):
+        if len(value) > MAX_LIST_ITEMS:
+            return f"a list of more than {MAX_LIST_ITEMS} items"
+        return next((p for p in (input_bounds_problem(v, depth + 1) for v in value) if p), None)
+    if isinstance(value, dict):
+        if len(value) > MAX_OBJECT_KEYS:
+            return f"an object of more than {MAX_OBJECT_KEYS} keys"
+        return next((p for p in (input_bounds_problem(v, depth + 1) for v in (*value.keys(), *value.values()))
+                     if p), None)
+    return None
+
+
+def _oversized(request: flask.Request) -> bool:
+    """Whether the body is over MAX_CALLBACK_BODY, by its declared length or (chunked) by what arrives."""
+    if request.content_length is not None and request.content_length > MAX_CALLBACK_BODY:
+        return True
+    return len(request.get_data(cache=True)) > MAX_CALLBACK_BODY
+
+
 def _requested_output(body: dict[str, Any]) -> str | None:
     output = body.get("output")
     return output if isinstance(output, str) else None
@@ -107,10 +142,16 @@ def install_callback_authorization(app: dash.Dash) -> None:
             return None
         if not current_user.is_authenticated:
             return flask.Response("Log in first.", status=401, mimetype="text/plain")
+        if _oversized(flask.request):
+            return flask.Response("Callback request too large.", status=413, mimetype="text/plain")
         try:
             body = json.loads(flask.request.get_data(cache=True) or b"{}")
         except ValueError:
             return flask.Response("Malformed callback request.", status=400, mimetype="text/plain")
+        problem = input_bounds_problem(body)
+        if problem or not isinstance(body, dict):
+            return flask.Response(f"Callback request refused: {problem or 'not an object'}.", status=400,
+                                  mimetype="text/plain")
         permission = callback_permissions(app).get(_requested_output(body) or "")
         if permission is None or not user_may(permission):
             return flask.Response("Not permitted.", status=403, mimetype="text/plain")

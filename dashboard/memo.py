@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from dashboard.blinding import TrialData
 
 T = TypeVar("T")
-_MAX_ENTRIES = 256                  # per trial-data object
+_MAX_ENTRIES = 256                  # per trial-data object (and `blinding` holds at most 16 of those)
+_MAX_KEY_ITEMS = 256                # a key with more values (a huge filter) is computed, never kept
 _lock = threading.Lock()
 _holders: weakref.WeakSet[TrialData] = weakref.WeakSet()
 
@@ -29,9 +30,19 @@ def _entries(data: TrialData) -> OrderedDict[tuple[Hashable, ...], Any]:
     return entries
 
 
+def key_items(key: object) -> int:
+    """How many values a key holds, counting inside tuples and frozensets."""
+    if isinstance(key, (tuple, frozenset)):
+        return sum(key_items(part) for part in key)
+    return 1
+
+
 def memoized(data: TrialData, name: str, compute: Callable[[], T], *key: Hashable) -> T:
-    """`compute()` once per (trial-data object, name, key)."""
+    """`compute()` once per (trial-data object, name, key); bounded by entries and by the size of each key, so
+    what a request sends can never grow a worker (one over `_MAX_KEY_ITEMS` values is computed each time)."""
     full_key = (name, *key)
+    if key_items(full_key) > _MAX_KEY_ITEMS:
+        return compute()
     with _lock:
         entries = _entries(data)
         if full_key in entries:

@@ -196,3 +196,20 @@ def test_a_load_killed_after_writing_leaves_a_cut_listed_as_interrupted_that_a_r
     assert events["event"].tolist() == ["cut_load_pending", "cut_load_pending", "cut_load_interrupted", "cut_load"]
     assert json.loads(events["detail"].iloc[-1])["status"] == "completed"
     assert len(blinding.trial_data(cut.cut_id, Access.BLINDED, load_trial_config(), env).ae)
+
+
+@pytest.mark.parametrize("server_first", [True, False])
+def test_the_loader_and_the_server_find_the_same_instance_key(tmp_path, monkeypatch, server_first):
+    """Without DSMB_CUT_SIGNING_KEY or DSMB_SECRET_KEY both use `<instance>/secret_key`, whichever creates it."""
+    from dashboard.auth.security import _instance_secret
+
+    for name in (cut_signing.KEY_ENV, "DSMB_SECRET_KEY", "DSMB_PRODUCTION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DSMB_INSTANCE_PATH", str(tmp_path))
+    if server_first:
+        server = _instance_secret(tmp_path / "secret_key")
+        assert cut_signing.signing_secret() == server
+    else:
+        loader = cut_signing.signing_secret()
+        assert _instance_secret(tmp_path / "secret_key") == loader
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
