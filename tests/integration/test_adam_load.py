@@ -1,5 +1,6 @@
 """ADaM exports loaded as delivered (pharmaverse-adam, random-cdisc-adam): the numbers the Safety page functions
-compute on the translated domains, against plain pandas on the XPT files; treatment variables sealed."""
+compute on the translated domains, against plain pandas on the XPT files; treatment variables sealed; the same
+study through the SDTM and the ADaM route."""
 
 from __future__ import annotations
 
@@ -221,3 +222,34 @@ def test_clinical_part_same_under_another_allocation(tmp_path, monkeypatch):
     arms = [blinding.trial_data(ids[0], blinding.Access.UNBLINDED, config, root).arm_of for root in (first, second)]
     blinding.clear_caches()
     assert (arms[0] != arms[1].reindex(arms[0].index)).any()
+
+
+def test_same_study_through_both_routes(tmp_path, monkeypatch):
+    """pharmaverse SDTM and pharmaverse ADaM describe one trial. TEAE incidence by arm from both routes differs by
+    one derivation rule only: admiral's TRTEMFL ends 30 days after the last dose (TRTEDT + 30), the SDTM route's
+    TEAE has no end window. Safety population (254) and the arm received are the same in both."""
+    monkeypatch.setenv("DSMB_DATABASE_URL", f"sqlite:///{tmp_path}/audit.sqlite")
+    routes = {}
+    for name, folder, config_name in (("sdtm", "pharmaverse-sdtm", "CDISCPILOT01.toml"),
+                                      ("adam", "pharmaverse-adam", "CDISCPILOT01-ADAM.toml")):
+        config = load_trial_config(PROJECT_ROOT / "data" / "trials" / config_name)
+        cut = load_cut(SHARED_EXPORTS / folder, "2015-12-31", name, "tester", config, root=tmp_path / name).cut_id
+        data = blinding.trial_data(cut, blinding.Access.UNBLINDED, config, tmp_path / name)
+        frames = safety_frames({n: data.domain(n) for n in ("DM", "EX", "AE", "DS")}, config, "2015-12-31")
+        events, population = frames.events, frames.population
+        if name == "adam":
+            events = adam_flags.with_adam_teae(events, data.domain("AE"))
+            population = adam_flags.safety_population(population, data.domain("DM"))
+        teae = events[events["TEAE"] & events["USUBJID"].isin(population["USUBJID"])]
+        routes[name] = (set(zip(teae["USUBJID"], teae["AESEQ"])), set(population["USUBJID"]), data.treated_arm_of)
+    blinding.clear_caches()
+    sdtm, adam = routes["sdtm"], routes["adam"]
+    assert sdtm[1] == adam[1] and len(adam[1]) == 254
+    assert sdtm[2].to_dict() == adam[2].to_dict()
+    # the rule, in plain pandas on the ADaM files: AE start more than 30 days after the last dose
+    adae, adsl = _xpt("pharmaverse-adam", "adae"), _xpt("pharmaverse-adam", "adsl")
+    last = adae["USUBJID"].map(adsl.set_index("USUBJID")["TRTEDT"])
+    late = adae[(adae["ASTDT"] > last + 30) & adae["USUBJID"].isin(adam[1])]
+    assert sdtm[0] - adam[0] == set(zip(late["USUBJID"], late["AESEQ"].astype(float)))
+    assert adam[0] <= sdtm[0]
+    assert len(sdtm[0] - adam[0]) == 4          # one subject (01-705-1303), four AEs 37 days after the last dose
