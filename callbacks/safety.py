@@ -17,6 +17,7 @@ from callbacks.common import send_csv, stamp
 from dashboard import blinding, cuts
 from dashboard.analysis import ae as ae_tables
 from dashboard.analysis import ae_infusion, ae_listings, ae_time, ae_timelines, changes, labs, safety_tables
+from dashboard.analysis.effects import min_events_for_p
 from dashboard.analysis.safety import group_labels, group_sizes
 from dashboard.analysis.safety_base import SafetyFrames, safety_frames
 from dashboard.blinding import ArmedTrialData, TrialData
@@ -152,19 +153,22 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def km_days(followup_days: int) -> tuple[int, ...]:
-    """Days the numbers at risk are given: weekly up to four weeks; longer follow-up in about six whole-week steps."""
+    """Days the numbers at risk are given: weekly up to four weeks; longer follow-up in about six whole-week steps,
+    the last step at or beyond the end of follow-up, so the table runs to the end of the curves."""
     if followup_days <= KM_DAYS[-1]:
         return KM_DAYS
     step = 7 * -(-followup_days // 42)
-    return tuple(range(0, followup_days + 1, step))
+    return tuple(range(0, followup_days + step, step))
 
 
 def _km_figure(data: TrialData) -> Any:
     f = _frames(data)
     tte = ae_time.time_to_first_serious(f.teae, f.population, f.obs_end)
     curves = _split(data, ae_time.km_first_serious, ae_time.km_first_serious_by_arm, tte)
-    at_risk = _split(data, ae_time.at_risk_pooled, ae_time.at_risk_by_arm, tte, km_days(data.config.followup_days))
-    logrank = _split(data, lambda _tte: None, ae_time.logrank_by_arm, tte)
+    followed = max(int(data.config.followup_days), int(tte["TIME"].max()) if len(tte) else 0)
+    at_risk = _split(data, ae_time.at_risk_pooled, ae_time.at_risk_by_arm, tte, km_days(followed))
+    logrank = _split(data, lambda _tte, **_: None, ae_time.logrank_by_arm, tte,
+                     min_events=min_events_for_p(data.config))
     return fig_ae.km_figure(curves, at_risk, stamp(data), arm_labels=_arm_labels(data), logrank=logrank)
 
 

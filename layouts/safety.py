@@ -114,7 +114,7 @@ def _overview_tab(ctx: ViewContext) -> Component:
                          id=IR_CARD)
     # the reactions table has one 'n/N (%)' and one events column per group: full width, so it reads at a glance
     return html.Div([tiles, summary, reactions, figure_card(KM_GRAPH, "Time to first serious adverse event",
-                                                            height=430)], className="pt-3")
+                                                            height=540)], className="pt-3")
 
 
 def _soc_tab(ctx: ViewContext) -> Component:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,15 +76,21 @@ def km_first_serious_by_arm(tte: pd.DataFrame, arm_of: pd.Series) -> pd.DataFram
     return pd.concat(curves, ignore_index=True)
 
 
-def logrank_by_arm(tte: pd.DataFrame, arm_of: pd.Series) -> dict[str, float] | None:
-    """Log-rank test across arms: chi-square, degrees of freedom, p-value; None when there is no event or one arm."""
+def logrank_by_arm(tte: pd.DataFrame, arm_of: pd.Series, min_events: int = 5) -> dict[str, Any] | None:
+    """Log-rank test across arms (statsmodels `survdiff`): chi2, df, p and a note; None with one arm. Fewer than
+    `min_events` events in all arms together: no test, the note says 'too few events (n < min)'; no event at all:
+    None."""
     arms = tte["USUBJID"].map(arm_of.astype(object))
     keep = arms.notna().to_numpy()
     groups = arms[keep].to_numpy()
-    if tte.loc[keep, "EVENT"].sum() == 0 or len(set(groups)) < 2:
+    events = int(tte.loc[keep, "EVENT"].sum())
+    if len(set(groups)) < 2 or events == 0:
         return None
+    if events < max(int(min_events), 1):
+        return {"chi2": float("nan"), "df": float(len(set(groups)) - 1), "p": float("nan"),
+                "note": f"too few events ({events} < {max(int(min_events), 1)})"}
     chi2, p = survdiff(tte.loc[keep, "TIME"].to_numpy(float), tte.loc[keep, "EVENT"].to_numpy(int), groups)
-    return {"chi2": float(chi2), "df": float(len(set(groups)) - 1), "p": float(p)}
+    return {"chi2": float(chi2), "df": float(len(set(groups)) - 1), "p": float(p), "note": ""}
 
 
 def at_risk(tte: pd.DataFrame, days: Sequence[int], groups: pd.Series | None = None) -> pd.DataFrame:

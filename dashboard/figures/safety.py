@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from dashboard.analysis.safety import GROUP, SEVERITIES, TOTAL
 from dashboard.figures.common import POOLED_COLOR, SEVERITY_COLORS, arm_colors, base_figure, empty_figure
+from dashboard.figures.effects import p_text
 
 KM_TITLE = "Time to first serious adverse event (Kaplan-Meier)"
 FOREST_TITLE = "Adverse events by preferred term: incidence and risk difference"
@@ -26,9 +27,32 @@ def _risk_day(day: int) -> str:
     return "start" if day <= 0 else f"d{day}"
 
 
+AXIS_FONT = 12          # the size of the axis labels (the figures' base font): the numbers at risk use it too
+
+
+def _risk_rows(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str], colors: dict[str, str]) -> None:
+    """The numbers at risk as a table under the curves: one row per group (its full name), one column per day."""
+    for label in groups:
+        row = at_risk[at_risk[GROUP] == label].sort_values("DAY")
+        fig.add_trace(go.Scatter(x=row["DAY"].tolist(), y=[label] * len(row), text=row["AT_RISK"].astype(str).tolist(),
+                                 mode="text", textfont={"color": colors[label], "size": AXIS_FONT}, xaxis="x2",
+                                 yaxis="y2",
+                                 cliponaxis=False, showlegend=False, hoverinfo="skip", name=f"{label} at risk"))
+
+
+def km_logrank_text(logrank: dict[str, float] | None) -> str:
+    """The log-rank line under the curves: chi-square, df and the p-value (nominal, unadjusted), or why none."""
+    if not logrank:
+        return ""
+    note = str(logrank.get("note") or "")
+    return (f"Log-rank test across arms: χ² = {logrank['chi2']:.2f}, df {logrank['df']:.0f}, "
+            if not note else "Log-rank test across arms: ") + p_text(logrank.get("p", float("nan")), "log-rank", note)
+
+
 def km_figure(curves: pd.DataFrame, at_risk: pd.DataFrame, stamp: str, *, arm_labels: Sequence[str] = (),
               logrank: dict[str, float] | None = None) -> go.Figure:
-    """Step curves of the proportion free of serious events, 95 % bands, numbers at risk under the axis."""
+    """Step curves of the proportion free of serious events with 95 % bands, a numbers-at-risk table under the
+    axis (axis-label size, every day to the end of follow-up), the legend under the table, never on the curves."""
     fig = base_figure(KM_TITLE, stamp)
     groups = list(arm_labels) or [TOTAL]
     colors = arm_colors(arm_labels) if arm_labels else {TOTAL: POOLED_COLOR}
@@ -45,19 +69,26 @@ def km_figure(curves: pd.DataFrame, at_risk: pd.DataFrame, stamp: str, *, arm_la
             hovertemplate=(f"{label}<br>Study day %{{x}}: %{{y:.1%}} free of serious events"
                            "<br>95% CI %{customdata[2]:.1%} to %{customdata[3]:.1%}"
                            "<br>at risk %{customdata[0]}, events %{customdata[1]}<extra></extra>")))
-    days = sorted(at_risk["DAY"].unique()) if not at_risk.empty else []
-    lines = []
-    for label in groups:
-        row = at_risk[at_risk[GROUP] == label].set_index("DAY")["AT_RISK"].reindex(days)
-        lines.append(f"{label}: " + "  ".join(f"{_risk_day(d)} {'' if pd.isna(n) else int(n)}" for d, n in row.items()))
-    note = "Numbers at risk · " + " | ".join(lines)
-    if logrank:
-        note += f"<br>Log-rank chi-square {logrank['chi2']:.2f} on {logrank['df']:.0f} df, p = {logrank['p']:.3f}"
-    fig.add_annotation(text=note, showarrow=False, xref="paper", yref="paper", x=0, y=-0.28, xanchor="left",
-                       align="left", font={"size": 11, "color": "#555"})
-    fig.update_layout(margin={"b": 110}, legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right"})
-    fig.update_xaxes(title=STUDY_DAY_AXIS, rangemode="tozero")
-    fig.update_yaxes(title="Free of serious events", tickformat=".0%", range=[0, 1.05])
+    _risk_rows(fig, at_risk, groups, colors)
+    days = sorted(int(d) for d in at_risk["DAY"].unique()) if not at_risk.empty else [0]
+    last = max(days[-1], float(curves["TIME"].max()) if len(curves) else 0.0)
+    logrank_line = km_logrank_text(logrank)
+    if logrank_line:
+        fig.add_annotation(text=logrank_line, showarrow=False, xref="paper", yref="paper", x=1.0, y=1.0,
+                           xanchor="right", yanchor="bottom", font={"size": 11, "color": "#2c3e50"})
+    fig.update_layout(
+        xaxis={"anchor": "y", "range": [-0.02 * last, last * 1.03 + 1], "title": {"text": STUDY_DAY_AXIS},
+               "tickvals": days, "ticktext": [str(d) for d in days], "tickfont": {"size": AXIS_FONT}},
+        xaxis2={"matches": "x", "anchor": "y2", "visible": False},
+        yaxis={"domain": [0.42, 1.0], "title": {"text": "Free of serious events"}, "tickformat": ".0%",
+               "range": [0, 1.05], "tickfont": {"size": AXIS_FONT}},
+        yaxis2={"domain": [0.0, 0.2], "type": "category", "categoryorder": "array",
+                "categoryarray": list(reversed(groups)), "range": [-0.6, len(groups) - 0.4], "showgrid": False,
+                "zeroline": False, "title": {"text": "At risk", "font": {"size": AXIS_FONT}},
+                "tickfont": {"size": AXIS_FONT}, "automargin": True},
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.06, "yanchor": "top"},
+        margin={"b": 70, "t": 80},
+    )
     return fig
 
 

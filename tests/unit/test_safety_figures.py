@@ -48,13 +48,13 @@ def test_km_pooled_and_by_arm(frames):
     tte = T.time_to_first_serious(teae, pop, end)
     pooled = F.km_figure(T.km_first_serious(tte), T.at_risk_pooled(tte, [0, 7]), OPEN)
     _pooled_ok(pooled)
-    assert len(pooled.data) == 2  # band + curve
+    assert len(pooled.data) == 3  # band + curve + the numbers-at-risk row
     assert pooled.layout.xaxis.title.text == "Study day (day 1 = first dose, no day 0)"
-    risk_note = next(a.text for a in pooled.layout.annotations if a.text.startswith("Numbers at risk"))
-    assert "start " in risk_note and " d7 " in risk_note and "d0" not in risk_note   # there is no study day 0
+    risk = pooled.data[2]
+    assert list(risk.x) == [0, 7] and risk.mode == "text" and risk.yaxis == "y2"
     armed = F.km_figure(T.km_first_serious_by_arm(tte, ARM), T.at_risk_by_arm(tte, [0, 7], ARM), CLOSED,
-                        arm_labels=ARMS, logrank=T.logrank_by_arm(tte, ARM))
-    assert len(armed.data) == 4 and "Log-rank" in _text(armed) and "CLOSED" in _text(armed)
+                        arm_labels=ARMS, logrank=T.logrank_by_arm(tte, ARM, min_events=1))
+    assert len(armed.data) == 6 and "Log-rank" in _text(armed) and "CLOSED" in _text(armed)
 
 
 def test_forest_has_incidence_dots_and_one_difference_per_comparison(frames):
