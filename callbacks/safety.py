@@ -310,7 +310,8 @@ def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:
     summary = _split(data, labs.lab_visit_summary, labs.lab_visit_summary_by_arm, rows)
     shift = _split(data, labs.lab_shift, labs.lab_shift_by_arm, rows, f.population)
     baseline = _split(data, labs.lab_baseline_summary, labs.lab_baseline_summary_by_arm, rows, f.population)
-    box = fig_labs.lab_box_figure(summary, name, unit, stamp(data), arm_labels=_arm_labels(data))
+    outliers = _split(data, labs.lab_visit_outliers, labs.lab_visit_outliers_by_arm, rows)
+    box = fig_labs.lab_box_figure(summary, name, unit, stamp(data), arm_labels=_arm_labels(data), outliers=outliers)
     lines = fig_labs.lab_spaghetti_figure(sample, total, name, unit, stamp(data), subject_arm=_arm_of(data),
                                           arm_labels=_arm_labels(data))
     groups, headers = _groups(data), _headers(data)

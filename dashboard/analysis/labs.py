@@ -75,7 +75,8 @@ def split_by_test(lb: pd.DataFrame, subjects: pd.Series,
             for code, part in lb.groupby("LBTESTCD", sort=True)}
 
 
-def _visit_summary(rows: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:
+def _visit_groups(rows: pd.DataFrame, arm_of: pd.Series | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(values at scheduled visits with GROUP, their box statistics per GROUP and VISITNUM with Tukey bounds)."""
     scheduled = rows[rows["VISITNUM"].notna() & (rows["VISITNUM"] == rows["VISITNUM"].round())]
     grouped = assign_groups(scheduled[["USUBJID", "VISITNUM", "VISIT", "LBSTRESN"]], arm_of)
     keys = [GROUP, "VISITNUM"]
@@ -84,12 +85,24 @@ def _visit_summary(rows: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame
                           "MEAN": g.mean(), "MIN": g.min(), "Q1": g.quantile(0.25), "MEDIAN": g.median(),
                           "Q3": g.quantile(0.75), "MAX": g.max()})
     iqr = stats["Q3"] - stats["Q1"]
-    bounds = grouped.join(pd.DataFrame({"_lo": stats["Q1"] - 1.5 * iqr, "_hi": stats["Q3"] + 1.5 * iqr}), on=keys)
+    stats["_lo"], stats["_hi"] = stats["Q1"] - 1.5 * iqr, stats["Q3"] + 1.5 * iqr
+    return grouped.join(stats[["_lo", "_hi"]], on=keys), stats
+
+
+def _visit_summary(rows: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:
+    bounds, stats = _visit_groups(rows, arm_of)
     inside = bounds[(bounds["LBSTRESN"] >= bounds["_lo"]) & (bounds["LBSTRESN"] <= bounds["_hi"])]
-    fences = inside.groupby(keys, sort=True)["LBSTRESN"].agg(["min", "max"])
+    fences = inside.groupby([GROUP, "VISITNUM"], sort=True)["LBSTRESN"].agg(["min", "max"])
     stats["LOWERFENCE"] = fences["min"].reindex(stats.index)
     stats["UPPERFENCE"] = fences["max"].reindex(stats.index)
-    return stats.reset_index()
+    return stats.drop(columns=["_lo", "_hi"]).reset_index()
+
+
+def _visit_outliers(rows: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:
+    bounds, _ = _visit_groups(rows, arm_of)
+    out = bounds[(bounds["LBSTRESN"] < bounds["_lo"]) | (bounds["LBSTRESN"] > bounds["_hi"])]
+    out = out[[GROUP, "VISITNUM", "VISIT", "USUBJID", "LBSTRESN"]]
+    return out.sort_values([GROUP, "VISITNUM", "LBSTRESN", "USUBJID"], kind="stable").reset_index(drop=True)
 
 
 def lab_visit_summary(rows: pd.DataFrame) -> pd.DataFrame:
@@ -100,6 +113,17 @@ def lab_visit_summary(rows: pd.DataFrame) -> pd.DataFrame:
 def lab_visit_summary_by_arm(rows: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
     """Box plot statistics per arm (and total) and scheduled visit."""
     return _visit_summary(rows, arm_of)
+
+
+def lab_visit_outliers(rows: pd.DataFrame) -> pd.DataFrame:
+    """Every value beyond the whiskers (outside Q1 - 1.5 IQR to Q3 + 1.5 IQR) per scheduled visit, pooled:
+    GROUP, VISITNUM, VISIT, USUBJID, LBSTRESN."""
+    return _visit_outliers(rows, None)
+
+
+def lab_visit_outliers_by_arm(rows: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
+    """Every value beyond the whiskers per arm (and total) and scheduled visit."""
+    return _visit_outliers(rows, arm_of)
 
 
 def spaghetti_sample(rows: pd.DataFrame, max_subjects: int) -> tuple[pd.DataFrame, int]:

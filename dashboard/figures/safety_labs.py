@@ -15,30 +15,58 @@ from dashboard.figures.common import POOLED_COLOR, arm_colors, base_figure, empt
 QUADRANT_COLORS = dict(zip(QUADRANTS, ("#c0392b", "#e67e22", "#8e44ad", "#7f8c8d")))
 
 
-def lab_box_figure(summary: pd.DataFrame, test: str, unit: str, stamp: str, *,
-                   arm_labels: Sequence[str] = ()) -> go.Figure:
-    """Box plots by scheduled visit from precomputed quartiles and whiskers (one box per arm when by arm)."""
+def _box_positions(order: list[float], groups: list[str]) -> tuple[dict[tuple[str, float], float], float]:
+    """x of each (group, visit) box: visit i at i, its groups side by side around it; and one box's width."""
+    width = 0.8 / len(groups)
+    return ({(g, v): i + (j - (len(groups) - 1) / 2) * width for i, v in enumerate(order)
+             for j, g in enumerate(groups)}, width)
+
+
+def _outlier_trace(points: pd.DataFrame, label: str, color: str, x_of: dict, width: float, unit: str) -> go.Scatter:
+    """Every value beyond the whiskers, at its box (spread a little so equal values stay apart), subject on hover."""
+    rank = points.groupby("VISITNUM").cumcount().to_numpy()
+    x = [x_of[(label, v)] + ((r % 5) - 2) * width * 0.08 for v, r in zip(points["VISITNUM"], rank)]
+    return go.Scatter(x=x, y=points["LBSTRESN"].tolist(), mode="markers", name=f"{label}: beyond the whiskers",
+                      showlegend=False, legendgroup=label,
+                      marker={"color": color, "size": 6, "symbol": "circle-open", "line": {"width": 1.5}},
+                      customdata=np.c_[points["USUBJID"].astype(str), points["VISIT"].astype(str)],
+                      hovertemplate=(f"%{{customdata[0]}} · %{{customdata[1]}}<br>%{{y}} {unit}"
+                                     "<br>beyond the whiskers<extra></extra>"))
+
+
+def lab_box_figure(summary: pd.DataFrame, test: str, unit: str, stamp: str, *, arm_labels: Sequence[str] = (),
+                   outliers: pd.DataFrame | None = None) -> go.Figure:
+    """Box plots by scheduled visit from precomputed quartiles and whiskers (one box per arm when by arm), with
+    every value beyond the whiskers drawn as a point (`outliers`, subject on hover)."""
     title = f"{test} by visit"
     if summary.empty:
         return empty_figure(title, stamp, "No values for this test.")
     groups = list(arm_labels) or [TOTAL]
     colors = arm_colors(arm_labels) if arm_labels else {TOTAL: POOLED_COLOR}
-    fig = base_figure(title, stamp)
-    order = summary.drop_duplicates("VISITNUM").sort_values("VISITNUM")["VISIT"].astype(str).tolist()
+    n_out = 0 if outliers is None else len(outliers[outliers[GROUP].isin(groups)])
+    fig = base_figure(title, f"{stamp} · whiskers to the furthest value within 1.5 IQR; {n_out} values beyond, "
+                             "drawn as points")
+    visits = summary.drop_duplicates("VISITNUM").sort_values("VISITNUM")
+    x_of, width = _box_positions(visits["VISITNUM"].tolist(), groups)
     for label in groups:
         s = summary[summary[GROUP] == label].sort_values("VISITNUM")
         if s.empty:
             continue
+        x = [x_of[(label, v)] for v in s["VISITNUM"]]
         fig.add_trace(go.Box(
-            x=s["VISIT"].astype(str), q1=s["Q1"], median=s["MEDIAN"], q3=s["Q3"], mean=s["MEAN"],
+            x=x, q1=s["Q1"], median=s["MEDIAN"], q3=s["Q3"], mean=s["MEAN"], width=width * 0.8,
             lowerfence=s["LOWERFENCE"], upperfence=s["UPPERFENCE"], name=label, marker={"color": colors[label]},
-            customdata=s["N"], boxpoints=False,
-            hovertemplate=f"{label} · %{{x}}<br>n = %{{customdata}}<extra></extra>"))
-        fig.add_trace(go.Scatter(x=s["VISIT"].astype(str), y=s["UPPERFENCE"], mode="text",
-                                 text=[f"n={n}" for n in s["N"]], textposition="top center", showlegend=False,
-                                 hoverinfo="skip", textfont={"size": 9, "color": colors[label]}))
-    fig.update_layout(boxmode="group")
-    fig.update_xaxes(categoryorder="array", categoryarray=order, title="Visit")
+            customdata=np.c_[s["N"], s["VISIT"].astype(str)], boxpoints=False, legendgroup=label,
+            hovertemplate=f"{label} · %{{customdata[1]}}<br>n = %{{customdata[0]}}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=x, y=s["UPPERFENCE"], mode="text", text=[f"n={n}" for n in s["N"]],
+                                 textposition="top center", showlegend=False, hoverinfo="skip",
+                                 textfont={"size": 9, "color": colors[label]}))
+        if outliers is not None and (outliers[GROUP] == label).any():
+            fig.add_trace(_outlier_trace(outliers[outliers[GROUP] == label], label, colors[label], x_of, width,
+                                         unit))
+    fig.update_layout(boxmode="overlay")
+    fig.update_xaxes(tickvals=list(range(len(visits))), ticktext=visits["VISIT"].astype(str).tolist(), title="Visit",
+                     range=[-0.6, len(visits) - 0.4])
     fig.update_yaxes(title=f"{test} ({unit})" if unit else test)
     return fig
 
