@@ -84,12 +84,11 @@ def _scale_note(requested: Any, scale: str, per_visit: Any, column: str, outcome
     """What the change figure cannot show on the chosen scale, said on it."""
     notes = []
     if requested == "ratio" and scale != "ratio":
-        notes.append(f"ratio to baseline is offered for outcomes configured log-normal; {outcome.label} is not, "
-                     "so the absolute change is shown")
+        notes.append("ratio to baseline: log-normal outcomes only; absolute change shown")
     undefined = outcomes.undefined_relative_change(per_visit, column, later)
     if undefined:
         why = "a baseline of 0" if column == "PCHG" else "a value or baseline of 0 or below"
-        notes.append(f"{undefined} changes left out ({why})")
+        notes.append(f"{undefined} {'change' if undefined == 1 else 'changes'} left out ({why})")
     return "<br>" + "; ".join(notes) if notes else ""
 
 

@@ -29,7 +29,7 @@ STATUS_HOVER = (("DIED", "died by then"), ("NOT_DUE", "not yet due"), ("NO_VALUE
 
 def _top(stamp: str) -> int:
     """Top margin: room for a second stamp line (what the by-visit summary leaves out) when there is one."""
-    return 70 + 16 * stamp.count("<br>")
+    return 74 + 18 * stamp.count("<br>")
 
 
 def _x_column(axis: str) -> str:

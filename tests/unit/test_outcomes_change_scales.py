@@ -14,6 +14,7 @@ from scipy import stats
 from dashboard.analysis import outcomes as O
 from dashboard.analysis import trajectories as T
 from dashboard.analysis.outcomes import post_baseline_visits
+from dashboard.config import Outcome
 from dashboard.figures import trajectories as trajectory_figures
 
 BASE = {"S1": 10.0, "S2": 20.0, "S3": 5.0, "S4": 40.0, "S5": 0.0}
@@ -82,3 +83,34 @@ def test_the_change_figure_says_its_scale_and_draws_ratios_on_a_log_axis():
                                                "median", "stamp", scale="percent")
     assert "percent change from baseline" in percent.layout.title.text
     assert percent.layout.yaxis.title.text == "Change (% of baseline)"
+
+
+@dataclasses.dataclass(frozen=True)
+class LogNormalOutcome(Outcome):
+    """An outcome configured `log_normal = true` (the key read with getattr until config.Outcome has it)."""
+    log_normal: bool = True
+
+
+def test_the_page_offers_the_ratio_for_log_normal_outcomes_only_and_says_so_otherwise():
+    from callbacks import outcomes as ocb
+    from dashboard.blinding import BlindedTrialData
+    from dashboard.config import load_trial_config
+    from dashboard.cuts import CutManifest
+
+    manifest = CutManifest("2021-07-10-0123abcd", "NCT05019287", "2021-07-10", "Final", "2021-07-11T09:00:00+00:00",
+                           "stat", "/exports/final", ())
+    lognormal = LogNormalOutcome(*dataclasses.astuple(F.CRP))
+    rows = [(s, "CRP", 2, 1, b, "Y") for s, b in BASE.items()] + [(s, "CRP", 5, 7, v, "") for s, v in DAY7.items()]
+    domains = {"DM": F.dm([(s, "2021-05-01") for s in BASE]), "LB": F.findings("LB", rows), "DS": F.ds()}
+    for outcome, expected in ((lognormal, "ratio to baseline"), (F.CRP, "change from baseline")):
+        config = dataclasses.replace(load_trial_config(), outcomes=(outcome,), visits=F.VISITS)
+        data = BlindedTrialData(manifest, config, domains, pd.DataFrame())
+        change = ocb._trajectories(data, "LB.CRP", "visit", "median", [], "ratio")[1]
+        title = change["layout"]["title"]["text"]
+        assert f"C-reactive protein: {expected}" in title
+        assert ("log-normal outcomes only" in title) is (outcome is F.CRP)
+        if outcome is lognormal:
+            assert "1 change left out (a value or baseline of 0 or below)" in title                                      # S5: baseline 0
+            ratios = pd.Series([DAY7[s] / BASE[s] for s in ("S1", "S2", "S3", "S4")])
+            point = next(t for t in change["data"])
+            assert point["y"][-1] == pytest.approx(np.exp(np.log(ratios).median()))
