@@ -16,7 +16,7 @@ from dash import Input, Output, State, html, no_update
 from callbacks.common import send_csv, stamp
 from dashboard import blinding, cuts
 from dashboard.analysis import ae as ae_tables
-from dashboard.analysis import ae_infusion, ae_listings, ae_time, ae_timelines, changes, labs, safety_tables
+from dashboard.analysis import ae_infusion, ae_listings, ae_time, ae_timelines, changes, labs, safety_base, safety_tables
 from dashboard.analysis.effects import min_events_for_p
 from dashboard.analysis.safety import group_labels, group_sizes
 from dashboard.analysis.safety_base import SafetyFrames, safety_frames
@@ -216,6 +216,21 @@ def _overview_note(data: TrialData, table: pd.DataFrame) -> str:
     return note + _basis(data)
 
 
+def _population(data: TrialData) -> Any:
+    """The population statement at the top of the page: who the safety views count, and who is randomized but not
+    counted (or counted in another arm), with ids; arms only for users who see them."""
+    f = _frames(data)
+    dm = data.dm
+    randomized = int(dm.loc[dm["RANDFL"] == "Y", "USUBJID"].nunique()) if "RANDFL" in dm else 0
+    arms = (data.arm_of, data.treated_arm_of) if _armed(data) else ()
+    difference = safety_base.population_difference(dm, f.population, *arms)
+    planned = data.config.safety_arm_basis == "planned"
+    basis = "as randomized" if planned else "as treated"
+    lines = safety_tables.population_lines(group_sizes(f.population, _arm_of(data)), randomized, difference, basis,
+                                           _arm_labels(data))
+    return [html.Div(line) for line in lines]
+
+
 def _overview(data: TrialData) -> tuple:
     f = _frames(data)
     headers = _headers(data)
@@ -236,7 +251,7 @@ def _overview(data: TrialData) -> tuple:
              safety_tables.n_pct(pd.Series([serious_row[f"n{total}"]]), pd.Series([serious_row[f"pct{total}"]]))[0],
              f"{len(f.deaths)}", new_tile)
     ir_rows, ir_columns, ir_note, ir_style = _ir_outputs(data, f, headers)
-    return (*tiles, _records(safety_tables.count_cells(table, ["LABEL"])), ids.overview_columns(headers),
+    return (_population(data), *tiles, _records(safety_tables.count_cells(table, ["LABEL"])), ids.overview_columns(headers),
             _overview_note(data, table), ir_rows, ir_columns, ir_note, ir_style, figure)
 
 
@@ -382,7 +397,7 @@ def _shown(total: int, kind: str) -> str:
 
 
 def register(app: dash.Dash) -> None:
-    @guarded_callback(app, Permission.VIEW_SAFETY,
+    @guarded_callback(app, Permission.VIEW_SAFETY, Output(ids.POPULATION_NOTE, "children"),
                       Output(ids.TILE_POPULATION, "children"), Output(ids.TILE_ANY, "children"),
                       Output(ids.TILE_SERIOUS, "children"), Output(ids.TILE_DEATHS, "children"),
                       Output(ids.TILE_NEW, "children"), *_grid_outputs(ids.OVERVIEW_GRID),
@@ -393,7 +408,7 @@ def register(app: dash.Dash) -> None:
         try:
             data = current_trial_data()
         except NoActiveCut:
-            return ("–",) * 5 + ([], [], NO_CUT, [], [], NO_CUT, {}, _no_cut_figure())
+            return (NO_CUT,) + ("–",) * 5 + ([], [], NO_CUT, [], [], NO_CUT, {}, _no_cut_figure())
         return memoized(data, "safety:overview-outputs", lambda: _overview(data))
 
     @guarded_callback(app, Permission.VIEW_SAFETY,

@@ -18,6 +18,7 @@ from layouts.common import (
 )
 
 TABS = "safety-tabs"
+POPULATION_NOTE = "safety-population-note"    # population and N, and who is randomized but not counted
 # Overview
 TILE_POPULATION = "safety-tile-population"
 TILE_ANY = "safety-tile-any"
@@ -184,8 +185,9 @@ def _labs_tab(ctx: ViewContext) -> Component:
         dbc.Row([dbc.Col(figure_card(LAB_BOX, "Values by visit", height=420), lg=6),
                  dbc.Col(figure_card(LAB_SPAGHETTI, "Individual trajectories", height=420), lg=6)]),
         _card("Baseline, change from baseline and shift against the normal range", html.Div(id=LAB_SHIFT)),
-        dbc.Row([dbc.Col(figure_card(EDISH_GRAPH, "Liver: eDISH (Hy's law)", height=480), lg=7),
-                 dbc.Col(_card("Subjects per eDISH quadrant", html.Div(id=EDISH_TABLE)), lg=5)]),
+        # half and half: the quadrant table has a column per arm and the total
+        dbc.Row([dbc.Col(figure_card(EDISH_GRAPH, "Liver: eDISH (Hy's law)", height=480), lg=6),
+                 dbc.Col(_card("Subjects per eDISH quadrant", html.Div(id=EDISH_TABLE)), lg=6)]),
         figure_card(CREAT_GRAPH, "Kidney: peak creatinine against baseline", height=380),
     ], className="pt-3")
 
@@ -205,6 +207,7 @@ def layout(ctx: ViewContext) -> Component:
     subtitle = f"Safety population: randomized subjects with at least one dose{arms} · {STUDY_DAY_NOTE}"
     return html.Div([
         page_header("Safety", ctx, subtitle),
+        html.Div(id=POPULATION_NOTE, className="small mb-2 px-2 py-1 border-start border-3 border-primary"),
         dbc.Tabs([
             dbc.Tab(_overview_tab(ctx), label="Overview", tab_id="overview"),
             dbc.Tab(_soc_tab(ctx), label="By SOC / PT", tab_id="soc"),

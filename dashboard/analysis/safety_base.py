@@ -9,7 +9,8 @@ import pandas as pd
 
 from dashboard.analysis.ae_infusion import dosing_plan, flag_infusion_reactions, infusions
 from dashboard.analysis.safety import (adverse_events, clinical_events, death_dates, discontinuation_source,
-                                       discontinued_for_ae, observation_end, safety_population, treatment_emergent)
+                                       discontinued_for_ae, observation_end, safety_population, treatment_emergent,
+                                       with_columns)
 from dashboard.config import TrialConfig
 
 
@@ -67,3 +68,30 @@ def safety_frames(domains: dict[str, pd.DataFrame], config: TrialConfig, cut_dat
         deaths=death_dates(dm[dm["RANDFL"] == "Y"] if "RANDFL" in dm else dm),
         discont_source=source,
     )
+
+
+NEVER_DOSED = "randomized, never dosed"
+OTHER_ARM = "treated in another arm than randomized"
+
+
+def population_difference(dm: pd.DataFrame, population: pd.DataFrame, planned: pd.Series | None = None,
+                          treated: pd.Series | None = None) -> pd.DataFrame:
+    """Who is in the randomized set and not in the safety population, or in both under different arms.
+
+    Rows USUBJID, REASON (`NEVER_DOSED` or `OTHER_ARM`), PLANNED and TREATED (the arms, for users who see arms: pass
+    `planned` and `treated`; without them, PLANNED and TREATED stay empty and no arm row appears).
+    """
+    dm = with_columns(dm, ("USUBJID", "RANDFL"))
+    randomized = pd.Index(dm.loc[dm["RANDFL"] == "Y", "USUBJID"].astype(str).unique())
+    never = randomized.difference(pd.Index(population["USUBJID"].astype(str))).sort_values()
+    rows = pd.DataFrame({"USUBJID": never, "REASON": NEVER_DOSED})
+    if planned is not None and treated is not None:
+        ids = population["USUBJID"].astype(str)
+        p, t = ids.map(planned.astype(object)), ids.map(treated.astype(object))
+        moved = (p.notna() & t.notna() & (p != t)).to_numpy()
+        rows = pd.concat([rows, pd.DataFrame({"USUBJID": ids[moved].to_numpy(), "REASON": OTHER_ARM})],
+                         ignore_index=True)
+    armed = planned is not None and treated is not None
+    rows["PLANNED"] = rows["USUBJID"].map(planned.astype(object)) if armed else None
+    rows["TREATED"] = rows["USUBJID"].map(treated.astype(object)) if armed else None
+    return rows.reset_index(drop=True)

@@ -150,3 +150,40 @@ def baseline_rows(summary: pd.DataFrame, groups: Sequence[str], unit: str) -> li
         rows.append([label, *(_median_iqr(*part.loc[g, ["MEDIAN", "Q1", "Q3"]], int(part.loc[g, "N"]))
                               for g in groups)])
     return rows
+
+
+MAX_IDS = 20
+
+
+def _per_arm(counts: pd.Series) -> str:
+    return " · ".join(f"{arm} {int(n)}" for arm, n in counts.items() if n)
+
+
+def _ids(subjects: pd.Series) -> str:
+    shown = ", ".join(subjects.astype(str).head(MAX_IDS))
+    more = len(subjects) - MAX_IDS
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def population_lines(sizes: pd.Series, randomized: int, difference: pd.DataFrame, basis: str,
+                     arms: Sequence[str] = ()) -> list[str]:
+    """The page's population statement: the safety population with its N (per arm when `arms`), the randomized
+    N, and who is in one set and not the other (counts per arm and subject ids; arms only when `arms` is given)."""
+    total = int(sizes.iloc[-1])
+    per_arm = f" ({_per_arm(sizes.drop(sizes.index[-1]))})" if arms else ""
+    lines = [f"Safety population ({basis}): randomized subjects with at least one dose, N = {total}{per_arm}. "
+             f"Randomized: N = {randomized}."]
+    never = difference[difference["REASON"] == "randomized, never dosed"]
+    if len(never):
+        by_arm = f" ({_per_arm(never['PLANNED'].value_counts().reindex(list(arms)).fillna(0))}, as randomized)" \
+            if arms else ""
+        lines.append(f"Randomized but never dosed, so not in the safety population: {len(never)}{by_arm}: "
+                     f"{_ids(never['USUBJID'])}.")
+    moved = difference[difference["REASON"] == "treated in another arm than randomized"]
+    if arms and len(moved):
+        pairs = moved.groupby(["PLANNED", "TREATED"], sort=True).size()
+        text = "; ".join(f"randomized {p}, treated {t}: {int(n)}" for (p, t), n in pairs.items())
+        lines.append(f"Treated in another arm than randomized: {len(moved)} ({text}): {_ids(moved['USUBJID'])}.")
+    if len(lines) == 1:
+        lines[0] += " The two sets are the same subjects" + (" in the same arms." if arms else ".")
+    return lines

@@ -44,8 +44,7 @@ def lab_box_figure(summary: pd.DataFrame, test: str, unit: str, stamp: str, *, a
     groups = list(arm_labels) or [TOTAL]
     colors = arm_colors(arm_labels) if arm_labels else {TOTAL: POOLED_COLOR}
     n_out = 0 if outliers is None else len(outliers[outliers[GROUP].isin(groups)])
-    fig = base_figure(title, f"{stamp} · whiskers to the furthest value within 1.5 IQR; {n_out} values beyond, "
-                             "drawn as points")
+    fig = base_figure(title, f"{stamp}<br>whiskers: furthest value within 1.5 IQR; {n_out} values beyond, as points")
     visits = summary.drop_duplicates("VISITNUM").sort_values("VISITNUM")
     x_of, width = _box_positions(visits["VISITNUM"].tolist(), groups)
     for label in groups:

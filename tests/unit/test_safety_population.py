@@ -1,0 +1,57 @@
+"""Issue 12, Denominators: the Safety page states its population and N, and who is randomized but not in it (or
+in it under another arm), with counts per arm and subject ids; never an arm for blinded roles."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.analysis.safety import group_sizes, safety_population
+from dashboard.analysis.safety_base import NEVER_DOSED, OTHER_ARM, population_difference
+from dashboard.analysis.safety_tables import population_lines
+from tests.unit import safety_frames as sf
+
+ARMS = ["Placebo", "Low Dose", "High Dose"]
+
+
+def _trial():
+    dm = sf.dm([("S1", "Y", "2021-05-01", None), ("S2", "Y", "2021-05-01", None), ("S3", "Y", None, None),
+                ("S4", "Y", "2021-05-01", None), ("S5", "Y", None, None), ("F1", "N", None, None)])
+    ex = sf.ex([("S1", "2021-05-01"), ("S2", "2021-05-01"), ("S4", "2021-05-01")])
+    planned = pd.Series({"S1": "Placebo", "S2": "Low Dose", "S3": "High Dose", "S4": "Low Dose", "S5": "Placebo"},
+                        dtype=pd.CategoricalDtype(ARMS))
+    treated = planned.copy()
+    treated["S4"] = "High Dose"
+    return dm, safety_population(dm, ex), planned, treated
+
+
+def test_blinded_statement_names_the_never_dosed_without_arms():
+    dm, population, planned, _ = _trial()
+    difference = population_difference(dm, population)
+    # reference: randomized (RANDFL Y) minus those with an EX record
+    never = sorted(set(dm.loc[dm["RANDFL"] == "Y", "USUBJID"]) - {"S1", "S2", "S4"})
+    assert difference["USUBJID"].tolist() == never == ["S3", "S5"]
+    assert set(difference["REASON"]) == {NEVER_DOSED} and difference["PLANNED"].isna().all()
+    lines = population_lines(group_sizes(population, None), 5, difference, "as treated")
+    text = " ".join(lines)
+    assert "N = 3" in text and "Randomized: N = 5" in text and "never dosed" in text and "S3, S5" in text
+    assert not any(arm in text for arm in ARMS)
+
+
+def test_closed_statement_counts_per_arm_and_names_arm_changes():
+    dm, population, planned, treated = _trial()
+    difference = population_difference(dm, population, planned, treated)
+    assert difference.set_index("USUBJID")["REASON"].to_dict() == {"S3": NEVER_DOSED, "S5": NEVER_DOSED,
+                                                                  "S4": OTHER_ARM}
+    sizes = group_sizes(population, treated)
+    lines = population_lines(sizes, 5, difference, "as treated", ARMS)
+    assert "(Placebo 1 · Low Dose 1 · High Dose 1)" in lines[0]
+    assert "2 (Placebo 1 · High Dose 1, as randomized): S3, S5" in lines[1]
+    assert "randomized Low Dose, treated High Dose: 1" in lines[2] and lines[2].endswith("S4.")
+
+
+def test_same_sets_say_so():
+    dm = sf.dm([("S1", "Y", "2021-05-01", None)])
+    population = safety_population(dm, sf.ex([("S1", "2021-05-01")]))
+    lines = population_lines(group_sizes(population, None), 1, population_difference(dm, population), "as treated")
+    assert lines == ["Safety population (as treated): randomized subjects with at least one dose, N = 1. "
+                     "Randomized: N = 1. The two sets are the same subjects."]
