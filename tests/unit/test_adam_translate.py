@@ -72,6 +72,7 @@ def test_bds_to_lb_and_derived_records_have_no_visit():
     lb = bds_to_findings(adlb, "LB", 1_000_000)
     assert lb["LBSEQ"].tolist() == [1_000_001.0, 1_000_002.0, 1_000_003.0]
     assert lb["LBTESTCD"].tolist() == ["ALT"] * 3 and lb["LBSTRESU"].tolist() == ["U/L"] * 3
+    assert lb["LBTEST"].tolist() == ["Alanine Aminotransferase"] * 3      # the pages add the unit
     assert lb["LBSTRESN"].tolist() == [20.0, 30.0, 30.0] and lb["LBBLFL"].tolist()[0] == "Y"
     assert lb["VISITNUM"].tolist()[:2] == [0.0, 2.0] and np.isnan(lb["VISITNUM"].iloc[2])
     assert lb["AVISITN"].tolist()[2] == 9998.0 and lb["DTYPE"].tolist()[2] == "MAXIMUM"

@@ -137,6 +137,13 @@ def unit_of(frame: pd.DataFrame) -> pd.Series:
     return text(_fill(pick(frame, "AVALU"), from_param))
 
 
+def test_name(frame: pd.DataFrame) -> pd.Series | None:
+    """PARAM without the unit it ends with ('Alanine Aminotransferase (U/L)' -> 'Alanine Aminotransferase'): the
+    pages add the unit (--STRESU) to the name themselves."""
+    param = text(pick(frame, "PARAM"))
+    return None if param is None else param.str.replace(_UNIT_IN_PARAM, "", regex=True).str.strip()
+
+
 def bds_to_findings(bds: pd.DataFrame, prefix: str, offset: int = 0) -> pd.DataFrame:
     """ADLB / ADVS -> LB / VS: PARAMCD, AVAL, units, analysis visits (derived DTYPE records keep AVISIT/AVISITN
     but no VISITNUM: they are not visits), baseline flag, and BASE, CHG, PCHG, ANL01FL, DTYPE as extra columns."""
@@ -146,7 +153,7 @@ def bds_to_findings(bds: pd.DataFrame, prefix: str, offset: int = 0) -> pd.DataF
     columns = {
         "STUDYID": text(pick(bds, "STUDYID")), "DOMAIN": const(bds, prefix),
         "USUBJID": text(pick(bds, "USUBJID")), f"{prefix}SEQ": _seq(bds, f"{prefix}SEQ", offset),
-        f"{prefix}TESTCD": text(pick(bds, "PARAMCD")), f"{prefix}TEST": text(pick(bds, "PARAM")),
+        f"{prefix}TESTCD": text(pick(bds, "PARAMCD")), f"{prefix}TEST": test_name(bds),
         f"{prefix}CAT": text(pick(bds, "PARCAT1", f"{prefix}CAT")),
         f"{prefix}STRESC": text(_fill(pick(bds, "AVALC"), aval)),
         f"{prefix}STRESN": aval, f"{prefix}STRESU": unit_of(bds),
