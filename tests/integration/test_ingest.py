@@ -57,7 +57,9 @@ def test_load_writes_snapshot_and_activates(tmp_path, config, audit):
     assert {f.name for f in manifest.inputs} >= {"dm.csv", "randomization.csv", "ae.csv", "lb.csv"}
     assert next(f for f in manifest.inputs if f.name == "lb.csv").rows == 8 * 7 * 11
     assert "SE" not in manifest.domain_rows and manifest.domain_rows["SUPPDM"] == 8
-    assert audit == [("cut_load", "alice", manifest.cut_id, audit[0][3])]
+    assert audit == [("cut_load_pending", "alice", manifest.cut_id, audit[0][3]),   # before writing (issue 17)
+                     ("cut_load", "alice", manifest.cut_id, audit[1][3])]
+    assert (audit[0][3]["status"], audit[1][3]["status"]) == ("pending", "completed")
     domains = cuts.read_clinical_domains(manifest.cut_id, tmp_path / "root")
     dm = domains["DM"]
     assert not {"ARM", "ARMCD", "ACTARM", "ACTARMCD"} & set(dm.columns)
@@ -73,7 +75,8 @@ def test_sealed_part_feeds_blinding(tmp_path, config):
     manifest = load_cut(export, CUT_DATE, "", "alice", config, root=tmp_path / "root")
     sealed = cuts.cuts_dir(tmp_path / "root") / manifest.cut_id / cuts.SEALED_DIRNAME
     assert {p.name for p in sealed.iterdir()} == {"allocation.parquet", "EX.parquet", "SE.parquet",
-                                                  "SUPPDM.parquet", "_inputs.parquet", "checksums.json"}
+                                                  "SUPPDM.parquet", "_inputs.parquet", "checksums.json",
+                                                  "checksums.sig"}
     allocation = pd.read_parquet(sealed / "allocation.parquet")
     assert list(allocation.columns) == ["USUBJID", "ARMCD", "ARM", "ACTARMCD", "ACTARM", "RANDNO"]
     listed = read_csv(export / "randomization.csv")
