@@ -19,7 +19,20 @@ POOLED_NAME = "All randomized subjects"
 # the legend sits at the bottom of the figure (the container), under the tick labels and the axis title, and the
 # bottom margin leaves room for both: it can never cover the plot or the ticks, whatever the number of arms
 LEGEND = {"orientation": "h", "yref": "container", "y": 0.0, "yanchor": "bottom", "x": 0.0, "xanchor": "left"}
-BOTTOM = 130
+BOTTOM = 130                       # rotated visit names, the axis title and one legend row
+LEGEND_ROW, LEGEND_WIDTH = 20, 560  # px per legend row; the width a half-page figure gives the legend
+
+
+def _bottom(fig: go.Figure) -> int:
+    """Bottom margin that holds the legend's rows under the ticks: entries are packed into rows as plotly does
+    (about 7 px a character and 40 px for the symbol), so long arm names add rows instead of covering the ticks."""
+    rows, used = 1, 0
+    for name in (t.name or "" for t in fig.data if t.showlegend is not False):
+        width = 40 + 7 * len(name)
+        if used and used + width > LEGEND_WIDTH:
+            rows, used = rows + 1, 0
+        used += width
+    return BOTTOM + LEGEND_ROW * (rows - 1)
 # what the change figure shows on each scale: (title words, axis title, hover unit, difference words)
 SCALE_TEXT = {"absolute": ("change from baseline", "Change ({unit})", " {unit}", "difference"),
               "percent": ("percent change from baseline", "Change (% of baseline)", " %", "difference"),
@@ -29,7 +42,7 @@ STATUS_HOVER = (("DIED", "died by then"), ("NOT_DUE", "not yet due"), ("NO_VALUE
 
 def _top(stamp: str) -> int:
     """Top margin: room for a second stamp line (what the by-visit summary leaves out) when there is one."""
-    return 74 + 18 * stamp.count("<br>")
+    return 74 + 21 * stamp.count("<br>")
 
 
 def _x_column(axis: str) -> str:
@@ -96,7 +109,7 @@ def spaghetti_positions(rows: pd.DataFrame, summary: pd.DataFrame) -> pd.Series:
     return known.where(known.notna(), pd.Series(between, index=rows.index).where(~np.isin(num, nums)))
 
 
-def _spaghetti_trace(rows: pd.DataFrame, name: str, color: str, axis: str) -> go.Scatter:
+def _spaghetti_trace(rows: pd.DataFrame, name: str, color: str, axis: str, legend: bool = True) -> go.Scatter:
     """All subjects' lines in one trace, separated by gaps (fast to draw and to send)."""
     x_col = "DY" if axis == "day" else "POSITION"
     rows = rows[rows[x_col].notna()].sort_values(["USUBJID", x_col], kind="stable")
@@ -109,7 +122,7 @@ def _spaghetti_trace(rows: pd.DataFrame, name: str, color: str, axis: str) -> go
         texts += [subject] * len(group) + [None]
     return go.Scatter(x=xs, y=ys, text=texts, name=name, mode="lines+markers", connectgaps=False,
                       line={"color": color, "width": 1}, marker={"size": 3, "color": color},
-                      hovertemplate="%{text}<br>%{y:.4g}<extra></extra>", showlegend=True)
+                      hovertemplate="%{text}<br>%{y:.4g}<extra></extra>", showlegend=legend)
 
 
 def _translucent(color: str) -> str:
@@ -134,13 +147,17 @@ def trajectory_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: 
         if arms:
             for arm in arms:
                 rows = spaghetti[spaghetti["ARM"] == arm]
-                fig.add_trace(_spaghetti_trace(rows, f"{arm}: individual subjects", _translucent(colors[arm]), axis))
+                # thin lines in the arm's colour, said by the note above the plot: the legend keeps one entry per arm
+                fig.add_trace(_spaghetti_trace(rows, f"{arm}: individual subjects", _translucent(colors[arm]), axis,
+                                               legend=False))
         else:
             fig.add_trace(_spaghetti_trace(spaghetti, "Individual subjects", SPAGHETTI_COLOR, axis))
         shown = spaghetti["USUBJID"].nunique()
-        fig.add_annotation(text=f"Individual lines: first {shown} of {spaghetti_total} subjects by subject id; "
-                                "unscheduled visits included", showarrow=False, xref="paper", yref="paper",
-                           x=0, y=1.02, xanchor="left", yanchor="bottom", font={"size": 10, "color": "#7f8c8d"})
+        colour = " (thin, arm colour)" if arms else ""
+        # a line of the stamp, so the top margin makes room for it (an annotation there collided with the stamp)
+        stamp += (f"<br>Individual lines{colour}: first {shown} of {spaghetti_total} subjects by id, "
+                  "unscheduled visits included")
+        fig.update_layout(title={"text": f"{title}<br><sup>{stamp}</sup>"})
     if arms:
         for i, arm in enumerate(arms):
             rows = summary[summary["ARM"] == arm]
@@ -149,7 +166,7 @@ def trajectory_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: 
         fig.add_trace(_summary_trace(summary, POOLED_NAME, POOLED_COLOR, axis, stat, 0.0, outcome.unit))
     fig.update_xaxes(**_ticks(summary, axis), zeroline=False)
     fig.update_yaxes(title={"text": f"{outcome.label} ({outcome.unit})"})
-    fig.update_layout(hovermode="closest", margin={"b": BOTTOM, "t": _top(stamp)}, legend=LEGEND)
+    fig.update_layout(hovermode="closest", margin={"b": _bottom(fig), "t": _top(stamp)}, legend=LEGEND)
     return fig
 
 
@@ -189,7 +206,7 @@ def change_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: str,
     fig.update_yaxes(title={"text": axis_title}, zeroline=scale != "ratio", zerolinecolor="#95a5a6",
                      type="log" if scale == "ratio" else "linear")
     _reference_line(fig, scale)
-    fig.update_layout(margin={"b": BOTTOM, "t": _top(stamp)}, legend=LEGEND)
+    fig.update_layout(margin={"b": _bottom(fig), "t": _top(stamp)}, legend=LEGEND)
     if differences is None or not arms:
         fig.update_xaxes(**ticks)
         return fig

@@ -129,3 +129,19 @@ def test_the_population_and_its_difference_from_safety_are_stated():
     blinded = BlindedTrialData(MANIFEST, data.config, {**domains, "EX": ex}, pd.DataFrame())
     pooled = ocb._population(blinded)
     assert "never dosed: S01" in pooled[1] and "Placebo" not in " ".join(pooled) and "another arm" not in pooled[1]
+
+
+def test_individual_lines_by_arm_keep_one_legend_entry_per_arm_and_long_names_get_legend_rows():
+    data, _, _ = trial(4)
+    trajectory = ocb._trajectories(data, "VS.OXYSAT", "visit", "mean", ["show"], "absolute")[0]
+    shown = [t["name"] for t in trajectory["data"] if t.get("showlegend", True)]
+    assert shown == list(NAMES)
+    assert "Individual lines (thin, arm colour)" in trajectory["layout"]["title"]["text"]
+    # four arm names: 40 px + 7 px a character each, packed into rows of 560 px as plotly wraps them
+    widths = [40 + 7 * len(n) for n in NAMES]
+    rows, used = 1, 0
+    for w in widths:
+        if used and used + w > trajectory_figures.LEGEND_WIDTH:
+            rows, used = rows + 1, 0
+        used += w
+    assert rows == 2 and trajectory["layout"]["margin"]["b"] == trajectory_figures.BOTTOM + 20
