@@ -11,6 +11,7 @@ import enum
 import functools
 import hashlib
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -108,7 +109,7 @@ def arm_display_order(config: TrialConfig, coded: bool) -> tuple[str, ...]:
 def _clinical(cut_id: str, root: Path | None) -> tuple[cuts.CutManifest, dict[str, pd.DataFrame], pd.DataFrame]:
     """Clinical part of a cut, restricted to the records known at its cut date (`cutoff.within_cut`: the one place
     records dated after the cut leave every page); holds no allocation, so one copy serves every access level."""
-    manifest = cuts.read_manifest(cut_id, root)
+    manifest = cuts.verified_manifest(cut_id, root)
     domains = cutoff.within_cut(cuts.read_clinical_domains(cut_id, root), manifest.cut_date)
     return manifest, domains, cuts.read_cut_warnings(cut_id, root)
 
@@ -146,6 +147,17 @@ def _arm_of(cut_id: str, root: Path | None, config: TrialConfig, coded: bool, *,
     return series
 
 
+def _part_stamp(folder: Path) -> tuple:
+    """Name, size, inode and change times of every file of a part and of the manifest: cheap to take on every
+    request, and any write to a file (or a file added, removed or replaced) changes it (ctime cannot be set back)."""
+    entries = [folder.parent / cuts.MANIFEST_FILE, *sorted(Path(e.path) for e in os.scandir(folder))]
+    stamp = []
+    for path in entries:
+        st = path.stat()
+        stamp.append((path.name, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
+    return tuple(stamp)
+
+
 _stamps: dict[tuple[str, Path | None, str], tuple] = {}
 _stamps_lock = threading.Lock()
 _MAX_STAMPS = 64
@@ -158,7 +170,7 @@ def _unchanged_since_cached(cut_id: str, root: Path | None, parts: tuple[str, ..
     same = True
     with _stamps_lock:
         for part in parts:
-            stamp = cuts.part_stamp(folder / part)
+            stamp = _part_stamp(folder / part)
             same = _stamps.setdefault((cut_id, root, part), stamp) == stamp and same
             _stamps[(cut_id, root, part)] = stamp
         while len(_stamps) > _MAX_STAMPS:
@@ -197,7 +209,7 @@ def verify_cut(cut_id: str, root: Path | None = None) -> None:
     CutError, OSError) when any differs, is missing or was added. Reads the sealed part, so: only from here."""
     folder = cuts.cut_dir(cut_id, root)
     cuts.check_complete(cut_id, root)
-    cuts.read_manifest(cut_id, root)
+    cuts.verified_manifest(cut_id, root)
     for part in (cuts.CLINICAL_DIRNAME, cuts.SEALED_DIRNAME):
         cuts.read_verified_part(folder / part)
 

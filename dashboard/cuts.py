@@ -96,6 +96,11 @@ def cut_dir(cut_id: str, root: Path | None = None) -> Path:
 
 
 def read_manifest(cut_id: str, root: Path | None = None) -> CutManifest:
+    """The manifest of a cut as stored, for headers and lists; what serves data uses `verified_manifest`."""
+    return CutManifest.from_json((cut_dir(cut_id, root) / MANIFEST_FILE).read_text(encoding="utf-8"))
+
+
+def verified_manifest(cut_id: str, root: Path | None = None) -> CutManifest:
     """The manifest of a cut, checked against the signature of its clinical part (CutIntegrityError if not)."""
     folder = cut_dir(cut_id, root)
     with open(folder / MANIFEST_FILE, "rb") as fh:
@@ -175,17 +180,6 @@ def read_checksums(folder: Path) -> dict[str, str]:
     data = read_bytes(folder / CHECKSUMS_FILE)
     _verify_signature(folder, data)
     return json.loads(data)
-
-
-def part_stamp(folder: Path) -> tuple:
-    """Name, size, inode and change times of every file of a part and of the manifest: cheap to take on every
-    request, and any write to a file (or a file added, removed or replaced) changes it (ctime cannot be set back)."""
-    entries = [folder.parent / MANIFEST_FILE, *sorted(Path(e.path) for e in os.scandir(folder))]
-    stamp = []
-    for path in entries:
-        st = path.stat()
-        stamp.append((path.name, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns))
-    return tuple(stamp)
 
 
 @dataclass(frozen=True)

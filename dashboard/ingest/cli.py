@@ -162,7 +162,7 @@ def cut_status(cut_id: str, active: str | None) -> str:
         problem = cuts.INTERRUPTED
     else:
         try:
-            cuts.read_manifest(cut_id)
+            cuts.verified_manifest(cut_id)
         except cuts.CutIntegrityError as exc:
             problem = "not signed" if "not signed" in str(exc) else "damaged: signature does not match"
         except (cuts.CutError, OSError) as exc:

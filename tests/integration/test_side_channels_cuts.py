@@ -92,7 +92,7 @@ def test_an_edited_manifest_is_detected(loaded):
     raw = json.loads(path.read_text())
     path.write_text(json.dumps({**raw, "cut_date": "2021-12-31"}, indent=2, sort_keys=True))
     with pytest.raises(cuts.CutIntegrityError, match="checksums or manifest"):
-        cuts.read_manifest(cut_id, root)
+        cuts.verified_manifest(cut_id, root)
     with pytest.raises(cuts.CutIntegrityError):
         blinding.trial_data(cut_id, Access.BLINDED, load_trial_config(), root)
 
@@ -101,10 +101,10 @@ def test_another_key_does_not_verify_and_the_secret_key_is_the_fallback(loaded, 
     root, cut_id = loaded
     monkeypatch.setenv(cut_signing.KEY_ENV, KEY + "-other")
     with pytest.raises(cuts.CutIntegrityError, match="signed with another key"):
-        cuts.read_manifest(cut_id, root)
+        cuts.verified_manifest(cut_id, root)
     monkeypatch.delenv(cut_signing.KEY_ENV)
     monkeypatch.setenv("DSMB_SECRET_KEY", KEY)          # the server's key, when no dedicated one is set
-    assert cuts.read_manifest(cut_id, root).cut_id == cut_id
+    assert cuts.verified_manifest(cut_id, root).cut_id == cut_id
 
 
 def test_signatures_cannot_be_moved_between_cuts(env):
@@ -117,7 +117,7 @@ def test_signatures_cannot_be_moved_between_cuts(env):
     writable(cuts.cut_dir(second, env) / cuts.MANIFEST_FILE).write_bytes(
         (cuts.cut_dir(first, env) / cuts.MANIFEST_FILE).read_bytes())
     with pytest.raises(cuts.CutIntegrityError, match="signature does not match"):
-        cuts.read_manifest(second, env)
+        cuts.verified_manifest(second, env)
 
 
 def test_production_without_a_key_writes_no_cut(env, monkeypatch):
@@ -213,3 +213,28 @@ def test_the_loader_and_the_server_find_the_same_instance_key(tmp_path, monkeypa
         loader = cut_signing.signing_secret()
         assert _instance_secret(tmp_path / "secret_key") == loader
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("damage", ["unsigned", "manifest edited"])
+def test_the_app_shows_the_refusal_for_an_unsigned_or_edited_cut_not_an_error(tmp_path, damage):
+    """After an upgrade (cuts not signed yet) or an edited manifest, the shell still loads; data pages say why."""
+    from dash_client import DashClient, login
+    from support import make_app, make_instance
+
+    instance = make_instance(tmp_path, [(DEMO_EXPORTS / "interim", "2021-05-10", "Interim")])
+    blinding.clear_caches()
+    (cut_id,) = [m.cut_id for m in cuts.list_cuts(instance.root)]
+    folder = cuts.cut_dir(cut_id, instance.root)
+    if damage == "unsigned":
+        for part in (cuts.CLINICAL_DIRNAME, cuts.SEALED_DIRNAME):
+            (folder / part / cut_signing.SIGNATURE_FILE).unlink()
+    else:
+        raw = json.loads((folder / cuts.MANIFEST_FILE).read_text())
+        writable(folder / cuts.MANIFEST_FILE).write_text(json.dumps({**raw, "randomized": 99}, indent=2))
+    client = DashClient(login(make_app(instance).server.test_client(), "investigator",
+                              instance.passwords["investigator"]))
+    assert client.client.get("/_dash-layout").status_code == 200
+    page = client.open_page("/safety")
+    text = json.dumps(page)
+    assert page["type"] == "Alert" and ("not signed" if damage == "unsigned" else "signature does not match") in text
+    blinding.clear_caches()
