@@ -135,8 +135,9 @@ def refusal_reason(exc: BaseException) -> str:
 
 
 def previous_cut_id(cut_id: str, root: Path | None = None) -> str | None:
-    """The cut loaded before `cut_id` by cut date, for 'what changed since the last meeting'."""
-    ids = [m.cut_id for m in list_cuts(root)]
+    """The cut loaded before `cut_id` by cut date, for 'what changed since the last meeting' (a cut whose load
+    was interrupted is not one)."""
+    ids = [m.cut_id for m in list_cuts(root) if m.cut_id == cut_id or not load_interrupted(m.cut_id, root)]
     if cut_id not in ids:
         return None
     i = ids.index(cut_id)

@@ -238,3 +238,12 @@ def test_the_app_shows_the_refusal_for_an_unsigned_or_edited_cut_not_an_error(tm
     text = json.dumps(page)
     assert page["type"] == "Alert" and ("not signed" if damage == "unsigned" else "signature does not match") in text
     blinding.clear_caches()
+
+
+def test_an_interrupted_cut_is_never_the_previous_cut(env):
+    config = load_trial_config()
+    first = load_cut(DEMO_EXPORTS / "interim", "2021-05-10", "Interim", "tester", config, root=env).cut_id
+    second = load_cut(DEMO_EXPORTS / "final", "2021-07-10", "Final", "tester", config, root=env).cut_id
+    assert cuts.previous_cut_id(second, env) == first
+    cuts.mark_pending(first, env)                          # as a loader killed while writing it would leave it
+    assert cuts.previous_cut_id(second, env) is None
