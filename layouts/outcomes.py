@@ -33,7 +33,7 @@ AXIS_OPTIONS = [{"label": "Visit", "value": "visit"}, {"label": "Study day", "va
 MEDIAN_OPTION = {"label": "Median (IQR)", "value": "median"}
 MEAN_OPTION = {"label": "Mean (95% CI)", "value": "mean"}
 SCALE_OPTIONS = [{"label": "Absolute", "value": "absolute"}, {"label": "Percent", "value": "percent"},
-                 {"label": "Ratio (log-normal outcomes)", "value": "ratio"}]
+                 {"label": "Ratio (log-normal)", "value": "ratio"}]
 
 
 SUBJECTS_NOTE = ("Every randomized subject is counted once per visit after baseline: with a change from baseline, "
