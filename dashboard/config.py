@@ -30,104 +30,10 @@ class ConfigError(ValueError):
         super().__init__(f"{path}: " + "; ".join(problems))
 
 
-@dataclass(frozen=True)
-class Arm:
-    code: str
-    label: str
-    coded_label: str
-    reference: bool = False           # the arm every other arm is compared with (one at most)
-
-
-@dataclass(frozen=True)
-class Visit:
-    num: float
-    name: str
-    day: int | None                   # planned study day; None for unscheduled, retrieval or early-termination visits
-    window: int
-
-
-@dataclass(frozen=True)
-class Outcome:
-    family: str
-    domain: str
-    testcd: str
-    label: str
-    unit: str
-    higher_is_better: bool
-
-
-@dataclass(frozen=True)
-class EventSource:
-    name: str
-    label: str
-    source: str
-    term: str
-
-
-@dataclass(frozen=True)
-class SafetyLabs:
-    alt: str = "ALT"
-    ast: str = "AST"
-    bilirubin: str = "BILI"
-    creatinine: str = "CREAT"
-
-
-@dataclass(frozen=True)
-class EligibilityCheck:
-    """One protocol limit checked on randomized subjects: a DM variable (AGE) or a findings test at baseline."""
-
-    label: str                        # as the protocol words it, e.g. "Resting SpO2 <= 90 %"
-    domain: str                       # DM, VS, LB, QS or a custom findings domain
-    variable: str                     # DM column (AGE) or the test code (--TESTCD)
-    min: float | None = None          # values below min are flagged
-    max: float | None = None          # values above max are flagged
-    min_exclusive: bool = False       # flag values equal to min as well (protocol says "> min")
-    unit: str = ""
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    age_min: float | None = None
-    age_max: float | None = None
-    spo2_max: float | None = None
-    resp_rate_min: float | None = None
-    checks: tuple[EligibilityCheck, ...] = ()
-
-    def all_checks(self) -> tuple[EligibilityCheck, ...]:
-        """The configured checks, with the older age/SpO2/respiratory-rate keys as checks too."""
-        legacy = []
-        if self.age_min is not None or self.age_max is not None:
-            legacy.append(EligibilityCheck("Age", "DM", "AGE", self.age_min, self.age_max, unit=" years"))
-        if self.spo2_max is not None:
-            legacy.append(EligibilityCheck(f"Resting SpO2 <= {self.spo2_max:g} %", "VS", "OXYSAT",
-                                           max=self.spo2_max, unit=" %"))
-        if self.resp_rate_min is not None:
-            legacy.append(EligibilityCheck(f"Respiratory rate > {self.resp_rate_min:g}/min", "VS", "RESP",
-                                           min=self.resp_rate_min, min_exclusive=True, unit="/min"))
-        return (*legacy, *self.checks)
-
-
-# Investigator's causality and action-taken terms, compared upper-cased with blanks stripped. The defaults
-# cover the usual CRF vocabularies; a trial with its own sets them under [vocabulary].
-DEFAULT_RELATED = ("RELATED", "POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED", "POSSIBLE",
-                   "PROBABLE", "DEFINITE", "DEFINITELY", "POSSIBLY", "PROBABLY", "Y", "YES")
-DEFAULT_NOT_RELATED = ("NOT RELATED", "UNRELATED", "UNLIKELY RELATED", "UNLIKELY", "REMOTE", "NONE", "N", "NO",
-                       "NOT SUSPECTED", "DOUBTFUL")
-DEFAULT_DRUG_WITHDRAWN = ("DRUG WITHDRAWN",)
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    related: tuple[str, ...] = DEFAULT_RELATED
-    not_related: tuple[str, ...] = DEFAULT_NOT_RELATED
-    drug_withdrawn: tuple[str, ...] = DEFAULT_DRUG_WITHDRAWN
-    disposition_category: str = "DISPOSITION EVENT"    # DSCAT of end-of-study or end-of-treatment events
-    completed: str = "COMPLETED"                        # DSDECOD of completion
-
-
-REGIMENS = ("infusions", "continuous", "cycles")
-ARM_BASES = ("planned", "actual")
-
+from dashboard.config_model import (  # noqa: F401  (re-exported: dashboard.config is where callers import them)
+    ARM_BASES, DEFAULT_DRUG_WITHDRAWN, DEFAULT_NOT_RELATED, DEFAULT_RELATED, REGIMENS, Arm, Eligibility,
+    EligibilityCheck, EventSource, Outcome, SafetyLabs, Statistics, Visit, Vocabulary,
+)
 
 @dataclass(frozen=True, eq=False)
 class TrialConfig:
@@ -162,6 +68,11 @@ class TrialConfig:
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
     safety_arm_basis: str = "actual"           # safety views by the arm actually received (ACTARMCD)
     efficacy_arm_basis: str = "planned"        # efficacy views by the arm randomized to (ARMCD)
+    statistics: Statistics = field(default_factory=Statistics)
+
+    @property
+    def min_events_for_p(self) -> int:
+        return self.statistics.min_events_for_p
 
     @property
     def arm_codes(self) -> tuple[str, ...]:
@@ -284,7 +195,8 @@ def _outcomes(r: _Reader) -> tuple[Outcome, ...]:
                     r.get("testcd", str, table=t, prefix=p, default=""),
                     r.get("label", str, table=t, prefix=p, default=""),
                     r.get("unit", str, table=t, prefix=p, default=""),
-                    r.get("higher_is_better", bool, table=t, prefix=p, default=True))
+                    r.get("higher_is_better", bool, table=t, prefix=p, default=True),
+                    r.get("log_normal", bool, table=t, prefix=p, required=False, default=False))
         if not o.family.strip():
             r.problems.append(f"key '{p}family' must name the family the outcome is shown under")
         outcomes.append(o)
@@ -419,6 +331,7 @@ def parse_trial_config(raw: dict[str, Any], path: str = "<config>") -> TrialConf
         vocabulary=_vocabulary(r),
         safety_arm_basis=_choice(r, "study.safety_arm_basis", ARM_BASES, "actual"),
         efficacy_arm_basis=_choice(r, "study.efficacy_arm_basis", ARM_BASES, "planned"),
+        statistics=Statistics(r.get("statistics.min_events_for_p", int, required=False, default=5)),
     )
     if regimen == "continuous" and not config.planned_duration_days:
         r.problems.append("key 'dosing.planned_duration_days' is needed for a continuous regimen")
