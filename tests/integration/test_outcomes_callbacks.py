@@ -97,7 +97,7 @@ def test_every_outcome_axis_statistic_and_line_choice_answers(pages, initial, ro
         figure = payload[ids.TRAJECTORY]["figure"]
         assert figure["data"], option["value"]
         assert figure["data"][0]["name"].endswith("ndividual subjects")
-        assert "first" in _text(figure["layout"]["annotations"])
+        assert "first" in figure["layout"]["title"]["text"]     # the individual-lines note is a stamp line
     for event in initial[(role, "OUTCOME")][ids.EVENT]["options"]:
         figure = _call(pages, role, "EVENT_CURVE", EVENT=event["value"])[ids.EVENT_CURVE]["figure"]
         assert figure["data"] and event["label"].lower() in figure["layout"]["title"]["text"].lower()
