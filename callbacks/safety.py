@@ -204,8 +204,9 @@ def _overview_note(data: TrialData, table: pd.DataFrame) -> str:
     """How the overview counts: treatment-emergence, N, relatedness and the basis of the arms."""
     vocabulary = data.config.vocabulary
     dose = "infusion" if data.config.discrete_doses else "dose (first EX start; no end window)"
-    note = (f"Treatment-emergent: starting on or after the day of the first {dose} (partial dates imputed "
-            "conservatively). N: the safety population" + (" of each arm." if _armed(data) else ".") +
+    note = (f"Treatment-emergent: starting on or after the first {dose}; on its day the recorded times decide, "
+            "and an event without a time (or after an untimed dose) counts (conservative; listings say 'same day, "
+            "time unknown'). Partial dates imputed conservatively. N: the safety population" + (" of each arm." if _armed(data) else ".") +
             f" Related: AEREL one of {', '.join(vocabulary.related)}.")
     if ae_tables.subjects_only(_frames(data).discont_source):
         note += (" Leading to discontinuation: subjects whose disposition reason is ADVERSE EVENT; the reason does "

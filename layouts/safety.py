@@ -96,7 +96,7 @@ def _grid(grid_id: str, height: int | None, *, selectable: bool = False, page_si
     grid = _compact(listing_grid(grid_id, height=height or 0, page_size=page_size))
     if height is None:
         grid.dashGridOptions = {**grid.dashGridOptions, "domLayout": "autoHeight"}
-        grid.style = {"width": "100%", **COMPACT}
+        grid.style = {"width": "100%", **COMPACT_LISTING}
     if selectable:
         grid.dashGridOptions = {**grid.dashGridOptions, **SELECTABLE}
     return grid
@@ -222,11 +222,14 @@ def layout(ctx: ViewContext) -> Component:
 # Column definitions for the grids (pure helpers the callbacks use).
 # Every column shares the card's width (flex) from a small minimum, so three or four arms and the total fit
 # without a horizontal scroll; text that does not fit wraps (the row grows) and shows in full on hover.
-# a wrapped cell's lines sit close together (the theme's line height is one whole row)
+# a wrapped cell's lines sit close together (the theme's line height is one whole row); words break between
+# letters only when one cannot fit on a line of its own
 WRAPPED_CELLS = {"wrapText": True, "autoHeight": True,
-                 "cellStyle": {"lineHeight": "1.35", "paddingTop": "7px", "paddingBottom": "7px", "wordBreak": "normal"}}
+                 "cellStyle": {"lineHeight": "1.35", "paddingTop": "7px", "paddingBottom": "7px",
+                               "wordBreak": "normal", "overflowWrap": "break-word"}}
 # narrower cell padding than the theme's 17 px, so counts of four arms and the total fit on one line
 COMPACT = {"--ag-cell-horizontal-padding": "8px"}
+COMPACT_LISTING = {**COMPACT, "--ag-font-size": "12px"}      # listings hold up to 17 columns
 GROUP_HEADER = {"wrapHeaderText": True, "autoHeaderHeight": True}
 
 
@@ -276,27 +279,37 @@ def incidence_columns(groups: Sequence[str], comparisons: Sequence[str], severit
     return columns
 
 
-NARROW_FIELDS = frozenset({"AESEQ", "ADY", "AENDY", "DTHDY", "TEAE", "IR", "FATAL", "SERIOUS", "AESER", "CHANGE"})
+NARROW_FIELDS = frozenset({"AESEQ", "ADY", "AENDY", "DTHDY", "FATAL", "SERIOUS", "AESER", "CHANGE"})
+FLAG_TEXT_FIELDS = frozenset({"TEAE", "IR"})        # 'Y (same day, time unknown)', 'Y (date only)'
 WIDE_FIELDS = frozenset({"AEBODSYS", "AEDECOD", "AETERM", "CAUSE", "CHANGED_COLUMNS"})
+CODED_FIELDS = frozenset({"AESEV", "AEREL", "AEACN", "AEOUT"})
 NUMBER_FIELDS = frozenset({"AESEQ", "ADY", "AENDY", "DTHDY"})
 DATE_FIELDS = frozenset({"AESTDTC", "AEENDTC", "DTHDTC", "DTHDT"})
+# display only: a line may break after '/' in coded terms (RECOVERED/RESOLVED), never inside a word
+BREAK_AFTER_SLASH = {"function": "params.value == null ? '' : String(params.value).replaceAll('/', '/\u200b')"}
+
+
+def _listing_width(field: str) -> dict[str, Any]:
+    """Minimum width and share of the spare width of a listing column, by what it holds."""
+    if field == "USUBJID":
+        return {"minWidth": 128, "flex": 1}
+    if field in NARROW_FIELDS:
+        return {"minWidth": 50, "flex": 1}
+    if field in FLAG_TEXT_FIELDS:
+        return {"minWidth": 60, "flex": 1}
+    if field in DATE_FIELDS:
+        return {"minWidth": 88, "flex": 1}
+    if field in CODED_FIELDS:
+        return {"minWidth": 96, "flex": 2, "valueFormatter": BREAK_AFTER_SLASH}
+    return {"minWidth": 84, "flex": 3} if field in WIDE_FIELDS else {"minWidth": 80, "flex": 1}
 
 
 def listing_columns(fields: Sequence[str], labels: dict[str, str]) -> list[dict[str, Any]]:
-    """Listing columns sized by what they hold (flags and day numbers narrow, terms wide), all sharing the card's
-    width; long text wraps and shows in full on hover."""
-    def width(field: str) -> dict[str, Any]:
-        if field == "USUBJID":
-            return {"minWidth": 112, "flex": 2}
-        if field in NARROW_FIELDS:
-            return {"minWidth": 54, "flex": 1}
-        if field in DATE_FIELDS:
-            return {"minWidth": 92, "flex": 1}
-        # terms take the spare width first: they wrap between words, a word is broken only when it cannot fit
-        return {"minWidth": 100, "flex": 5} if field in WIDE_FIELDS else {"minWidth": 72, "flex": 2}
+    """Listing columns sized by what they hold, all sharing the card's width; long text wraps between words (coded
+    terms also after '/') and shows in full on hover."""
     return [{"field": f, "headerName": labels.get(f, f), "tooltipField": f, "wrapHeaderText": True,
-             "autoHeaderHeight": True, **WRAPPED_CELLS, **width(f), **(NUMBER_COLUMN if f in NUMBER_FIELDS else {})}
-            for f in fields]
+             "autoHeaderHeight": True, **WRAPPED_CELLS, **_listing_width(f),
+             **(NUMBER_COLUMN if f in NUMBER_FIELDS else {})} for f in fields]
 
 
 def summary_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Component:
