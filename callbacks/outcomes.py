@@ -99,7 +99,7 @@ def _trajectory_figures(data: TrialData, outcome: Outcome, axis: str, stat: str,
     # only visits where this outcome has records (pooled: the axis never depends on the allocation)
     planned = outcomes.visits_with_records(values, outcomes.planned_visits(config.visits))
     later = outcomes.visits_with_records(values, outcomes.post_baseline_visits(config.visits))
-    scale, column = trajectories.scale_column(requested, bool(getattr(outcome, "log_normal", False)))
+    scale, column = trajectories.scale_column(requested, outcome.log_normal)
     subjects, deaths, cut_day = _survival(data)
     status = worst_rank.visit_status(per_visit, subjects, later, deaths, cut_day, column)
     lines, total = outcomes.spaghetti_sample(values, MAX_SPAGHETTI_SUBJECTS) if show_lines else (None, 0)

@@ -14,7 +14,6 @@ from scipy import stats
 from dashboard.analysis import outcomes as O
 from dashboard.analysis import trajectories as T
 from dashboard.analysis.outcomes import post_baseline_visits
-from dashboard.config import Outcome
 from dashboard.figures import trajectories as trajectory_figures
 
 BASE = {"S1": 10.0, "S2": 20.0, "S3": 5.0, "S4": 40.0, "S5": 0.0}
@@ -85,12 +84,6 @@ def test_the_change_figure_says_its_scale_and_draws_ratios_on_a_log_axis():
     assert percent.layout.yaxis.title.text == "Change (% of baseline)"
 
 
-@dataclasses.dataclass(frozen=True)
-class LogNormalOutcome(Outcome):
-    """An outcome configured `log_normal = true` (the key read with getattr until config.Outcome has it)."""
-    log_normal: bool = True
-
-
 def test_the_page_offers_the_ratio_for_log_normal_outcomes_only_and_says_so_otherwise():
     from callbacks import outcomes as ocb
     from dashboard.blinding import BlindedTrialData
@@ -99,7 +92,7 @@ def test_the_page_offers_the_ratio_for_log_normal_outcomes_only_and_says_so_othe
 
     manifest = CutManifest("2021-07-10-0123abcd", "NCT05019287", "2021-07-10", "Final", "2021-07-11T09:00:00+00:00",
                            "stat", "/exports/final", ())
-    lognormal = LogNormalOutcome(*dataclasses.astuple(F.CRP))
+    lognormal = dataclasses.replace(F.CRP, log_normal=True)          # `log_normal = true` in [[outcomes]]
     rows = [(s, "CRP", 2, 1, b, "Y") for s, b in BASE.items()] + [(s, "CRP", 5, 7, v, "") for s, v in DAY7.items()]
     domains = {"DM": F.dm([(s, "2021-05-01") for s in BASE]), "LB": F.findings("LB", rows), "DS": F.ds()}
     for outcome, expected in ((lognormal, "ratio to baseline"), (F.CRP, "change from baseline")):
