@@ -26,7 +26,8 @@ def adam_enrollment(section: Section, dm: pd.DataFrame) -> Section:
     first, last = dates.min().date(), dates.max().date()
     replaced = {"first_randomization_planned": guessed("first_randomization_planned", first,
                                                        "earliest ADSL RANDDT (not the planned date)"),
-                "planned_end": guessed("planned_end", last, "latest ADSL RANDDT (the planned end is not in the export)")}
+                "planned_end": guessed("planned_end", last,
+                                       "latest ADSL RANDDT (the planned end is not in the export)")}
     fields = tuple(replaced.get(f.key, f) for f in section.fields)
     return Section(section.name, fields, section.array, section.comment, section.commented_out)
 

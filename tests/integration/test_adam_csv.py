@@ -13,9 +13,12 @@ from dashboard.ingest.findings import IngestError
 from dashboard.ingest.load import load_cut
 
 CONFIG = PROJECT_ROOT / "data" / "trials" / "AB12345.toml"
-ADSL = ("STUDYID,USUBJID,SITEID,AGE,SEX,ARMCD,ARM,ACTARMCD,ACTARM,TRT01P,TRT01A,TRTSDT,TRTEDT,RANDDT,SAFFL,ITTFL\n"
-        "AB12345,S-1,USA-1,40,F,ARM A,A: Drug X,ARM A,A: Drug X,A: Drug X,A: Drug X,2020-01-02,2020-06-01,2020-01-01,Y,Y\n"
-        "AB12345,S-2,USA-1,50,M,ARM B,B: Placebo,ARM B,B: Placebo,B: Placebo,B: Placebo,02JAN2020,2020-06-01,2020-01-01,Y,Y\n"
+ADSL = ("STUDYID,USUBJID,SITEID,AGE,SEX,ARMCD,ARM,ACTARMCD,ACTARM,TRT01P,TRT01A,TRTSDT,TRTEDT,RANDDT,SAFFL,"
+        "ITTFL\n"
+        "AB12345,S-1,USA-1,40,F,ARM A,A: Drug X,ARM A,A: Drug X,A: Drug X,A: Drug X,2020-01-02,2020-06-01,2020-01-01,"
+        "Y,Y\n"
+        "AB12345,S-2,USA-1,50,M,ARM B,B: Placebo,ARM B,B: Placebo,B: Placebo,B: Placebo,02JAN2020,2020-06-01,"
+        "2020-01-01,Y,Y\n"
         "AB12345,S-3,USA-2,60,F,ARM C,C: Combination,ARM C,C: Combination,C: Combination,C: Combination,,,,N,Y\n")
 ADAE = ("USUBJID,ASEQ,AEDECOD,AEBODSYS,ASTDT,TRTEMFL,TRTA\n"
         "S-1,1,HEADACHE,NERVOUS,2020-01-05,Y,A: Drug X\nS-2,1,NAUSEA,GI,2020-01-06,Y,B: Placebo\n")

@@ -34,7 +34,8 @@ def test_safety_population_and_randomized():
 
 def test_change_from_baseline_leaves_out_baseline_derived_and_non_analysis_records():
     lb = pd.DataFrame({"LBTESTCD": ["ALT"] * 5 + ["AST"], "USUBJID": list("AAAAAA"),
-                       "AVISITN": [0, 2, 2, 9998, 4, 2], "AVISIT": ["Baseline", "Week 2", "Week 2", "MAX", "Week 4", "W"],
+                       "AVISITN": [0, 2, 2, 9998, 4, 2],
+                       "AVISIT": ["Baseline", "Week 2", "Week 2", "MAX", "Week 4", "W"],
                        "CHG": [np.nan, 4.0, 8.0, 8.0, -2.0, 100.0], "ABLFL": ["Y", None, None, None, None, None],
                        "DTYPE": [None, None, None, "MAXIMUM", None, None], "ANL01FL": ["Y", "Y", None, "Y", "Y", "Y"]})
     out = adam_flags.change_from_baseline(lb, "LBTESTCD", "ALT")

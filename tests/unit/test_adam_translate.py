@@ -15,7 +15,8 @@ from dashboard.ingest.schema import is_sealed_name
 
 def _adsl(**extra) -> pd.DataFrame:
     base = {"STUDYID": ["S", "S"], "USUBJID": ["S-1", "S-2"], "SITEID": ["01", "02"], "AGE": [50.0, 60.0],
-            "SEX": ["F", "M"], "RACE": ["WHITE", "ASIAN"], "ARMCD": ["A", "Scrnfail"], "ARM": ["Drug", "Screen Failure"],
+            "SEX": ["F", "M"], "RACE": ["WHITE", "ASIAN"], "ARMCD": ["A", "Scrnfail"],
+            "ARM": ["Drug", "Screen Failure"],
             "ACTARMCD": ["A", "Scrnfail"], "ACTARM": ["Drug", "Screen Failure"], "TRT01P": ["Drug", "Screen Failure"],
             "TRT01A": ["Drug", "Screen Failure"], "TRTSDT": ["2014-01-02", None], "TRTEDT": ["2014-06-01", None],
             "RANDDT": ["2014-01-01", None], "DTHFL": ["Y", None], "DTHDT": ["2014-07-01", None],

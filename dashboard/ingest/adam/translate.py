@@ -225,7 +225,8 @@ def adcm_to_cm(adcm: pd.DataFrame) -> pd.DataFrame:
         "USUBJID": text(pick(adcm, "USUBJID")), "CMSEQ": _seq(adcm, "CMSEQ"),
         "CMTRT": text(pick(adcm, "CMTRT", "CMDECOD")), "CMDECOD": text(pick(adcm, "CMDECOD")),
         "CMCLAS": text(pick(adcm, "CMCLAS", "ATC1")), "CMINDC": text(pick(adcm, "CMINDC")),
-        "CMSTDTC": text(pick(adcm, "ASTDT", "ASTDTM", "CMSTDTC")), "CMENDTC": text(pick(adcm, "AENDT", "AENDTM", "CMENDTC")),
+        "CMSTDTC": text(pick(adcm, "ASTDT", "ASTDTM", "CMSTDTC")),
+        "CMENDTC": text(pick(adcm, "AENDT", "AENDTM", "CMENDTC")),
     }
     for flag in ("ONTRTFL", "ANL01FL"):
         if flag in adcm:

@@ -50,7 +50,8 @@ def check_flags(frame: pd.DataFrame, file: str, findings: Findings) -> None:
         bad = np.flatnonzero((values.notna() & ~values.isin(["Y", "N", ""])).to_numpy())
         if len(bad):
             findings.rows(Severity.ERROR, file, bad,
-                          [f"flag value {frame[flag].iloc[i]!r} is not Y, N or blank" for i in bad[:ROW_FINDINGS_LIMIT]],
+                          [f"flag value {frame[flag].iloc[i]!r} is not Y, N or blank"
+                           for i in bad[:ROW_FINDINGS_LIMIT]],
                           usubjid=_subjects(frame, bad), column=flag, kind="bad flag")
 
 
