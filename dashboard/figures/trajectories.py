@@ -36,7 +36,10 @@ def _bottom(fig: go.Figure) -> int:
 # what the change figure shows on each scale: (title words, axis title, hover unit, difference words)
 SCALE_TEXT = {"absolute": ("change from baseline", "Change ({unit})", " {unit}", "difference"),
               "percent": ("percent change from baseline", "Change (% of baseline)", " %", "difference"),
-              "ratio": ("ratio to baseline", "Ratio to baseline (log scale)", "", "ratio")}
+              "ratio": ("ratio to baseline", "Ratio to baseline", "", "ratio")}
+# ratios on a log axis, labelled in full (1-2-5 steps) rather than plotly's abbreviated minor digits ("5", "2")
+RATIO_TICKS = [m * 10.0 ** e for e in range(-3, 4) for m in (1, 2, 5)]
+LOG_AXIS = {"type": "log", "tickmode": "array", "tickvals": RATIO_TICKS, "ticktext": [f"{v:g}" for v in RATIO_TICKS]}
 STATUS_HOVER = (("DIED", "died by then"), ("NOT_DUE", "not yet due"), ("NO_VALUE", "alive, no value"))
 
 
@@ -204,7 +207,7 @@ def change_figure(summary: pd.DataFrame, outcome: Outcome, axis: str, stat: str,
         fig.add_trace(_summary_trace(summary, POOLED_NAME, POOLED_COLOR, axis, stat, 0.0, unit))
     ticks = _ticks(summary, axis)
     fig.update_yaxes(title={"text": axis_title}, zeroline=scale != "ratio", zerolinecolor="#95a5a6",
-                     type="log" if scale == "ratio" else "linear")
+                     **(LOG_AXIS if scale == "ratio" else {"type": "linear"}))
     _reference_line(fig, scale)
     fig.update_layout(margin={"b": _bottom(fig), "t": _top(stamp)}, legend=LEGEND)
     if differences is None or not arms:
@@ -266,7 +269,7 @@ def _add_difference_panel(fig: go.Figure, differences: pd.DataFrame, axis: str, 
         xaxis2={"anchor": "y2", "matches": "x", "tickmode": "array", "tickvals": ticks["tickvals"],
                 "ticktext": ticks["ticktext"], "title": ticks["title"], "automargin": True},
         yaxis2={"domain": [0.0, 0.3], "anchor": "x2", "zeroline": not ratio, "zerolinecolor": "#95a5a6",
-                "zerolinewidth": 2, "type": "log" if ratio else "linear",
-                "title": {"text": f"vs {reference}" + (" (ratio)" if ratio else "")}},
+                "zerolinewidth": 2, **(LOG_AXIS if ratio else {"type": "linear"}),
+                "title": {"text": f"vs {reference}"}},
     )
     _reference_line(fig, kind, "y2")
