@@ -7,7 +7,7 @@ import json
 
 import pytest
 from support import BLINDED_ROLES, ROLES, make_app, make_instance
-from dash_client import callbacks_by_output, open_page_as, respond
+from dash_client import initial_values, callbacks_by_output, open_page_as, respond
 
 from dashboard.config import load_trial_config
 from layouts import outcomes as ids
@@ -108,13 +108,20 @@ def test_the_statistic_choice_is_ignored_for_blinded_roles(pages):
     assert "median" in _text(asked_mean[ids.TRAJECTORY]["figure"]["layout"]["title"])
 
 
-@pytest.mark.parametrize("bad", [None, "", "LB.NOPE", 12345, ["VS.OXYSAT"], {"a": 1}, "x" * 5000])
+@pytest.mark.parametrize("bad", [None, "", "LB.NOPE", 12345, ["VS.OXYSAT"], {"a": 1}, "x" * 2000])
 def test_malformed_inputs_fall_back_to_defaults(pages, bad):
     for role in ("investigator", "statistician"):
         trajectory = _call(pages, role, "TRAJECTORY", OUTCOME=bad, AXIS=bad, STATISTIC=bad, SPAGHETTI=bad)
         assert trajectory[ids.TRAJECTORY]["figure"]["data"]
         assert _call(pages, role, "EVENT_CURVE", EVENT=bad)[ids.EVENT_CURVE]["figure"]["data"]
         assert "figure" in _call(pages, role, "FOREST", FOREST_VISIT=bad)[ids.FOREST]
+
+
+def test_an_oversized_input_is_refused_before_any_callback_runs(pages):
+    client, props, callbacks = pages["investigator"]
+    callback = callbacks["TRAJECTORY"]
+    response = client.post_callback(callback, initial_values(callback, props) | {(ids.OUTCOME, "value"): "x" * 5000})
+    assert response.status_code == 400 and "Traceback" not in response.get_data(as_text=True)
 
 
 def _forest_n(forest: dict, outcome_label: str) -> tuple[str, str]:
