@@ -5,6 +5,7 @@ Every callback: fetch the user's trial data, call analysis and figure functions 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -17,10 +18,10 @@ from callbacks.common import send_csv, stamp
 from dashboard import blinding, cuts
 from dashboard.analysis import ae as ae_tables
 from dashboard.analysis import ae_infusion, ae_listings, ae_time, ae_timelines, changes, labs, safety_base, safety_tables
-from dashboard.analysis.effects import min_events_for_p
+from dashboard.analysis.effects import comparison_reference, min_events_for_p
 from dashboard.analysis.safety import group_labels, group_sizes
 from dashboard.analysis.safety_base import SafetyFrames, safety_frames
-from dashboard.blinding import ArmedTrialData, TrialData
+from dashboard.blinding import Access, ArmedTrialData, TrialData
 from dashboard.context import NoActiveCut, current_trial_data, data_root
 from dashboard.figures import safety as fig_ae
 from dashboard.figures import safety_labs as fig_labs
@@ -261,15 +262,25 @@ def _incidence(data: TrialData, severity: bool) -> pd.DataFrame:
     if severity:
         return memoized(data, "safety:maxsev", lambda: _split(
             data, ae_tables.ae_max_severity, ae_tables.ae_max_severity_by_arm, f.teae, f.population))
+    by_arm = functools.partial(ae_tables.ae_incidence_by_arm, reference=_reference(data))
     return memoized(data, "safety:incidence", lambda: _split(
-        data, ae_tables.ae_incidence, ae_tables.ae_incidence_by_arm, f.teae, f.population))
+        data, ae_tables.ae_incidence, by_arm, f.teae, f.population))
 
 
-def _comparisons(data: TrialData) -> list[str]:
+def _reference(data: TrialData) -> int:
+    """Position of the arm risk differences are taken against, as the Outcomes page takes them
+    (`effects.comparison_reference`: the configured reference arm; the first coded group while arms are coded)."""
     if not _armed(data):
-        return []
-    first = data.arm_labels[0]
-    return [f"{label} − {first}" for label in data.arm_labels[1:]]
+        return 0
+    name = comparison_reference(data.config, data.access == Access.CODED)
+    return list(data.arm_labels).index(name) if name in data.arm_labels else 0
+
+
+def _comparisons(data: TrialData) -> dict[int, str]:
+    if not _armed(data):
+        return {}
+    ref = _reference(data)
+    return {i: f"{label} − {data.arm_labels[ref]}" for i, label in enumerate(data.arm_labels) if i != ref}
 
 
 def _listings(data: TrialData, search: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -438,10 +449,12 @@ def register(app: dash.Dash) -> None:
         note = ("Subjects with at least one treatment-emergent event (a subject counts once per class and term); "
                 "N: the safety population" + (" of each arm" if _armed(data) else "") +
                 ". Click a class to show its terms." + _basis(data))
+        reference = data.arm_labels[_reference(data)] if _armed(data) else ""
         if severity:
             note += " Each subject is counted once, at the maximum severity of the term (unknown counts as severe)."
         elif _armed(data):
-            note += " Risk difference in percentage points against the first arm, 95% Newcombe hybrid-score CI."
+            note += (f" Risk difference in percentage points against {reference} (reference arm), 95% Newcombe "
+                     "hybrid-score CI, unadjusted for the many terms.")
         return (_records(rows), ids.incidence_columns(_headers(data), _comparisons(data), severity), kept, note)
 
     @guarded_callback(app, Permission.VIEW_SAFETY, Output(ids.SEVERITY_GRAPH, "figure"),
@@ -465,7 +478,7 @@ def register(app: dash.Dash) -> None:
             return empty_figure(fig_ae.FOREST_TITLE, stamp(data), "Risk differences are shown in the closed report only.")
         top = int(top_n) if isinstance(top_n, (int, float)) and 1 <= top_n <= 100 else 15
         return memoized(data, "safety:forest", lambda: fig_ae.forest_figure(
-            ae_tables.forest_rows(_incidence(data, False), top), data.arm_labels, stamp(data)), top)
+            ae_tables.forest_rows(_incidence(data, False), top), data.arm_labels, stamp(data), _reference(data)), top)
 
     @guarded_callback(app, Permission.VIEW_SAFETY,
                       *_grid_outputs(ids.SAE_GRID), Output(ids.SAE_NOTE, "children"),

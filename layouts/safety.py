@@ -5,7 +5,7 @@ Pure layout: ids as constants, no data. Depends on ctx.sees_arms only (the fores
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -259,8 +259,10 @@ def overview_columns(groups: Sequence[str], *, cell: str = "n (%)") -> list[dict
     return [_label_column("LABEL", ""), *count_columns(groups, cell=cell)]
 
 
-def incidence_columns(groups: Sequence[str], comparisons: Sequence[str], severity: bool) -> list[dict[str, Any]]:
-    """System organ class / preferred term, counts per group (or per group and severity), risk differences."""
+def incidence_columns(groups: Sequence[str], comparisons: Sequence[str] | Mapping[int, str],
+                      severity: bool) -> list[dict[str, Any]]:
+    """System organ class / preferred term, counts per group (or per group and severity), risk differences:
+    `comparisons` maps the arm position i of each column rd<i> to its label (a list: positions 1, 2, ...)."""
     columns: list[dict[str, Any]] = [
         {**_label_column("SOC", "System organ class", flex=2, min_width=140), "sortable": False},
         {**_label_column("PT", "Preferred term", flex=2, min_width=120), "sortable": False}]
@@ -272,7 +274,8 @@ def incidence_columns(groups: Sequence[str], comparisons: Sequence[str], severit
     else:
         columns.extend({**c, "children": [{**ch, "sortable": False} for ch in c["children"]]}
                        for c in count_columns(groups))
-        for i, label in enumerate(comparisons, start=1):
+        labelled = comparisons.items() if isinstance(comparisons, Mapping) else enumerate(comparisons, start=1)
+        for i, label in labelled:
             header = f"{label} (95% CI)"
             columns.append({**_count_column(f"rd{i}", header, 96, flex=5), "headerTooltip": header,
                             "sortable": False})

@@ -120,17 +120,20 @@ def ae_incidence(events: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame
     return _incidence(events, population, None)
 
 
-def ae_incidence_by_arm(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
-    """Incidence per SOC and PT for each arm and the total, with each arm's risk difference against the first arm."""
+def ae_incidence_by_arm(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series,
+                        reference: int = 0) -> pd.DataFrame:
+    """Incidence per SOC and PT for each arm and the total, with each arm's risk difference against the reference
+    arm (position `reference` in display order)."""
     table = _incidence(events, population, arm_of)
-    return add_risk_differences(table, n_arms=len(group_sizes(population, arm_of)) - 1)
+    return add_risk_differences(table, n_arms=len(group_sizes(population, arm_of)) - 1, reference=reference)
 
 
-def add_risk_differences(table: pd.DataFrame, n_arms: int) -> pd.DataFrame:
-    """Columns rd<i>, lo<i>, hi<i>: arm i minus arm 0 in proportion, 95 % Newcombe hybrid-score interval."""
+def add_risk_differences(table: pd.DataFrame, n_arms: int, reference: int = 0) -> pd.DataFrame:
+    """Columns rd<i>, lo<i>, hi<i> for every arm i but the reference: arm i minus the reference arm in proportion,
+    95 % Newcombe hybrid-score interval."""
     out = table.copy()
-    n0, N0 = out["n0"].to_numpy(float), out["N0"].to_numpy(float)
-    for i in range(1, n_arms):
+    n0, N0 = out[f"n{reference}"].to_numpy(float), out[f"N{reference}"].to_numpy(float)
+    for i in (i for i in range(n_arms) if i != reference):
         ni, Ni = out[f"n{i}"].to_numpy(float), out[f"N{i}"].to_numpy(float)
         ok = (Ni > 0) & (N0 > 0)
         rd = np.full(len(out), np.nan)
@@ -179,10 +182,12 @@ def ae_max_severity_by_arm(events: pd.DataFrame, population: pd.DataFrame, arm_o
 
 
 def order_incidence(table: pd.DataFrame, sort: str = "incidence") -> pd.DataFrame:
-    """Classes then their terms: by total subjects (descending) or alphabetically; 'rd' orders by |rd1| (closed only)."""
+    """Classes then their terms: by total subjects (descending) or alphabetically; 'rd' orders by the first risk
+    difference column's |rd| (closed only)."""
     total = max(int(c[1:]) for c in table.columns if c.startswith("N") and c[1:].isdigit())
-    if sort == "rd" and "rd1" in table:
-        score = -table["rd1"].abs().fillna(-1.0)
+    first_rd = next((c for c in table.columns if c.startswith("rd") and c[2:].isdigit()), None)
+    if sort == "rd" and first_rd:
+        score = -table[first_rd].abs().fillna(-1.0)
     elif sort == "alpha":
         score = pd.Series(0.0, index=table.index)
     elif f"n{total}" in table:

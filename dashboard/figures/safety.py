@@ -92,8 +92,9 @@ def km_figure(curves: pd.DataFrame, at_risk: pd.DataFrame, stamp: str, *, arm_la
     return fig
 
 
-def forest_figure(rows: pd.DataFrame, arm_labels: Sequence[str], stamp: str) -> go.Figure:
-    """Dot plot of incidence per arm (left) and risk difference against the first arm with 95 % CI (right)."""
+def forest_figure(rows: pd.DataFrame, arm_labels: Sequence[str], stamp: str, reference: int = 0) -> go.Figure:
+    """Dot plot of incidence per arm (left) and risk difference against the reference arm (position `reference`)
+    with 95 % CI (right)."""
     if rows.empty or len(arm_labels) < 2:
         return empty_figure(FOREST_TITLE, stamp, "No treatment-emergent adverse events to compare.")
     rows = rows.iloc[::-1]
@@ -107,19 +108,20 @@ def forest_figure(rows: pd.DataFrame, arm_labels: Sequence[str], stamp: str) -> 
             customdata=np.c_[rows[f"n{i}"], rows[f"N{i}"]],
             hovertemplate=f"{label}<br>%{{y}}: %{{customdata[0]}}/%{{customdata[1]}} (%{{x:.1f}}%)<extra></extra>"),
             row=1, col=1)
-    for i, label in enumerate(arm_labels[1:], start=1):
+    base = arm_labels[reference]
+    for i, label in ((i, a) for i, a in enumerate(arm_labels) if i != reference):
         rd, lo, hi = rows[f"rd{i}"] * 100, rows[f"lo{i}"] * 100, rows[f"hi{i}"] * 100
         fig.add_trace(go.Scatter(
-            x=rd, y=terms, mode="markers", name=f"{label} − {arm_labels[0]}", marker={"color": colors[label],
+            x=rd, y=terms, mode="markers", name=f"{label} − {base}", marker={"color": colors[label],
                                                                                    "symbol": "diamond", "size": 9},
             error_x={"type": "data", "symmetric": False, "array": hi - rd, "arrayminus": rd - lo},
             customdata=np.c_[lo, hi],
-            hovertemplate=(f"{label} − {arm_labels[0]}<br>%{{y}}: %{{x:.1f}} points"
+            hovertemplate=(f"{label} − {base}<br>%{{y}}: %{{x:.1f}} points"
                            "<br>95% CI %{customdata[0]:.1f} to %{customdata[1]:.1f}<extra></extra>")),
             row=1, col=2)
     fig.add_vline(x=0, line={"color": "#888", "dash": "dot"}, row=1, col=2)
     fig.update_xaxes(title="Subjects with the event (%)", rangemode="tozero", row=1, col=1)
-    fig.update_xaxes(title="Risk difference (percentage points, 95% CI, Newcombe)", row=1, col=2)
+    fig.update_xaxes(title=f"Risk difference vs {base} (percentage points, 95% CI, Newcombe)", row=1, col=2)
     fig.update_layout(height=max(360, 28 * len(terms) + 160))
     return fig
 
