@@ -34,6 +34,7 @@ from dashboard.config_model import (  # noqa: F401  (re-exported: dashboard.conf
     ARM_BASES, DEFAULT_DRUG_WITHDRAWN, DEFAULT_NOT_RELATED, DEFAULT_RELATED, REGIMENS, Arm, Eligibility,
     EligibilityCheck, EventSource, Outcome, SafetyLabs, Statistics, Visit, Vocabulary,
 )
+from dashboard.config_charter import Charter, charter_problems, parse_charter  # noqa: E402,F401
 
 @dataclass(frozen=True, eq=False)
 class TrialConfig:
@@ -69,6 +70,7 @@ class TrialConfig:
     safety_arm_basis: str = "actual"           # safety views by the arm actually received (ACTARMCD)
     efficacy_arm_basis: str = "planned"        # efficacy views by the arm randomized to (ARMCD)
     statistics: Statistics = field(default_factory=Statistics)
+    charter: Charter | None = None             # [charter]: interim looks, boundaries, safety rules
 
     @property
     def min_events_for_p(self) -> int:
@@ -332,7 +334,11 @@ def parse_trial_config(raw: dict[str, Any], path: str = "<config>") -> TrialConf
         safety_arm_basis=_choice(r, "study.safety_arm_basis", ARM_BASES, "actual"),
         efficacy_arm_basis=_choice(r, "study.efficacy_arm_basis", ARM_BASES, "planned"),
         statistics=Statistics(r.get("statistics.min_events_for_p", int, required=False, default=5)),
+        charter=parse_charter(raw, r.problems),
     )
+    r.problems.extend(charter_problems(config.charter, {e.name for e in config.events},
+                                       {o.testcd for o in config.outcomes}, set(config.arm_codes),
+                                       config.reference_arm.code if config.arms else ""))
     if regimen == "continuous" and not config.planned_duration_days:
         r.problems.append("key 'dosing.planned_duration_days' is needed for a continuous regimen")
     if planned_end and config.first_randomization_planned > planned_end:

@@ -1,0 +1,1 @@
+"""Interim monitoring: group-sequential boundaries, safety stopping rules and the statistics of each cut."""
