@@ -211,3 +211,13 @@ def check_against_export(tables: Mapping[str, SourceTable], config: TrialConfig,
     check_safety_labs(tables, config, findings)
     check_events(tables, config, findings)
     check_other_domains(tables, config, findings)
+    check_charter(tables, config, findings)
+
+
+def check_charter(tables: Mapping[str, SourceTable], config: TrialConfig, findings: Findings) -> None:
+    """The charter's safety-rule terms and primary visit against the export (dashboard.monitoring)."""
+    from dashboard.monitoring.charter_check import charter_warnings
+
+    for domain, message in charter_warnings(config, frame(tables, "AE", ["AEDECOD", "AETERM"])):
+        findings.warning(file_name(tables, domain) if domain in tables else domain, message,
+                         kind="configured term absent")
