@@ -29,3 +29,13 @@ def test_bad_flags_and_censoring_all_reported_with_rows():
     assert check_adam("ADTTE", frame, "adtte.csv", findings)      # translated; the errors refuse the export
     where = sorted((f.column, f.row) for f in findings.errors)
     assert where == [("ANL01FL", 2), ("AVAL", 2), ("CNSR", 2), ("CNSR", 3)]
+
+
+def test_randomized_flag_against_arm_code_is_a_warning_without_the_arm():
+    frame = pd.DataFrame({"STUDYID": ["S"] * 3, "USUBJID": ["S-1", "S-2", "S-3"], "SITEID": ["1"] * 3,
+                          "ARMCD": ["DRUGX", "Scrnfail", "DRUGX"], "ITTFL": ["Y", "Y", "N"]})
+    findings = Findings()
+    assert check_adam("ADSL", frame, "adsl.xpt", findings)
+    assert [(f.row, f.column, f.severity.value) for f in findings.items] == [(2, "ITTFL", "warning"),
+                                                                           (3, "ITTFL", "warning")]
+    assert not any("DRUGX" in f.message for f in findings.items)

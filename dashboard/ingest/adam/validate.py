@@ -74,6 +74,31 @@ def check_numbers(stem: str, frame: pd.DataFrame, file: str, findings: Findings)
                           usubjid=_subjects(frame, rows), column=name, kind="bad number")
 
 
+NOT_RANDOMIZED = ("", "SCRNFAIL", "NOTASSGN", "SCREEN FAILURE", "NOT ASSIGNED")
+
+
+def check_randomized_flag(adsl: pd.DataFrame, file: str, findings: Findings) -> None:
+    """ADSL RANDFL / ITTFL against the arm code: the loader counts a subject as randomized by the arm code (as for
+    SDTM), so a flag that says otherwise is a warning naming the rows (never the arm)."""
+    arm = pick_first(adsl, "ARMCD", "TRT01P")
+    if arm is None:
+        return
+    has_arm = ~arm.fillna("").astype("str").str.split().str.join(" ").str.upper().isin(NOT_RANDOMIZED)
+    for flag in ("RANDFL", "ITTFL"):
+        if flag not in adsl:
+            continue
+        value = adsl[flag].fillna("").astype("str").str.strip().str.upper()
+        rows = np.flatnonzero(((value == "N") & has_arm | (value == "Y") & ~has_arm).to_numpy())
+        if len(rows):
+            findings.rows(Severity.WARNING, file, rows, f"{flag} disagrees with the arm code (value withheld: "
+                          "allocation); the subject is counted as randomized by the arm code",
+                          usubjid=_subjects(adsl, rows), column=flag, kind="population flag disagrees")
+
+
+def pick_first(frame: pd.DataFrame, *names: str) -> pd.Series | None:
+    return next((frame[name] for name in names if name in frame), None)
+
+
 def check_adam(stem: str, frame: pd.DataFrame, file: str, findings: Findings) -> bool:
     """All ADaM checks of one dataset; False when it cannot be translated (a required variable is missing).
 
@@ -84,4 +109,6 @@ def check_adam(stem: str, frame: pd.DataFrame, file: str, findings: Findings) ->
         return False
     check_flags(frame, file, findings)
     check_numbers(stem, frame, file, findings)
+    if stem == "ADSL":
+        check_randomized_flag(frame, file, findings)
     return True
