@@ -207,12 +207,15 @@ def adverse_events(ae: pd.DataFrame, population: pd.DataFrame, vocabulary: Vocab
     first_time = ae["USUBJID"].map(population.set_index("USUBJID")["FIRSTDOSETM"]) if "FIRSTDOSETM" in population \
         else pd.Series(pd.NaT, index=ae.index)
     out["TEAE"], out["TEAE_TIMING"] = emergence(out["ASTDT"], out["AESTTIME"], first, first_time.astype("datetime64[ns]"))
+    partial = (_date_parts(ae["AESTDTC"])["D"].isna() & out["TEAE"]).to_numpy()
+    out.loc[partial, "TEAE_TIMING"] = PARTIAL_START      # emergent because the imputation is conservative
     out = pd.concat([out, ae_flags(ae, vocabulary)], axis=1)
     out["NOT_ASSESSABLE"] = causality_not_assessable(ae, vocabulary)
     return out.sort_values(["USUBJID", "ASTDT", "AESEQ"], kind="stable").reset_index(drop=True)
 
 
 SAME_DAY_UNTIMED = "same day, time unknown"
+PARTIAL_START = "start date partial, imputed"
 
 
 def emergence(start_day: pd.Series, start_time: pd.Series, first_day: pd.Series,

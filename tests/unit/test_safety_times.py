@@ -74,3 +74,11 @@ def test_a_day_6_event_is_within_72_h_of_a_day_5_infusion_and_marked_date_only_w
     flagged = flag_infusion_reactions(events, infusions(ex, population, 5, 1), 72)
     assert flagged["IR"].iloc[0] and flagged["IR_INFUSION"].iloc[0] == 5
     assert sae_listing(flagged)["IR"].iloc[0] == "Y (date only)"
+
+
+def test_a_partial_start_imputed_to_the_first_dose_day_says_so_not_same_day():
+    from dashboard.analysis.safety import PARTIAL_START
+    _, _, events = _trial([("S1", "2021-05-01T10:00")], [
+        {"USUBJID": "S1", "AESEQ": 1, "AEDECOD": "Rash", "AESTDTC": "2021-05"}])
+    assert events["TEAE"].iloc[0] and events["TEAE_TIMING"].iloc[0] == PARTIAL_START
+    assert sae_listing(events.assign(SERIOUS=True))["TEAE"].iloc[0] == f"Y ({PARTIAL_START})"
