@@ -17,7 +17,8 @@ from dash import Input, Output, State, html, no_update
 from callbacks.common import send_csv, stamp
 from dashboard import blinding, cuts
 from dashboard.analysis import ae as ae_tables
-from dashboard.analysis import ae_infusion, ae_listings, ae_time, ae_timelines, changes, labs, safety_base, safety_tables
+from dashboard.analysis import (ae_infusion, ae_listings, ae_time, ae_timelines, changes, labs, safety_base,
+                                safety_tables)
 from dashboard.analysis.effects import comparison_reference, min_events_for_p
 from dashboard.analysis.safety import group_labels, group_sizes
 from dashboard.analysis.safety_base import SafetyFrames, safety_frames
@@ -207,7 +208,8 @@ def _overview_note(data: TrialData, table: pd.DataFrame) -> str:
     dose = "infusion" if data.config.discrete_doses else "dose (first EX start; no end window)"
     note = (f"Treatment-emergent: starting on or after the first {dose}; on its day the recorded times decide, "
             "and an event without a time (or after an untimed dose) counts (conservative; listings say 'same day, "
-            "time unknown'). Partial dates imputed conservatively. N: the safety population" + (" of each arm." if _armed(data) else ".") +
+            "time unknown'). Partial dates imputed conservatively. N: the safety population" +
+            (" of each arm." if _armed(data) else ".") +
             f" Related: AEREL one of {', '.join(vocabulary.related)}.")
     if ae_tables.subjects_only(_frames(data).discont_source):
         note += (" Leading to discontinuation: subjects whose disposition reason is ADVERSE EVENT; the reason does "
@@ -253,7 +255,8 @@ def _overview(data: TrialData) -> tuple:
              safety_tables.n_pct(pd.Series([serious_row[f"n{total}"]]), pd.Series([serious_row[f"pct{total}"]]))[0],
              f"{len(f.deaths)}", new_tile)
     ir_rows, ir_columns, ir_note, ir_style = _ir_outputs(data, f, headers)
-    return (_population(data), *tiles, _records(safety_tables.count_cells(table, ["LABEL"])), ids.overview_columns(headers),
+    return (_population(data), *tiles, _records(safety_tables.count_cells(table, ["LABEL"])),
+            ids.overview_columns(headers),
             _overview_note(data, table), ir_rows, ir_columns, ir_note, ir_style, figure)
 
 

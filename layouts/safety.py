@@ -111,7 +111,8 @@ def _overview_tab(ctx: ViewContext) -> Component:
     summary = _card("Treatment-emergent adverse events: overview", [
         html.Div(id=OVERVIEW_NOTE, className="text-muted small mb-2"), _compact(summary_grid(OVERVIEW_GRID))])
     reactions = html.Div(_card("Adverse events starting soon after an infusion (temporal association, not causality)",
-                               [html.Div(id=IR_NOTE, className="text-muted small mb-2"), _compact(summary_grid(IR_GRID))]),
+                               [html.Div(id=IR_NOTE, className="text-muted small mb-2"),
+                                _compact(summary_grid(IR_GRID))]),
                          id=IR_CARD)
     # the reactions table has one 'n/N (%)' and one events column per group: full width, so it reads at a glance
     return html.Div([tiles, summary, reactions, figure_card(KM_GRAPH, "Time to first serious adverse event",

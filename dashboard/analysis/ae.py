@@ -187,7 +187,8 @@ def order_incidence(table: pd.DataFrame, sort: str = "incidence") -> pd.DataFram
     total = max(int(c[1:]) for c in table.columns if c.startswith("N") and c[1:].isdigit())
     first_rd = next((c for c in table.columns if c.startswith("rd") and c[2:].isdigit()), None)
     if sort == "rd" and first_rd:
-        score = -table[first_rd].abs().fillna(-1.0)
+        # + 0.0 turns -0.0 into 0.0: a sort key holding both was reported to fail ('categories must be unique')
+        score = -table[first_rd].abs().fillna(-1.0) + 0.0
     elif sort == "alpha":
         score = pd.Series(0.0, index=table.index)
     elif f"n{total}" in table:

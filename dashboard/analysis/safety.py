@@ -206,7 +206,8 @@ def adverse_events(ae: pd.DataFrame, population: pd.DataFrame, vocabulary: Vocab
     out["AENDY"] = study_day(out["AENDT"], day1)
     first_time = ae["USUBJID"].map(population.set_index("USUBJID")["FIRSTDOSETM"]) if "FIRSTDOSETM" in population \
         else pd.Series(pd.NaT, index=ae.index)
-    out["TEAE"], out["TEAE_TIMING"] = emergence(out["ASTDT"], out["AESTTIME"], first, first_time.astype("datetime64[ns]"))
+    out["TEAE"], out["TEAE_TIMING"] = emergence(out["ASTDT"], out["AESTTIME"], first,
+                                                first_time.astype("datetime64[ns]"))
     partial = (_date_parts(ae["AESTDTC"])["D"].isna() & out["TEAE"]).to_numpy()
     out.loc[partial, "TEAE_TIMING"] = PARTIAL_START      # emergent because the imputation is conservative
     out = pd.concat([out, ae_flags(ae, vocabulary)], axis=1)
