@@ -6,20 +6,21 @@ from dash import Input, Output, html
 
 from callbacks.common import NO_CUT
 from dashboard import cuts
+from dashboard.cut_status import cut_status
 from dashboard.context import current_cut_id, data_root
 from dashboard.guard import guarded_callback
 from dashboard.permissions import Permission
 from layouts import cuts as ids
 from layouts.common import plain_columns
 
-CUT_COLUMNS = ["cut_id", "cut_date", "label", "loaded_at", "loaded_by", "randomized", "warning_count", "active"]
+CUT_COLUMNS = ["cut_id", "cut_date", "label", "loaded_at", "loaded_by", "randomized", "warning_count", "status"]
 
 
-def cut_rows(manifests: list[cuts.CutManifest], active: str | None) -> list[dict]:
-    """One row per cut for the listing; the active one marked."""
+def cut_rows(manifests: list[cuts.CutManifest], active: str | None, root=None) -> list[dict]:
+    """One row per cut for the listing: the active one marked, and any that cannot be served said why."""
     return [{"cut_id": m.cut_id, "cut_date": m.cut_date, "label": m.label, "loaded_at": m.loaded_at,
              "loaded_by": m.loaded_by, "randomized": m.randomized, "warning_count": m.warning_count,
-             "active": "ACTIVE" if m.cut_id == active else ""} for m in manifests]
+             "status": cut_status(m.cut_id, active, root)} for m in manifests]
 
 
 def manifest_detail(manifest: cuts.CutManifest) -> html.Div:
@@ -44,7 +45,7 @@ def register(app) -> None:
         active = current_cut_id()
         columns = plain_columns(CUT_COLUMNS, ids.NUMBER_FIELDS)
         options = [{"label": f"{m.cut_date} · {m.label or m.cut_id}", "value": m.cut_id} for m in manifests]
-        return cut_rows(manifests, active), columns, options, active
+        return cut_rows(manifests, active, data_root()), columns, options, active
 
     @guarded_callback(app, Permission.VIEW_CUTS,
                       Output(ids.CUT_DETAIL, "children"), Output(ids.WARNINGS_TABLE, "rowData"),

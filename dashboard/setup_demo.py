@@ -30,7 +30,7 @@ def load_demo_cuts(config: TrialConfig | None = None) -> list[str]:
     from dashboard.ingest.load import load_cut
 
     config = config or load_trial_config()
-    loaded_dates = {m.cut_date for m in cuts.list_cuts()}
+    loaded_dates = {m.cut_date for m in cuts.list_cuts() if not cuts.load_interrupted(m.cut_id)}
     new_ids = []
     for folder, cut_date, label in DEMO_CUTS.get(config.study_id, ()):
         if cut_date in loaded_dates:

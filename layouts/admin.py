@@ -9,6 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashboard import audit
 from dashboard.context import ViewContext
 from dashboard.permissions import Role
 from layouts.common import NUMBER_COLUMN, download_button, listing_grid, page_header
@@ -30,9 +31,7 @@ AUDIT_DOWNLOAD = "audit-download"
 AUDIT_DOWNLOAD_FILE = "audit-download-file"
 AUDIT_CHAIN = "audit-chain"
 
-AUDIT_EVENTS = ("login", "login_failed", "logout", "lockout", "cut_load", "cut_rejected", "closed_view",
-                "unmask", "export", "user_added", "role_changed", "user_disabled", "user_enabled", "password_reset",
-                "cut_refused", "cut_activated", "cut_activation_refused", "login_unlocked")
+AUDIT_EVENTS = audit.EVENTS          # one list: the audit module's
 
 
 def users_layout(ctx: ViewContext) -> Component:

@@ -14,6 +14,7 @@ from typing import TextIO
 import pandas as pd
 
 from dashboard import cuts
+from dashboard.cut_status import cut_status
 from dashboard.config import ConfigError, default_instance_path, load_trial_config
 from dashboard.ingest.findings import AlreadyLoaded, Finding, IngestError, Severity, summarize
 from dashboard.ingest.load import activate_cut, load_cut
@@ -153,21 +154,6 @@ def _sign(args: argparse.Namespace) -> int:
         return 1
     print(f"cut {args.cut_id} is signed")
     return 0
-
-
-def cut_status(cut_id: str, active: str | None) -> str:
-    """ACTIVE and/or why a cut cannot be served (load interrupted, not signed, signature broken), or ''."""
-    problem = ""
-    if cuts.load_interrupted(cut_id):
-        problem = cuts.INTERRUPTED
-    else:
-        try:
-            cuts.verified_manifest(cut_id)
-        except cuts.CutIntegrityError as exc:
-            problem = "not signed" if "not signed" in str(exc) else "damaged: signature does not match"
-        except (cuts.CutError, OSError) as exc:
-            problem = f"unreadable: {cuts.refusal_reason(exc)}"
-    return ", ".join(word for word in ("ACTIVE" if cut_id == active else "", problem) if word)
 
 
 def _warning_lines(warnings: pd.DataFrame) -> list[str]:

@@ -36,6 +36,6 @@ def test_the_active_cut_shows_its_manifest_and_an_unknown_one_does_not(demo_app,
     listing = client.call(client.callback_for(f"..{ids.CUT_TABLE}.rowData"), {(ids.CUT_TABLE, "id"): ids.CUT_TABLE})
     active = listing["response"][ids.CUT_PICKER]["value"]
     rows = listing["response"][ids.CUT_TABLE]["rowData"]
-    assert [r["cut_id"] for r in rows if r["active"] == "ACTIVE"] == [active]
+    assert [r["cut_id"] for r in rows if r["status"] == "ACTIVE"] == [active]
     assert active in json.dumps(_detail(client, props, active)[ids.CUT_DETAIL])
     assert _detail(client, props, "no-such-cut")[ids.CUT_DETAIL]["children"] == "No such cut."
