@@ -25,8 +25,15 @@ def _hover(z: float, fraction: float, config: TrialConfig, what: str) -> str:
 def boundary_figure(config: TrialConfig, bounds: Boundaries, observed: Sequence[dict], stamp: str) -> go.Figure:
     """Bounds at each look and one marker per loaded cut (labelled with its cut date)."""
     fig = base_figure(TITLE, stamp)
+    if bounds.planned_fractions and bounds.planned_fractions != bounds.fractions:
+        planned = [min(b, 8.0) for b in bounds.planned_efficacy]
+        fig.add_trace(go.Scatter(x=bounds.planned_fractions, y=planned, mode="lines+markers",
+                                 name="Efficacy bound as planned", line={"color": "#e6b0aa", "dash": "dot"},
+                                 hoverinfo="text", text=[_hover(b, f, config, "planned efficacy bound")
+                                                         for b, f in zip(planned, bounds.planned_fractions)]))
     shown = [min(b, 8.0) for b in bounds.efficacy]
-    fig.add_trace(go.Scatter(x=bounds.fractions, y=shown, mode="lines+markers", name="Efficacy bound",
+    fig.add_trace(go.Scatter(x=bounds.fractions, y=shown, mode="lines+markers",
+                             name="Efficacy bound (at the information seen)",
                              line={"color": "#c0392b"}, hoverinfo="text",
                              text=[_hover(b, f, config, "efficacy bound") for b, f in zip(shown, bounds.fractions)]))
     if config.charter.sides == 2:

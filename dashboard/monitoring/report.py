@@ -72,6 +72,8 @@ class Boundaries:
     fractions: list[float]
     efficacy: list[float]
     futility: list[float] = field(default_factory=list)
+    planned_fractions: list[float] = field(default_factory=list)   # the charter's looks, as planned
+    planned_efficacy: list[float] = field(default_factory=list)
 
 
 def boundaries(charter: Charter, observed: Sequence[float], drift: float) -> Boundaries:
@@ -85,7 +87,9 @@ def boundaries(charter: Charter, observed: Sequence[float], drift: float) -> Bou
                                                  gamma=charter.gamma, sides=1)
         futility = list(spending.futility_boundaries(schedule, one_sided, charter.futility.beta,
                                                      charter.futility.spending, drift, gamma=charter.futility.gamma))
-    return Boundaries(schedule, list(efficacy), futility)
+    planned = spending.spending_boundaries(charter.fractions, charter.alpha, charter.spending, gamma=charter.gamma,
+                                           sides=charter.sides)
+    return Boundaries(schedule, list(efficacy), futility, list(charter.fractions), list(planned))
 
 
 def effect_at(z: float, fraction: float, config: TrialConfig) -> float:

@@ -62,8 +62,12 @@ def test_board_sees_one_observed_z_per_loaded_cut_labelled_with_its_cut(answers)
     assert observed["text"] == ["2021-07-10"]
     assert "No z at cut 2021-05-10" in figure["layout"]["title"]["text"]
     assert all("nominal p" in h for h in observed["hovertext"])
-    efficacy = next(t for t in figure["data"] if t["name"] == "Efficacy bound")
+    efficacy = next(t for t in figure["data"] if t["name"].startswith("Efficacy bound (at the information"))
     assert efficacy["x"][-1] == 1.0 and len(efficacy["x"]) >= 2
+    # the bound at the observed look is at that cut's information fraction (Lan-DeMets)
+    assert efficacy["x"][0] == pytest.approx(28 / 29)
+    planned = next(t for t in figure["data"] if t["name"] == "Efficacy bound as planned")
+    assert planned["x"] == [0.5, 1.0]
 
 
 def test_board_gets_conditional_power_and_coded_names_only(answers):
