@@ -12,6 +12,7 @@ COMMAND_MODULES = (
     "dashboard.demo.cli",     # demo generate
     "dashboard.setup_demo",   # setup-demo
     "dashboard.trials.cli",   # trials draft / check
+    "dashboard.pack.cli",     # pack build
 )
 
 

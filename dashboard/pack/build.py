@@ -1,0 +1,112 @@
+"""Build one pack (open or closed) of one cut into a folder: the PDF and, next to it, tables/<display>.csv."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import flask
+
+from dashboard import audit, blinding, cuts
+from dashboard.blinding import Access, TrialData
+from dashboard.config import TrialConfig
+from dashboard.exports import stamped_csv
+from dashboard.pack import content, render
+from dashboard.pack.content import Display
+
+
+@dataclass(frozen=True)
+class BuiltPack:
+    """Where a pack was written and the checksums that identify it."""
+
+    kind: str               # "open" or "closed"
+    pdf: Path
+    tables: Path
+    content_checksum: str   # SHA-256 over the tables as data (name and bytes, in name order)
+    file_checksum: str      # SHA-256 of the PDF file
+
+
+def pack_kind(access: Access) -> str:
+    return "closed" if access.sees_arms else "open"
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextlib.contextmanager
+def _app_context(config: TrialConfig, root: Path | None) -> Iterator[None]:
+    """The page helpers read the data root from the Flask app; outside a request give them a minimal one."""
+    if flask.has_app_context():
+        yield
+        return
+    app = flask.Flask("dashboard.pack")
+    app.config.update(DSMB_DATA_ROOT=root, DSMB_TRIAL=config)
+    with app.app_context():
+        yield
+
+
+def _previous(cut_id: str, previous_id: str | None, access: Access, config: TrialConfig,
+              root: Path | None) -> tuple[TrialData | None, str | None]:
+    """The cut to compare with (given, else the one before); one that fails its checks is named, not hidden."""
+    try:
+        previous_id = previous_id or cuts.previous_cut_id(cut_id, root)
+        return (blinding.trial_data(previous_id, access, config, root) if previous_id else None), None
+    except (cuts.CutError, OSError) as exc:
+        return None, f"The previous cut cannot be read, so no changes are shown: {cuts.refusal_reason(exc)}."
+
+
+def _write_tables(displays: Sequence[Display], folder: Path, data: TrialData) -> tuple[list[str], str]:
+    """Each display's table as stamped, formula-safe CSV; the content checksum over all of them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names, digest = [], hashlib.sha256()
+    for d in displays:
+        name = content.csv_name(d)
+        names.append(name)
+        if d.table is None:
+            continue
+        text = stamped_csv(d.table, study_id=data.config.study_id, cut_date=data.cut.cut_date,
+                           sees_arms=data.access.sees_arms, title=d.title)
+        (folder / name).write_text(text, encoding="utf-8")
+        digest.update(name.encode() + b"\0" + text.encode("utf-8") + b"\0")
+    return names, digest.hexdigest()
+
+
+def collect(cut_id: str, access: Access, config: TrialConfig, root: Path | None,
+            previous_id: str | None = None) -> tuple[TrialData, list[Display], str]:
+    """The trial data at `access` and the displays of the pack (with the previous cut's id, '' when none)."""
+    with _app_context(config, root):
+        data = blinding.trial_data(cut_id, access, config, root)
+        previous, problem = _previous(cut_id, previous_id, access, config, root)
+        shown = content.displays(data, previous, problem)
+    return data, shown, previous.cut.cut_id if previous is not None else ""
+
+
+def build_all(cut_id: str, packs: Sequence[tuple[Access, Path]], *, config: TrialConfig, root: Path | None,
+              user: str, previous_id: str | None = None, database_url: str | None = None) -> list[BuiltPack]:
+    """Write `<folder>/<kind>.pdf` and `<folder>/tables/` for each (access, folder), the figures of all of them
+    drawn in one Chromium session; each build is an audit event (the PDF's checksum is closed detail when closed)."""
+    prepared = [(access, folder, *collect(cut_id, access, config, root, previous_id)) for access, folder in packs]
+    figures = [d.figure for *_, shown, _ in prepared for d in shown if d.figure is not None]
+    rendered = iter(render.figure_svgs(figures))
+    built = []
+    for access, folder, data, shown, previous in prepared:
+        folder.mkdir(parents=True, exist_ok=True)
+        names, checksum = _write_tables(shown, folder / "tables", data)
+        svgs: list[Any] = [next(rendered) if d.figure is not None else None for d in shown]
+        meta = render.PackMeta(config.study_id, config.title, cut_id, data.cut.cut_date, checksum, user,
+                               dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), access.sees_arms,
+                               previous)
+        pdf = folder / f"{pack_kind(access)}.pdf"
+        render.write_pdf(meta, shown, svgs, names, pdf)
+        file_checksum = sha256_file(pdf)
+        audit.record("pack_build", username=user, cut_id=cut_id, database_url=database_url,
+                     detail={"file": pdf.name, "access": access.value, "sha256": file_checksum,
+                             "content_sha256": checksum})
+        built.append(BuiltPack(pack_kind(access), pdf, folder / "tables", checksum, file_checksum))
+    return built

@@ -1,0 +1,194 @@
+"""What the pack holds: each display taken from the same callback helpers (analysis and figure functions) the pages
+call, so a number in the pack is the number on the page. No number is computed here differently."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from callbacks import outcomes as out_cb
+from callbacks import recruitment as rec_cb
+from callbacks import recruitment_base as rec_base
+from callbacks import recruitment_conduct as conduct_cb
+from callbacks import safety as safety_cb
+from dashboard import cuts
+from dashboard.analysis import ae as ae_tables
+from dashboard.analysis import ae_listings, changes, labs, safety_tables
+from dashboard.analysis import recruitment as rec
+from dashboard.blinding import TrialData
+from dashboard.figures import safety as fig_ae
+from layouts import safety as safety_ids
+
+ALL_SUBJECTS = rec_base._key(None, None, None)   # the pages' unfiltered selection
+
+
+@dataclass(frozen=True)
+class Display:
+    """One table and/or figure of the pack, under a section heading; `name` names its CSV."""
+
+    section: str
+    name: str
+    title: str
+    table: pd.DataFrame | None = None
+    figure: Any = None
+    note: str = ""
+
+
+def grid_frame(rows: list[dict[str, Any]], columns: list[dict[str, Any]]) -> pd.DataFrame:
+    """An AG Grid's rows and column definitions as a frame whose headers are the grid's (group · child)."""
+    flat: list[tuple[str, str]] = []
+    for col in columns:
+        for child in col.get("children") or [col]:
+            header = child.get("headerName") or ""
+            if child is not col:
+                header = f"{col.get('headerName', '')} · {header}".strip(" ·")
+            flat.append((child["field"], header))
+    frame = pd.DataFrame({h: [r.get(f) for r in rows] for f, h in flat}, columns=[h for _, h in flat])
+    return frame.astype(object).where(frame.notna(), "")
+
+
+def _renamed(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
+    return frame[[c for c in headers if c in frame]].rename(columns=headers)
+
+
+def conduct(data: TrialData) -> list[Display]:
+    """Study status, accrual against target, screening, CONSORT, sites, deviations, completeness."""
+    h = rec.headline_counts(rec_base._selected(data, ALL_SUBJECTS), data.config.target_enrollment,
+                            data.cut.cut_date)
+    status = pd.DataFrame({"Measure": ["Screened", "Randomized", "Target", "On treatment", "In follow-up",
+                                       "Completed", "Withdrawn", "Deaths"],
+                           "Subjects": [h[k] for k in ("screened", "randomized", "target", "on_treatment",
+                                                       "in_follow_up", "completed", "withdrawn", "deaths")]})
+    accrual_fig, accrual_note = rec_cb._accrual(data, ALL_SUBJECTS)
+    funnel, reasons_fig = rec_cb._screening(data, ALL_SUBJECTS)
+    reasons = rec.screen_failure_reasons(rec_base._selected(data, ALL_SUBJECTS), data.ie,
+                                         data.config.screen_failure_reasons, data.ds)
+    consort_fig, _ = rec_cb._consort(data, ALL_SUBJECTS)
+    sites, site_headers = rec_cb._site_table(data, ALL_SUBJECTS)
+    deviations = rec_cb._baseline_tables(data, ALL_SUBJECTS)[1]
+    visits, _ = conduct_cb._completeness_tables(data, ALL_SUBJECTS)
+    completeness_fig, _, _ = conduct_cb._completeness(data, ALL_SUBJECTS)
+    s = "Study conduct"
+    return [Display(s, "study_status", "Study status", status),
+            Display(s, "accrual", "Accrual against target and projection", figure=accrual_fig, note=accrual_note),
+            Display(s, "screening_funnel", "Screening", figure=funnel),
+            Display(s, "screen_failure_reasons", "Screen-failure reasons", reasons, figure=reasons_fig),
+            Display(s, "consort", "CONSORT flow", figure=consort_fig),
+            Display(s, "enrollment_by_site", "Enrollment by site", _renamed(sites, site_headers)),
+            Display(s, "eligibility_deviations", "Eligibility checks: possible protocol deviations",
+                    _renamed(deviations, rec_cb.DEVIATION_HEADERS)),
+            Display(s, "visit_completeness", "Visit completeness", _renamed(visits, conduct_cb.VISIT_HEADERS),
+                    figure=completeness_fig)]
+
+
+def baseline(data: TrialData) -> list[Display]:
+    """Baseline characteristics (Table 1) as the recruitment page shows them."""
+    rows, defs, _, _, _ = rec_cb._baseline(data, ALL_SUBJECTS)
+    return [Display("Baseline", "baseline", "Baseline characteristics", grid_frame(rows, defs))]
+
+
+def exposure(data: TrialData) -> list[Display]:
+    """Treatment exposure: the distribution figure and the listing of missed doses."""
+    figure, note, rows, defs, title = conduct_cb._exposure(data, ALL_SUBJECTS)
+    return [Display("Exposure", "exposure", title, grid_frame(rows, defs), figure=figure, note=note)]
+
+
+def safety(data: TrialData) -> list[Display]:
+    """Overview, SOC/PT incidence, maximum severity, SAE and death listings."""
+    out = safety_cb._overview(data)
+    population = " ".join(str(getattr(d, "children", d)) for d in out[0])
+    overview = grid_frame(out[6], out[7])
+    incidence = safety_cb._incidence(data, False)
+    ordered = ae_tables.order_incidence(incidence, "incidence")
+    visible = ae_tables.visible_rows(ordered, None)
+    soc = grid_frame(safety_cb._records(safety_tables.incidence_rows(visible, None, False)),
+                     safety_ids.incidence_columns(safety_cb._headers(data), safety_cb._comparisons(data), False))
+    severity_fig = fig_ae.max_severity_figure(safety_cb._incidence(data, True), safety_cb.stamp(data),
+                                              arm_labels=safety_cb._arm_labels(data))
+    sae, deaths = safety_cb._listings(data, "")
+    labels = safety_cb._labels(data)
+    s = "Safety"
+    return [Display(s, "safety_overview", "Safety overview", overview, note=population + " " + out[8]),
+            Display(s, "time_to_first_sae", "Time to first serious adverse event", figure=out[-1]),
+            Display(s, "ae_soc_pt", "Adverse events by system organ class and preferred term", soc),
+            Display(s, "ae_max_severity", "Maximum severity", figure=severity_fig),
+            Display(s, "sae_listing", "Serious adverse event listing", _renamed(sae, labels)),
+            Display(s, "death_listing", "Death listing", _renamed(deaths, labels))]
+
+
+def laboratory(data: TrialData) -> list[Display]:
+    """eDISH (liver) quadrants and figure, creatinine bands, as the labs tab shows them."""
+    f, index, cfg = safety_cb._frames(data), safety_cb._lab_index(data), data.config.safety_labs
+    if not index:
+        return [Display("Laboratory", "labs", "Laboratory values", note="This cut has no laboratory values.")]
+    _, _, edish, _, creat = safety_cb._lab_overview(data)
+    points = labs.edish_points(index, cfg)
+    quadrants = safety_cb._split(data, labs.edish_quadrants, labs.edish_quadrants_by_arm, points, f.population)
+    rows = safety_tables.band_rows(quadrants, "QUADRANT", safety_cb._groups(data), labs.QUADRANTS)
+    table = pd.DataFrame([list(r) for r in rows], columns=["Quadrant", *safety_cb._headers(data)])
+    s = "Laboratory"
+    return [Display(s, "lab_edish_quadrants", "Liver: peak ALT vs peak bilirubin (eDISH)", table, figure=edish),
+            Display(s, "lab_creatinine", "Creatinine rise from baseline", figure=creat)]
+
+
+def outcomes(data: TrialData) -> list[Display]:
+    """Event table, the first event's curve with numbers at risk, and (closed only) the effects forest."""
+    figure, rows, columns = out_cb._events(data, None)
+    shown = [Display("Outcomes", "outcome_events", "Events", grid_frame(rows, columns) if rows else None,
+                     figure=figure)]
+    if data.access.sees_arms:
+        shown.append(Display("Outcomes", "outcome_effects", "Treatment effects", figure=out_cb._forest_view(data, None)))
+    return shown
+
+
+def since_previous(data: TrialData, previous: TrialData | None, problem: str | None = None) -> list[Display]:
+    """AE records and deaths changed since the previous cut (the same change functions as the safety page)."""
+    s = "Changes since the previous cut"
+    if previous is None:
+        return [Display(s, "changes", s, note=problem or "There is no earlier cut to compare with.")]
+    ae_changed = changes.ae_changes(data.ae, previous.ae)
+    deaths_changed = changes.death_changes(data.dm, previous.dm)
+    summary = changes.change_summary(ae_changed, deaths_changed)[["LABEL", "COUNT"]]
+    listing, deaths = safety_cb._with_arm(data, ae_listings.changes_listing(ae_changed), deaths_changed)
+    labels = safety_cb._labels(data, DTHDT="Date of death")
+    note = f"Compared with cut {previous.cut.cut_id} of {previous.cut.cut_date}."
+    return [Display(s, "changes_summary", "Summary of changes", summary.rename(
+                columns={"LABEL": "Change", "COUNT": "Count"}), note=note),
+            Display(s, "ae_changes", "Adverse event records changed", _renamed(listing, labels)),
+            Display(s, "death_changes", "Deaths changed", _renamed(deaths, labels))]
+
+
+def readiness(data: TrialData) -> list[Display]:
+    """Load warnings of this cut, counted per domain (file) and listed."""
+    warnings = data.warnings
+    per_file = (warnings.groupby("file").size().rename("Warnings").reset_index().rename(columns={"file": "File"})
+                if len(warnings) else pd.DataFrame({"File": [], "Warnings": []}))
+    listing = warnings.rename(columns={"file": "File", "row": "Row", "usubjid": "Subject", "column": "Column",
+                                       "message": "Warning"})
+    s = "Data readiness"
+    return [Display(s, "load_warnings_per_domain", "Load warnings per domain", per_file),
+            Display(s, "load_warnings", "Load warnings", listing)]
+
+
+SECTIONS: tuple[Callable[[TrialData], list[Display]], ...] = (conduct, baseline, exposure, safety, laboratory,
+                                                               outcomes, readiness)
+
+
+def displays(data: TrialData, previous: TrialData | None, problem: str | None = None) -> list[Display]:
+    """Every display of the pack, in the board's outline order."""
+    shown = [d for section in SECTIONS[:-1] for d in section(data)]
+    return shown + since_previous(data, previous, problem) + readiness(data)
+
+
+def csv_name(display: Display) -> str:
+    """The file name of a display's table: a safe slug."""
+    return re.sub(r"[^a-z0-9_]+", "_", display.name.lower()) + ".csv"
+
+
+def previous_cut_id(cut_id: str, root: Any) -> str | None:
+    """The cut before `cut_id` (as the safety page compares with)."""
+    return cuts.previous_cut_id(cut_id, root)
