@@ -22,11 +22,12 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## Debian's chromium and chromium-driver for the browser tests, installed when missing.
+## Debian's chromium and chromium-driver for the browser tests (chromium also draws the meeting pack's figures),
+## and poppler-utils (pdftoppm) for the pack tests, installed when missing.
 browser:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-	  echo "Installing Debian chromium and chromium-driver"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v pdftoppm >/dev/null; then \
+	  echo "Installing Debian chromium, chromium-driver and poppler-utils"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
 	fi
 
 ## Load the two demo cuts and create one demo user per role (passwords printed once).
