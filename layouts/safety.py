@@ -137,7 +137,7 @@ def _soc_tab(ctx: ViewContext) -> Component:
     table = _card("Incidence by system organ class and preferred term", [
         controls, html.Div(id=SOC_NOTE, className="text-muted small mb-2"),
         dcc.Store(id=SOC_EXPANDED, data=[]), _grid(SOC_GRID, 520, page_size=100)])
-    parts = [table, figure_card(SEVERITY_GRAPH, "Maximum severity by system organ class", height=460)]
+    parts = [table, figure_card(SEVERITY_GRAPH, "Maximum severity by system organ class", height=720)]
     if ctx.sees_arms:
         top = html.Div([dbc.Label("Preferred terms shown: those in at least 10 % of subjects of any arm, highest first, at most",
                                   className="small text-muted mb-0"),

@@ -149,4 +149,6 @@ def max_severity_figure(table: pd.DataFrame, stamp: str, *, arm_labels: Sequence
                                "(%{customdata[0]:.1f}%)<extra></extra>")), row=1, col=g + 1)
     fig.update_layout(barmode="stack", height=max(320, 26 * len(order) + 170))
     fig.update_xaxes(title="Subjects")
+    # every class named (plotly skips category labels it finds crowded); full names, the margin grows to fit
+    fig.update_yaxes(tickmode="linear", dtick=1, automargin=True)
     return fig

@@ -50,3 +50,9 @@ def test_forest_and_grid_name_the_reference():
     assert names == ["Group A − Group C", "Group B − Group C"]
     columns = ids.incidence_columns([*ARMS, "All"], {0: "Group A − Group C", 1: "Group B − Group C"}, False)
     assert [c["field"] for c in columns if c.get("field", "").startswith("rd")] == ["rd0", "rd1"]
+
+
+def test_severity_figure_names_every_class():
+    events, population, arm_of = _trial()
+    fig = F.max_severity_figure(A.ae_max_severity_by_arm(events, population, arm_of), "stamp", arm_labels=ARMS)
+    assert fig.layout.yaxis.tickmode == "linear" and fig.layout.yaxis.dtick == 1
