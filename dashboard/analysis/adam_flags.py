@@ -109,3 +109,28 @@ def km_median(curve: pd.DataFrame) -> float:
     """The Kaplan-Meier median: the first time the survival estimate is at or below 0.5 (NaN if never)."""
     below = curve.loc[curve["SURV"] <= 0.5 + 1e-12, "TIME"]
     return float(below.iloc[0]) if len(below) else np.nan
+
+
+def disposition_from_dm(dm: pd.DataFrame) -> pd.DataFrame:
+    """DS-shaped disposition records from the ADSL variables an ADaM cut keeps in DM (EOSSTT, DCSREAS, EOSDTC/EOSDT),
+    for the pages that read DS when the cut has none: one DISPOSITION EVENT per subject with an end-of-study status
+    (DSDECOD COMPLETED, else the reason DCSREAS, else DISCONTINUED), and SCREEN FAILURE for SCRNFFL = Y."""
+    missing = pd.Series(pd.NA, index=dm.index, dtype="str")
+    status = dm["EOSSTT"].astype("str").str.strip().str.upper() if "EOSSTT" in dm else missing
+    reason = dm["DCSREAS"].astype("str").str.strip().str.upper() if "DCSREAS" in dm else missing
+    decod = status.where(status == "COMPLETED", reason.where(reason.fillna("").ne(""), "DISCONTINUED"))
+    ended = status.fillna("").isin(["COMPLETED", "DISCONTINUED"])
+    screen = _flag(dm, "SCRNFFL")
+    failed = screen if screen is not None else pd.Series(False, index=dm.index)
+    dtc = dm["EOSDTC"].astype("str") if "EOSDTC" in dm else pd.Series(pd.NA, index=dm.index, dtype="str")
+    records = pd.concat([
+        pd.DataFrame({"USUBJID": dm.loc[ended, "USUBJID"], "DSCAT": "DISPOSITION EVENT", "DSDECOD": decod[ended],
+                      "DSSTDTC": dtc[ended]}),
+        pd.DataFrame({"USUBJID": dm.loc[failed.to_numpy() & ~ended.to_numpy(), "USUBJID"],
+                      "DSCAT": "DISPOSITION EVENT", "DSDECOD": "SCREEN FAILURE", "DSSTDTC": pd.NA}),
+    ], ignore_index=True)
+    records = records.astype({"USUBJID": "str", "DSCAT": "str", "DSDECOD": "str", "DSSTDTC": "str"})
+    records["DSTERM"] = records["DSDECOD"]
+    records["DSSTDT"] = pd.to_datetime(records["DSSTDTC"].str.slice(0, 10), errors="coerce").astype("datetime64[ns]")
+    records["DSSEQ"] = records.groupby("USUBJID").cumcount().astype("float64") + 1
+    return records.sort_values(["USUBJID", "DSSEQ"], kind="stable").reset_index(drop=True)

@@ -50,3 +50,16 @@ def test_tte_frame_and_median():
     curve = pd.DataFrame({"TIME": [0, 1, 2, 4], "SURV": [1.0, 0.75, 0.5, 0.0]})
     assert adam_flags.km_median(curve) == 2
     assert np.isnan(adam_flags.km_median(curve.assign(SURV=[1.0, 0.9, 0.8, 0.7])))
+
+
+def test_disposition_from_dm():
+    dm = pd.DataFrame({"USUBJID": ["A", "B", "C", "D", "E"],
+                       "EOSSTT": ["COMPLETED", "DISCONTINUED", "DISCONTINUED", None, "ONGOING"],
+                       "DCSREAS": [None, "ADVERSE EVENT", None, None, None],
+                       "EOSDTC": ["2014-07-02", "2014-03-01", None, None, None], "SCRNFFL": ["N", "N", "N", "Y", "N"]})
+    ds = adam_flags.disposition_from_dm(dm)
+    assert ds[["USUBJID", "DSDECOD", "DSCAT"]].values.tolist() == [
+        ["A", "COMPLETED", "DISPOSITION EVENT"], ["B", "ADVERSE EVENT", "DISPOSITION EVENT"],
+        ["C", "DISCONTINUED", "DISPOSITION EVENT"], ["D", "SCREEN FAILURE", "DISPOSITION EVENT"]]
+    assert ds["DSSTDT"].iloc[0] == pd.Timestamp("2014-07-02") and pd.isna(ds["DSSTDT"].iloc[2])
+    assert ds["DSSEQ"].tolist() == [1.0] * 4
