@@ -42,7 +42,7 @@ def boundary_figure(config: TrialConfig, bounds: Boundaries, observed: Sequence[
                                  hoverinfo="text", text=[_hover(-b, f, config, "lower bound")
                                                          for b, f in zip(shown, bounds.fractions)]))
     if bounds.futility:
-        fig.add_trace(go.Scatter(x=bounds.fractions, y=bounds.futility, mode="lines+markers",
+        fig.add_trace(go.Scatter(x=bounds.fractions[:len(bounds.futility)], y=bounds.futility, mode="lines+markers",
                                  name="Futility bound (non-binding)", line={"color": "#7f8c8d", "dash": "dash"},
                                  hoverinfo="text", text=[_hover(b, f, config, "futility bound")
                                                          for b, f in zip(bounds.futility, bounds.fractions)]))

@@ -87,6 +87,7 @@ def boundaries(charter: Charter, observed: Sequence[float], drift: float) -> Bou
                                                  gamma=charter.gamma, sides=1)
         futility = list(spending.futility_boundaries(schedule, one_sided, charter.futility.beta,
                                                      charter.futility.spending, drift, gamma=charter.futility.gamma))
+        futility = futility[:-1]   # at the final analysis only the efficacy bound decides
     planned = spending.spending_boundaries(charter.fractions, charter.alpha, charter.spending, gamma=charter.gamma,
                                            sides=charter.sides)
     return Boundaries(schedule, list(efficacy), futility, list(charter.fractions), list(planned))
