@@ -92,3 +92,19 @@ def test_count_rule_needs_max_events_and_ae_rule_needs_terms():
 def test_design_rates_in_range_and_different():
     assert "design_reference" in _problems(lambda c: c["primary"].update(design_reference=1.5))
     assert "difference" in _problems(lambda c: c["primary"].update(design_treatment=0.5))
+
+
+def test_trials_check_warns_of_rule_terms_without_ae_records_and_an_unconfigured_primary_visit():
+    import pandas as pd
+
+    from dashboard.monitoring.charter_check import charter_warnings
+
+    config = load_trial_config(NCT)
+    ae = pd.DataFrame({"AEDECOD": ["Infusion  related reaction"], "AETERM": ["IRR"]})
+    messages = [m for _, m in charter_warnings(config, ae)]
+    assert not any("'INFUSION RELATED REACTION'" in m for m in messages)
+    assert any("'ANAPHYLACTIC REACTION'" in m for m in messages)
+    raw = _raw(PILOT)
+    raw["charter"]["primary"]["visit"] = 99
+    pilot = parse_trial_config(raw)
+    assert any("visit 99 is not a configured visit" in m for _, m in charter_warnings(pilot, ae))

@@ -87,3 +87,21 @@ def test_conditional_power_against_the_b_value_formula():
 def test_boundary_schedule_uses_observed_fractions_then_remaining_planned_looks():
     assert statistics.boundary_schedule([0.2, 0.45, 0.45], (0.5, 1.0)) == [0.2, 0.45, 0.5, 1.0]
     assert statistics.boundary_schedule([0.6], (0.5, 1.0)) == [0.6, 1.0]
+
+
+def test_observed_z_for_proportions_and_means_computed_independently():
+    import pandas as pd
+
+    arm_of = pd.Series({str(i): ("T" if i % 2 else "R") for i in range(20)})
+    events = pd.DataFrame({"USUBJID": [str(i) for i in range(20)], "EVENT": [i % 3 == 0 for i in range(20)]})
+    got = statistics.proportions_z(events, arm_of, "T", "R")
+    by = events.assign(ARM=events["USUBJID"].map(arm_of)).groupby("ARM")["EVENT"].agg(["sum", "count"])
+    p_r, p_t = by.loc["R", "sum"] / by.loc["R", "count"], by.loc["T", "sum"] / by.loc["T", "count"]
+    p = by["sum"].sum() / by["count"].sum()
+    se = np.sqrt(p * (1 - p) * (1 / by.loc["R", "count"] + 1 / by.loc["T", "count"]))
+    assert got["Z"] == pytest.approx((p_r - p_t) / se)
+    changes = pd.DataFrame({"USUBJID": [str(i) for i in range(20)], "CHG": [float(i * i % 7) for i in range(20)]})
+    got = statistics.means_z(changes, arm_of, "T", "R", higher_is_better=False)
+    g = changes.assign(ARM=changes["USUBJID"].map(arm_of)).groupby("ARM")["CHG"]
+    se = np.sqrt((g.var() / g.count()).sum())
+    assert got["Z"] == pytest.approx(-(g.mean()["T"] - g.mean()["R"]) / se)
