@@ -122,7 +122,8 @@ def _power(data: TrialData) -> Any:
         lines.append(f"Non-binding futility: conditional power under the current trend is {flag} the charter's "
                      f"threshold of {futility.threshold:.0%}.")
     return html.Div(_illustrative(data) + [
-        _table(["Cut", f"N {arm} / {reference}", f"{est} {arm} / {reference}", "z", "Information (compared arms)"], rows),
+        _table(["Cut", f"N {arm} / {reference}", f"{est} {arm} / {reference}", "z",
+                "Information (compared arms)"], rows),
         *[html.Div(line, className="mb-1") for line in lines]])
 
 
