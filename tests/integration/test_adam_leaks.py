@@ -65,11 +65,6 @@ def test_no_arm_name_reaches_a_blinded_user(twins, role):
             assert not pattern.search(exchange.body), f"{role} received {pattern.pattern} in {exchange.request}"
 
 
-@pytest.mark.xfail(strict=False,
-                   reason="the statistician's crawl stops on errors outside the ADaM code, seen 2026-12-03: "
-                          "dashboard/analysis/ae.py order_incidence sorting by risk difference (-abs(rd1) gives -0.0 "
-                          "beside 0.0: 'Categorical categories must be unique'; adding 0.0 to the score fixes it), and "
-                          "callbacks/safety.py passing reference= to ae_incidence_by_arm while that change is in progress")
 def test_the_canaries_can_fire_the_statistician_gets_real_names(twins):
     (a, app_a), _ = twins
     bodies = "\n".join(e.body for e in crawl(_client(a, app_a, "statistician")))
