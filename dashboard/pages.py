@@ -22,13 +22,14 @@ class Page:
 
 def all_pages() -> tuple[Page, ...]:
     """Every page in navigation order. Imported lazily so layouts stay free of app state."""
-    from layouts import admin, cuts, monitoring, outcomes, recruitment, safety
+    from layouts import admin, cuts, monitoring, outcomes, pack, recruitment, safety
 
     return (
         Page("/recruitment", "Recruitment", Permission.VIEW_RECRUITMENT, recruitment.layout, reads_trial_data=True),
         Page("/safety", "Safety", Permission.VIEW_SAFETY, safety.layout, reads_trial_data=True),
         Page("/outcomes", "Outcomes", Permission.VIEW_OUTCOMES, outcomes.layout, reads_trial_data=True),
         Page("/monitoring", "Monitoring", Permission.VIEW_SAFETY, monitoring.layout, reads_trial_data=True),
+        Page("/pack", "Meeting pack", Permission.VIEW_SAFETY, pack.layout, reads_trial_data=True),
         Page("/cuts", "Data cuts", Permission.VIEW_CUTS, cuts.layout),
         Page("/admin/users", "Users", Permission.MANAGE_USERS, admin.users_layout),
         Page("/admin/audit", "Audit trail", Permission.VIEW_AUDIT, admin.audit_layout),
