@@ -19,6 +19,7 @@ import pandas as pd
 
 from dashboard import cut_signing, cutoff, cuts
 from dashboard.config import TrialConfig
+from dashboard.derived_domains import with_derived_domains
 from dashboard.ingest.schema import normalized
 
 ALLOCATION_TABLE = "allocation"
@@ -110,7 +111,7 @@ def _clinical(cut_id: str, root: Path | None) -> tuple[cuts.CutManifest, dict[st
     """Clinical part of a cut, restricted to the records known at its cut date (`cutoff.within_cut`: the one place
     records dated after the cut leave every page); holds no allocation, so one copy serves every access level."""
     manifest = cuts.verified_manifest(cut_id, root)
-    domains = cutoff.within_cut(cuts.read_clinical_domains(cut_id, root), manifest.cut_date)
+    domains = cutoff.within_cut(with_derived_domains(cuts.read_clinical_domains(cut_id, root)), manifest.cut_date)
     return manifest, domains, cuts.read_cut_warnings(cut_id, root)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.analysis import adam_flags
 from dashboard.analysis.ae_infusion import dosing_plan, flag_infusion_reactions, infusions
 from dashboard.analysis.safety import (adverse_events, clinical_events, death_dates, discontinuation_source,
                                        discontinued_for_ae, observation_end, safety_population, treatment_emergent,
@@ -46,9 +47,9 @@ def safety_frames(domains: dict[str, pd.DataFrame], config: TrialConfig, cut_dat
     dm, ex, ds = domains.get("DM", empty), domains.get("EX", empty), domains.get("DS", empty)
     ae = domains.get("AE", empty)
     vocabulary = config.vocabulary
-    population = safety_population(dm, ex)
+    population = adam_flags.safety_population(safety_population(dm, ex), dm)      # SAFFL where delivered
     doses = infusions(ex, population, config.planned_doses if config.discrete_doses else 1, config.dose_interval_days)
-    events = adverse_events(ae, population, vocabulary)
+    events = adam_flags.with_adam_teae(adverse_events(ae, population, vocabulary), ae)   # TRTEMFL where delivered
     source = discontinuation_source(ae, ds, vocabulary)
     if source == "DS":
         events = events.assign(DISCONT=discontinued_for_ae(events, ds, vocabulary))

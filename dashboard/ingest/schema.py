@@ -84,7 +84,10 @@ SEALED_NAMES = frozenset({
     "TRTPN", "TRTAN", "TRTSEQP", "TRTSEQA", "CUMDOSE", "AVGDD", "EXTRT", "EXDOSE", "EXDOSTXT", "EXLOT",
     "ETCD", "ELEMENT",
 })
-SEALED_NAME_PATTERN = re.compile(r"^TRT\d\d[PA]N?$")
+# ADaM: N versions of TRTSEQP/A, dose variables that differ by arm (ADaMIG 1.3 DOSEP/DOSEA, DOSCUMA, DOSExxP/A),
+# treatment groupings (TRTxxPGy/AGy, TRTPGy/TRTAGy and N versions).
+SEALED_NAMES = SEALED_NAMES | {"TRTSEQPN", "TRTSEQAN", "DOSEP", "DOSEA", "DOSEPU", "DOSEAU", "DOSCUMA", "DOSCUMP"}
+SEALED_NAME_PATTERN = re.compile(r"^(TRT\d\d[PA]N?|TRT\d\d[PA]G\d+N?|TRT[PA]G\d+N?|DOSE\d\d[PA]U?)$")
 EX_SEALED_COLUMNS = ("EXTRT", "EXDOSE", "EXDOSTXT", "EXLOT")   # EXTRT stays, replaced by the blinded label
 
 _NUMERIC_EXACT = frozenset({"AGE", "VISITNUM", "VISITDY", "EXDOSE", "TAETORD"})

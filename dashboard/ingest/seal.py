@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from dashboard.config import TrialConfig
 from dashboard.ingest.convert import is_in
 from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
+from dashboard.ingest.adam.detect import adam_stem
 from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
     ALLOCATION_COLUMNS, EX_SEALED_COLUMNS, RANDOMIZATION, SEALED_DOMAINS, TRIAL_DESIGN_DOMAINS, is_sealed_name,
@@ -85,6 +86,8 @@ def seal(tables: dict[str, SourceTable], config: TrialConfig,
     if dm_sealed is not None:
         sealed["DM"] = dm_sealed
     carrying = {d.split("_")[0] for d in sealed if d != ALLOCATION} | ({RANDOMIZATION} & tables.keys())
+    # every ADaM dataset repeats ADSL's treatment variables: none shows its real checksum or size
+    carrying |= {domain for domain, source in tables.items() if adam_stem(source.name)}
     if any(is_sealed_name(c) for c in tables["DM"].table.column_names):
         carrying.add("DM")
     return SealedExport(clinical, sealed, int((dm["RANDFL"] == "Y").sum()), carrying)

@@ -14,6 +14,7 @@ from support import SHARED_EXPORTS
 
 from dashboard import blinding, cuts
 from dashboard.analysis import adam_flags
+from dashboard.analysis import recruitment as rec
 from dashboard.analysis.ae import ae_incidence_by_arm
 from dashboard.analysis.ae_time import at_risk_by_arm, km_estimate
 from dashboard.analysis.safety import group_sizes
@@ -59,12 +60,9 @@ def loaded(request, tmp_path_factory):
 
 
 def _teae_events(data, config, cut):
-    """The Safety page's TEAE rows with the ADaM flags applied (TRTEMFL, SAFFL) and its population."""
+    """The Safety page's TEAE rows and population, as it derives them (ADaM flags TRTEMFL and SAFFL applied)."""
     frames = safety_frames({n: data.domain(n) for n in ("DM", "EX", "AE", "DS")}, config, cut)
-    events = adam_flags.with_adam_teae(frames.events, data.domain("AE"))
-    population = adam_flags.safety_population(frames.population, data.domain("DM"))
-    teae = events[events["TEAE"] & events["USUBJID"].isin(population["USUBJID"])]
-    return teae, population
+    return frames.teae, frames.population
 
 
 def _by_group(table: pd.DataFrame, sizes: pd.Series, row: pd.Series) -> dict[str, int]:
@@ -74,10 +72,21 @@ def _by_group(table: pd.DataFrame, sizes: pd.Series, row: pd.Series) -> dict[str
 def test_every_domain_translated(loaded):
     folder, armed, _, _, _ = loaded
     adsl = _xpt(folder, "adsl")
-    assert set(armed.domain_names) == {"DM", "AE", "LB", "VS", "EX", "ADTTE"}
+    # DS is derived from ADSL's end-of-study variables (EOSSTT, DCSREAS) where read (dashboard/derived_domains.py)
+    assert set(armed.domain_names) == {"DM", "AE", "LB", "VS", "EX", "ADTTE", "DS"}
+    assert set(armed.domain("DS")["DSCAT"]) <= {"DISPOSITION EVENT"}
     assert len(armed.domain("DM")) == len(adsl)
     assert len(armed.domain("AE")) == len(_xpt(folder, "adae"))
     assert armed.cut.randomized == int((~adsl["ARMCD"].str.upper().isin(["SCRNFAIL", ""])).sum())
+
+
+def test_completers_from_adsl_end_of_study_status(loaded):
+    folder, armed, _, config, cut = loaded
+    adsl = _xpt(folder, "adsl")
+    status = rec.subject_status(armed.dm, armed.ds, armed.ex, cut, planned_doses=config.planned_doses,
+                                interval_days=config.dose_interval_days, vocabulary=config.vocabulary)
+    completed = adsl.loc[adsl.get("EOSSTT", pd.Series("", index=adsl.index)).str.upper() == "COMPLETED", "USUBJID"]
+    assert set(status.loc[status["STATUS"] == rec.COMPLETED, "USUBJID"]) == set(completed)
 
 
 def test_treatment_variables_never_in_the_clinical_part(loaded):
