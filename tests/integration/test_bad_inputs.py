@@ -132,6 +132,7 @@ def test_cp1252_text_warns_and_loads(export, root, config):
     manifest = load_cut(export, NEW_DATE, "", "bob", config, root=root)
     assert cuts.active_cut_id(root) == manifest.cut_id
     warnings = cuts.read_cut_warnings(manifest.cut_id, root)
+    warnings = warnings[warnings["file"] == "ae.csv"].reset_index(drop=True)   # not the configuration's checks
     assert warnings["kind"].tolist() == ["cp1252 fallback"]
     assert warnings["message"][0].startswith("not valid UTF-8 (first at byte offset")
     assert "Mig\u00e8ne" in set(cuts.read_clinical_domains(manifest.cut_id, root)["AE"]["AETERM"])
