@@ -9,7 +9,7 @@ from typing import TextIO
 
 from dashboard.config import ConfigError, load_trial_config
 from dashboard.ingest.findings import Finding, Findings, Severity
-from dashboard.trials.check import check_against_export, reconcile_visits
+from dashboard.trials.check import check_against_export, check_charter, reconcile_visits
 from dashboard.trials.draft import draft_export
 from dashboard.trials.export import read_export_tables
 from dashboard.trials.render import render
@@ -68,6 +68,7 @@ def run_check(config_path: str, export: str) -> Findings:
     tables = read_export_tables(export, frozenset(config.custom_domains), findings)
     if tables:
         check_against_export(tables, config, findings)
+        check_charter(tables, config, findings)
         reconcile_visits(tables, config, findings)
     return findings
 
