@@ -85,7 +85,11 @@ def draft_events(dm: pd.DataFrame, ds: pd.DataFrame, ae: pd.DataFrame) -> list[S
     """Death from DM (DTHFL / DTHDTC), else DS (DEATH); the most frequent serious AEs as commented suggestions."""
     rows = []
     if {"DTHFL", "DTHDTC"} & set(dm.columns):
-        flagged = dm[[c for c in ("DTHFL", "DTHDTC") if c in dm]].notna().any(axis=1).sum()
+        # DTHFL is Y or blank (an ADaM export may fill it with N); DTHDTC counts when it holds a date
+        none = pd.Series(False, index=dm.index)
+        flag = dm["DTHFL"].astype("str").str.strip().str.upper().eq("Y").fillna(False) if "DTHFL" in dm else none
+        dated = dm["DTHDTC"].astype("str").str.strip().fillna("").ne("") if "DTHDTC" in dm else none
+        flagged = int((flag | dated).sum())
         rows.append([Field("name", "death"), Field("label", "Death"), Field("source", "DM"),
                      Field("term", "DTHDTC", f"DM has DTHFL/DTHDTC ({flagged} subjects recorded dead)")])
     elif "DSDECOD" in ds and norm(ds["DSDECOD"]).eq("DEATH").any():

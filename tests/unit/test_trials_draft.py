@@ -304,3 +304,12 @@ def test_custom_findings_domain_proposed_from_an_unknown_file(tmp_path):
     assert draft.section("custom_domains").get("XQ") == "XQ findings"
     assert [o.get("testcd") for o in draft.all("outcomes")] == ["SCORE"]
     assert [f.file for f in findings.warnings] == ["notes.csv"]
+
+
+def test_deaths_counted_by_flag_y_or_a_death_date_not_by_a_filled_flag():
+    from dashboard.trials.draft_measures import draft_events
+
+    dm = pd.DataFrame({"USUBJID": ["1", "2", "3", "4"], "DTHFL": ["Y", "N", "N", ""],
+                       "DTHDTC": ["2020-01-02", "", "", "2020-03-04"]}, dtype="str")
+    text = str(draft_events(dm, pd.DataFrame(), pd.DataFrame()))
+    assert "(2 subjects recorded dead)" in text
