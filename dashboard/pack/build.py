@@ -92,7 +92,7 @@ def build_all(cut_id: str, packs: Sequence[tuple[Access, Path]], *, config: Tria
     """Write `<folder>/<kind>.pdf` and `<folder>/tables/` for each (access, folder), the figures of all of them
     drawn in one Chromium session; each build is an audit event (the PDF's checksum is closed detail when closed)."""
     prepared = [(access, folder, *collect(cut_id, access, config, root, previous_id)) for access, folder in packs]
-    figures = [d.figure for *_, shown, _ in prepared for d in shown if d.figure is not None]
+    figures = [d for *_, shown, _ in prepared for d in shown if d.figure is not None]
     rendered = iter(render.figure_svgs(figures))
     built = []
     for access, folder, data, shown, previous in prepared:

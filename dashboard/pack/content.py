@@ -24,6 +24,7 @@ from dashboard.figures import safety as fig_ae
 from layouts import safety as safety_ids
 
 ALL_SUBJECTS = rec_base._key(None, None, None)   # the pages' unfiltered selection
+CONSORT_HEIGHT = 640                             # as layouts/recruitment.py draws the flow diagram
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Display:
     table: pd.DataFrame | None = None
     figure: Any = None
     note: str = ""
+    figure_height: int | None = None    # pixels, where the page gives the figure a height of its own
 
 
 def grid_frame(rows: list[dict[str, Any]], columns: list[dict[str, Any]]) -> pd.DataFrame:
@@ -53,6 +55,12 @@ def grid_frame(rows: list[dict[str, Any]], columns: list[dict[str, Any]]) -> pd.
 
 def _renamed(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
     return frame[[c for c in headers if c in frame]].rename(columns=headers)
+
+
+def _as_grid(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
+    """A recruitment table formatted as its page grid formats it (ISO dates, one decimal), every row kept."""
+    kept = {c: h for c, h in headers.items() if c in frame}
+    return grid_frame(*rec_base._grid(frame, kept, limit=len(frame)))
 
 
 def conduct(data: TrialData) -> list[Display]:
@@ -77,11 +85,11 @@ def conduct(data: TrialData) -> list[Display]:
             Display(s, "accrual", "Accrual against target and projection", figure=accrual_fig, note=accrual_note),
             Display(s, "screening_funnel", "Screening", figure=funnel),
             Display(s, "screen_failure_reasons", "Screen-failure reasons", reasons, figure=reasons_fig),
-            Display(s, "consort", "CONSORT flow", figure=consort_fig),
-            Display(s, "enrollment_by_site", "Enrollment by site", _renamed(sites, site_headers)),
+            Display(s, "consort", "CONSORT flow", figure=consort_fig, figure_height=CONSORT_HEIGHT),
+            Display(s, "enrollment_by_site", "Enrollment by site", _as_grid(sites, site_headers)),
             Display(s, "eligibility_deviations", "Eligibility checks: possible protocol deviations",
-                    _renamed(deviations, rec_cb.DEVIATION_HEADERS)),
-            Display(s, "visit_completeness", "Visit completeness", _renamed(visits, conduct_cb.VISIT_HEADERS),
+                    _as_grid(deviations, rec_cb.DEVIATION_HEADERS)),
+            Display(s, "visit_completeness", "Visit completeness", _as_grid(visits, conduct_cb.VISIT_HEADERS),
                     figure=completeness_fig)]
 
 

@@ -23,7 +23,8 @@ from dashboard.pack.content import Display
 
 TEMPLATE = Path(__file__).with_name("pack.typ")
 MAX_PDF_ROWS = 400              # longer tables are cut in the PDF with a note; their CSV has every row
-FIGURE_SIZE = {"width": 1000, "height": 520}
+FIGURE_SIZE = {"width": 1000, "height": 520}   # unless the figure sets its own (the CONSORT flow is taller)
+PAGE_FIGURE_MM = (190.0, 160.0)                  # the most a figure may take of a landscape A4 page
 CLOSED_STAMP = "CLOSED: for DSMB members only"
 
 
@@ -61,8 +62,8 @@ def chromium_path() -> str | None:
     return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def figure_svgs(figures: Sequence[Any]) -> list[bytes]:
-    """SVG of each plotly figure (dict or Figure), all in one Chromium session (its start costs seconds)."""
+def figure_svgs(figures: Sequence[Display]) -> list[bytes]:
+    """SVG of each display's plotly figure, all in one Chromium session (its start costs seconds)."""
     if not figures:
         return []
     import kaleido
@@ -73,9 +74,23 @@ def figure_svgs(figures: Sequence[Any]) -> list[bytes]:
 
     async def run() -> list[bytes]:
         async with kaleido.Kaleido(n=1) as k:
-            return [await k.calc_fig(f, opts={"format": "svg", **FIGURE_SIZE}) for f in figures]
+            return [await k.calc_fig(d.figure, opts={"format": "svg", **figure_size(d)}) for d in figures]
 
     return asyncio.run(run())
+
+
+def figure_size(display: Display) -> dict[str, int]:
+    """The pixel size a figure is drawn at: the page's height for it, else its own layout's, else FIGURE_SIZE."""
+    figure = display.figure
+    layout = figure.get("layout", {}) if isinstance(figure, dict) else figure.to_plotly_json().get("layout", {})
+    size = {key: int(layout.get(key) or default) for key, default in FIGURE_SIZE.items()}
+    return {**size, "height": display.figure_height} if display.figure_height else size
+
+
+def figure_width_mm(display: Display) -> float:
+    """The printed width that keeps the figure within PAGE_FIGURE_MM, aspect kept."""
+    size = figure_size(display)
+    return round(min(PAGE_FIGURE_MM[0], PAGE_FIGURE_MM[1] * size["width"] / size["height"]), 1)
 
 
 def _text(value: Any) -> str:
@@ -98,6 +113,7 @@ def pack_json(meta: PackMeta, displays: Sequence[Display], figure_files: Sequenc
     for d, figure, csv in zip(displays, figure_files, csv_names):
         items.append({"section": d.section, "section_start": d.section != section, "title": d.title,
                       "note": d.note, "figure": figure, "csv": csv,
+                      "figure_mm": figure_width_mm(d) if d.figure is not None else None,
                       "table": table_json(d.table) if d.table is not None else None})
         section = d.section
     return {"meta": meta.as_json(), "displays": items}
