@@ -61,8 +61,10 @@ def _build(kind: str) -> object:
     try:
         [pack] = build.build_all(data.cut.cut_id, [(access, folder)], config=trial_config(), root=data_root(),
                                  user=current_user.username, database_url=db.database_url())
-    except (cuts.CutError, OSError, RuntimeError) as exc:
-        log.error("pack build failed: %s", type(exc).__name__)
+    except cuts.CutError as exc:
+        return notice(f"The pack could not be built: {cuts.refusal_reason(exc)}.", "danger")
+    except Exception:   # noqa: BLE001 - a failed build (no Chromium, a full disk) is logged, never shown raw
+        log.exception("pack build failed")
         return notice("The pack could not be built; the error is in the server log.", "danger")
     (folder / RECORD).write_text(json.dumps({"access": access.value, "cut_id": data.cut.cut_id,
                                              "cut_date": data.cut.cut_date}), encoding="utf-8")

@@ -69,8 +69,9 @@ def figure_svgs(figures: Sequence[Display]) -> list[bytes]:
     import kaleido
 
     path = chromium_path()
-    if path:
-        os.environ.setdefault("BROWSER_PATH", path)    # read by choreographer when Kaleido starts Chromium
+    if not path:
+        raise RuntimeError("no Chromium to draw the figures: install Debian's chromium or set BROWSER_PATH")
+    os.environ.setdefault("BROWSER_PATH", path)        # read by choreographer when Kaleido starts Chromium
 
     async def run() -> list[bytes]:
         async with kaleido.Kaleido(n=1) as k:
