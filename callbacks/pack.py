@@ -17,6 +17,7 @@ from pathlib import Path
 import dash
 import flask
 from dash import Input, Output, dcc, no_update
+from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
 from dashboard import audit, cuts, db
@@ -92,12 +93,18 @@ def register(app: dash.Dash) -> None:
     @guarded_callback(app, Permission.VIEW_SAFETY, Output(ids.STATUS, "children"),
                       Input(ids.BUILD_OPEN, "n_clicks"), Input(ids.BUILD_CLOSED, "n_clicks"),
                       prevent_initial_call=True, audit_view="pack:build")
-    def build_pack(_open, _closed):
-        return _build("closed" if dash.ctx.triggered_id == ids.BUILD_CLOSED else "open")
+    def build_pack(open_clicks, closed_clicks):
+        closed = dash.ctx.triggered_id == ids.BUILD_CLOSED
+        if not (closed_clicks if closed else open_clicks):     # only a real click builds (never a page render)
+            raise PreventUpdate
+        return _build("closed" if closed else "open")
 
     @guarded_callback(app, Permission.VIEW_SAFETY, Output(ids.DOWNLOAD, "data"),
                       Output(ids.STATUS, "children", allow_duplicate=True),
                       Input(ids.DOWNLOAD_OPEN, "n_clicks"), Input(ids.DOWNLOAD_CLOSED, "n_clicks"),
                       prevent_initial_call=True, audit_view="pack:download")
-    def download_pack(_open, _closed):
-        return _download("closed" if dash.ctx.triggered_id == ids.DOWNLOAD_CLOSED else "open")
+    def download_pack(open_clicks, closed_clicks):
+        closed = dash.ctx.triggered_id == ids.DOWNLOAD_CLOSED
+        if not (closed_clicks if closed else open_clicks):
+            raise PreventUpdate
+        return _download("closed" if closed else "open")

@@ -65,3 +65,13 @@ def test_board_builds_and_downloads_its_closed_pack_audited(site):
     assert json.loads(row["closed_detail"])["sha256"] == hashlib.sha256(content).hexdigest()
     other = _press(_client(site, "investigator"), f"{ids.DOWNLOAD}.data", ids.DOWNLOAD_CLOSED)
     assert ids.DOWNLOAD not in other.get("response", {})     # another user's pack is never reachable
+
+
+def test_a_page_render_builds_and_serves_nothing(site):
+    """The renderer (or a crawler) posts the callbacks with n_clicks None: nothing is built or sent."""
+    instance, _ = site
+    client = _client(site, "statistician")
+    for output, button in ((f"{ids.STATUS}.children", ids.BUILD_CLOSED), (f"{ids.DOWNLOAD}.data", ids.DOWNLOAD_OPEN)):
+        callback = next(c for c in client.dependencies() if c.output.lstrip(".").startswith(output))
+        assert client.post_callback(callback, {}, changed=[f"{button}.n_clicks"]).status_code == 204
+    assert not (instance.instance_path / "packs" / "statistician").exists()
