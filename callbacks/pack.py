@@ -1,14 +1,15 @@
 """Meeting pack page callbacks: build into a private folder of the user, download through a guarded callback.
 
-The closed pack is written only under `<instance>/packs/<user>/closed/` (mode 0700, never a shared cache or a
-static URL) and served only by the download callback, which checks on every request that the user still sees
-arms at the access the pack was built with. Every build and every download is an audit event; the checksum of
+The closed pack is written only under `<instance>/packs/<user>/closed/` (mode 0700, never a shared cache) and
+served only by `/pack/file/<kind>`, which reads the logged-in user's own folder and checks on every request that
+the user still sees arms at the access the pack was built with. Every build and every download is an audit event; the checksum of
 a closed file is closed detail.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import re
@@ -16,13 +17,14 @@ from pathlib import Path
 
 import dash
 import flask
-from dash import Input, Output, dcc, no_update
+from dash import Input, Output
 from dash.exceptions import PreventUpdate
 from flask_login import current_user
 
 from dashboard import audit, cuts, db
 from dashboard.blinding import Access
-from dashboard.context import NoActiveCut, current_access, current_trial_data, data_root, trial_config
+from dashboard.context import (NoActiveCut, current_access, current_trial_data, data_root, trial_config,
+                               user_may)
 from dashboard.guard import guarded_callback
 from dashboard.pack import build
 from dashboard.permissions import Permission
@@ -33,20 +35,21 @@ log = logging.getLogger(__name__)
 RECORD = "built.json"
 
 
-def private_folder(instance_path: str | Path, username: str, kind: str) -> Path:
-    """`<instance>/packs/<user>/<kind>/`, each level readable by the service account only."""
-    folder = Path(instance_path) / "packs"
-    for part in (re.sub(r"[^A-Za-z0-9_.-]", "_", username), kind):
-        folder.mkdir(mode=0o700, exist_ok=True)
-        folder.chmod(0o700)
-        folder = folder / part
-    folder.mkdir(mode=0o700, exist_ok=True)
-    folder.chmod(0o700)
+def pack_folder(instance_path: str | Path, username: str, kind: str) -> Path:
+    """`<instance>/packs/<user>/<kind>/`: named from the logged-in user, never from the request."""
+    return Path(instance_path) / "packs" / re.sub(r"[^A-Za-z0-9_.-]", "_", username) / kind
+
+
+def private_folder(folder: Path) -> Path:
+    """Create `folder` (and packs/, packs/<user>/), each level readable by the service account only."""
+    for level in (folder.parent.parent, folder.parent, folder):
+        level.mkdir(mode=0o700, exist_ok=True)
+        level.chmod(0o700)
     return folder
 
 
 def _folder(kind: str) -> Path:
-    return private_folder(flask.current_app.instance_path, current_user.username, kind)
+    return pack_folder(flask.current_app.instance_path, current_user.username, kind)
 
 
 def _build(kind: str) -> object:
@@ -58,7 +61,7 @@ def _build(kind: str) -> object:
         data = current_trial_data()
     except NoActiveCut:
         return notice("No data cut has been loaded yet.", "secondary")
-    folder = _folder(kind)
+    folder = private_folder(_folder(kind))
     try:
         [pack] = build.build_all(data.cut.cut_id, [(access, folder)], config=trial_config(), root=data_root(),
                                  user=current_user.username, database_url=db.database_url())
@@ -69,24 +72,38 @@ def _build(kind: str) -> object:
         return notice("The pack could not be built; the error is in the server log.", "danger")
     (folder / RECORD).write_text(json.dumps({"access": access.value, "cut_id": data.cut.cut_id,
                                              "cut_date": data.cut.cut_date}), encoding="utf-8")
-    return notice(f"{kind.capitalize()} pack of cut {data.cut.cut_date} built ({pack.pdf.stat().st_size // 1024} "
-                  "kB). Download it with the button above.", "success")
+    return notice(f"{kind.capitalize()} pack of cut {data.cut.cut_date} built. Download it with the link above.",
+                  "success")
 
 
-def _download(kind: str) -> tuple[object, object]:
-    """The user's own pack, if it exists and (closed) the user still sees arms at the access it was built with."""
+def _refused(status: int, text: str) -> flask.Response:
+    return flask.Response(text, status=status, mimetype="text/plain", headers={"Cache-Control": "no-store"})
+
+
+def serve_pack(kind: str) -> flask.Response:
+    """GET /pack/file/<kind>: the user's own pack, authorized on every request; the closed one only while the
+    user sees arms at the access it was built with. Every download is an audit event."""
+    if kind not in ("open", "closed"):
+        return _refused(404, "No such pack.")
+    if not current_user.is_authenticated or not user_may(Permission.VIEW_SAFETY):
+        return _refused(403, "Not allowed.")
+    if kind == "closed" and not current_access().sees_arms:
+        return _refused(403, "The closed pack is only for roles that see arms.")
     folder = _folder(kind)
     pdf, record = folder / f"{kind}.pdf", folder / RECORD
     if not pdf.exists() or not record.exists():
-        return no_update, notice(f"Build the {kind} pack first.", "secondary")
+        return _refused(404, f"Build the {kind} pack first.")
     built = json.loads(record.read_text(encoding="utf-8"))
-    if kind == "closed" and (not current_access().sees_arms or built["access"] != current_access().value):
-        return no_update, notice("This closed pack was built at another access level; build it again.", "danger")
+    if kind == "closed" and built["access"] != current_access().value:
+        return _refused(403, "This closed pack was built at another access level; build it again.")
     content = pdf.read_bytes()
     audit.record("pack_download", username=current_user.username, cut_id=built["cut_id"],
                  detail={"file": pdf.name, "access": built["access"], "sha256": hashlib.sha256(content).hexdigest()})
     name = f"{trial_config().study_id}_{built['cut_date']}_{kind.upper()}_meeting_pack.pdf"
-    return dcc.send_bytes(content, filename=name), no_update
+    response = flask.send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
+                               download_name=name)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def register(app: dash.Dash) -> None:
@@ -99,12 +116,4 @@ def register(app: dash.Dash) -> None:
             raise PreventUpdate
         return _build("closed" if closed else "open")
 
-    @guarded_callback(app, Permission.VIEW_SAFETY, Output(ids.DOWNLOAD, "data"),
-                      Output(ids.STATUS, "children", allow_duplicate=True),
-                      Input(ids.DOWNLOAD_OPEN, "n_clicks"), Input(ids.DOWNLOAD_CLOSED, "n_clicks"),
-                      prevent_initial_call=True, audit_view="pack:download")
-    def download_pack(open_clicks, closed_clicks):
-        closed = dash.ctx.triggered_id == ids.DOWNLOAD_CLOSED
-        if not (closed_clicks if closed else open_clicks):
-            raise PreventUpdate
-        return _download("closed" if closed else "open")
+    app.server.add_url_rule(f"{ids.FILE_ROUTE}/<kind>", "pack_file", serve_pack, methods=["GET"])

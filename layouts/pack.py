@@ -12,10 +12,8 @@ from layouts.common import page_header
 
 BUILD_OPEN = "pack-build-open"
 BUILD_CLOSED = "pack-build-closed"
-DOWNLOAD_OPEN = "pack-download-open"
-DOWNLOAD_CLOSED = "pack-download-closed"
 STATUS = "pack-status"
-DOWNLOAD = "pack-download"
+FILE_ROUTE = "/pack/file"        # served by callbacks/pack.py, authorized on every request
 
 
 def layout(ctx: ViewContext) -> Component:
@@ -26,14 +24,13 @@ def layout(ctx: ViewContext) -> Component:
         dbc.Card([dbc.CardHeader("Build and download"), dbc.CardBody([
             html.P("Open pack: pooled, for everyone at the open session.", className="mb-1"),
             dbc.Button("Build open pack", id=BUILD_OPEN, color="primary", className="me-2 mb-2"),
-            dbc.Button("Download open pack", id=DOWNLOAD_OPEN, color="secondary", outline=True, className="mb-2"),
+            html.A("Download open pack", href=f"{FILE_ROUTE}/open", className="btn btn-outline-secondary mb-2"),
             html.P(closed_note, className="mb-1 mt-3"),
             dbc.Button("Build closed pack", id=BUILD_CLOSED, color="danger", className="me-2 mb-2",
                        disabled=not ctx.sees_arms),
-            dbc.Button("Download closed pack", id=DOWNLOAD_CLOSED, color="danger", outline=True, className="mb-2",
-                       disabled=not ctx.sees_arms),
+            *([html.A("Download closed pack", href=f"{FILE_ROUTE}/closed", className="btn btn-outline-danger mb-2")]
+              if ctx.sees_arms else []),
             html.Div("A build takes up to a minute.", className="text-muted small"),
             dcc.Loading(html.Div(id=STATUS, className="mt-3")),
-            dcc.Download(id=DOWNLOAD),
         ])], className="mb-3 shadow-sm"),
     ])

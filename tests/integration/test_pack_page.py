@@ -3,7 +3,6 @@ closed pack is built into its private folder and served through the guarded call
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import stat
@@ -41,10 +40,14 @@ def test_blinded_roles_can_neither_build_nor_download_the_closed_pack(site, role
     client = _client(site, role)
     built = _press(client, f"{ids.STATUS}.children", ids.BUILD_CLOSED)
     assert "only for roles that see arms" in json.dumps(built)
-    fetched = _press(client, f"{ids.DOWNLOAD}.data", ids.DOWNLOAD_CLOSED)
-    assert ids.DOWNLOAD not in fetched.get("response", {})
-    assert not list(instance.instance_path.rglob("closed.pdf")) or all(
-        role not in p.parts for p in instance.instance_path.rglob("closed.pdf"))
+    assert client.client.get(f"{ids.FILE_ROUTE}/closed").status_code == 403
+    assert not (instance.instance_path / "packs" / role / "closed").exists()
+
+
+def test_anonymous_gets_nothing(site):
+    _, app = site
+    response = app.server.test_client().get(f"{ids.FILE_ROUTE}/open")
+    assert response.status_code in (302, 401) and b"%PDF" not in response.data     # to the login page
 
 
 def test_board_builds_and_downloads_its_closed_pack_audited(site):
@@ -55,23 +58,22 @@ def test_board_builds_and_downloads_its_closed_pack_audited(site):
     pdf = instance.instance_path / "packs" / "dsmb" / "closed" / "closed.pdf"
     for folder in (pdf.parent, pdf.parent.parent, pdf.parent.parent.parent):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
-    fetched = _press(client, f"{ids.DOWNLOAD}.data", ids.DOWNLOAD_CLOSED)
-    payload = fetched["response"][ids.DOWNLOAD]["data"]
-    content = base64.b64decode(payload["content"])
-    assert content == pdf.read_bytes() and payload["filename"].endswith("_CLOSED_meeting_pack.pdf")
+    response = client.client.get(f"{ids.FILE_ROUTE}/closed")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert response.data == pdf.read_bytes()
+    assert "_CLOSED_meeting_pack.pdf" in response.headers["Content-Disposition"]
     rows = audit.events(event="pack_download", database_url=instance.database_url, closed_detail=True)
     row = rows[rows["username"] == "dsmb"].iloc[0]
     assert "sha256" not in json.loads(row["detail"])
-    assert json.loads(row["closed_detail"])["sha256"] == hashlib.sha256(content).hexdigest()
-    other = _press(_client(site, "investigator"), f"{ids.DOWNLOAD}.data", ids.DOWNLOAD_CLOSED)
-    assert ids.DOWNLOAD not in other.get("response", {})     # another user's pack is never reachable
+    assert json.loads(row["closed_detail"])["sha256"] == hashlib.sha256(response.data).hexdigest()
+    other = _client(site, "statistician").client.get(f"{ids.FILE_ROUTE}/closed")
+    assert other.status_code == 404             # another user's pack is never reachable: own folder only
 
 
-def test_a_page_render_builds_and_serves_nothing(site):
-    """The renderer (or a crawler) posts the callbacks with n_clicks None: nothing is built or sent."""
+def test_a_page_render_builds_nothing(site):
+    """The renderer posts the build callback with n_clicks None: nothing is built."""
     instance, _ = site
     client = _client(site, "statistician")
-    for output, button in ((f"{ids.STATUS}.children", ids.BUILD_CLOSED), (f"{ids.DOWNLOAD}.data", ids.DOWNLOAD_OPEN)):
-        callback = next(c for c in client.dependencies() if c.output.lstrip(".").startswith(output))
-        assert client.post_callback(callback, {}, changed=[f"{button}.n_clicks"]).status_code == 204
-    assert not (instance.instance_path / "packs" / "statistician").exists()
+    callback = next(c for c in client.dependencies() if c.output.lstrip(".").startswith(f"{ids.STATUS}.children"))
+    assert client.post_callback(callback, {}, changed=[f"{ids.BUILD_CLOSED}.n_clicks"]).status_code == 204
+    assert not (instance.instance_path / "packs" / "statistician" / "closed").exists()
