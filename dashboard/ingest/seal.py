@@ -185,6 +185,10 @@ def _split_dm(tables: dict[str, SourceTable], config: TrialConfig,
     listed = (tables[RANDOMIZATION].table.to_pandas().drop_duplicates("USUBJID").set_index("USUBJID")
               if RANDOMIZATION in tables else pd.DataFrame(index=pd.Index([], dtype="str", name="USUBJID")))
     allocation = _allocation(raw, listed, config)
+    if RANDOMIZATION not in tables and findings is not None:
+        findings.warning(tables["DM"].name, "no randomization list (randomization.csv) in the export: each subject's "
+                         "arm is taken from DM ARMCD (as randomized) and ACTARMCD (as treated)",
+                         column="ARMCD", kind="allocation from DM")
     real_arm = _configured_codes(allocation["ARMCD"], config).notna()
     ds = tables["DS"].table.to_pandas() if "DS" in tables else pd.DataFrame(columns=["USUBJID", "DSDECOD"])
     decod = _normalized(_column(ds, "DSDECOD"))

@@ -226,6 +226,7 @@ def test_allocation_only_in_dm_loads_with_a_warning(loaded, clean):
     said = mentioning(new_warnings(result, loaded("clean")), r"randomi[sz]ation")
     assert len(said), "the missing randomization list is said, with what was used instead\n" + \
         described(result.warnings())
+    assert len(mentioning(new_warnings(result, loaded("clean")), r"allocation from DM")), described(result.warnings())
     assert_same_numbers(result, clean)
     assert arms_by_subject(result) == reference_arms(clean)
     assert randomization_dates(result) == reference_randomization_dates(clean), "DS RANDOMIZED gives the dates"
