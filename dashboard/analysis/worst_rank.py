@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from dashboard.analysis.pvalues import p_digits
 from dashboard.analysis.events import death_records
 from dashboard.analysis.outcomes import arm_order, day_one, randomized_ids, study_day, with_arm
 from dashboard.config import Outcome, Visit
@@ -141,10 +142,8 @@ def worst_rank(scores: pd.DataFrame, status: pd.DataFrame, visit_num: float, arm
 
 
 def format_p(p: float) -> str:
-    """Two significant digits, '< 0.001' below it, '' when there is no test."""
-    if p is None or not np.isfinite(p):
-        return ""
-    return "< 0.001" if p < 0.001 else f"{float(f'{p:.2g}'):g}"
+    """Two significant digits, '< 0.001' below it, '' when there is no test (`analysis.pvalues`)."""
+    return p_digits(p)
 
 
 NOT_DOSED, OTHER_ARM = "randomized, never dosed", "dosed as another arm"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.analysis.pvalues import p_relation
 from dashboard.figures.common import arm_colors, base_figure, empty_figure, n_per_arm
 
 TITLE = "Effects at a glance: every outcome, arm vs reference"
@@ -25,10 +26,8 @@ WRAP_AFTER = 12                   # an arm name longer than this goes on a line 
 
 
 def format_p(p: float) -> str:
-    """A p-value as a statistician writes it: two significant digits, "< 0.001" below a thousandth."""
-    if p < 0.001:
-        return "< 0.001"
-    return "= " + f"{p:#.2g}"
+    """A p-value as a statistician writes it, after "p": "= 0.37", "< 0.001" (`analysis.pvalues`)."""
+    return p_relation(p)
 
 
 def p_text(p: float, test: str, note: str = "") -> str:

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.config import Outcome
-from dashboard.analysis.worst_rank import format_p
+from dashboard.analysis.pvalues import p_relation
 from dashboard.figures.common import POOLED_COLOR, arm_colors, base_figure, empty_figure, n_per_arm
 
 AXES = ("visit", "day")
@@ -233,7 +233,7 @@ def _difference_custom(rows: pd.DataFrame, arm: str, reference: str, arms: Seque
     counts = [n_per_arm({arm: a, reference: b}, arms) for a, b in zip(rows["N_ARM"], rows["N_REF"])]
     died_arm, died_ref = _died(summary, arm, rows["VISITNUM"]), _died(summary, reference, rows["VISITNUM"])
     died = [n_per_arm({arm: a, reference: b}, arms) if a and b else "" for a, b in zip(died_arm, died_ref)]
-    p_text = [format_p(p) for p in rows["P"]]
+    p_text = [p_relation(p) if np.isfinite(p) else "not computed" for p in rows["P"]]
     return np.column_stack([rows["VISIT"], counts, rows["LOW"], rows["HIGH"], p_text, died])
 
 
@@ -258,7 +258,7 @@ def _add_difference_panel(fig: go.Figure, differences: pd.DataFrame, axis: str, 
             customdata=_difference_custom(rows, arm, reference, arms, summary),
             hovertemplate=(f"<b>{arm} vs {reference}</b><br>%{{customdata[0]}}<br>{words} %{{y:.4g}}{unit}"
                            "<br>95% CI %{customdata[2]:.4g} to %{customdata[3]:.4g} (Welch)"
-                           "<br>p = %{customdata[4]} (Welch t, nominal, unadjusted)"
+                           "<br>p %{customdata[4]} (Welch t, nominal, unadjusted)"
                            f"<br>n {' | '.join(pair)}: %{{customdata[1]}}"
                            f"<br>died by then {' | '.join(pair)}: %{{customdata[5]}}<extra></extra>"),
         ))

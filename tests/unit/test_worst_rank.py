@@ -130,7 +130,7 @@ def test_too_few_subjects_give_no_test():
     assert np.isnan(table.set_index("ARM").loc["Group B", "P"])
 
 
-@pytest.mark.parametrize("p,text", [(0.0004, "< 0.001"), (0.0372, "0.037"), (0.5, "0.5"), (0.00123, "0.0012"),
+@pytest.mark.parametrize("p,text", [(0.0004, "< 0.001"), (0.0372, "0.037"), (0.5, "0.50"), (0.00123, "0.0012"),
                                     (float("nan"), "")])
 def test_p_values_have_two_significant_digits(p, text):
     assert W.format_p(p) == text
