@@ -90,7 +90,7 @@ def collect(cut_id: str, access: Access, config: TrialConfig, root: Path | None,
 def build_all(cut_id: str, packs: Sequence[tuple[Access, Path]], *, config: TrialConfig, root: Path | None,
               user: str, previous_id: str | None = None, database_url: str | None = None) -> list[BuiltPack]:
     """Write `<folder>/<kind>.pdf` and `<folder>/tables/` for each (access, folder), the figures of all of them
-    drawn in one Chromium session; each build is an audit event (the PDF's checksum is closed detail when closed)."""
+    drawn in one Chromium session; each build is an audit event (its checksum is closed detail when closed)."""
     prepared = [(access, folder, *collect(cut_id, access, config, root, previous_id)) for access, folder in packs]
     figures = [d for *_, shown, _ in prepared for d in shown if d.figure is not None]
     rendered = iter(render.figure_svgs(figures))
@@ -104,9 +104,9 @@ def build_all(cut_id: str, packs: Sequence[tuple[Access, Path]], *, config: Tria
                                previous)
         pdf = folder / f"{pack_kind(access)}.pdf"
         render.write_pdf(meta, shown, svgs, names, pdf)
-        file_checksum = sha256_file(pdf)
+        # the build row names the content checksum (the same for the same clinical cut, whenever built); the
+        # checksum of a file goes with the event that hands the file over (pack_download, pack_export)
         audit.record("pack_build", username=user, cut_id=cut_id, database_url=database_url,
-                     detail={"file": pdf.name, "access": access.value, "sha256": file_checksum,
-                             "content_sha256": checksum})
-        built.append(BuiltPack(pack_kind(access), pdf, folder / "tables", checksum, file_checksum))
+                     detail={"file": pdf.name, "access": access.value, "content_sha256": checksum})
+        built.append(BuiltPack(pack_kind(access), pdf, folder / "tables", checksum, sha256_file(pdf)))
     return built

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from dashboard import cuts
+from dashboard import audit, cuts
 from dashboard.auth.cli import os_actor
 from dashboard.auth.users import get_user
 from dashboard.blinding import Access
@@ -67,7 +67,10 @@ def _build(args: argparse.Namespace) -> int:
     except (cuts.CutError, OSError) as exc:
         print(f"not built: {cuts.refusal_reason(exc)}", file=sys.stderr)
         return 1
-    for pack in built:
+    for pack, (access, _) in zip(built, packs):
+        # the command line hands the file over by writing it: recorded with the file's checksum like a download
+        audit.record("pack_export", username=user, cut_id=args.cut,
+                     detail={"file": str(pack.pdf), "access": access.value, "sha256": pack.file_checksum})
         print(f"{pack.kind}: {pack.pdf} (sha256 {pack.file_checksum}); tables: {pack.tables}")
     return 0
 

@@ -146,8 +146,9 @@ def test_builds_are_audited_with_the_closed_checksum_as_closed_detail(packs):
                for r in rows.itertuples() if r.cut_id == cut_id and r.username == "dsmb"]
     open_row = next(d for d in details if d[0].get("file") == "open.pdf")
     closed_row = next(d for d in details if d[0].get("file") == "closed.pdf")
-    assert open_row[0]["sha256"] == built["open"].file_checksum
-    assert "sha256" not in closed_row[0] and closed_row[1]["sha256"] == built["closed"].file_checksum
+    assert open_row[0]["content_sha256"] == built["open"].content_checksum
+    assert "content_sha256" not in closed_row[0]
+    assert closed_row[1]["content_sha256"] == built["closed"].content_checksum
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")

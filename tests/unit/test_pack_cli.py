@@ -33,3 +33,27 @@ def test_blinded_user_cannot_build_the_closed_pack_from_the_command_line(account
     code = main(["pack", "build", "--cut", "c1", "--out", str(tmp_path / "o"), "--access", "closed", "--user", "ivy"])
     assert code == 1 and "only the open pack" in capsys.readouterr().err
     assert not (tmp_path / "o" / "closed").exists()
+
+
+def test_command_line_build_is_audited_with_the_file_checksum(accounts, tmp_path, monkeypatch):
+    """Writing the pack to the operator's folder is handing it over: a pack_export row with the file's SHA-256."""
+    import hashlib
+    import json
+
+    from dashboard import audit
+    from dashboard.cli import main
+    from dashboard.pack import build
+
+    pdf = tmp_path / "o" / "open" / "open.pdf"
+
+    def fake_build_all(cut_id, packs, **_):
+        pdf.parent.mkdir(parents=True)
+        pdf.write_bytes(b"%PDF-1.7 test")
+        return [build.BuiltPack("open", pdf, pdf.parent / "tables", "c" * 64, build.sha256_file(pdf))]
+
+    monkeypatch.setattr(cli.cuts, "list_cuts", lambda root: [type("M", (), {"cut_id": "c1"})()])
+    monkeypatch.setattr(cli.build, "build_all", fake_build_all)
+    monkeypatch.setattr(cli, "load_trial_config", lambda: None)
+    assert main(["pack", "build", "--cut", "c1", "--out", str(tmp_path / "o")]) == 0
+    row = audit.events(event="pack_export", database_url=accounts).iloc[0]
+    assert json.loads(row["detail"])["sha256"] == hashlib.sha256(b"%PDF-1.7 test").hexdigest()
