@@ -35,9 +35,9 @@ def _production() -> bool:
     return os.environ.get("DSMB_PRODUCTION") == "1"
 
 
-def _instance_secret(path: Path) -> str:
-    """The key the server keeps in `<instance>/secret_key` (`auth.security._instance_secret`: same file, same
-    race-free creation, so whichever of the loader and the server starts first makes it). Kept apart from the
+def instance_secret(path: Path) -> str:
+    """The key the server keeps in `<instance>/secret_key` (`auth.security` reads it through this function:
+    whichever of the loader and the server starts first makes it, race-free). Kept apart from the
     auth package so that loading a cut does not import the web server."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
@@ -69,7 +69,7 @@ def signing_secret() -> str:
         return secret
     if _production():
         raise SigningKeyError(f"no key to sign or verify cut checksums: set {KEY_ENV} or DSMB_SECRET_KEY")
-    return _instance_secret(default_instance_path() / "secret_key")
+    return instance_secret(default_instance_path() / "secret_key")
 
 
 def signing_key() -> bytes:

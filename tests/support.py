@@ -80,3 +80,16 @@ def bare_app_with_user(tmp_path: Path, role, username: str = "alice", **config: 
         app = testing.bare_app(tmp_path, **config)
         testing.add_user(app, username, role)
         yield app
+
+
+def stub_audit(monkeypatch) -> list[tuple]:
+    """A stand-in for dashboard.audit that keeps (event, cut id, detail) of each recorded event: for tests of the
+    loader's own decisions (the real trail is exercised by the audit and side-channel tests)."""
+    import sys
+    import types
+
+    events: list[tuple] = []
+    module = types.ModuleType("dashboard.audit")
+    module.record = lambda event, *, username, cut_id=None, detail=None, **_: events.append((event, cut_id, detail))
+    monkeypatch.setitem(sys.modules, "dashboard.audit", module)
+    return events

@@ -6,8 +6,6 @@ import hashlib
 import logging
 import math
 import os
-import secrets
-import tempfile
 import time
 import zlib
 from pathlib import Path
@@ -18,6 +16,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from dashboard import cut_signing
 from dashboard import audit
 from dashboard.auth import users
 from dashboard.auth.models import User
@@ -40,26 +39,11 @@ def is_production(server: flask.Flask) -> bool:
 
 
 def _instance_secret(path: Path) -> str:
-    """Read the generated key at `path`, creating it (mode 0600, race-free) on first use."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
-        try:
-            os.write(fd, secrets.token_hex(32).encode("ascii"))
-            os.fsync(fd)
-            os.close(fd)
-            try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-        finally:
-            os.unlink(tmp)
-    if path.stat().st_mode & 0o077:
+    """Read the generated key at `path`, creating it (mode 0600, race-free) on first use: the same key the cut
+    loader signs with (`cut_signing.instance_secret`)."""
+    if path.exists() and path.stat().st_mode & 0o077:
         _log.warning("%s is readable by other users; restrict it to mode 0600", path)
-    key = path.read_text(encoding="ascii").strip()
-    if not key:
-        raise RuntimeError(f"{path} is empty; delete it to have a new key generated")
-    return key
+    return cut_signing.instance_secret(path)
 
 
 MIN_SECRET_CHARS = 32

@@ -10,12 +10,12 @@ import signal
 import subprocess
 import sys
 import time
-import types
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import stub_audit
 
 from dashboard import cuts
 from dashboard.config import PROJECT_ROOT, load_trial_config
@@ -49,11 +49,7 @@ sys.exit(main(sys.argv[1:]))
 
 @pytest.fixture(autouse=True)
 def audit(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
-    events: list[tuple] = []
-    module = types.ModuleType("dashboard.audit")
-    module.record = lambda event, *, username, cut_id=None, detail=None: events.append((event, cut_id, detail))
-    monkeypatch.setitem(sys.modules, "dashboard.audit", module)
-    return events
+    return stub_audit(monkeypatch)
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,11 @@ contradiction between the configuration and the export refused the same way."""
 
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import stub_audit
 
 from dashboard import cuts
 from dashboard.config import load_trial_config
@@ -23,11 +22,7 @@ CUT_DATE = "2021-09-01"
 
 @pytest.fixture(autouse=True)
 def audit(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
-    events: list[tuple] = []
-    module = types.ModuleType("dashboard.audit")
-    module.record = lambda event, *, username, cut_id=None, detail=None: events.append((event, cut_id, detail))
-    monkeypatch.setitem(sys.modules, "dashboard.audit", module)
-    return events
+    return stub_audit(monkeypatch)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import stub_audit
 
 from dashboard import cuts
 from dashboard.config import load_trial_config
@@ -51,11 +52,7 @@ def conform_units(export: Path, config) -> Path:
 @pytest.fixture
 def audit(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
     """A stand-in for dashboard.audit that keeps the recorded events."""
-    events: list[tuple] = []
-    module = types.ModuleType("dashboard.audit")
-    module.record = lambda event, *, username, cut_id=None, detail=None: events.append((event, cut_id, detail))
-    monkeypatch.setitem(sys.modules, "dashboard.audit", module)
-    return events
+    return stub_audit(monkeypatch)
 
 
 @pytest.fixture(scope="module")
