@@ -19,10 +19,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.config import load_trial_config
 
-PAGES = {"admin": ["/recruitment", "/safety", "/outcomes", "/cuts", "/admin/users", "/admin/audit"],
-         "investigator": ["/recruitment", "/safety", "/outcomes"],
-         "dsmb": ["/recruitment", "/safety", "/outcomes", "/cuts"],
-         "statistician": ["/recruitment", "/safety", "/outcomes", "/cuts"]}
+DATA_PAGES = ["/recruitment", "/safety", "/outcomes", "/monitoring", "/pack"]
+PAGES = {"admin": [*DATA_PAGES, "/cuts", "/admin/users", "/admin/audit"],
+         "investigator": DATA_PAGES,
+         "dsmb": [*DATA_PAGES, "/cuts"],
+         "statistician": [*DATA_PAGES, "/cuts"]}
 IGNORED_CONSOLE = re.compile(r"favicon|DevTools")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
