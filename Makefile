@@ -39,12 +39,12 @@ serve: install
 	DSMB_HOST=$(HOST) DSMB_PORT=$(PORT) $(PY) app.py
 
 ## Command 1: install everything and serve the demo.
-demo: demo-setup serve
+demo: browser demo-setup serve     # Chromium draws the meeting pack's figures
 
 ## The second configured trial: the public CDISC pilot SDTM export (../shared/exports/pharmaverse-sdtm), three
 ## arms, loaded as delivered into its own instance folder and served on port 8051.
 PILOT_ENV := DSMB_TRIAL_CONFIG=data/trials/CDISCPILOT01.toml DSMB_INSTANCE_PATH=instance/pilot
-pilot: install
+pilot: install browser
 	$(PILOT_ENV) $(PY) -m dashboard setup-demo
 	@echo "Serving http://$(HOST):8051"
 	$(PILOT_ENV) DSMB_HOST=$(HOST) DSMB_PORT=8051 $(PY) app.py
