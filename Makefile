@@ -66,6 +66,7 @@ e2e: install-test browser
 bench: install-test
 	$(PY) tests/bench/bench_ingest.py
 	$(PY) tests/bench/bench_callbacks.py
+	$(PY) tests/bench/bench_pack.py
 
 clean-instance:
 	rm -rf instance
