@@ -88,18 +88,24 @@ def exposure_by_arm_figure(distribution: pd.DataFrame, arm_labels: Sequence[str]
     if distribution.empty or int(distribution["subjects"].sum()) == 0:
         return empty_figure(title, stamp, "No randomized subject in this selection.")
     fig = base_figure(title, stamp)
-    colors = arm_colors(arm_labels)
-    for label in arm_labels:
-        rows = distribution[distribution["arm"] == label]
-        fig.add_trace(go.Bar(x=rows["infusions"], y=rows["pct"], name=label, marker={"color": colors[label]},
-                             text=rows["subjects"], textposition="auto",
-                             customdata=np.c_[rows["subjects"], rows["arm_n"]],
-                             hovertemplate=(f"{label}<br>%{{x}} {unit}: %{{customdata[0]}} of "
-                                            "%{customdata[1]} (%{y:.1f} %)<extra></extra>")))
+    _arm_bars(fig, distribution, arm_labels, "infusions", f"%{{x}} {unit}")
     _exposure_axes(fig, planned_doses, unit)
     fig.update_yaxes(title="% of the arm", rangemode="tozero")
     fig.update_layout(barmode="group")
     return fig
+
+
+def _arm_bars(fig: go.Figure, distribution: pd.DataFrame, arm_labels: Sequence[str], x_column: str,
+              x_words: str) -> None:
+    """One bar trace per arm: % of the arm at each `x_column` value, the subjects as text, n of N in the hover."""
+    colors = arm_colors(arm_labels)
+    for label in arm_labels:
+        rows = distribution[distribution["arm"] == label]
+        fig.add_trace(go.Bar(x=rows[x_column], y=rows["pct"], name=label, marker={"color": colors[label]},
+                             text=rows["subjects"], textposition="auto",
+                             customdata=np.c_[rows["subjects"], rows["arm_n"]],
+                             hovertemplate=(f"{label}<br>{x_words}: %{{customdata[0]}} of "
+                                            "%{customdata[1]} (%{y:.1f} %)<extra></extra>")))
 
 
 def _exposure_axes(fig: go.Figure, planned_doses: int, unit: str = "infusions") -> None:
@@ -132,14 +138,7 @@ def compliance_by_arm_figure(distribution: pd.DataFrame, arm_labels: Sequence[st
     if distribution.empty or int(distribution["subjects"].sum()) == 0:
         return empty_figure(title, stamp, "No randomized subject in this selection.")
     fig = base_figure(title, stamp)
-    colors = arm_colors(arm_labels)
-    for label in arm_labels:
-        rows = distribution[distribution["arm"] == label]
-        fig.add_trace(go.Bar(x=rows["band"], y=rows["pct"], name=label, marker={"color": colors[label]},
-                             text=rows["subjects"], textposition="auto",
-                             customdata=np.c_[rows["subjects"], rows["arm_n"]],
-                             hovertemplate=(f"{label}<br>compliance %{{x}}: %{{customdata[0]}} of "
-                                            "%{customdata[1]} (%{y:.1f} %)<extra></extra>")))
+    _arm_bars(fig, distribution, arm_labels, "band", "compliance %{x}")
     fig.update_xaxes(title=COMPLIANCE_AXIS, type="category")
     fig.update_yaxes(title="% of the arm", rangemode="tozero")
     fig.update_layout(barmode="group")
