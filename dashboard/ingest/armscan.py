@@ -45,6 +45,16 @@ def word_pattern(needles: pa.Array) -> str | None:
     return f"{_EDGE_BEFORE}(?:{'|'.join(_literal(w) for w in words)}){_EDGE_AFTER}"
 
 
+def names_an_arm(values: pa.ChunkedArray | pa.Array, needles: pa.Array) -> pa.ChunkedArray | pa.Array:
+    """Per value: it is an arm code or label (compared normalized) or names one as a whole word; never null."""
+    wanted = pc.unique(normalized_text(needles))
+    exact = pc.fill_null(pc.is_in(normalized_text(values), value_set=wanted), False)
+    pattern = word_pattern(needles)
+    if pattern is None:
+        return exact
+    return pc.or_(exact, pc.fill_null(pc.match_substring_regex(values, pattern, ignore_case=True), False))
+
+
 def open_text_columns(source: SourceTable) -> list[str]:
     """The text columns of a table that open users can see and the scan looks at."""
     table = source.table

@@ -18,6 +18,7 @@ from dashboard.config import TrialConfig
 from dashboard.ingest.convert import is_in
 from dashboard.ingest.findings import ROW_FINDINGS_LIMIT, Findings, Severity
 from dashboard.ingest.adam.detect import adam_stem
+from dashboard.ingest.armscan import names_an_arm
 from dashboard.ingest.readers import TEXT, SourceTable
 from dashboard.ingest.schema import (
     ALLOCATION_COLUMNS, EX_SEALED_COLUMNS, RANDOMIZATION, SEALED_DOMAINS, TRIAL_DESIGN_DOMAINS, is_sealed_name,
@@ -87,7 +88,8 @@ def seal(tables: dict[str, SourceTable], config: TrialConfig,
         sealed["DM"] = dm_sealed
     carrying = {d.split("_")[0] for d in sealed if d != ALLOCATION} | ({RANDOMIZATION} & tables.keys())
     # every ADaM dataset repeats ADSL's treatment variables: none shows its real checksum or size
-    carrying |= {domain for domain, source in tables.items() if adam_stem(source.name)}
+    carrying |= {domain for domain, source in tables.items()
+                 if adam_stem(source.name) or any(adam_stem(name) for name, _ in source.parts)}
     if any(is_sealed_name(c) for c in tables["DM"].table.column_names):
         carrying.add("DM")
     return SealedExport(clinical, sealed, int((dm["RANDFL"] == "Y").sum()), carrying)
@@ -132,11 +134,12 @@ def _split_ex(table: pa.Table, blinded_label: str) -> tuple[pa.Table, pa.Table |
 
 
 def _split_supp(table: pa.Table, needles: pa.Array) -> tuple[pa.Table, pa.Table]:
-    """Every row of a QNAM that names allocation, or of which any QVAL is an arm code or label, is sealed.
+    """Every row of a QNAM that names allocation, or of which any QVAL is an arm code or label (in any case) or
+    names one as a word ("reaction to MenSC secretome"), is sealed.
 
     Sealing by QNAM, not row by row: the rows left behind for one arm would otherwise mark the other.
     """
-    qval = pc.fill_null(pc.is_in(table["QVAL"], value_set=needles), False)
+    qval = names_an_arm(table["QVAL"], needles)
     revealing = set(pc.unique(table.filter(qval)["QNAM"]).to_pylist()) | _sealed_qnams(table)
     hide = pc.fill_null(pc.is_in(table["QNAM"], value_set=pa.array(sorted(q for q in revealing if q),
                                                                    type=table["QNAM"].type)), False)

@@ -127,3 +127,17 @@ def test_trial_design_domains_other_than_ta_tv_stay_whole_in_the_clinical_part(c
         assert export.clinical[domain].equals(table.table), domain
         assert domain not in export.sealed and domain not in export.carries_allocation
     assert export.sealed["TA"].equals(ta.table) and "TA" not in export.clinical
+
+
+def test_a_supp_qnam_whose_values_name_an_arm_in_any_case_or_inside_text_is_sealed():
+    import pyarrow as pa
+
+    from dashboard.ingest.seal import _split_supp
+
+    supp = pa.table({"RDOMAIN": ["AE"] * 4, "USUBJID": [S1, S2, S1, S2], "QNAM": ["AETRT", "AETRT", "AENOTE", "AENOTE"],
+                     "QVAL": [" saline placebo", "MENSC SECRETOME", "reaction to MenSC secretome", "none"]})
+    needles = pa.array(["MENSC", "PBO", "MenSC secretome", "Saline placebo"])
+    open_part, sealed_part = _split_supp(supp, needles)
+    assert open_part.num_rows == 0 and sealed_part.num_rows == 4   # whole QNAMs: the rows left would mark the arm
+    plain = pa.table({"RDOMAIN": ["AE"], "USUBJID": [S1], "QNAM": ["AENOTE"], "QVAL": ["headache resolved"]})
+    assert _split_supp(plain, needles)[0].num_rows == 1
