@@ -95,6 +95,11 @@ class ArmedTrialData(TrialData):
         self.arm_labels = arm_labels
         self.access = access
 
+    @property
+    def efficacy_arm_of(self) -> pd.Series:
+        """The arms efficacy displays use: as randomized unless the configuration says `actual`."""
+        return self.treated_arm_of if self.config.efficacy_arm_basis == "actual" else self.arm_of
+
 
 def arm_display_order(config: TrialConfig, coded: bool) -> tuple[str, ...]:
     """Arms in the order of their coded labels ("Group A" first), named as the access allows.
@@ -172,7 +177,8 @@ def _unchanged_since_cached(cut_id: str, root: Path | None, parts: tuple[str, ..
     with _stamps_lock:
         for part in parts:
             stamp = _part_stamp(folder / part)
-            same = _stamps.setdefault((cut_id, root, part), stamp) == stamp and same
+            # a key never seen (or evicted below) counts as changed: its cached data would otherwise be trusted
+            same = _stamps.get((cut_id, root, part)) == stamp and same
             _stamps[(cut_id, root, part)] = stamp
         while len(_stamps) > _MAX_STAMPS:
             del _stamps[next(iter(_stamps))]

@@ -360,6 +360,8 @@ def pending_marker(cut_id: str, root: Path | None = None) -> Path:
 
 def mark_pending(cut_id: str, root: Path | None = None) -> None:
     cuts_dir(root).mkdir(parents=True, exist_ok=True)
+    # a marker left by a loader killed before its cut folder existed is read-only: replace it, not open it
+    pending_marker(cut_id, root).unlink(missing_ok=True)
     _write_readonly(pending_marker(cut_id, root), b"load started; not completed\n")
 
 

@@ -148,7 +148,13 @@ def _sign(args: argparse.Namespace) -> int:
         with cuts.load_lock():
             audit.record("cut_signed", username=args.by, cut_id=args.cut_id,
                          detail={"reason": args.reason.strip(), "what": "checksums of a cut written unsigned"})
-            blinding.sign_unsigned_cut(args.cut_id)
+            try:
+                blinding.sign_unsigned_cut(args.cut_id)
+            except (cuts.CutError, OSError, ValueError) as exc:
+                # the request was recorded first (nothing is signed unaudited); its refusal is recorded too
+                audit.record("cut_sign_refused", username=args.by, cut_id=args.cut_id,
+                             detail={"refused_because": cuts.refusal_reason(exc)})
+                raise
     except (cuts.CutError, OSError, ValueError) as exc:
         print(f"not signed: {cuts.refusal_reason(exc)}", file=sys.stderr)
         return 1
