@@ -62,6 +62,9 @@ def _build(kind: str) -> object:
     except NoActiveCut:
         return notice("No data cut has been loaded yet.", "secondary")
     folder = private_folder(_folder(kind))
+    # the record goes first and comes back only with a finished build: a failed rebuild (after an unmask, say)
+    # can never leave a new PDF under an old record's access level
+    (folder / RECORD).unlink(missing_ok=True)
     try:
         [pack] = build.build_all(data.cut.cut_id, [(access, folder)], config=trial_config(), root=data_root(),
                                  user=current_user.username, database_url=db.database_url())
@@ -93,13 +96,17 @@ def serve_pack(kind: str) -> flask.Response:
     pdf, record = folder / f"{kind}.pdf", folder / RECORD
     if not pdf.exists() or not record.exists():
         return _refused(404, f"Build the {kind} pack first.")
-    built = json.loads(record.read_text(encoding="utf-8"))
-    if kind == "closed" and built["access"] != current_access().value:
+    try:
+        built = json.loads(record.read_text(encoding="utf-8"))
+        built_access, cut_id, cut_date = built["access"], built["cut_id"], built["cut_date"]
+    except (ValueError, KeyError, TypeError):
+        return _refused(404, f"Build the {kind} pack again.")
+    if kind == "closed" and built_access != current_access().value:
         return _refused(403, "This closed pack was built at another access level; build it again.")
     content = pdf.read_bytes()
-    audit.record("pack_download", username=current_user.username, cut_id=built["cut_id"],
-                 detail={"file": pdf.name, "access": built["access"], "sha256": hashlib.sha256(content).hexdigest()})
-    name = f"{trial_config().study_id}_{built['cut_date']}_{kind.upper()}_meeting_pack.pdf"
+    audit.record("pack_download", username=current_user.username, cut_id=cut_id,
+                 detail={"file": pdf.name, "access": built_access, "sha256": hashlib.sha256(content).hexdigest()})
+    name = f"{trial_config().study_id}_{cut_date}_{kind.upper()}_meeting_pack.pdf"
     response = flask.send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
                                download_name=name)
     response.headers["Cache-Control"] = "no-store"

@@ -15,7 +15,6 @@ from callbacks import recruitment as rec_cb
 from callbacks import recruitment_base as rec_base
 from callbacks import recruitment_conduct as conduct_cb
 from callbacks import safety as safety_cb
-from dashboard import cuts
 from dashboard.analysis import ae as ae_tables
 from dashboard.analysis import ae_listings, changes, labs, safety_tables
 from dashboard.analysis import recruitment as rec
@@ -195,8 +194,3 @@ def displays(data: TrialData, previous: TrialData | None, problem: str | None = 
 def csv_name(display: Display) -> str:
     """The file name of a display's table: a safe slug."""
     return re.sub(r"[^a-z0-9_]+", "_", display.name.lower()) + ".csv"
-
-
-def previous_cut_id(cut_id: str, root: Any) -> str | None:
-    """The cut before `cut_id` (as the safety page compares with)."""
-    return cuts.previous_cut_id(cut_id, root)
