@@ -14,13 +14,13 @@ from support import SHARED_EXPORTS
 
 from dashboard import blinding, cuts
 from dashboard.analysis import adam_flags
+from dashboard.ingest.schema import is_sealed_name
 from dashboard.analysis import recruitment as rec
 from dashboard.analysis.ae import ae_incidence_by_arm
 from dashboard.analysis.ae_time import at_risk_by_arm, km_estimate
 from dashboard.analysis.safety import group_sizes
 from dashboard.analysis.safety_base import safety_frames
 from dashboard.config import PROJECT_ROOT, load_trial_config
-from dashboard.ingest.adam.sealed import is_adam_sealed
 from dashboard.ingest.load import load_cut
 
 CASES = {
@@ -99,7 +99,7 @@ def test_treatment_variables_never_in_the_clinical_part(loaded):
     for domain in blinded.domain_names:
         frame = blinded.domain(domain)
         # EX keeps EXTRT with the blinded label only (the real one is sealed)
-        assert not [c for c in frame.columns if is_adam_sealed(c) and c != "EXTRT"], domain
+        assert not [c for c in frame.columns if is_sealed_name(c) and c != "EXTRT"], domain
         if "EXTRT" in frame:
             assert set(frame["EXTRT"]) == {config.blinded_treatment_label}
         for column in frame.columns:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dashboard.ingest.adam.detect import adam_stem
 from dashboard.ingest.adam.read import read_frame
-from dashboard.ingest.adam.translate import dropped_sealed, to_table, translate
+from dashboard.ingest.adam.translate import to_table, translate
 from dashboard.ingest.adam.validate import check_adam
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import RawFile, SourceTable
@@ -23,8 +23,4 @@ def read_adam(raw: RawFile, findings: Findings) -> SourceTable | None:
     frame = read_frame(raw, findings)
     if frame is None or not check_adam(stem, frame, raw.name, findings):
         return None
-    dropped = dropped_sealed(frame)
-    if dropped:       # names only, never values: these columns are allocation
-        findings.warning(raw.name, f"treatment variables {', '.join(dropped)} left out (allocation; not used)",
-                         kind="ADaM treatment variable left out")
     return SourceTable(raw.domain, raw.name, to_table(translate(stem, frame, findings, raw.name)))

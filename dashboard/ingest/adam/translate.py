@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dashboard.ingest.adam.sealed import is_adam_sealed
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import TEXT
 from dashboard.ingest.schema import is_sealed_name
@@ -72,11 +71,6 @@ def number(values: pd.Series | None) -> pd.Series | None:
 def _extras(frame: pd.DataFrame, taken: set[str]) -> dict[str, pd.Series]:
     """The columns the seal step will move to the sealed part (kept as delivered)."""
     return {name: frame[name] for name in frame.columns if name not in taken and is_sealed_name(name)}
-
-
-def dropped_sealed(frame: pd.DataFrame) -> list[str]:
-    """ADaM treatment columns the seal step does not know by name: left out of the translation entirely."""
-    return [name for name in frame.columns if is_adam_sealed(name) and not is_sealed_name(name)]
 
 
 def adsl_to_dm(adsl: pd.DataFrame) -> pd.DataFrame:
