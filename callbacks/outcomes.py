@@ -142,7 +142,7 @@ def _event_figure(data: TrialData, index: int) -> Any:
         return _plain(event_figures.incidence_figure(
             events.incidence_by_arm(times, arm_of), events.at_risk_by_arm(times, arm_of, days),
             event.label, efficacy_stamp(data), competing=competing, unknown_day=unknown, arms=data.arm_labels,
-            test=events.logrank(times, arm_of, effects.min_events_for_p(data.config))))
+            test=events.logrank(times, arm_of, data.config.min_events_for_p)))
     return _plain(event_figures.incidence_figure(events.incidence_curve(times), events.at_risk(times, days),
                                                  event.label, stamp(data), competing=competing, unknown_day=unknown))
 
@@ -152,7 +152,7 @@ def _event_table(data: TrialData) -> tuple[list, list]:
     if isinstance(data, ArmedTrialData):
         reference = _reference(data)
         summary = effects.event_summary_by_arm(config.events, _event_times(data), efficacy_arm_of(data), reference,
-                                               effects.min_events_for_p(config))
+                                               config.min_events_for_p)
         return event_figures.event_table_grid(summary, arms=data.arm_labels, reference=reference)
     return event_figures.event_table_grid(events.event_summary(config.events, _event_times(data)))
 
@@ -163,7 +163,7 @@ def _forest(data: ArmedTrialData, visit_num: float | None) -> Any:
     values = _all_values(data)
     measured = [effects.change_effects(values[outcomes.outcome_key(o)][1], o, config.visits, arm_of,
                                        reference, visit_num) for o in config.outcomes]
-    happened = [effects.event_effects(t, e, arm_of, reference, effects.min_events_for_p(config))
+    happened = [effects.event_effects(t, e, arm_of, reference, config.min_events_for_p)
                 for e, t in zip(config.events, _event_times(data))]
     return _plain(effect_figures.forest_figure(effects.forest_rows(measured, happened), efficacy_stamp(data),
                                                arms=data.arm_labels, reference=reference))

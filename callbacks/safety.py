@@ -19,7 +19,7 @@ from dashboard import blinding, cuts
 from dashboard.analysis import ae as ae_tables
 from dashboard.analysis import (ae_infusion, ae_listings, ae_time, ae_timelines, changes, labs, safety_base,
                                 safety_tables)
-from dashboard.analysis.effects import comparison_reference, min_events_for_p
+from dashboard.analysis.effects import comparison_reference
 from dashboard.analysis.safety import group_labels, group_sizes
 from dashboard.analysis.safety_base import SafetyFrames, safety_frames
 from dashboard.blinding import Access, ArmedTrialData, TrialData
@@ -170,7 +170,7 @@ def _km_figure(data: TrialData) -> Any:
     followed = max(int(data.config.followup_days), int(tte["TIME"].max()) if len(tte) else 0)
     at_risk = _split(data, ae_time.at_risk_pooled, ae_time.at_risk_by_arm, tte, km_days(followed))
     logrank = _split(data, lambda _tte, **_: None, ae_time.logrank_by_arm, tte,
-                     min_events=min_events_for_p(data.config))
+                     min_events=data.config.min_events_for_p)
     return fig_ae.km_figure(curves, at_risk, stamp(data), arm_labels=_arm_labels(data), logrank=logrank)
 
 

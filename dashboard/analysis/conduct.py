@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.baseline_characteristics import Measure, baseline_measures
-from dashboard.analysis.outcomes import visit_numbers
+from dashboard.analysis.outcomes import study_day, visit_numbers
 from dashboard.analysis.recruitment import COMPLETED, column
 from dashboard.config import TrialConfig, Visit
 
@@ -100,9 +100,10 @@ def cycles_started(randomized: pd.DataFrame, ex: pd.DataFrame, interval_days: in
     rows = ex.loc[ex["USUBJID"].isin(randomized["USUBJID"])] if "USUBJID" in ex else ex.iloc[0:0]
     day1 = rows["USUBJID"].map(randomized.set_index("USUBJID")["DAY1_DT"]) if len(rows) else pd.Series(dtype=float)
     day = pd.to_numeric(column(rows, "EXSTDY", "float"), errors="coerce")
-    day = day.fillna((column(rows, "EXSTDT", "date").dt.normalize() - day1).dt.days + 1)
+    day = day.fillna(study_day(column(rows, "EXSTDT", "date").dt.normalize(), day1))   # no day 0
     cycle = np.floor((day.to_numpy(float) - 1) / interval) + 1
     frame = pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(), "cycle": cycle}).dropna()
+    frame = frame[frame["cycle"] >= 1]          # a dose before day 1 starts no cycle
     return frame.drop_duplicates().groupby("USUBJID")["cycle"].size().rename("cycles")
 
 
@@ -156,14 +157,15 @@ def continuous_exposure(randomized: pd.DataFrame, ex: pd.DataFrame, planned_dura
     return out[CONTINUOUS_COLUMNS]
 
 
-COMPLIANCE_BANDS = ("not dosed", "< 50 %", "50 to < 80 %", "80 to 100 %", "> 100 %")
+COMPLIANCE_BANDS = ("not dosed", "< 50 %", "50 to < 80 %", "80 to 100 %", "> 100 %", "no day expected yet")
 
 
 def compliance_band(exposure: pd.DataFrame) -> pd.Series:
-    """The COMPLIANCE_BANDS band of each subject of a `continuous_exposure` frame."""
+    """The COMPLIANCE_BANDS band of each subject of a `continuous_exposure` frame; a subject with no day expected
+    yet (dosed, but on study for no full day at the cut) has no compliance and says so."""
     pct = exposure["compliance_pct"].to_numpy(float)
-    bands = np.select([exposure["days_covered"].to_numpy() == 0, pct < 50, pct < 80, pct <= 100],
-                      COMPLIANCE_BANDS[:4], COMPLIANCE_BANDS[4])
+    bands = np.select([exposure["days_covered"].to_numpy() == 0, np.isnan(pct), pct < 50, pct < 80, pct <= 100],
+                      [COMPLIANCE_BANDS[0], COMPLIANCE_BANDS[5], *COMPLIANCE_BANDS[1:4]], COMPLIANCE_BANDS[4])
     return pd.Series(bands, index=exposure.index, name="band")
 
 

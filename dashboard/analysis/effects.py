@@ -37,13 +37,6 @@ FISHER_TEST = "Fisher's exact"
 WELCH_TEST = "Welch t-test"
 
 
-def min_events_for_p(config: object) -> int:
-    """`[statistics] min_events_for_p` of the trial configuration; 5 while the configuration has no such key."""
-    section = getattr(config, "statistics", None)
-    value = getattr(config, "min_events_for_p", getattr(section, "min_events_for_p", MIN_EVENTS_FOR_P))
-    return int(value)
-
-
 def fisher_p(events_arm: int, n_arm: int, events_ref: int, n_ref: int,
              min_events: int = MIN_EVENTS_FOR_P) -> tuple[float, str]:
     """Two-sided Fisher's exact p of a 2 x 2 table (scipy.stats.fisher_exact) and why it is missing, if it is."""

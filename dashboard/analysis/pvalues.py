@@ -12,7 +12,7 @@ def p_digits(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:#.2g}"
 
 
-def p_relation(p: float) -> str:
-    """The p-value after "p": '= 0.50' or '< 0.001'."""
+def p_relation(p: float | None) -> str:
+    """The p-value after "p": '= 0.50' or '< 0.001'; '' when there is no test."""
     digits = p_digits(p)
-    return digits if digits.startswith("<") else f"= {digits}"
+    return digits if not digits or digits.startswith("<") else f"= {digits}"

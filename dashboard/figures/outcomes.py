@@ -101,7 +101,7 @@ def worst_rank_grid(tables: Sequence[tuple[str, str, pd.DataFrame]], arms: Seque
                {"field": "arm", "headerName": "Arm", "minWidth": 150, **WRAPPED, **CELL_WRAPPED},
                {"field": "ranked", "headerName": "Ranked: deaths + survivors with a value / N", "minWidth": 150,
                 **WRAPPED},
-               {"field": "left_out", "headerName": "Alive, no value (not ranked)", "minWidth": 90, **WRAPPED},
+               {"field": "left_out", "headerName": "Not ranked: alive without a value, or visit not yet due", "minWidth": 90, **WRAPPED},
                {"field": "mean_rank", "headerName": "Mean rank (higher is better)", "minWidth": 90, **WRAPPED},
                {"field": "win", "headerName": "P(better than reference), ties half", "minWidth": 110, **WRAPPED},
                {"field": "test", "headerName": "Test", "minWidth": 190, **WRAPPED, **CELL_WRAPPED},

@@ -117,3 +117,19 @@ def test_the_exposure_display_follows_the_configured_regimen():
     figure, note, rows, defs, title = cb._exposure(_data(regimen="cycles"), key)
     assert "Cycles started" in figure.layout.title.text and "cycles started of" in note
     assert title == "Subjects with a missed cycle"
+
+
+def test_a_dose_before_day_one_starts_no_cycle_and_study_days_have_no_day_zero():
+    from dashboard.analysis.conduct import cycles_started
+
+    randomized = pd.DataFrame({"USUBJID": ["S1"], "DAY1_DT": [pd.Timestamp("2021-01-10")]})
+    ex = pd.DataFrame({"USUBJID": ["S1", "S1"], "EXSTDT": pd.to_datetime(["2021-01-09", "2021-01-10"])})
+    # the day before day 1 is day -1 (no day 0): not a cycle; day 1 opens cycle 1 only
+    assert cycles_started(randomized, ex, 7).to_dict() == {"S1": 1}
+
+
+def test_no_day_expected_yet_is_its_own_compliance_band_not_above_100():
+    from dashboard.analysis.conduct import compliance_band
+
+    exposure = pd.DataFrame({"days_covered": [3, 0, 5], "compliance_pct": [float("nan"), float("nan"), 120.0]})
+    assert compliance_band(exposure).tolist() == ["no day expected yet", "not dosed", "> 100 %"]

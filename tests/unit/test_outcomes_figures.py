@@ -85,6 +85,11 @@ def test_change_figure_by_arm_adds_the_difference_panel():
                                            arms=ARMS)
     assert [t.yaxis for t in fig.data] == ["y", "y", "y2"]
     assert fig.data[2].name.startswith("Group B vs Group A")
+    # the hover writes each Welch p as every page does ("p = 0.037", "p < 0.001"), never "p = < 0.001"
+    assert "p %{customdata[4]}" in fig.data[2].hovertemplate
+    shown = [row[4] for row in fig.data[2].customdata]
+    rows = differences[differences["ARM"] == "Group B"].dropna(subset=["DIFF"])
+    assert shown == [f"= {p:#.2g}" if p >= 0.001 else "< 0.001" for p in rows["P"]] and shown
     pooled = trajectory_figures.change_figure(T.pooled_summary(visit_values(), later, "CHG"), F.SPO2, "visit",
                                               "median", OPEN)
     assert len(pooled.data) == 1 and "Group" not in text_of(pooled)
