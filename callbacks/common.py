@@ -52,7 +52,7 @@ ARM_BASIS_TEXT = {"planned": "arms as randomized (planned arm)", "actual": "arms
 
 def efficacy_arm_of(data: ArmedTrialData) -> pd.Series:
     """USUBJID -> arm label for efficacy displays: the planned arm unless the trial configures `actual`."""
-    return data.treated_arm_of if data.config.efficacy_arm_basis == "actual" else data.arm_of
+    return data.efficacy_arm_of
 
 
 def arm_basis_text(basis: str) -> str:

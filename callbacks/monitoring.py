@@ -34,7 +34,7 @@ def _cuts_so_far(active: TrialData) -> tuple[list[TrialData], list[str]]:
             continue
         try:
             out.append(blinding.trial_data(manifest.cut_id, current_access(), trial_config(), data_root()))
-        except cuts.CutError:
+        except (cuts.CutError, OSError):       # a damaged or unreadable cut is named, never a 500
             refused.append(manifest.cut_date)
     return out, refused
 

@@ -33,10 +33,6 @@ def primary_outcomes(data: TrialData) -> pd.DataFrame:
     return pd.DataFrame({"USUBJID": rows["USUBJID"].astype("str"), "VALUE": rows["CHG"].astype("float64")})
 
 
-def _arm_of(data: ArmedTrialData) -> pd.Series:
-    return data.treated_arm_of if data.config.efficacy_arm_basis == "actual" else data.arm_of
-
-
 def compared_labels(data: ArmedTrialData) -> tuple[str, str]:
     """The compared arm's and the reference arm's labels, coded or real as the access allows."""
     coded = data.access is Access.CODED
@@ -50,10 +46,10 @@ def closed_statistic(data: ArmedTrialData) -> dict[str, float]:
     known = primary_outcomes(data)
     arm, reference = compared_labels(data)
     if charter.primary.kind == "event":
-        out = statistics.proportions_z(known.rename(columns={"VALUE": "EVENT"}), _arm_of(data), arm, reference)
+        out = statistics.proportions_z(known.rename(columns={"VALUE": "EVENT"}), data.efficacy_arm_of, arm, reference)
     else:
         better = config.outcome(charter.primary.name).higher_is_better
-        out = statistics.means_z(known.rename(columns={"VALUE": "CHG"}), _arm_of(data), arm, reference, better)
+        out = statistics.means_z(known.rename(columns={"VALUE": "CHG"}), data.efficacy_arm_of, arm, reference, better)
     out["FRACTION"] = statistics.information_fraction(int(out["N"]), charter)
     return out
 
