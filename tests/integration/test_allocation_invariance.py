@@ -65,22 +65,30 @@ def swapped_export(source: Path, target: Path) -> set[str]:
     return swapped
 
 
-@pytest.fixture(scope="module")
-def twin_instances(tmp_path_factory):
-    """Two installations whose exports differ only in allocation, loaded from the same folder path."""
-    base = tmp_path_factory.mktemp("twins")
+DEMO_CUTS = (("interim", "2021-05-10", "Interim"), ("final", "2021-07-10", "Final"))
+
+
+def twin_installations(base: Path, cuts: tuple[tuple[str, str, str], ...] = DEMO_CUTS) -> list:
+    """Two installations (A: the demo export, B: every other randomized subject's arms swapped) of the demo cuts
+    named in `cuts`, loaded from the same folder path (the manifest records it): the same clinical data under two
+    randomizations, so every response a blinded role can get must be the same from both."""
     swapped_root = base / "swapped-exports"
-    for cut in ("interim", "final"):
-        swapped_export(DEMO_EXPORTS / cut, swapped_root / cut)
-    exports = base / "exports"  # the manifest records the source path: make it the same for both
+    for folder, _, _ in cuts:
+        swapped_export(DEMO_EXPORTS / folder, swapped_root / folder)
+    exports = base / "exports"
     instances = []
     for name, source in (("a", DEMO_EXPORTS), ("b", swapped_root)):
         shutil.rmtree(exports, ignore_errors=True)
-        shutil.copytree(source, exports)
-        instance = make_instance(base / name, [(exports / "interim", "2021-05-10", "Interim"),
-                                               (exports / "final", "2021-07-10", "Final")])
-        instances.append((instance, make_app(instance)))
+        for folder, _, _ in cuts:
+            shutil.copytree(source / folder, exports / folder)
+        instances.append(make_instance(base / name, [(exports / folder, date, label) for folder, date, label in cuts]))
     return instances
+
+
+@pytest.fixture(scope="module")
+def twin_instances(tmp_path_factory):
+    """The twin installations of both demo cuts, each with its app."""
+    return [(instance, make_app(instance)) for instance in twin_installations(tmp_path_factory.mktemp("twins"))]
 
 
 def fresh_caches() -> None:

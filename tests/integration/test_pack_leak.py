@@ -8,12 +8,10 @@ aside), identical tables and the same cut id and content checksum.
 from __future__ import annotations
 
 import re
-import shutil
 
 import pypdf
 import pytest
-from support import DEMO_EXPORTS, make_instance
-from test_allocation_invariance import swapped_export
+from test_allocation_invariance import twin_installations
 
 from dashboard import blinding, cuts, memo
 from dashboard.blinding import Access
@@ -27,16 +25,8 @@ GENERATED_AT = re.compile(r"Generated at \d{4}-\d\d-\d\d \d\d:\d\d UTC")
 def twin_packs(tmp_path_factory):
     """Open packs of the final cut from two installations that differ only in allocation."""
     base = tmp_path_factory.mktemp("pack-twins")
-    swapped_root = base / "swapped-exports"
-    for cut in ("interim", "final"):
-        swapped_export(DEMO_EXPORTS / cut, swapped_root / cut)
-    exports = base / "exports"          # the manifest records the source path: make it the same for both
     built = []
-    for name, source in (("a", DEMO_EXPORTS), ("b", swapped_root)):
-        shutil.rmtree(exports, ignore_errors=True)
-        shutil.copytree(source, exports)
-        instance = make_instance(base / name, [(exports / "interim", "2021-05-10", "Interim"),
-                                               (exports / "final", "2021-07-10", "Final")])
+    for name, instance in zip("ab", twin_installations(base)):
         blinding.clear_caches()
         memo.clear()
         cut_id = cuts.active_cut_id(instance.root)

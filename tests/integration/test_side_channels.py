@@ -9,13 +9,12 @@ get (the audit page, its filters and its CSV download included) must be identica
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from crawl import crawl
 from dash_client import DashClient, login
-from support import DEMO_EXPORTS, make_app, make_instance
-from test_allocation_invariance import fresh_caches, swapped_export
+from support import make_app
+from test_allocation_invariance import fresh_caches, twin_installations
 
 from dashboard import audit
 from dashboard.config import load_trial_config
@@ -37,16 +36,9 @@ def search_spellings() -> list[str]:
 @pytest.fixture(scope="module")
 def twins(tmp_path_factory):
     """Two installations differing only in allocation, loaded from the same folder path."""
-    base = tmp_path_factory.mktemp("side-twins")
-    swapped_export(DEMO_EXPORTS / "final", base / "swapped" / "final")
-    exports = base / "exports"
-    installed = []
-    for name, source in (("a", DEMO_EXPORTS / "final"), ("b", base / "swapped" / "final")):
-        shutil.rmtree(exports, ignore_errors=True)
-        shutil.copytree(source, exports / "final")
-        instance = make_instance(base / name, [(exports / "final", "2021-07-10", "Final")])
-        installed.append((instance, make_app(instance)))
-    return installed
+    final = (("final", "2021-07-10", "Final"),)
+    return [(instance, make_app(instance))
+            for instance in twin_installations(tmp_path_factory.mktemp("side-twins"), final)]
 
 
 def _client(instance, app, role: str) -> DashClient:
