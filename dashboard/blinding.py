@@ -13,7 +13,9 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
@@ -23,6 +25,8 @@ from dashboard.derived_domains import with_derived_domains
 from dashboard.ingest.schema import normalized
 
 ALLOCATION_TABLE = "allocation"
+T = TypeVar("T")
+ArmBasis = Literal["randomized", "treated", "safety", "efficacy"]
 
 
 class Access(enum.Enum):
@@ -46,6 +50,12 @@ class TrialData:
         self.warnings = warnings
 
     access: Access = Access.BLINDED
+
+    def split(self, pooled: Callable[..., T], by_arm: Callable[..., T], *args: Any, basis: ArmBasis = "randomized",
+              **kwargs: Any) -> T:
+        """The one pooled-or-by-arm decision: `pooled(*args, **kwargs)` for data without arms (this class can
+        only ever call the pooled function); `ArmedTrialData` calls `by_arm(*args, arm_of=..., **kwargs)`."""
+        return pooled(*args, **kwargs)
 
     def domain(self, name: str) -> pd.DataFrame:
         """A domain by name (any case); an empty frame when the cut has none."""
@@ -99,6 +109,21 @@ class ArmedTrialData(TrialData):
     def efficacy_arm_of(self) -> pd.Series:
         """The arms efficacy displays use: as randomized unless the configuration says `actual`."""
         return self.treated_arm_of if self.config.efficacy_arm_basis == "actual" else self.arm_of
+
+    @property
+    def safety_arm_of(self) -> pd.Series:
+        """The arms safety displays use: as treated (ACTARMCD) unless the configuration says `planned`."""
+        return self.arm_of if self.config.safety_arm_basis == "planned" else self.treated_arm_of
+
+    def arms_by(self, basis: ArmBasis) -> pd.Series:
+        """USUBJID -> arm label on a basis: as randomized, as treated, or the configured safety/efficacy basis."""
+        return {"randomized": self.arm_of, "treated": self.treated_arm_of, "safety": self.safety_arm_of,
+                "efficacy": self.efficacy_arm_of}[basis]
+
+    def split(self, pooled: Callable[..., T], by_arm: Callable[..., T], *args: Any, basis: ArmBasis = "randomized",
+              **kwargs: Any) -> T:
+        """`by_arm(*args, arm_of=<arms on this basis>, **kwargs)`: this data holds arms."""
+        return by_arm(*args, arm_of=self.arms_by(basis), **kwargs)
 
 
 def arm_display_order(config: TrialConfig, coded: bool) -> tuple[str, ...]:

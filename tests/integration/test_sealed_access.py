@@ -86,3 +86,27 @@ def test_blinded_trial_data_holds_no_allocation(demo_instance):
     for frame in frames:
         assert not {"ARM", "ARMCD", "ACTARM", "ACTARMCD", "RANDNO", "ETCD"} & set(frame.columns)
     assert "SE" not in data.domain_names
+
+
+def test_split_calls_the_pooled_function_for_blinded_data_and_the_by_arm_function_with_arms_otherwise(demo_instance):
+    """`TrialData.split` is the one pooled-or-by-arm decision: blinded data never reaches the by-arm function."""
+    calls: list[str] = []
+
+    def pooled(frame):
+        calls.append("pooled")
+        return len(frame)
+
+    def by_arm(frame, *, arm_of):
+        calls.append("by_arm")
+        return arm_of.value_counts().to_dict()
+
+    from dashboard import cuts
+
+    cut_id, root = cuts.active_cut_id(demo_instance.root), demo_instance.root
+    blinded = blinding.trial_data(cut_id, Access.BLINDED, load_trial_config(), root)
+    assert blinded.split(pooled, by_arm, blinded.dm) == len(blinded.dm) and calls == ["pooled"]
+    coded = blinding.trial_data(cut_id, Access.CODED, load_trial_config(), root)
+    counts = coded.split(pooled, by_arm, coded.dm, basis="safety")
+    assert calls == ["pooled", "by_arm"]
+    expected = coded.safety_arm_of.value_counts().to_dict()
+    assert counts == expected and set(counts) <= set(coded.arm_labels)
