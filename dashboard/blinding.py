@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -22,11 +22,22 @@ import pandas as pd
 from dashboard import cut_signing, cutoff, cuts
 from dashboard.config import TrialConfig
 from dashboard.derived_domains import with_derived_domains
+from dashboard.ingest.findings import Finding, Severity, findings_frame
 from dashboard.ingest.schema import normalized
 
 ALLOCATION_TABLE = "allocation"
+CODING_TABLE = "coding"              # the cut's coding key (dashboard/ingest/coding.py): ARMCD, CODED_LABEL
+CODING_FROM_CONFIG = "coding key taken from the trial configuration, which blinded staff can read"
+NO_CODING = ("no coding key (which arm the board sees as which group): the board cannot see this cut; load the "
+             "export again with its coding.csv")
+CODING_MISMATCH = ("the cut's coding key does not code every configured arm exactly once (was the configuration "
+                   "changed after the load?): the board cannot see this cut")
 T = TypeVar("T")
 ArmBasis = Literal["randomized", "treated", "safety", "efficacy"]
+
+
+class NoCodingKey(cuts.CutError):
+    """A cut the board cannot see coded: neither its sealed part nor the configuration gives a usable coding key."""
 
 
 class Access(enum.Enum):
@@ -92,18 +103,31 @@ class BlindedTrialData(TrialData):
 
 
 class ArmedTrialData(TrialData):
-    """The clinical domains plus `arm_of`: USUBJID -> arm label (coded or real by access)."""
+    """The clinical domains plus `arm_of`: USUBJID -> arm label (coded or real by access).
+
+    `coding` is the cut's coding key (arm code -> coded label; empty when there is none) and `config` the trial
+    configuration with those coded labels filled in, so `config.arm_label(code, coded=True)` and the order of the
+    coded groups come from the sealed part of the cut, not from the configuration file. `coding_notice` says when
+    the key came from elsewhere (the configuration) or is missing; it is also a row of `warnings`.
+    """
 
     arm_basis = "planned arm (as randomized)"  # `arm_of`; safety views use `treated_arm_of` (as treated)
 
     def __init__(self, manifest: cuts.CutManifest, config: TrialConfig, domains: dict[str, pd.DataFrame],
                  warnings: pd.DataFrame, arm_of: pd.Series, arm_labels: tuple[str, ...], access: Access,
-                 treated_arm_of: pd.Series | None = None):
+                 treated_arm_of: pd.Series | None = None, coding: Mapping[str, str] | None = None,
+                 coding_notice: str = ""):
         super().__init__(manifest, config, domains, warnings)
         self.arm_of = arm_of
         self.treated_arm_of = arm_of if treated_arm_of is None else treated_arm_of  # safety: as treated
         self.arm_labels = arm_labels
         self.access = access
+        self.coding = dict(coding or {})
+        self.coding_notice = coding_notice
+
+    def arm_label(self, code: str) -> str:
+        """The label of arm `code` as this access names it (coded from the cut's key, or real)."""
+        return self.config.arm_label(code, self.access is Access.CODED)
 
     @property
     def efficacy_arm_of(self) -> pd.Series:
@@ -127,13 +151,51 @@ class ArmedTrialData(TrialData):
 
 
 def arm_display_order(config: TrialConfig, coded: bool) -> tuple[str, ...]:
-    """Arms in the order of their coded labels ("Group A" first), named as the access allows.
+    """Arms in the order of their coded labels ("Group A" first), named as the access allows; `config` is armed
+    trial data's (`ArmedTrialData.config`: the cut's coding key filled in).
 
     The order never follows the configuration's arm order, and it stays the same when the board
     unmasks, so columns, colours and the reference arm of every difference keep their meaning.
+    Without any coding key (only the statistician then sees arms) the reference arm comes first.
     """
+    if not config.has_coding:
+        if coded:
+            raise NoCodingKey(NO_CODING)
+        return tuple(arm.label for arm in sorted(config.arms, key=lambda arm: arm != config.reference_arm))
     arms = sorted(config.arms, key=lambda arm: arm.coded_label)
     return tuple(arm.coded_label if coded else arm.label for arm in arms)
+
+
+@functools.lru_cache(maxsize=8)
+def _sealed_coding(cut_id: str, root: Path | None) -> tuple[tuple[str, str], ...] | None:
+    """The coding key stored in the sealed part of a cut, as (ARMCD, CODED_LABEL) pairs; None for a cut without."""
+    table = cuts.read_part_table(cuts.cut_dir(cut_id, root) / cuts.SEALED_DIRNAME, CODING_TABLE)
+    return None if table is None else tuple(zip(table["ARMCD"].astype(str), table["CODED_LABEL"].astype(str)))
+
+
+def cut_coding(cut_id: str, root: Path | None, config: TrialConfig) -> tuple[dict[str, str], str]:
+    """The coding key of a cut (configured arm code -> coded label) and a notice for armed users ("" when none).
+
+    The cut's sealed key comes first; a cut stored without one (or loaded from an export that carries none) falls
+    back on the configuration's `coded_label`s, with a notice; with neither, an empty key and a notice.
+    """
+    sealed = _sealed_coding(cut_id, root)
+    if sealed is not None:
+        by_code = {normalized(code): label for code, label in sealed}
+        coding = {code: by_code[normalized(code)] for code in config.arm_codes if normalized(code) in by_code}
+        usable = len(coding) == len(sealed) == len(config.arm_codes) and len(set(coding.values())) == len(coding)
+        return (coding, "") if usable else ({}, CODING_MISMATCH)
+    if config.has_coding:
+        return {arm.code: arm.coded_label for arm in config.arms}, CODING_FROM_CONFIG
+    return {}, NO_CODING
+
+
+def _with_notice(warnings: pd.DataFrame, notice: str) -> pd.DataFrame:
+    """The cut's open warnings plus the coding notice, for armed users only (the blinded never get this frame)."""
+    if not notice:
+        return warnings
+    row = findings_frame([Finding(Severity.WARNING, CODING_TABLE, notice, kind="coding key", sealed=True)])
+    return pd.concat([warnings, row], ignore_index=True) if len(warnings) else row
 
 
 @functools.lru_cache(maxsize=8)
@@ -155,7 +217,8 @@ def _allocation(cut_id: str, root: Path | None) -> pd.DataFrame:
 
 
 def _arm_of(cut_id: str, root: Path | None, config: TrialConfig, coded: bool, *, actual: bool = False) -> pd.Series:
-    """Arm of every randomized subject as display labels: planned (ARMCD) or actual (ACTARMCD).
+    """Arm of every randomized subject as display labels: planned (ARMCD) or actual (ACTARMCD); `config` carries the
+    cut's coding key (`TrialConfig.with_coding`).
 
     The actual arm falls back to the planned one where ACTARMCD names no arm (not treated, missing).
     """
@@ -226,14 +289,19 @@ def trial_data(cut_id: str, access: Access, config: TrialConfig, root: Path | No
 
 @functools.lru_cache(maxsize=16)
 def _trial_data(cut_id: str, access: Access, config: TrialConfig, root: Path | None = None) -> TrialData:
-    """`trial_data`, cached."""
+    """`trial_data`, cached. Blinded data gets the configuration without any coded label; armed data gets it with
+    the cut's coding key (NoCodingKey for the board when there is none)."""
     manifest, domains, warnings = _clinical(cut_id, root)
     if access is Access.BLINDED:
-        return BlindedTrialData(manifest, config, domains, warnings)
+        return BlindedTrialData(manifest, config.with_coding({}), domains, warnings)
     coded = access is Access.CODED
-    return ArmedTrialData(manifest, config, domains, warnings, _arm_of(cut_id, root, config, coded),
-                          arm_display_order(config, coded), access,
-                          _arm_of(cut_id, root, config, coded, actual=True))
+    coding, notice = cut_coding(cut_id, root, config)
+    if coded and not coding:
+        raise NoCodingKey(f"cut {cut_id}: {notice}")
+    armed = config.with_coding(coding)
+    return ArmedTrialData(manifest, armed, domains, _with_notice(warnings, notice), _arm_of(cut_id, root, armed, coded),
+                          arm_display_order(armed, coded), access, _arm_of(cut_id, root, armed, coded, actual=True),
+                          coding=coding, coding_notice=notice)
 
 
 def verify_cut(cut_id: str, root: Path | None = None) -> None:
@@ -268,7 +336,7 @@ def sign_unsigned_cut(cut_id: str, root: Path | None = None) -> None:
 
 def clear_caches(*, stamps: bool = True) -> None:
     """Forget cached cuts (tests, a newly activated cut, a cut whose files changed)."""
-    for fn in (_clinical, _allocation, _trial_data):
+    for fn in (_clinical, _allocation, _sealed_coding, _trial_data):
         fn.cache_clear()
     if stamps:
         with _stamps_lock:

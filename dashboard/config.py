@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +91,25 @@ class TrialConfig:
         """The configured reference arm, else the first arm listed."""
         return next((arm for arm in self.arms if arm.reference), self.arms[0])
 
+    @property
+    def has_coding(self) -> bool:
+        """Whether every arm has a coded label (the configuration's own key, or a cut's filled in by blinding)."""
+        return all(arm.coded_label for arm in self.arms)
+
+    def with_coding(self, coding: Mapping[str, str]) -> TrialConfig:
+        """This configuration with the coded labels of `coding` (arm code -> coded label; none for an arm absent).
+
+        Only `dashboard.blinding` calls it, with a cut's sealed coding key: armed trial data carries the result.
+        """
+        return replace(self, arms=tuple(replace(arm, coded_label=coding.get(arm.code, "")) for arm in self.arms))
+
     def arm_label(self, code: str, coded: bool) -> str:
-        """The label of arm `code`: coded ("Group A") or real."""
+        """The label of arm `code`: coded ("Group A") or real. Coded labels are those of armed trial data's
+        configuration (`ArmedTrialData.config`: the cut's sealed key); LookupError when there is none."""
         for arm in self.arms:
             if arm.code == code:
+                if coded and not arm.coded_label:
+                    raise LookupError("no coding key: the arms have no coded labels")
                 return arm.coded_label if coded else arm.label
         raise KeyError(code)
 
@@ -157,7 +173,7 @@ def _arms(r: _Reader) -> tuple[Arm, ...]:
         p = f"arms[{i}]."
         arms.append(Arm(r.get("code", str, table=t, prefix=p, default=""),
                         r.get("label", str, table=t, prefix=p, default=""),
-                        r.get("coded_label", str, table=t, prefix=p, default=""),
+                        r.get("coded_label", str, table=t, prefix=p, required=False, default=""),
                         r.get("reference", bool, table=t, prefix=p, required=False, default=False)))
     if sum(a.reference for a in arms) > 1:
         r.problems.append("key 'arms': at most one arm may be the reference (reference = true)")
@@ -165,8 +181,12 @@ def _arms(r: _Reader) -> tuple[Arm, ...]:
         r.problems.append("key 'arms' must list at least two arms")
     for attr in ("code", "label", "coded_label"):
         values = [getattr(a, attr) for a in arms]
-        if len(set(values)) != len(values):
+        if len(set(values)) != len(values) and (attr != "coded_label" or all(values)):
             r.problems.append(f"key 'arms': each arm needs a distinct {attr}, got {values}")
+    if any(a.coded_label for a in arms) and not all(a.coded_label for a in arms):
+        # a partial key would code some arms and not others; the key belongs with the cut (coding.csv) anyway
+        r.problems.append("key 'arms': give coded_label for every arm or for none (better: none, and supply the "
+                          "coding key with each cut as coding.csv)")
     reserved = {"SCRNFAIL", "NOTASSGN", "NOTTRT", "UNPLAN"}
     for a in arms:
         if a.code.strip().upper() in reserved:

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 class Arm:
     code: str
     label: str
-    coded_label: str
+    # The board's name for the arm ("Group A"). It comes with each cut's randomization list (coding.csv, sealed);
+    # a configuration may still give it for cuts loaded without a key, which blinded staff can then read.
+    coded_label: str = ""
     reference: bool = False           # the arm every other arm is compared with (one at most)
 
 

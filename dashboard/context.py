@@ -37,6 +37,7 @@ class ViewContext:
     cut_date: str | None
     arm_labels: tuple[str, ...] = ()
     permissions: frozenset[Permission] = frozenset()
+    coding_notice: str = ""           # armed users only: the cut's coding key came from the configuration, or none
 
     @property
     def sees_arms(self) -> bool:
@@ -92,7 +93,7 @@ def current_view_context() -> ViewContext:
     access = current_access()
     cut_id = current_cut_id()
     cut_date = cuts.read_manifest(cut_id, data_root()).cut_date if cut_id else None
-    labels = blinding.arm_display_order(config, coded=access is Access.CODED) if access.sees_arms else ()
+    labels, coding_notice = _arms_of_cut(cut_id, access, config)
     permissions = frozenset(p for p in Permission if user_may(p))
     return ViewContext(
         username=current_user.username if role else "",
@@ -106,4 +107,19 @@ def current_view_context() -> ViewContext:
         cut_date=cut_date,
         arm_labels=labels,
         permissions=permissions,
+        coding_notice=coding_notice,
     )
+
+
+def _arms_of_cut(cut_id: str | None, access: Access, config: TrialConfig) -> tuple[tuple[str, ...], str]:
+    """The arm labels in display order and the coding notice of the active cut, for a user who sees arms: the
+    coding key is the cut's (sealed), so without a cut, or a cut that cannot be served, there are none."""
+    if not access.sees_arms or cut_id is None:
+        return (), ""
+    try:
+        data = blinding.trial_data(cut_id, access, config, data_root())
+    except (cuts.CutError, OSError):           # the page says why (callbacks/shell.refused_cut_notice)
+        return (), ""
+    if not isinstance(data, blinding.ArmedTrialData):
+        return (), ""
+    return data.arm_labels, data.coding_notice

@@ -50,7 +50,8 @@ def fisher_p(events_arm: int, n_arm: int, events_ref: int, n_ref: int,
 
 
 def comparison_reference(config: TrialConfig, coded: bool) -> str:
-    """The arm differences are taken against, named as this access names it.
+    """The arm differences are taken against, named as this access names it. `config` is the armed trial data's
+    (`ArmedTrialData.config`), whose coded labels are the cut's sealed coding key, never the configuration file's.
 
     With real names: the configured reference arm (`config.reference_arm`). While arms are coded: the first
     coded group ("Group A"), chosen by its coded label alone. Choosing the configured reference there would tell

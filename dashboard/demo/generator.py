@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +33,10 @@ from dashboard.demo.records import (dose_schedule, ds_frame, ex_frame, ho_frame,
                                     randomization_frame, se_frame, suppdm_frame)
 from dashboard.demo.timeline import Cohort, as_date, build_cohort, plan_scale
 from dashboard.demo.vitals import ct_domain, ct_frame, vs_frame
+from dashboard.ingest.coding import CODING_FILE
 
 DEFAULT_SEED = 20210417
-STREAMS = ("cohort", "doses", "ae", "schedule", "lb", "vs", "ct")
+STREAMS = ("cohort", "doses", "ae", "schedule", "lb", "vs", "ct", "coding")
 FORMATS = ("csv", "xpt")
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 XPT_STAMP = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
@@ -69,6 +71,25 @@ def build_trajectory(config: TrialConfig, *, subjects: int | None = None, sites:
     return Trajectory(cohort, domains)
 
 
+def coding_frame(config: TrialConfig, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """The coding key delivered with the demo's randomization list (coding.csv: ARMCD, CODED_LABEL): the
+    configuration's own coded labels if it still has them, else "Group A", "Group B", ... in a random order drawn
+    from the `coding` stream of `seed` (NCT05019287's seed codes placebo as Group A)."""
+    if config.has_coding:
+        labels = [arm.coded_label for arm in config.arms]
+    else:
+        letters = [f"Group {string.ascii_uppercase[i]}" for i in range(len(config.arms))]
+        labels = [str(x) for x in np.random.default_rng([seed, STREAMS.index("coding")]).permutation(letters)]
+    return pd.DataFrame({"ARMCD": list(config.arm_codes), "CODED_LABEL": labels}, dtype="str")
+
+
+def write_coding(config: TrialConfig, out_dir: Path | str, seed: int = DEFAULT_SEED) -> Path:
+    """Write the demo's coding key as `coding.csv` in an export folder."""
+    path = Path(out_dir) / CODING_FILE
+    coding_frame(config, seed).to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    return path
+
+
 def cut_export(trajectory: Trajectory, cut_date: dt.date | str) -> dict[str, pd.DataFrame]:
     """The domains as exported at `cut_date` (file stem -> frame)."""
     return cut_domains(trajectory.cohort, trajectory.domains, as_date(cut_date))
@@ -84,9 +105,11 @@ def generate_export(config: TrialConfig, out_dir: Path | str, *, cut_date: dt.da
     domains = cut_export(build_trajectory(config, subjects=subjects, sites=sites, seed=seed), cut_date)
     variants = {name: messy_variant(name, domains, config, as_date(cut_date)) for name in dict.fromkeys(messy)}
     write_export(domains, out_dir, as_date(cut_date), formats)
+    write_coding(config, out_dir, seed)
     summary = export_summary(domains, as_date(cut_date))
     for name, variant in variants.items():
         write_export(variant, Path(out_dir) / name, as_date(cut_date), variant_formats(variant, formats or {}))
+        write_coding(config, Path(out_dir) / name, seed)
         summary.setdefault("messy", {})[name] = {"rows": {stem: len(frame) for stem, frame in variant.items()}}
     return summary
 
@@ -141,10 +164,12 @@ def write_xpt(frame: pd.DataFrame, path: Path, table_name: str, stamp: dt.date) 
 
 def write_demo_exports(root: Path | str = DEMO_EXPORT_ROOT) -> dict[str, dict]:
     """Write the committed demo cuts (`interim/` 2021-05-10, `final/` 2021-07-10) under `root`."""
-    trajectory = build_trajectory(load_trial_config(DEFAULT_TRIAL_CONFIG), seed=DEFAULT_SEED)
+    config = load_trial_config(DEFAULT_TRIAL_CONFIG)
+    trajectory = build_trajectory(config, seed=DEFAULT_SEED)
     summaries = {}
     for folder, cut_date, xpt in DEMO_CUTS:
         domains = cut_export(trajectory, cut_date)
         write_export(domains, Path(root) / folder, cut_date, {d: "xpt" for d in xpt})
+        write_coding(config, Path(root) / folder)
         summaries[folder] = export_summary(domains, cut_date)
     return summaries

@@ -16,11 +16,16 @@ import pandas as pd
 from dashboard import cuts
 from dashboard.cut_status import cut_status
 from dashboard.config import ConfigError, default_instance_path, load_trial_config
+from dashboard.ingest.coding import coding_path
 from dashboard.ingest.findings import AlreadyLoaded, Finding, IngestError, Severity, summarize
 from dashboard.ingest.load import activate_cut, load_cut
 from dashboard.ingest.steps import LOG, LoaderStepError
 
 SHOWN_WARNINGS = 50
+NO_KEY = ("note: no coding key (coding.csv in the export, or --coding FILE): the board cannot see this cut until it "
+          "is loaded again with one; the statistician sees real arm names")
+NO_KEY_FALLBACK = ("note: no coding key (coding.csv in the export, or --coding FILE): the board's coded labels are "
+                   "taken from the trial configuration, which blinded staff can read")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     load.add_argument("--label", default="", help="free text, e.g. 'DSMB meeting 2'")
     load.add_argument("--loaded-by", default=os.environ.get("USER") or _login(), help="who loads (default: $USER)")
     load.add_argument("--config", default=None, help="trial configuration TOML (default: $DSMB_TRIAL_CONFIG)")
+    load.add_argument("--coding", default=None, help="the coding key, a CSV with ARMCD,CODED_LABEL: which arm the "
+                                                     "board sees as which group (default: coding.csv in the export "
+                                                     "folder); stored in the sealed part of the cut")
     load.set_defaults(handler=_load)
     commands.add_parser("list", help="every loaded cut; the active one is marked").set_defaults(handler=_list)
     show = commands.add_parser("show", help="a cut's manifest: inputs with checksums, rows, warnings")
@@ -97,7 +105,7 @@ def _load(args: argparse.Namespace) -> int:
     try:
         log = _server_log()
         config = load_trial_config(args.config)
-        manifest = load_cut(args.path, args.cut_date, args.label, args.loaded_by, config)
+        manifest = load_cut(args.path, args.cut_date, args.label, args.loaded_by, config, coding=args.coding)
     except AlreadyLoaded as exc:
         print(f"not loaded: {exc.headline}", file=sys.stderr)
         return 1
@@ -123,6 +131,8 @@ def _load(args: argparse.Namespace) -> int:
         for line in _warning_lines(warnings):
             print(f"  {line}")
     print(f"loaded cut {manifest.cut_id} ({manifest.randomized} randomized); it is now the active cut")
+    if coding_path(Path(args.path), args.coding) is None:
+        print(NO_KEY_FALLBACK if config.has_coding else NO_KEY)
     return 0
 
 

@@ -18,10 +18,11 @@ import pyarrow as pa
 from dashboard import blinding, cuts
 from dashboard.config import TrialConfig
 from dashboard.ingest import identity
+from dashboard.ingest.coding import CODING_TABLE, CodingKey, discover_export, keyed_digest, read_key
 from dashboard.ingest.convert import derive_permissible, type_table
 from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, IngestError, findings_frame
 from dashboard.ingest.parts import check_keys_across_parts, merge_parts
-from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, read_table
+from dashboard.ingest.readers import RawFile, SourceTable, read_raw, read_table
 from dashboard.ingest.schema import RANDOMIZATION
 from dashboard.ingest.seal import SealedExport, seal, split_domain, splits_alone
 from dashboard.ingest.steps import LOG, LoaderStepError, LoadState, step
@@ -155,11 +156,12 @@ def typed_tables(files: dict[str, ReadFile]) -> dict[str, SourceTable]:
     return {domain: result.source for domain, result in files.items() if result.source is not None}
 
 
-def check_export(path: Path | str, config: TrialConfig) -> Findings:
-    """Every finding about an export folder, without writing anything."""
+def check_export(path: Path | str, config: TrialConfig, coding: Path | str | None = None) -> Findings:
+    """Every finding about an export folder (and its coding key, if any), without writing anything."""
     findings = Findings()
-    raws = read_raw(discover(Path(path), frozenset(config.custom_domains), findings))
+    raws = read_raw(discover_export(Path(path), config, findings))
     read_export(raws, config, findings)
+    read_key(Path(path), coding, config, findings)
     return findings
 
 
@@ -199,9 +201,10 @@ class _Load(LoadState):
     """One load under the lock: its steps in order (what to undo when it stops: `LoadState`)."""
 
     def __init__(self, folder: Path, cut_date: str, label: str, loaded_by: str, config: TrialConfig,
-                 root: Path | None, record: Callable[..., None]):
+                 root: Path | None, record: Callable[..., None], coding: Path | str | None = None):
         super().__init__(folder, cut_date, loaded_by, root, record)
-        self.label, self.config = label, config
+        self.label, self.config, self.coding = label, config, coding
+        self.key: CodingKey | None = None
 
     def encode(self, name: str, table: pa.Table) -> Future:
         future = _ENCODING.submit(_encode, name, table)
@@ -213,7 +216,9 @@ class _Load(LoadState):
         findings = Findings()
         with self.at("discover"):
             self.previous = cuts.active_cut_id(self.root)
-            found = discover(self.folder, frozenset(self.config.custom_domains), findings)
+            found = discover_export(self.folder, self.config, findings)
+        with self.at("check"):             # the coding key: its errors refuse the load with the export's
+            self.key = read_key(self.folder, self.coding, self.config, findings)
         with self.at("read"):
             raws = read_raw(found)
         tables, rows, split, encoded = self.read_and_check(raws, findings)
@@ -224,7 +229,7 @@ class _Load(LoadState):
         clinical = {domain: encoded[domain] if domain in encoded else self.encode(names.get(domain, domain), frame)
                     for domain, frame in export.clinical.items()}
         with self.at("identify"):
-            digest = identity.input_digest(raws)
+            digest = keyed_digest(identity.input_digest(raws), self.key)
             fingerprints = identity.open_fingerprints(raws, export.carries_allocation, clinical)
             self.cut_id = identity.new_cut_id(self.cut_date, fingerprints, digest, self.root)
             manifest, sealed, warnings = self.snapshot(raws, rows, export, findings)
@@ -285,6 +290,8 @@ class _Load(LoadState):
             domain_rows={name: len(frame) for name, frame in sorted(export.clinical.items())},
             warning_count=_count(open_warnings), randomized=export.randomized)
         sealed = {**export.sealed, SEALED_INPUTS: identity.sealed_inputs(raws, rows)}
+        if self.key is not None:
+            sealed[CODING_TABLE] = self.key.table
         if findings.sealed_warnings():
             sealed[SEALED_WARNINGS] = findings_frame(findings.sealed_warnings())
         return manifest, sealed, findings_frame(open_warnings)
@@ -301,8 +308,9 @@ def _check_against_config(tables: dict[str, SourceTable], delivered: set[str], c
 
 
 def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: str, config: TrialConfig,
-             root: Path | None = None) -> cuts.CutManifest:
-    """Validate the export at `path`, write it as a new cut and make it active.
+             root: Path | None = None, coding: Path | str | None = None) -> cuts.CutManifest:
+    """Validate the export at `path` (and its coding key: `coding`, else `coding.csv` in the folder, if any), write
+    it as a new cut and make it active.
 
     Raises IngestError (nothing written) on any error, AlreadyLoaded for input loaded before for the same
     cut date, and cuts.CutError when another load is running. An unexpected exception in any step becomes
@@ -313,7 +321,7 @@ def load_cut(path: Path | str, cut_date: str | dt.date, label: str, loaded_by: s
     cut_date = parse_cut_date(cut_date)
     with cuts.load_lock(root):
         _remove_leftovers(root)
-        load = _Load(Path(path), cut_date, label, loaded_by, config, root, record)
+        load = _Load(Path(path), cut_date, label, loaded_by, config, root, record, coding)
         try:
             return load.run()
         except AlreadyLoaded as exc:

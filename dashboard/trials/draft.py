@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import secrets
-import string
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -92,30 +90,22 @@ def arm_pairs(ta: pd.DataFrame, dm: pd.DataFrame, listed: pd.DataFrame | None = 
     return list(zip(counts["CODE"].astype(str), labels)), name
 
 
-def coded_labels(n: int, rng: random.Random) -> list[str]:
-    """'Group A', 'Group B', ... in a random order, so the letters say nothing of the configured order."""
-    letters = [f"Group {string.ascii_uppercase[i]}" for i in range(n)]
-    rng.shuffle(letters)
-    return letters
-
-
 def draft_arms(ta: pd.DataFrame, dm: pd.DataFrame, rng: random.Random | None = None,
                listed: pd.DataFrame | None = None) -> list[Section]:
-    """[[arms]]: codes and labels, coded labels at random, a reference arm guessed from placebo/control."""
+    """[[arms]]: codes and labels and a reference arm guessed from placebo/control; never a coded label (the coding
+    key comes with each cut, sealed: docs/ingest.md). `rng` is kept for callers; nothing is drawn any more."""
     pairs, source = arm_pairs(ta, dm, listed)
     reference = next((code for code, label in pairs if any(w in label.upper() for w in REFERENCE_WORDS)), None)
     pairs.sort(key=lambda p: (p[0] != reference, p[1].upper()))
-    letters = coded_labels(len(pairs), rng or secrets.SystemRandom())
     rows = []
-    for (code, label), letter in zip(pairs, letters):
-        fields = [Field("code", code, f"from {source} ARMCD"), Field("label", label, f"from {source} ARM"),
-                  Field("coded_label", letter, "assigned in a random order")]
+    for code, label in pairs:
+        fields = [Field("code", code, f"from {source} ARMCD"), Field("label", label, f"from {source} ARM")]
         if code == reference:
             fields.append(guessed("reference", True, "the label names placebo or control"))
         rows.append(fields)
-    comment = ("Arms: code as in ARMCD, the real label, and the coded label the board sees until it unmasks.",
-               "THE CODING KEY: which arm is which Group must be kept from blinded staff. Keep this file outside",
-               "the repository, readable only by the service account and the unblinded statistician.")
+    comment = ("Arms: code as in ARMCD and the real label. The coding key (which arm the board sees as which",
+               "Group) is not kept here: supply it with each cut as coding.csv (ARMCD,CODED_LABEL) next to",
+               "randomization.csv, or with `cuts load --coding FILE`; it is sealed with the allocation.")
     if reference is None:
         comment += ("No arm label names placebo or control: no reference arm guessed (the first arm is used); "
                     "add reference = true to one arm.",)
