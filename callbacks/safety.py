@@ -17,7 +17,7 @@ from dash import Input, Output, State, html, no_update
 from callbacks.common import send_csv, stamp
 from dashboard import blinding, cuts
 from dashboard.analysis import ae as ae_tables
-from dashboard.analysis import (ae_infusion, ae_listings, ae_time, ae_timelines, changes, labs, safety_base,
+from dashboard.analysis import (ae_infusion, arms, ae_listings, ae_time, ae_timelines, changes, labs, safety_base,
                                 safety_tables)
 from dashboard.analysis.effects import comparison_reference
 from dashboard.analysis.safety import group_labels, group_sizes
@@ -90,7 +90,7 @@ def _split(data: TrialData, pooled: Callable[..., Any], by_arm: Callable[..., An
 
 def _with_arm(data: TrialData, *frames: pd.DataFrame) -> list[pd.DataFrame]:
     """Listings with the subject's arm as a column, for users who see arms; unchanged for everyone else."""
-    return [ae_listings.with_arm(frame, _safety_arm(data)) if _armed(data) else frame for frame in frames]
+    return [arms.with_arm(frame, _safety_arm(data), keep_unarmed=True) if _armed(data) else frame for frame in frames]
 
 
 def _frames(data: TrialData) -> SafetyFrames:
@@ -336,7 +336,7 @@ def _lab_test(data: TrialData, rows: pd.DataFrame, testcd: str) -> tuple:
     f = _frames(data)
     name = str(rows["LBTEST"].iloc[0]) if rows["LBTEST"].notna().any() else testcd
     unit = labs.test_units(rows, _configured_units(data)).get(testcd, "")
-    sample, total = labs.spaghetti_sample(rows, MAX_SPAGHETTI_SUBJECTS)
+    sample, total = arms.spaghetti_sample(rows, MAX_SPAGHETTI_SUBJECTS, day="LBDY")
     summary = _split(data, labs.lab_visit_summary, labs.lab_visit_summary_by_arm, rows)
     shift = _split(data, labs.lab_shift, labs.lab_shift_by_arm, rows, f.population)
     baseline = _split(data, labs.lab_baseline_summary, labs.lab_baseline_summary_by_arm, rows, f.population)

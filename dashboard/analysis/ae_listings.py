@@ -77,13 +77,6 @@ def changes_listing(changes: pd.DataFrame) -> pd.DataFrame:
     return with_columns(changes, columns)[columns].reset_index(drop=True)
 
 
-def with_arm(frame: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
-    """`frame` with the subject's arm as column ARM after USUBJID (closed listings only)."""
-    out = frame.copy()
-    out.insert(1, "ARM", frame["USUBJID"].map(arm_of.astype(object)).fillna("").to_numpy())
-    return out
-
-
 def search_rows(frame: pd.DataFrame, text: str | None) -> pd.DataFrame:
     """Rows where any column contains `text` (case-insensitive); all rows when the text is empty."""
     text = (text or "").strip().lower()

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis.ae_listings import emergence_flags
-from dashboard.analysis.safety import arm_order, study_days, with_columns
+from dashboard.analysis.arms import arm_order
+from dashboard.analysis.safety import study_days, with_columns
 
 VITAL_TESTS = ("OXYSAT", "RESP")
 

@@ -126,14 +126,6 @@ def lab_visit_outliers_by_arm(rows: pd.DataFrame, arm_of: pd.Series) -> pd.DataF
     return _visit_outliers(rows, arm_of)
 
 
-def spaghetti_sample(rows: pd.DataFrame, max_subjects: int) -> tuple[pd.DataFrame, int]:
-    """Rows of the first `max_subjects` subjects in USUBJID order (never chosen by arm), and how many subjects there are."""
-    subjects = np.sort(rows["USUBJID"].astype(str).unique())
-    chosen = subjects[:max_subjects]
-    sample = rows[rows["USUBJID"].isin(chosen)][["USUBJID", "VISITNUM", "VISIT", "LBDY", "LBSTRESN"]]
-    return sample.sort_values(["USUBJID", "LBDY", "VISITNUM"], kind="stable").reset_index(drop=True), len(subjects)
-
-
 def reference_category(rows: pd.DataFrame) -> pd.Series:
     """LOW / NORMAL / HIGH of each value against its normal range (LBNRIND where the range is missing)."""
     value, lo, hi = rows["LBSTRESN"], rows["LBSTNRLO"], rows["LBSTNRHI"]

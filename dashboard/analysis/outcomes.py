@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from dashboard.analysis.arms import arm_order, spaghetti_sample, with_arm  # noqa: F401  (their one home)
 from dashboard.config import Outcome, Visit
 from dashboard.ingest.schema import normalized
 
@@ -177,31 +178,6 @@ def undefined_relative_change(visit_values: pd.DataFrame, column: str, visits: S
         return 0
     at = visit_values["VISITNUM"].isin([float(v.num) for v in visits])
     return int((at & visit_values["CHG"].notna() & visit_values[column].isna()).sum())
-
-
-def spaghetti_sample(values: pd.DataFrame, max_subjects: int) -> tuple[pd.DataFrame, int]:
-    """All values (unplanned visits included) of the first `max_subjects` subjects by USUBJID, and the total."""
-    subjects = np.sort(values["USUBJID"].unique())
-    chosen = subjects[:max_subjects]
-    rows = values[values["USUBJID"].isin(chosen)]
-    return rows.sort_values(["USUBJID", "DY", "VISITNUM"], kind="stable").reset_index(drop=True), len(subjects)
-
-
-def arm_order(arm_of: pd.Series) -> list[str]:
-    """Arm labels in display order: the categories of `arm_of` when it is categorical."""
-    if isinstance(arm_of.dtype, pd.CategoricalDtype):
-        return [str(c) for c in arm_of.cat.categories]
-    return sorted(str(a) for a in arm_of.dropna().unique())
-
-
-def with_arm(frame: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
-    """`frame` plus an ARM column (categorical, display order); subjects without an arm are dropped."""
-    arms = arm_order(arm_of)
-    labels = arm_of if isinstance(arm_of.dtype, pd.CategoricalDtype) else arm_of.astype(pd.CategoricalDtype(arms))
-    position = pd.Index(labels.index.astype("str")).get_indexer(frame["USUBJID"].astype("str"))
-    codes = np.where(position >= 0, labels.cat.codes.to_numpy()[position], -1)
-    known = codes >= 0
-    return frame[known].assign(ARM=pd.Categorical.from_codes(codes[known], categories=arms))
 
 
 def all_outcome_values(domains: Mapping[str, pd.DataFrame], outcomes: Sequence[Outcome], dm: pd.DataFrame,

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from dashboard.analysis.arms import arm_order  # noqa: F401  (ae_time imports it from here)
 from dashboard.analysis.outcomes import day_one, study_day
 from dashboard.analysis.recruitment import disposition_events
 from dashboard.config import EventSource, Vocabulary
@@ -330,13 +331,6 @@ def discontinued_for_ae(events: pd.DataFrame, ds: pd.DataFrame, vocabulary: Voca
     subject = events["USUBJID"].isin(when.index)
     date = events["USUBJID"].map(when).astype("datetime64[ns]")
     return (subject & (date.isna() | (events["ASTDT"] <= date))).fillna(False).astype(bool)
-
-
-def arm_order(arm_of: pd.Series) -> list[str]:
-    """Arm labels in display order: the categories of `arm_of`, or its sorted values."""
-    if isinstance(arm_of.dtype, pd.CategoricalDtype):
-        return [str(c) for c in arm_of.cat.categories]
-    return sorted(str(v) for v in arm_of.dropna().unique())
 
 
 def group_labels(arm_labels: Sequence[str] | None) -> list[str]:

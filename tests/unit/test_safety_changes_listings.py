@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from dashboard.analysis.arms import with_arm
 from dashboard.analysis import ae_listings as LI
 from dashboard.analysis import changes as C
 from dashboard.analysis import safety as S
@@ -81,7 +82,7 @@ def test_listings_without_events_are_empty_but_shaped():
 def test_with_arm_search_cap_and_json_rows():
     frame = pd.DataFrame({"USUBJID": ["A", "B"], "TERM": ["Rash", "Fever"], "DAY": [1.0, np.nan],
                           "WHEN": pd.to_datetime(["2021-05-01", None])})
-    armed = LI.with_arm(frame, pd.Series(["Group A"], index=["A"]))
+    armed = with_arm(frame, pd.Series(["Group A"], index=["A"]), keep_unarmed=True)
     assert armed.columns.tolist()[:2] == ["USUBJID", "ARM"] and armed["ARM"].tolist() == ["Group A", ""]
     assert LI.search_rows(frame, "fev")["USUBJID"].tolist() == ["B"]
     assert len(LI.search_rows(frame, "")) == 2

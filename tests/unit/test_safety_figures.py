@@ -5,6 +5,7 @@ import json
 import pandas as pd
 import pytest
 
+from dashboard.analysis.arms import spaghetti_sample
 from dashboard.analysis import ae as A
 from dashboard.analysis import ae_infusion as I
 from dashboard.analysis import ae_time as T
@@ -117,7 +118,7 @@ def test_lab_figures(frames):
     box = FL.lab_box_figure(L.lab_visit_summary(index["ALT"]), "ALT", "U/L", OPEN)
     _pooled_ok(box)
     assert len(box.data) == 2  # box + n labels
-    sample, total = L.spaghetti_sample(index["ALT"], 2)
+    sample, total = spaghetti_sample(index["ALT"], 2, day="LBDY")
     lines = FL.lab_spaghetti_figure(sample, total, "ALT", "U/L", OPEN)
     _pooled_ok(lines)
     assert "showing 2 of 3 subjects" in _text(lines)

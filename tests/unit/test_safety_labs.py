@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from dashboard.analysis.arms import spaghetti_sample
 from dashboard.analysis import labs as L
 from dashboard.analysis import safety_tables as ST
 from dashboard.config import SafetyLabs
@@ -98,7 +99,7 @@ def test_visit_summary_gives_box_statistics_and_skips_unscheduled_visits():
 
 def test_spaghetti_sample_is_the_first_subjects_by_id():
     rows = [(s, "ALT", 2, 10, 0, 40, "", "2021-05-03") for s in ("C", "A", "B")]
-    sample, total = L.spaghetti_sample(_index(rows)["ALT"], 2)
+    sample, total = spaghetti_sample(_index(rows)["ALT"], 2, day="LBDY")
     assert sorted(sample["USUBJID"].unique()) == ["A", "B"] and total == 3
 
 
