@@ -15,7 +15,7 @@ from dashboard.config import PROJECT_ROOT, TrialConfig, default_instance_path, l
 from dashboard.cuts import data_root
 from dashboard.db import default_database_url
 
-CALLBACK_MODULES = ("shell", "recruitment", "safety", "outcomes", "monitoring", "cuts", "admin", "pack")
+CALLBACK_MODULES = ("shell", "recruitment", "safety", "outcomes", "monitoring", "cuts", "admin", "pack", "meeting")
 
 
 def _settings(server: flask.Flask, trial: TrialConfig, overrides: dict[str, Any]) -> None:

@@ -31,7 +31,8 @@ HEAD_TABLE = "audit_chain_head"
 EVENTS = ("login", "login_failed", "logout", "lockout", "cut_load", "cut_rejected", "closed_view", "unmask",
           "export", "user_added", "role_changed", "user_disabled", "user_enabled", "password_reset", "cut_refused",
           "cut_activated", "cut_activation_refused", "login_unlocked", "cut_load_pending", "cut_load_interrupted",
-          "cut_signed", "cut_sign_refused", "pack_build", "pack_download", "pack_export")
+          "cut_signed", "cut_sign_refused", "pack_build", "pack_download", "pack_export", "meeting_recorded",
+          "meeting_amended", "meeting_signed", "meeting_sign_refused", "meeting_item_resolved", "meeting_letter")
 COLUMNS = ["id", "at", "event", "username", "cut_id", "ip", "detail"]
 CLOSED_EVENTS = frozenset({"closed_view", "unmask"})  # always about closed data
 ARMED_ACCESS = frozenset({"coded", "unblinded"})     # an action by a user who sees arms is a closed action

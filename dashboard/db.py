@@ -138,6 +138,7 @@ def init_db(url: str | None = None) -> None:
     """Create missing tables and the audit table's append-only triggers; safe from many workers."""
     from dashboard import audit
     from dashboard.auth import models  # noqa: F401  (registers the users table)
+    from dashboard.meeting import models as meeting_models  # registers the meeting tables
 
     eng = engine(url)
     dialect = eng.dialect.name
@@ -147,6 +148,6 @@ def init_db(url: str | None = None) -> None:
         elif dialect == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _INIT_LOCK_KEY})
         Base.metadata.create_all(conn)
-        for statement in audit.append_only_sql(dialect):
+        for statement in audit.append_only_sql(dialect) + meeting_models.append_only_sql(dialect):
             conn.exec_driver_sql(statement)
         conn.commit()

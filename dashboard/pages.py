@@ -22,7 +22,7 @@ class Page:
 
 def all_pages() -> tuple[Page, ...]:
     """Every page in navigation order. Imported lazily so layouts stay free of app state."""
-    from layouts import admin, cuts, monitoring, outcomes, pack, recruitment, safety
+    from layouts import admin, cuts, meeting, monitoring, outcomes, pack, recruitment, safety
 
     return (
         Page("/recruitment", "Recruitment", Permission.VIEW_RECRUITMENT, recruitment.layout, reads_trial_data=True),
@@ -30,6 +30,7 @@ def all_pages() -> tuple[Page, ...]:
         Page("/outcomes", "Outcomes", Permission.VIEW_OUTCOMES, outcomes.layout, reads_trial_data=True),
         Page("/monitoring", "Monitoring", Permission.VIEW_SAFETY, monitoring.layout, reads_trial_data=True),
         Page("/pack", "Meeting pack", Permission.VIEW_SAFETY, pack.layout, reads_trial_data=True),
+        Page("/meetings", "Meetings", Permission.VIEW_MEETINGS, meeting.layout),
         Page("/cuts", "Data cuts", Permission.VIEW_CUTS, cuts.layout),
         Page("/admin/users", "Users", Permission.MANAGE_USERS, admin.users_layout),
         Page("/admin/audit", "Audit trail", Permission.VIEW_AUDIT, admin.audit_layout),

@@ -23,16 +23,20 @@ class Permission(enum.Enum):
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
     AUTHENTICATED = "authenticated"  # shell callbacks every logged-in user needs (navigation)
+    VIEW_MEETINGS = "view_meetings"      # meeting records: the open part for everyone, closed minutes by access
+    RECORD_MEETINGS = "record_meetings"  # write a meeting record or an amendment, resolve action items
+    SIGN_MEETINGS = "sign_meetings"      # sign a meeting record (password re-entered at each signing)
 
 
 _OPEN_VIEWS = {Permission.VIEW_RECRUITMENT, Permission.VIEW_SAFETY, Permission.VIEW_OUTCOMES,
-               Permission.AUTHENTICATED}
+               Permission.AUTHENTICATED, Permission.VIEW_MEETINGS}
+_BOARD_RECORD = {Permission.RECORD_MEETINGS, Permission.SIGN_MEETINGS}  # roles that read closed minutes
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(_OPEN_VIEWS | {Permission.MANAGE_USERS, Permission.VIEW_AUDIT, Permission.VIEW_CUTS}),
     Role.INVESTIGATOR: frozenset(_OPEN_VIEWS),
-    Role.DSMB: frozenset(_OPEN_VIEWS | {Permission.UNMASK, Permission.VIEW_CUTS}),
-    Role.STATISTICIAN: frozenset(_OPEN_VIEWS | {Permission.VIEW_CUTS}),
+    Role.DSMB: frozenset(_OPEN_VIEWS | {Permission.UNMASK, Permission.VIEW_CUTS} | _BOARD_RECORD),
+    Role.STATISTICIAN: frozenset(_OPEN_VIEWS | {Permission.VIEW_CUTS} | _BOARD_RECORD),
 }
 
 ROLE_ACCESS: dict[Role, Access] = {
