@@ -36,6 +36,7 @@ from dashboard.config_model import (  # noqa: F401  (re-exported: dashboard.conf
     EligibilityCheck, EventSource, Outcome, SafetyLabs, Statistics, Visit, Vocabulary,
 )
 from dashboard.config_charter import Charter, charter_problems, parse_charter  # noqa: E402,F401
+from dashboard.config_adam import AdamConfig, TteParameter, parse_adam  # noqa: E402,F401
 
 @dataclass(frozen=True, eq=False)
 class TrialConfig:
@@ -72,6 +73,7 @@ class TrialConfig:
     efficacy_arm_basis: str = "planned"        # efficacy views by the arm randomized to (ARMCD)
     statistics: Statistics = field(default_factory=Statistics)
     charter: Charter | None = None             # [charter]: interim looks, boundaries, safety rules
+    adam: AdamConfig = field(default_factory=AdamConfig)   # [adam]: ADaM flags and parameters
 
     @property
     def min_events_for_p(self) -> int:
@@ -355,6 +357,7 @@ def parse_trial_config(raw: dict[str, Any], path: str = "<config>") -> TrialConf
         efficacy_arm_basis=_choice(r, "study.efficacy_arm_basis", ARM_BASES, "planned"),
         statistics=Statistics(r.get("statistics.min_events_for_p", int, required=False, default=5)),
         charter=parse_charter(raw, r.problems),
+        adam=parse_adam(raw, r.problems),
     )
     r.problems.extend(charter_problems(config.charter, {e.name for e in config.events},
                                        {o.testcd for o in config.outcomes}, set(config.arm_codes),
