@@ -17,7 +17,7 @@ from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import SourceTable
 from dashboard.ingest.schema import RANDOMIZATION
 from dashboard.trials import draft_measures as measures
-from dashboard.trials.draft_adam import adam_enrollment, adam_header
+from dashboard.trials.draft_adam import adam_enrollment, adam_header, adam_sections
 from dashboard.trials.draft_schedule import draft_dosing, draft_followup, draft_visits, ts_value
 from dashboard.trials.export import frame, norm, not_randomized, read_export_tables, text, unknown_stems
 from dashboard.trials.render import Draft, Field, Section, guessed, render, sections
@@ -103,9 +103,9 @@ def draft_arms(ta: pd.DataFrame, dm: pd.DataFrame, rng: random.Random | None = N
         if code == reference:
             fields.append(guessed("reference", True, "the label names placebo or control"))
         rows.append(fields)
-    comment = ("Arms: code as in ARMCD and the real label. The coding key (which arm the board sees as which",
-               "Group) is not kept here: supply it with each cut as coding.csv (ARMCD,CODED_LABEL) next to",
-               "randomization.csv, or with `cuts load --coding FILE`; it is sealed with the allocation.")
+    comment = ("Arms: code as in ARMCD and the real label. THE CODING KEY (which arm the board sees as which Group)",
+               "must be kept from blinded staff, so it is not kept here: supply it with each cut as coding.csv",
+               "(ARMCD,CODED_LABEL) next to randomization.csv, or `cuts load --coding FILE`; it is sealed then.")
     if reference is None:
         comment += ("No arm label names placebo or control: no reference arm guessed (the first arm is used); "
                     "add reference = true to one arm.",)
@@ -146,7 +146,8 @@ def header(export: str) -> tuple[str, ...]:
 def draft_config(tables: Mapping[str, SourceTable], export: str, custom: Mapping[str, str] | None = None,
                  rng: random.Random | None = None) -> Draft:
     """The drafted configuration of an export's tables."""
-    return Draft(header(export) + adam_header(tables), tuple(draft_sections(tables, custom or {}, rng)))
+    return Draft(header(export) + adam_header(tables),
+                 (*draft_sections(tables, custom or {}, rng), *adam_sections(tables)))
 
 
 def draft_export(folder: Path | str, findings: Findings, rng: random.Random | None = None) -> Draft:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from support import ROLES
+from coding_key_support import coded_demo_config
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -88,7 +89,7 @@ def open_tabs(browser, role: str, page: str) -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_role_sees_its_pages_without_errors(browser, live_server, demo_instance, role):
-    config = load_trial_config()
+    config = coded_demo_config()
     log_in(browser, live_server, role, demo_instance.passwords[role])
     nav = [a.get_attribute("href").removeprefix(live_server)
            for a in browser.find_elements(By.CSS_SELECTOR, ".nav-pills a.nav-link")]
@@ -157,7 +158,7 @@ def _open_safety_listings(browser, live_server: str) -> None:
 
 
 def test_clicking_a_subject_opens_a_profile_without_arm(browser, live_server, demo_instance):
-    config = load_trial_config()
+    config = coded_demo_config()
     log_in(browser, live_server, "investigator", demo_instance.passwords["investigator"])
     _open_safety_listings(browser, live_server)
     cell = browser.find_element(By.CSS_SELECTOR, "#safety-sae-grid .ag-center-cols-container .ag-row .ag-cell")

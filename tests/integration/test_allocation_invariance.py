@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from support import BLINDED_ROLES, DEMO_EXPORTS, make_app, make_instance
+from coding_key_support import coded_demo_config
 from crawl import crawl
 from dash_client import DashClient, login
 
@@ -140,7 +141,7 @@ def test_caches_warmed_by_armed_users_and_by_the_twin_change_nothing_for_a_blind
 
 
 def _canaries(real: bool, coded: bool) -> list[re.Pattern]:
-    config = load_trial_config()
+    config = coded_demo_config()
     words = []
     if real:
         words += [a.code for a in config.arms] + [a.label for a in config.arms]

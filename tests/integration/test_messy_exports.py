@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from coding_key_support import coded_demo_config
 
 from dashboard import blinding, cuts
 from dashboard.config import load_trial_config
@@ -285,6 +286,6 @@ def test_visit_pairs_contradicting_the_configuration_are_refused_listing_the_pai
 
 def test_refusal_messages_quote_no_allocation(loaded):
     refusal = refusal_of(loaded)
-    secrets = {a.code for a in CONFIG.arms} | {a.label for a in CONFIG.arms} | {a.coded_label for a in CONFIG.arms}
+    secrets = {a.code for a in CONFIG.arms} | {a.label for a in CONFIG.arms} | {a.coded_label for a in coded_demo_config().arms}
     for finding in refusal.findings:
         assert not any(secret in str(finding) for secret in secrets), str(finding)

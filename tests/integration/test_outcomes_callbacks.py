@@ -7,6 +7,7 @@ import json
 
 import pytest
 from support import BLINDED_ROLES, ROLES, make_app, make_instance
+from coding_key_support import coded_demo_config
 from dash_client import initial_values, callbacks_by_output, open_page_as, respond
 
 from dashboard.config import load_trial_config
@@ -80,7 +81,7 @@ def test_the_board_sees_coded_arms_only(initial):
 
 
 def test_the_statistician_sees_real_names_with_the_same_reference_arm(initial):
-    config = load_trial_config()
+    config = coded_demo_config()
     reference = next(a.label for a in config.arms if a.coded_label == "Group A")
     other = next(a.label for a in config.arms if a.coded_label != "Group A")
     text = _text(initial[("statistician", "EVENT_CURVE")])

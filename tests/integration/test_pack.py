@@ -12,6 +12,7 @@ import pandas as pd
 import pypdf
 import pytest
 from support import DEMO_EXPORTS, make_instance
+from coding_key_support import coded_demo_config
 
 from dashboard import audit, blinding, memo
 from dashboard.blinding import Access
@@ -88,7 +89,7 @@ def _serious_by_arm() -> pd.Series:
     """Serious AE records of the final export per coded arm as treated (DM ACTARMCD), in plain pandas."""
     ae = pd.read_sas(FINAL / "ae.xpt", encoding="utf-8")
     dm = pd.read_csv(FINAL / "dm.csv", dtype=str)
-    coded = {a.code: a.coded_label for a in load_trial_config().arms}
+    coded = {a.code: a.coded_label for a in coded_demo_config().arms}
     arm = dm.set_index("USUBJID")["ACTARMCD"].map(coded)
     return ae.loc[ae["AESER"] == "Y", "USUBJID"].map(arm).value_counts()
 
@@ -113,7 +114,7 @@ def test_open_pack_lists_serious_events_pooled(packs):
 
 
 def _arm_words() -> list[re.Pattern]:
-    config = load_trial_config()
+    config = coded_demo_config()
     words = [a.code for a in config.arms] + [a.label for a in config.arms] + [a.coded_label for a in config.arms]
     words += list(pd.read_csv(FINAL / "ex.csv", dtype=str)["EXTRT"].dropna().unique())
     return [re.compile(rf"(?<![A-Za-z0-9+/]){re.escape(w)}(?![A-Za-z0-9+/])") for w in words]

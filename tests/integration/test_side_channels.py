@@ -14,10 +14,10 @@ import pytest
 from crawl import crawl
 from dash_client import DashClient, login
 from support import make_app
+from coding_key_support import coded_demo_config
 from test_allocation_invariance import fresh_caches, twin_installations
 
 from dashboard import audit
-from dashboard.config import load_trial_config
 from layouts import recruitment as rec_ids
 from layouts import safety as safety_ids
 
@@ -27,7 +27,7 @@ UNMASK_REASON = "Group A deaths exceed the charter boundary, MenSC secretome sus
 def search_spellings() -> list[str]:
     """Arm names as a user would type them: labels in any case, codes, coded names with words around."""
     spellings = []
-    for arm in load_trial_config().arms:
+    for arm in coded_demo_config().arms:
         spellings += [arm.label, arm.label.lower(), arm.label.upper(), arm.label.split()[0], arm.code.lower(),
                       f"{arm.coded_label} deaths"]
     return spellings

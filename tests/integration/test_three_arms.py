@@ -24,8 +24,9 @@ THIRD_ARM = '''
 [[arms]]
 code = "MENSCLO"
 label = "MenSC secretome, low dose"
-coded_label = "Group A"
 '''
+# The coding key delivered with the cut: the third arm is Group A, the placebo (the reference) Group C.
+CODING = "ARMCD,CODED_LABEL\nMENSCLO,Group A\nMENSC,Group B\nPBO,Group C\n"
 OUTCOME_OUTPUTS = {"TRAJECTORY": f"{out_ids.TRAJECTORY}.figure", "EVENT_CURVE": f"{out_ids.EVENT_CURVE}.figure",
                    "FOREST": f"{out_ids.FOREST}.figure"}
 RECRUITMENT_OUTPUTS = {"BASELINE": f"{rec_ids.BASELINE_GRID}.rowData", "SITES": f"{rec_ids.PERIOD_GRAPH}.figure",
@@ -33,11 +34,9 @@ RECRUITMENT_OUTPUTS = {"BASELINE": f"{rec_ids.BASELINE_GRID}.rowData", "SITES": 
 
 
 def _three_arm_config(folder: Path) -> Path:
-    """NCT05019287's configuration with a third arm coded Group A; the placebo (the reference) coded Group C."""
+    """NCT05019287's configuration with a third arm (the coding key comes with the export: CODING)."""
     text = (PROJECT_ROOT / "data" / "trials" / "NCT05019287.toml").read_text(encoding="utf-8")
-    placebo = 'code = "PBO"\nlabel = "Saline placebo"\ncoded_label = "Group A"'
-    assert placebo in text
-    text = text.replace(placebo, placebo.replace("Group A", "Group C"))
+    assert "coded_label" not in text
     text = text.replace("[unblinding]", THIRD_ARM.lstrip() + "\n[unblinding]").replace("target = 29", "target = 45")
     path = folder / "three_arms.toml"
     path.write_text(text, encoding="utf-8")
@@ -51,6 +50,7 @@ def app(tmp_path_factory):
     export = base / "export"
     subprocess.run([sys.executable, "-m", "dashboard", "demo", "generate", "--out", str(export), "--cut-date",
                     "2021-07-10", "--config", str(config)], check=True, cwd=PROJECT_ROOT, capture_output=True)
+    (export / "coding.csv").write_text(CODING, encoding="utf-8")
     instance = make_instance(base, [(export, "2021-07-10", "Final")], config)
     memo.clear()
     blinding.clear_caches()

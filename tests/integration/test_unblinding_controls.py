@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from dash_client import DashClient, login
 from support import DEMO_EXPORTS, make_app, make_instance
+from coding_key_support import coded_demo_config
 
 from dashboard import audit
 from dashboard.blinding import arm_display_order
@@ -71,7 +72,7 @@ def test_unmask_that_cannot_be_audited_does_not_happen(fresh, monkeypatch):
 
 def test_arm_order_and_reference_arm_survive_unmasking():
     """Columns and the sign of every difference mean the same before and after the board unmasks."""
-    config = load_trial_config()
+    config = coded_demo_config()
     coded, real = arm_display_order(config, coded=True), arm_display_order(config, coded=False)
     assert coded == ("Group A", "Group B")
     by_code = {a.coded_label: a.label for a in config.arms}

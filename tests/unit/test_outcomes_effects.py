@@ -11,7 +11,9 @@ import pytest
 from statsmodels.stats.meta_analysis import effectsize_smd
 
 from dashboard.analysis import effects as X
-from dashboard.config import EventSource, load_trial_config
+from dashboard.config import PROJECT_ROOT, EventSource, load_trial_config
+
+DEMO_CODING = PROJECT_ROOT / "data" / "exports" / "NCT05019287" / "final" / "coding.csv"
 
 
 def event_frame(counts: dict[str, tuple[int, int]]) -> tuple[pd.DataFrame, pd.Series]:
@@ -38,7 +40,8 @@ def change_frame(by_arm: dict[str, list[float]], visitnum: float = 5.0) -> tuple
 
 
 def test_the_reference_is_the_first_coded_arm_and_keeps_its_identity_after_unmasking():
-    config = load_trial_config()
+    coding = pd.read_csv(DEMO_CODING, dtype=str)          # the demo cut's key, as armed trial data carries it
+    config = load_trial_config().with_coding(dict(zip(coding["ARMCD"], coding["CODED_LABEL"])))
     assert X.comparison_reference(config, coded=True) == "Group A"
     coded_a = next(a for a in config.arms if a.coded_label == "Group A")
     assert X.comparison_reference(config, coded=False) == coded_a.label
