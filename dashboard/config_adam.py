@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 CURVES = ("events", "event-free")      # cumulative incidence (1 - S) rising, or the event-free probability S
-_FLAG = re.compile(r"^[A-Z][A-Z0-9]{0,5}FL$")     # an ADaM flag name: 8 characters at most, ending in FL
+# The ADSL population flags the loader keeps in DM (ADaMIG 1.3), and the BDS / OCCDS analysis record flags it keeps:
+# a configured flag must be one of them. Other flags are left out: a sponsor flag could name an arm ("PBOFL").
+POPULATION_FLAG = re.compile(r"^(ITT|SAF|EFF|FAS|PPROT|COMPL|ENRL|RAND|COMP\d\d)FL$")
+ANALYSIS_FLAG = re.compile(r"^ANL\d\dFL$")
 _CODE = re.compile(r"^[A-Za-z0-9_]{1,8}$")         # a PARAMCD: 8 characters at most (ADaMIG)
 
 
@@ -53,11 +56,11 @@ def _text(table: dict[str, Any], key: str, default: str, problems: list[str]) ->
     return value.strip()
 
 
-def _flag(table: dict[str, Any], key: str, default: str, problems: list[str]) -> str:
+def _flag(table: dict[str, Any], key: str, default: str, pattern: re.Pattern, what: str,
+          problems: list[str]) -> str:
     value = _text(table, key, default, problems)
-    if not _FLAG.match(value):
-        problems.append(f"key 'adam.{key}' must name an ADaM flag variable (upper case, 8 characters at most, "
-                        f"ending in FL), got {value!r}")
+    if not pattern.match(value):
+        problems.append(f"key 'adam.{key}' must name {what}, got {value!r}")
         return default
     return value
 
@@ -120,6 +123,9 @@ def parse_adam(raw: dict[str, Any], problems: list[str]) -> AdamConfig:
     if not isinstance(table, dict):
         problems.append("key 'adam' must be a table")
         return AdamConfig()
-    return AdamConfig(efficacy_flag=_flag(table, "efficacy_flag", "EFFFL", problems),
-                      analysis_flag=_flag(table, "analysis_flag", "ANL01FL", problems),
+    return AdamConfig(efficacy_flag=_flag(table, "efficacy_flag", "EFFFL", POPULATION_FLAG,
+                                          "an ADSL population flag (ITTFL, SAFFL, EFFFL, FASFL, PPROTFL, COMPLFL, "
+                                          "ENRLFL, RANDFL or COMPxxFL)", problems),
+                      analysis_flag=_flag(table, "analysis_flag", "ANL01FL", ANALYSIS_FLAG,
+                                          "an analysis record flag ANLxxFL", problems),
                       measures=_measures(table, raw, problems), tte=_tte(table, problems), configured=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dashboard.config_adam import AdamConfig, TteParameter
+
 YES = "Y"
 
 
@@ -71,19 +73,27 @@ def efficacy_subjects(dm: pd.DataFrame, flag: str = "EFFFL") -> pd.Index | None:
     return None if values is None else pd.Index(dm.loc[values.to_numpy(), "USUBJID"].astype(str))
 
 
+def efficacy_population(dm: pd.DataFrame, adam: AdamConfig) -> pd.Index | None:
+    """The efficacy population of [adam] efficacy_flag (EFFFL unless configured); None when DM does not carry it
+    (the randomized subjects then stand in, as on an SDTM cut)."""
+    return efficacy_subjects(dm, adam.efficacy_flag)
+
+
 def analysis_records(rows: pd.DataFrame, flag: str = "ANL01FL") -> pd.DataFrame:
     """Rows with the analysis flag = Y where the column is delivered; all rows otherwise."""
     values = _flag(rows, flag)
     return rows if values is None else rows[values.to_numpy()]
 
 
-def change_from_baseline(rows: pd.DataFrame, testcd_column: str, testcd: str) -> pd.DataFrame:
+def change_from_baseline(rows: pd.DataFrame, testcd_column: str, testcd: str,
+                         flag: str = "ANL01FL") -> pd.DataFrame:
     """Post-baseline analysis records of one parameter by analysis visit: AVISITN, AVISIT, N, MEAN, SD of CHG.
 
-    Baseline records (ABLFL = Y) and derived records (DTYPE filled) are left out; ANL01FL applies if delivered.
+    Baseline records (ABLFL = Y) and derived records (DTYPE filled) are left out; the analysis flag (`flag`, the
+    configured [adam] analysis_flag) applies if delivered.
     """
     part = rows[rows[testcd_column].astype(str) == testcd]
-    part = analysis_records(part)
+    part = analysis_records(part, flag)
     derived = part["DTYPE"].astype("str").fillna("").str.strip().ne("") if "DTYPE" in part else False
     base = part["ABLFL"].astype("str").fillna("").str.strip().str.upper().eq(YES) if "ABLFL" in part else False
     part = part[~(derived | base)].assign(CHG=lambda f: pd.to_numeric(f["CHG"], errors="coerce"),
@@ -103,6 +113,23 @@ def tte_frame(adtte: pd.DataFrame, paramcd: str) -> pd.DataFrame:
     return pd.DataFrame({"USUBJID": part["USUBJID"].astype(str).to_numpy()[keep],
                          "TIME": time.to_numpy(float)[keep],
                          "EVENT": (cnsr.to_numpy(float)[keep] == 0).astype(int)})
+
+
+def tte_parameters(adtte: pd.DataFrame, adam: AdamConfig) -> tuple[TteParameter, ...]:
+    """The ADTTE parameters to show: [[adam.tte]] as configured (in its order), else every PARAMCD of ADTTE, labelled
+    by its PARAM and drawn as events."""
+    if adam.tte:
+        return adam.tte
+    if adtte.empty or "PARAMCD" not in adtte:
+        return ()
+    labels = adtte["PARAM"].astype("str") if "PARAM" in adtte else adtte["PARAMCD"].astype("str")
+    first = labels.groupby(adtte["PARAMCD"].astype("str"), sort=True).first()
+    return tuple(TteParameter(str(code), str(label) if pd.notna(label) else str(code)) for code, label in first.items())
+
+
+def curve_values(curve: pd.DataFrame, parameter: TteParameter) -> pd.Series:
+    """What the curve of a parameter plots: the event-free probability (SURV) or the proportion with the event."""
+    return curve["SURV"] if parameter.event_free else 1.0 - curve["SURV"]
 
 
 def km_median(curve: pd.DataFrame) -> float:

@@ -90,7 +90,9 @@ SEALED_NAMES = SEALED_NAMES | {"TRTSEQPN", "TRTSEQAN", "DOSEP", "DOSEA", "DOSEPU
 SEALED_NAME_PATTERN = re.compile(r"^(TRT\d\d[PA]N?|TRT\d\d[PA]G\d+N?|TRT[PA]G\d+N?|DOSE\d\d[PA]U?)$")
 EX_SEALED_COLUMNS = ("EXTRT", "EXDOSE", "EXDOSTXT", "EXLOT")   # EXTRT stays, replaced by the blinded label
 
-_NUMERIC_EXACT = frozenset({"AGE", "VISITNUM", "VISITDY", "EXDOSE", "TAETORD"})
+_NUMERIC_EXACT = frozenset({"AGE", "VISITNUM", "VISITDY", "EXDOSE", "TAETORD",
+                            # ADaM analysis values an ADaM cut keeps beside the SDTM columns (docs/adam.md)
+                            "AVAL", "AVISITN", "BASE", "CHG", "PCHG", "CNSR"})
 _NUMERIC_PATTERN = re.compile(r"^[A-Z]{2}(SEQ|DY|STDY|ENDY|STRESN|STNRLO|STNRHI)$")
 
 

@@ -4,8 +4,9 @@ Errors are contradictions that would make pages wrong (an arm code the configura
 other than the configured one, visits that contradict the schedule); warnings are things configured but
 absent (an arm, a visit, a test, a domain), which leave a view empty rather than wrong.
 
-`check_against_export` does not compare visit pairs: `reconcile_visits` (re-exported here) does that, and
-maps visits by name where it can. Call both, as `trials check` does.
+`check_against_export` does not compare visit pairs: `reconcile_visits` does that, and maps visits by name where
+it can (and, for an ADaM export, PARAMCDs to the configured test codes of [adam] measures). Call both, as
+`trials check` does.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from collections.abc import Mapping
 import pandas as pd
 
 from dashboard.config import TrialConfig
+from dashboard.ingest.adam.configured import check_adam_config, map_measures
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import SourceTable
 from dashboard.ingest.schema import NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, normalized
 from dashboard.trials.export import distinct, file_name, frame, norm, text
-from dashboard.trials.visits import reconcile_visits, visit_domains
+from dashboard.trials import visits
+from dashboard.trials.visits import visit_domains
 
 __all__ = ["check_against_export", "check_charter", "reconcile_visits"]
 
@@ -201,9 +204,18 @@ def check_other_domains(tables: Mapping[str, SourceTable], config: TrialConfig, 
             _absent_test(tables, check.domain, check.variable, f"eligibility check {check.label!r}", findings)
 
 
+def reconcile_visits(tables: dict[str, SourceTable], config: TrialConfig, findings: Findings
+                     ) -> dict[str, SourceTable]:
+    """`visits.reconcile_visits`, then (ADaM export) each [adam] measure's PARAMCD read as its configured test code
+    (a warning per mapping); a table that changes is a new object, which the loader splits and encodes again."""
+    return map_measures(visits.reconcile_visits(tables, config, findings), config.adam, findings)
+
+
 def check_against_export(tables: Mapping[str, SourceTable], config: TrialConfig, findings: Findings) -> None:
     """Every contradiction between `config` and the export's typed tables, as findings (visit pairs aside:
     see `reconcile_visits`). Findings about arms are marked sealed: they derive from allocation."""
+    tables = map_measures(tables, config.adam, None)     # as the load maps them (it warns once, in reconcile)
+    check_adam_config(tables, config, findings)
     check_study_id(tables, config, findings)
     check_arms(tables, config, findings)
     check_configured_visits(tables, config, findings)

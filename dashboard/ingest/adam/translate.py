@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from dashboard.config_adam import ANALYSIS_FLAG, POPULATION_FLAG
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import TEXT
 from dashboard.ingest.schema import is_sealed_name
@@ -68,6 +69,11 @@ def number(values: pd.Series | None) -> pd.Series | None:
     return None if values is None else pd.to_numeric(values, errors="coerce").astype("float64")
 
 
+def analysis_flags(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """The analysis record flags (ANL01FL, ANL02FL...) as delivered: a configuration may name any of them."""
+    return {name: text(frame[name]) for name in frame.columns if ANALYSIS_FLAG.match(name)}
+
+
 def _extras(frame: pd.DataFrame, taken: set[str]) -> dict[str, pd.Series]:
     """The columns the seal step will move to the sealed part (kept as delivered)."""
     return {name: frame[name] for name in frame.columns if name not in taken and is_sealed_name(name)}
@@ -90,7 +96,9 @@ def adsl_to_dm(adsl: pd.DataFrame) -> pd.DataFrame:
         "ARMCD": text(pick(adsl, "ARMCD", "TRT01P")), "ARM": text(pick(adsl, "ARM", "TRT01P")),
         "ACTARMCD": text(pick(adsl, "ACTARMCD", "TRT01A")), "ACTARM": text(pick(adsl, "ACTARM", "TRT01A")),
     }
-    for flag in ("SAFFL", "ITTFL", "EFFFL", "EOSSTT", "DCSREAS"):
+    # the population flags a configuration may name ([adam] efficacy_flag); RANDFL is the seal step's (arm code)
+    flags = [name for name in adsl.columns if POPULATION_FLAG.match(name) and name != "RANDFL"]
+    for flag in (*flags, "EOSSTT", "DCSREAS"):
         if flag in adsl:
             columns[flag] = text(adsl[flag])
     if "EOSDT" in adsl:
@@ -117,9 +125,10 @@ def adae_to_ae(adae: pd.DataFrame) -> pd.DataFrame:
         "AESTDTC": text(pick(adae, "ASTDT", "ASTDTM", "AESTDTC")),
         "AEENDTC": text(pick(adae, "AENDT", "AENDTM", "AEENDTC")),
     }
-    for flag in ("TRTEMFL", "ANL01FL", "AOCCIFL"):
+    for flag in ("TRTEMFL", "AOCCIFL"):
         if flag in adae:
             columns[flag] = text(adae[flag])
+    columns.update(analysis_flags(adae))
     return pd.DataFrame({**_present(columns), **_extras(adae, set(columns))}, index=adae.index)
 
 
@@ -158,7 +167,7 @@ def bds_to_findings(bds: pd.DataFrame, prefix: str, offset: int = 0) -> pd.DataF
         "VISIT": None if visit is None else visit.where(~derived), "AVISITN": visitnum, "AVISIT": visit,
         "PARAMCD": text(pick(bds, "PARAMCD")), "BASE": number(pick(bds, "BASE")),
         "CHG": number(pick(bds, "CHG")), "PCHG": number(pick(bds, "PCHG")),
-        "ABLFL": text(pick(bds, "ABLFL")), "ANL01FL": text(pick(bds, "ANL01FL")), "DTYPE": text(pick(bds, "DTYPE")),
+        "ABLFL": text(pick(bds, "ABLFL")), "DTYPE": text(pick(bds, "DTYPE")), **analysis_flags(bds),
     }
     if "ATPT" in bds:
         columns["ATPT"] = text(bds["ATPT"])
@@ -222,9 +231,9 @@ def adcm_to_cm(adcm: pd.DataFrame) -> pd.DataFrame:
         "CMSTDTC": text(pick(adcm, "ASTDT", "ASTDTM", "CMSTDTC")),
         "CMENDTC": text(pick(adcm, "AENDT", "AENDTM", "CMENDTC")),
     }
-    for flag in ("ONTRTFL", "ANL01FL"):
-        if flag in adcm:
-            columns[flag] = text(adcm[flag])
+    if "ONTRTFL" in adcm:
+        columns["ONTRTFL"] = text(adcm["ONTRTFL"])
+    columns.update(analysis_flags(adcm))
     return pd.DataFrame({**_present(columns), **_extras(adcm, set(columns))}, index=adcm.index)
 
 
