@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from dashboard.config import TrialConfig
 from dashboard.exports import stamped_csv
 from dashboard.pack import content, render
 from dashboard.pack.content import Display
+from dashboard.pack.figures import SESSION, figure_json
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class BuiltPack:
     tables: Path
     content_checksum: str   # SHA-256 over the tables as data (name and bytes, in name order)
     file_checksum: str      # SHA-256 of the PDF file
+    # (display name, figure JSON, SVG) of each figure: the data behind the drawings, for the leak tests
+    figures: tuple[tuple[str, str, str], ...] = ()
 
 
 def pack_kind(access: Access) -> str:
@@ -88,25 +92,53 @@ def collect(cut_id: str, access: Access, config: TrialConfig, root: Path | None,
 
 
 def build_all(cut_id: str, packs: Sequence[tuple[Access, Path]], *, config: TrialConfig, root: Path | None,
-              user: str, previous_id: str | None = None, database_url: str | None = None) -> list[BuiltPack]:
+              user: str, previous_id: str | None = None, database_url: str | None = None,
+              timings: dict[str, float] | None = None) -> list[BuiltPack]:
     """Write `<folder>/<kind>.pdf` and `<folder>/tables/` for each (access, folder), the figures of all of them
-    drawn in one Chromium session; each build is an audit event (its checksum is closed detail when closed)."""
+    drawn in one batch of the process's Chromium session; each build is an audit event (its checksum is closed
+    detail when closed). `timings`, when given, receives the seconds of each stage (for the benchmark)."""
+    clock = _Clock(timings)
+    SESSION.start()             # Chromium starts while the displays are computed
     prepared = [(access, folder, *collect(cut_id, access, config, root, previous_id)) for access, folder in packs]
+    clock.tick("displays")
     figures = [d for *_, shown, _ in prepared for d in shown if d.figure is not None]
     rendered = iter(render.figure_svgs(figures))
+    clock.tick("figures")
     built = []
     for access, folder, data, shown, previous in prepared:
-        folder.mkdir(parents=True, exist_ok=True)
-        names, checksum = _write_tables(shown, folder / "tables", data)
         svgs: list[Any] = [next(rendered) if d.figure is not None else None for d in shown]
-        meta = render.PackMeta(config.study_id, config.title, cut_id, data.cut.cut_date, checksum, user,
-                               dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), access.sees_arms,
-                               previous)
-        pdf = folder / f"{pack_kind(access)}.pdf"
-        render.write_pdf(meta, shown, svgs, names, pdf)
-        # the build row names the content checksum (the same for the same clinical cut, whenever built); the
-        # checksum of a file goes with the event that hands the file over (pack_download, pack_export)
-        audit.record("pack_build", username=user, cut_id=cut_id, database_url=database_url,
-                     detail={"file": pdf.name, "access": access.value, "content_sha256": checksum})
-        built.append(BuiltPack(pack_kind(access), pdf, folder / "tables", checksum, sha256_file(pdf)))
+        built.append(_write_pack(access, folder, data, shown, previous, svgs, user=user, database_url=database_url))
+    clock.tick("typeset")
     return built
+
+
+def _write_pack(access: Access, folder: Path, data: TrialData, shown: list[Display], previous: str,
+                svgs: list[Any], *, user: str, database_url: str | None) -> BuiltPack:
+    """Tables, PDF and the audit row of one pack."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names, checksum = _write_tables(shown, folder / "tables", data)
+    meta = render.PackMeta(data.config.study_id, data.config.title, data.cut.cut_id, data.cut.cut_date, checksum,
+                           user, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), access.sees_arms,
+                           previous)
+    pdf = folder / f"{pack_kind(access)}.pdf"
+    render.write_pdf(meta, shown, svgs, names, pdf)
+    # the build row names the content checksum (the same for the same clinical cut, whenever built); the
+    # checksum of a file goes with the event that hands the file over (pack_download, pack_export)
+    audit.record("pack_build", username=user, cut_id=data.cut.cut_id, database_url=database_url,
+                 detail={"file": pdf.name, "access": access.value, "content_sha256": checksum})
+    figures = tuple((d.name, figure_json(d.figure), svg.decode("utf-8"))
+                    for d, svg in zip(shown, svgs) if d.figure is not None)
+    return BuiltPack(pack_kind(access), pdf, folder / "tables", checksum, sha256_file(pdf), figures)
+
+
+class _Clock:
+    """Seconds per stage into a dict, when one is given."""
+
+    def __init__(self, into: dict[str, float] | None) -> None:
+        self.into, self.last = into, time.perf_counter()
+
+    def tick(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.into is not None:
+            self.into[stage] = self.into.get(stage, 0.0) + now - self.last
+        self.last = now

@@ -67,6 +67,9 @@ def _build(args: argparse.Namespace) -> int:
     except (cuts.CutError, OSError) as exc:
         print(f"not built: {cuts.refusal_reason(exc)}", file=sys.stderr)
         return 1
+    except RuntimeError as exc:        # no Chromium for the figures, or it failed twice
+        print(f"not built: {exc}", file=sys.stderr)
+        return 1
     for pack, (access, _) in zip(built, packs):
         # the command line hands the file over by writing it: recorded with the file's checksum like a download
         audit.record("pack_export", username=user, cut_id=args.cut,

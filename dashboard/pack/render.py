@@ -7,9 +7,7 @@ Why Typst and not WeasyPrint: docs/pack.md (same content, 1.3 s against 18 s).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -20,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.pack.content import Display
+from dashboard.pack.figures import SESSION
 
 TEMPLATE = Path(__file__).with_name("pack.typ")
 MAX_PDF_ROWS = 400              # longer tables are cut in the PDF with a note; their CSV has every row
@@ -57,27 +56,9 @@ class PackMeta:
                 "header": f"{self.study_id} · cut {self.cut_date} ({self.cut_id})", "facts": facts}
 
 
-def chromium_path() -> str | None:
-    """The Chromium Kaleido drives: $BROWSER_PATH, else the system's (nothing is downloaded at run time)."""
-    return os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 def figure_svgs(figures: Sequence[Display]) -> list[bytes]:
-    """SVG of each display's plotly figure, all in one Chromium session (its start costs seconds)."""
-    if not figures:
-        return []
-    import kaleido
-
-    path = chromium_path()
-    if not path:
-        raise RuntimeError("no Chromium to draw the figures: install Debian's chromium or set BROWSER_PATH")
-    os.environ.setdefault("BROWSER_PATH", path)        # read by choreographer when Kaleido starts Chromium
-
-    async def run() -> list[bytes]:
-        async with kaleido.Kaleido(n=1) as k:
-            return [await k.calc_fig(d.figure, opts={"format": "svg", **figure_size(d)}) for d in figures]
-
-    return asyncio.run(run())
+    """SVG of each display's plotly figure, all in one batch of the process's Chromium session (figures.py)."""
+    return SESSION.svgs([(d.figure, figure_size(d)) for d in figures]) if figures else []
 
 
 def figure_size(display: Display) -> dict[str, int]:
