@@ -14,13 +14,17 @@ from callbacks import outcomes as out_cb
 from callbacks import recruitment as rec_cb
 from callbacks import recruitment_base as rec_base
 from callbacks import recruitment_conduct as conduct_cb
-from callbacks import safety as safety_cb
 from dashboard.analysis import ae as ae_tables
-from dashboard.analysis import ae_listings, changes, labs, safety_tables
+from dashboard.analysis import ae_listings, changes, labs
 from dashboard.analysis import recruitment as rec
 from dashboard.blinding import TrialData
 from dashboard.figures import safety as fig_ae
-from layouts import safety as safety_ids
+from dashboard.displays.safety import frames as safety_fr
+from dashboard.displays.safety import incidence as safety_inc
+from dashboard.displays.safety import labs as safety_labs
+from dashboard.displays.safety import listings as safety_lst
+from dashboard.displays.safety import overview as safety_ov
+from dashboard.tables import safety as safety_tables
 
 ALL_SUBJECTS = rec_base._key(None, None, None)   # the pages' unfiltered selection
 CONSORT_HEIGHT = 640                             # as layouts/recruitment.py draws the flow diagram
@@ -106,21 +110,21 @@ def exposure(data: TrialData) -> list[Display]:
 
 def safety(data: TrialData) -> list[Display]:
     """Overview, SOC/PT incidence, maximum severity, SAE and death listings."""
-    out = safety_cb._overview(data)
-    population = " ".join(str(getattr(d, "children", d)) for d in out[0])
-    overview = grid_frame(out[6], out[7])
-    incidence = safety_cb._incidence(data, False)
+    out = safety_ov.overview(data)
+    population = " ".join(str(getattr(d, "children", d)) for d in out["population"])
+    overview = grid_frame(out["overview_rows"], out["overview_columns"])
+    incidence = safety_inc.incidence_table(data, False)
     ordered = ae_tables.order_incidence(incidence, "incidence")
     visible = ae_tables.visible_rows(ordered, None)
-    soc = grid_frame(safety_cb._records(safety_tables.incidence_rows(visible, None, False)),
-                     safety_ids.incidence_columns(safety_cb._headers(data), safety_cb._comparisons(data), False))
-    severity_fig = fig_ae.max_severity_figure(safety_cb._incidence(data, True), safety_cb.stamp(data),
-                                              arm_labels=safety_cb._arm_labels(data))
-    sae, deaths = safety_cb._listings(data, "")
-    labels = safety_cb._labels(data)
+    soc = grid_frame(ae_listings.json_records(safety_tables.incidence_rows(visible, None, False)),
+                     safety_tables.incidence_columns(safety_fr.headers(data), safety_fr.comparisons(data), False))
+    severity_fig = fig_ae.max_severity_figure(safety_inc.incidence_table(data, True), safety_fr.stamp(data),
+                                              arm_labels=safety_fr.arm_labels(data))
+    sae, deaths = safety_lst.listings(data, "")
+    labels = safety_fr.listing_labels(data)
     s = "Safety"
-    return [Display(s, "safety_overview", "Safety overview", overview, note=population + " " + out[8]),
-            Display(s, "time_to_first_sae", "Time to first serious adverse event", figure=out[-1]),
+    return [Display(s, "safety_overview", "Safety overview", overview, note=population + " " + out["overview_note"]),
+            Display(s, "time_to_first_sae", "Time to first serious adverse event", figure=out["km"]),
             Display(s, "ae_soc_pt", "Adverse events by system organ class and preferred term", soc),
             Display(s, "ae_max_severity", "Maximum severity", figure=severity_fig),
             Display(s, "sae_listing", "Serious adverse event listing", _renamed(sae, labels)),
@@ -129,14 +133,13 @@ def safety(data: TrialData) -> list[Display]:
 
 def laboratory(data: TrialData) -> list[Display]:
     """eDISH (liver) quadrants and figure, creatinine bands, as the labs tab shows them."""
-    f, index, cfg = safety_cb._frames(data), safety_cb._lab_index(data), data.config.safety_labs
+    index = safety_fr.lab_index(data)
     if not index:
         return [Display("Laboratory", "labs", "Laboratory values", note="This cut has no laboratory values.")]
-    _, _, edish, _, creat = safety_cb._lab_overview(data)
-    points = labs.edish_points(index, cfg)
-    quadrants = safety_cb._split(data, labs.edish_quadrants, labs.edish_quadrants_by_arm, points, f.population)
-    rows = safety_tables.band_rows(quadrants, "QUADRANT", safety_cb._groups(data), labs.QUADRANTS)
-    table = pd.DataFrame([list(r) for r in rows], columns=["Quadrant", *safety_cb._headers(data)])
+    edish, creat = (safety_labs.lab_overview(data)[name] for name in ("edish", "creatinine"))
+    quadrants = safety_labs.edish_quadrants(data)
+    rows = safety_tables.band_rows(quadrants, "QUADRANT", safety_fr.groups(data), labs.QUADRANTS)
+    table = pd.DataFrame([list(r) for r in rows], columns=["Quadrant", *safety_fr.headers(data)])
     s = "Laboratory"
     return [Display(s, "lab_edish_quadrants", "Liver: peak ALT vs peak bilirubin (eDISH)", table, figure=edish),
             Display(s, "lab_creatinine", "Creatinine rise from baseline", figure=creat)]
@@ -160,8 +163,8 @@ def since_previous(data: TrialData, previous: TrialData | None, problem: str | N
     ae_changed = changes.ae_changes(data.ae, previous.ae)
     deaths_changed = changes.death_changes(data.dm, previous.dm)
     summary = changes.change_summary(ae_changed, deaths_changed)[["LABEL", "COUNT"]]
-    listing, deaths = safety_cb._with_arm(data, ae_listings.changes_listing(ae_changed), deaths_changed)
-    labels = safety_cb._labels(data, DTHDT="Date of death")
+    listing, deaths = safety_fr.with_arm_column(data, ae_listings.changes_listing(ae_changed), deaths_changed)
+    labels = safety_fr.listing_labels(data, DTHDT="Date of death")
     note = f"Compared with cut {previous.cut.cut_id} of {previous.cut.cut_date}."
     return [Display(s, "changes_summary", "Summary of changes", summary.rename(
                 columns={"LABEL": "Change", "COUNT": "Count"}), note=note),

@@ -131,14 +131,13 @@ def test_forest_rows_take_terms_frequent_in_any_arm_highest_first():
 def test_every_group_column_header_names_its_number_of_subjects(teae):
     """As in a DSMB table, each arm column says how many subjects of the safety population it counts
     ('Group A (N=2)'), and the pooled column the whole safety population."""
-    from dashboard.analysis import safety_tables as ST
-    from layouts import safety as ids
+    from dashboard.tables import safety as ST
 
     _, pop = teae
     arm = ARM[["S1", "S2", "S3"]]
     headers = ST.group_headers(S.group_sizes(pop, arm))
     assert headers == ["Group A (N=2)", "Group B (N=1)", "All subjects (N=3)"]
     assert ST.group_headers(S.group_sizes(pop, None)) == ["All subjects (N=3)"]
-    columns = ids.incidence_columns(headers, ["Group B − Group A"], severity=False)
+    columns = ST.incidence_columns(headers, ["Group B − Group A"], severity=False)
     assert [c["headerName"] for c in columns[2:5]] == headers
-    assert [c["headerName"] for c in ids.overview_columns(headers)[1:]] == headers
+    assert [c["headerName"] for c in ST.overview_columns(headers)[1:]] == headers

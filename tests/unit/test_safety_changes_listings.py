@@ -7,7 +7,7 @@ from dashboard.analysis.arms import with_arm
 from dashboard.analysis import ae_listings as LI
 from dashboard.analysis import changes as C
 from dashboard.analysis import safety as S
-from dashboard.analysis import safety_tables as ST
+from dashboard.tables import safety as ST
 from safety_frames import ae, dm, small_trial
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 
 from dashboard.analysis import ae as ae_tables
 from dashboard.analysis.safety import adverse_events, discontinuation_source, discontinued_for_ae, safety_population
-from dashboard.analysis.safety_tables import NO_COUNT, count_cells
+from dashboard.tables.safety import NO_COUNT, count_cells
 from tests.unit import safety_frames as sf
 
 

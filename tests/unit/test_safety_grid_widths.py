@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from layouts import safety as ids
+from dashboard.tables import safety as tables
 
 CARD_WIDTH = 1300       # summary grids: a full-width card in a 1440-pixel window is about 1,375 px inside
 LISTING_WIDTH = 1340    # listings (up to 17 columns, 12 px text)
@@ -30,7 +30,7 @@ def _fits(columns: list[dict[str, Any]], width: int = CARD_WIDTH) -> None:
 @pytest.mark.parametrize("arms", [3, 4])
 def test_overview_and_reaction_grids_fit_with_three_and_four_arms(arms):
     groups = [*ARMS[:arms], "All subjects (N=254)"]
-    for columns in (ids.overview_columns(groups), ids.overview_columns(groups, cell="n/N (%)")):
+    for columns in (tables.overview_columns(groups), tables.overview_columns(groups, cell="n/N (%)")):
         _fits(columns)
         label = columns[0]
         assert label["tooltipField"] == "LABEL" and label["wrapText"] and label["autoHeight"]
@@ -41,7 +41,7 @@ def test_overview_and_reaction_grids_fit_with_three_and_four_arms(arms):
 def test_incidence_grid_fits_with_three_and_four_arms(arms, severity):
     groups = [*ARMS[:arms], "All subjects (N=254)"]
     comparisons = [] if severity else [f"{a} − {ARMS[0]}" for a in ARMS[1:arms]]
-    columns = ids.incidence_columns(groups, comparisons, severity)
+    columns = tables.incidence_columns(groups, comparisons, severity)
     _fits(columns)
     for field in ("SOC", "PT"):
         column = next(c for c in columns if c.get("field") == field)
@@ -51,6 +51,6 @@ def test_incidence_grid_fits_with_three_and_four_arms(arms, severity):
 def test_listings_fit_the_card_and_wrap():
     fields = ["USUBJID", "ARM", "AESEQ", "AEBODSYS", "AEDECOD", "AETERM", "AESEV", "AEREL", "AEACN", "AEOUT",
               "AESTDTC", "AEENDTC", "ADY", "TEAE", "IR", "FATAL", "CHANGE"]
-    columns = ids.listing_columns(fields, {})
+    columns = tables.listing_columns(fields, {})
     _fits(columns, LISTING_WIDTH)
     assert all(c["tooltipField"] == c["field"] and c["wrapText"] for c in columns)

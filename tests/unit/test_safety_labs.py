@@ -5,7 +5,7 @@ import pytest
 
 from dashboard.analysis.arms import spaghetti_sample
 from dashboard.analysis import labs as L
-from dashboard.analysis import safety_tables as ST
+from dashboard.tables import safety as ST
 from dashboard.config import SafetyLabs
 from safety_frames import lb
 

@@ -2,6 +2,7 @@
 
 from dashboard.blinding import Access
 from dashboard.context import ViewContext
+from dashboard.tables import safety as tables
 from layouts import safety as ids
 
 
@@ -44,9 +45,9 @@ def test_closed_layout_adds_the_forest_plot():
 
 
 def test_column_builders():
-    cols = ids.incidence_columns(["Group A", "Group B", "All subjects"], ["Group B − Group A"], severity=False)
+    cols = tables.incidence_columns(["Group A", "Group B", "All subjects"], ["Group B − Group A"], severity=False)
     assert [c.get("field") or c["headerName"] for c in cols] == ["SOC", "PT", "Group A", "Group B", "All subjects",
                                                                  "rd1"]
-    sev = ids.incidence_columns(["All subjects"], [], severity=True)
+    sev = tables.incidence_columns(["All subjects"], [], severity=True)
     assert [ch["field"] for ch in sev[2]["children"]] == ["g0_MILD", "g0_MODERATE", "g0_SEVERE"]
-    assert ids.overview_columns(["All subjects"])[1]["children"][0]["field"] == "g0"
+    assert tables.overview_columns(["All subjects"])[1]["children"][0]["field"] == "g0"

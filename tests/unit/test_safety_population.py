@@ -7,7 +7,7 @@ import pandas as pd
 
 from dashboard.analysis.safety import group_sizes, safety_population
 from dashboard.analysis.safety_base import NEVER_DOSED, OTHER_ARM, population_difference
-from dashboard.analysis.safety_tables import population_lines
+from dashboard.tables.safety import population_lines
 from tests.unit import safety_frames as sf
 
 ARMS = ["Placebo", "Low Dose", "High Dose"]

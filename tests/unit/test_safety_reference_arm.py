@@ -10,7 +10,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from dashboard.analysis import ae as A
 from dashboard.analysis.safety import adverse_events, safety_population
 from dashboard.figures import safety as F
-from layouts import safety as ids
+from dashboard.tables import safety as tables
 from tests.unit import safety_frames as sf
 
 ARMS = ["Group A", "Group B", "Group C"]
@@ -48,7 +48,7 @@ def test_forest_and_grid_name_the_reference():
     fig = F.forest_figure(rows, ARMS, "stamp", reference=2)
     names = [t.name for t in fig.data if t.marker.symbol == "diamond"]
     assert names == ["Group A − Group C", "Group B − Group C"]
-    columns = ids.incidence_columns([*ARMS, "All"], {0: "Group A − Group C", 1: "Group B − Group C"}, False)
+    columns = tables.incidence_columns([*ARMS, "All"], {0: "Group A − Group C", 1: "Group B − Group C"}, False)
     assert [c["field"] for c in columns if c.get("field", "").startswith("rd")] == ["rd0", "rd1"]
 
 

@@ -1,14 +1,23 @@
-"""Display shaping of safety summaries for grids and small tables: 'n (%)' cells, tree rows, shift matrices."""
+"""Safety tables: AG Grid column definitions, the rows of the grids ('n (%)' cells, the SOC/PT tree, the click
+state of its classes) and the small summary tables (shift matrices, quadrant and baseline tables).
+
+Pure: frames in, column definitions, row records or Dash table components out. Layouts own the ids; views call these.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
+import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
+from dash import html
+from dash.development.base_component import Component
 
 from dashboard.analysis.labs import CATEGORIES
 from dashboard.analysis.safety import GROUP, SEVERITIES
+from layouts.common import NUMBER_COLUMN
 
 OPEN_MARK, CLOSED_MARK = "▾ ", "▸ "
 
@@ -187,3 +196,106 @@ def population_lines(sizes: pd.Series, randomized: int, difference: pd.DataFrame
     if len(lines) == 1:
         lines[0] += " The two sets are the same subjects" + (" in the same arms." if arms else ".")
     return lines
+
+
+# Column definitions for the grids (pure helpers the callbacks use).
+# Every column shares the card's width (flex) from a small minimum, so three or four arms and the total fit
+# without a horizontal scroll; text that does not fit wraps (the row grows) and shows in full on hover.
+# a wrapped cell's lines sit close together (the theme's line height is one whole row); words break between
+# letters only when one cannot fit on a line of its own
+WRAPPED_CELLS = {"wrapText": True, "autoHeight": True,
+                 "cellStyle": {"lineHeight": "1.35", "paddingTop": "7px", "paddingBottom": "7px",
+                               "wordBreak": "normal", "overflowWrap": "break-word"}}
+# narrower cell padding than the theme's 17 px, so counts of four arms and the total fit on one line
+COMPACT = {"--ag-cell-horizontal-padding": "8px"}
+COMPACT_LISTING = {**COMPACT, "--ag-font-size": "12px"}      # listings hold up to 17 columns
+GROUP_HEADER = {"wrapHeaderText": True, "autoHeaderHeight": True}
+
+
+def _label_column(field: str, header: str, *, flex: int = 3, min_width: int = 170) -> dict[str, Any]:
+    """A row-label column: widest share of the card, wrapped, the full label on hover."""
+    return {"field": field, "headerName": header, "flex": flex, "minWidth": min_width, "tooltipField": field,
+            **WRAPPED_CELLS}
+
+
+def _count_column(field: str, header: str, min_width: int, flex: int = 3) -> dict[str, Any]:
+    return {"field": field, "headerName": header, "type": "rightAligned", "flex": flex, "minWidth": min_width,
+            **WRAPPED_CELLS}
+
+
+def count_columns(groups: Sequence[str], *, events: bool = True, cell: str = "n (%)") -> list[dict[str, Any]]:
+    """One column group per group header ('Group A (N=14)'): `cell` ('n (%)') and, optionally, the events."""
+    columns = []
+    for i, label in enumerate(groups):
+        children = [_count_column(f"g{i}", cell, 76)]
+        if events:
+            children.append(_count_column(f"e{i}", "Events", 58, flex=2))
+        columns.append({"headerName": label, "headerTooltip": label, "children": children, **GROUP_HEADER})
+    return columns
+
+
+def overview_columns(groups: Sequence[str], *, cell: str = "n (%)") -> list[dict[str, Any]]:
+    return [_label_column("LABEL", ""), *count_columns(groups, cell=cell)]
+
+
+def incidence_columns(groups: Sequence[str], comparisons: Sequence[str] | Mapping[int, str],
+                      severity: bool) -> list[dict[str, Any]]:
+    """System organ class / preferred term, counts per group (or per group and severity), risk differences:
+    `comparisons` maps the arm position i of each column rd<i> to its label (a list: positions 1, 2, ...)."""
+    columns: list[dict[str, Any]] = [
+        {**_label_column("SOC", "System organ class", flex=2, min_width=140), "sortable": False},
+        {**_label_column("PT", "Preferred term", flex=2, min_width=120), "sortable": False}]
+    if severity:
+        for i, label in enumerate(groups):
+            columns.append({"headerName": label, "headerTooltip": label, **GROUP_HEADER, "children": [
+                {**_count_column(f"g{i}_{sev}", sev.title(), 62), "sortable": False}
+                for sev in ("MILD", "MODERATE", "SEVERE")]})
+    else:
+        columns.extend({**c, "children": [{**ch, "sortable": False} for ch in c["children"]]}
+                       for c in count_columns(groups))
+        labelled = comparisons.items() if isinstance(comparisons, Mapping) else enumerate(comparisons, start=1)
+        for i, label in labelled:
+            header = f"{label} (95% CI)"
+            columns.append({**_count_column(f"rd{i}", header, 96, flex=5), "headerTooltip": header,
+                            "sortable": False})
+    return columns
+
+
+NARROW_FIELDS = frozenset({"AESEQ", "ADY", "AENDY", "DTHDY", "FATAL", "SERIOUS", "AESER", "CHANGE"})
+FLAG_TEXT_FIELDS = frozenset({"TEAE", "IR"})        # 'Y (same day, time unknown)', 'Y (date only)'
+WIDE_FIELDS = frozenset({"AEBODSYS", "AEDECOD", "AETERM", "CAUSE", "CHANGED_COLUMNS"})
+CODED_FIELDS = frozenset({"AESEV", "AEREL", "AEACN", "AEOUT"})
+NUMBER_FIELDS = frozenset({"AESEQ", "ADY", "AENDY", "DTHDY"})
+DATE_FIELDS = frozenset({"AESTDTC", "AEENDTC", "DTHDTC", "DTHDT"})
+# display only: a line may break after '/' in coded terms (RECOVERED/RESOLVED), never inside a word
+BREAK_AFTER_SLASH = {"function": "params.value == null ? '' : String(params.value).replaceAll('/', '/\u200b')"}
+
+
+def _listing_width(field: str) -> dict[str, Any]:
+    """Minimum width and share of the spare width of a listing column, by what it holds."""
+    if field == "USUBJID":
+        return {"minWidth": 128, "flex": 1}
+    if field in NARROW_FIELDS:
+        return {"minWidth": 50, "flex": 1}
+    if field in FLAG_TEXT_FIELDS:
+        return {"minWidth": 60, "flex": 1}
+    if field in DATE_FIELDS:
+        return {"minWidth": 88, "flex": 1}
+    if field in CODED_FIELDS:
+        return {"minWidth": 96, "flex": 2, "valueFormatter": BREAK_AFTER_SLASH}
+    return {"minWidth": 84, "flex": 3} if field in WIDE_FIELDS else {"minWidth": 80, "flex": 1}
+
+
+def listing_columns(fields: Sequence[str], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Listing columns sized by what they hold, all sharing the card's width; long text wraps between words (coded
+    terms also after '/') and shows in full on hover."""
+    return [{"field": f, "headerName": labels.get(f, f), "tooltipField": f, "wrapHeaderText": True,
+             "autoHeaderHeight": True, **WRAPPED_CELLS, **_listing_width(f),
+             **(NUMBER_COLUMN if f in NUMBER_FIELDS else {})} for f in fields]
+
+
+def summary_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Component:
+    """A small striped table (shift tables, quadrant counts)."""
+    return dbc.Table([html.Thead(html.Tr([html.Th(h) for h in header])),
+                      html.Tbody([html.Tr([html.Td(v) for v in row]) for row in rows])],
+                     bordered=False, striped=True, hover=True, size="sm", className="mb-0")
