@@ -94,8 +94,9 @@ def change_from_baseline(rows: pd.DataFrame, testcd_column: str, testcd: str,
     """
     part = rows[rows[testcd_column].astype(str) == testcd]
     part = analysis_records(part, flag)
-    derived = part["DTYPE"].astype("str").fillna("").str.strip().ne("") if "DTYPE" in part else False
-    base = part["ABLFL"].astype("str").fillna("").str.strip().str.upper().eq(YES) if "ABLFL" in part else False
+    none = pd.Series(False, index=part.index)        # a plain False would make ~(derived | base) the integer -1
+    derived = part["DTYPE"].astype("str").fillna("").str.strip().ne("") if "DTYPE" in part else none
+    base = part["ABLFL"].astype("str").fillna("").str.strip().str.upper().eq(YES) if "ABLFL" in part else none
     part = part[~(derived | base)].assign(CHG=lambda f: pd.to_numeric(f["CHG"], errors="coerce"),
                                           AVISITN=lambda f: pd.to_numeric(f["AVISITN"], errors="coerce"))
     part = part[part["CHG"].notna() & part["AVISITN"].notna()]

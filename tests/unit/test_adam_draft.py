@@ -33,3 +33,16 @@ def test_draft_from_random_cdisc_adam():
     for code, part in adtte.groupby(adtte["PARAMCD"].str.strip()):
         events = int((part["CNSR"].abs() < 1e-70).sum())      # pandas reads an IBM zero as 5.4e-79
         assert f"#   {code}: " in text and f"{len(part)} records, {events} events (pooled)" in text
+
+
+def test_draft_writes_the_adam_section():
+    """[adam]: the efficacy flag ADSL delivers (else RANDFL), ANL01FL where a BDS dataset has it, one [[adam.tte]]
+    per ADTTE PARAMCD labelled by its PARAM; the measures table commented out (the outcomes use PARAMCD)."""
+    for folder, flag in (("random-cdisc-adam", "ITTFL"), ("pharmaverse-adam", "RANDFL")):
+        text = draft_text(SHARED_EXPORTS / folder, Findings(), random.Random(1))
+        adam = parse_trial_config(tomllib.loads(text), "draft").adam
+        adtte = pd.read_sas(SHARED_EXPORTS / folder / "adtte.xpt", format="xport", encoding="utf-8")
+        params = adtte.assign(PARAMCD=adtte["PARAMCD"].str.strip()).groupby("PARAMCD")["PARAM"].first().str.strip()
+        assert adam.configured and adam.efficacy_flag == flag and adam.analysis_flag == "ANL01FL"
+        assert [(p.paramcd, p.label) for p in adam.tte] == list(params.items())
+        assert adam.measures == () and "# [adam.measures]" in text
