@@ -1,5 +1,6 @@
-"""Meeting pack page: build the open pack (any role) or the closed pack (roles that see arms) of the active cut,
-then download it. No data, no I/O here."""
+"""Meeting pack page: start the build of the open pack (any role) or the closed pack (roles that see arms) of the
+active cut; the build runs in the background and the page polls its state, then offers the download.
+No data, no I/O here."""
 
 from __future__ import annotations
 
@@ -12,25 +13,31 @@ from layouts.common import page_header
 
 BUILD_OPEN = "pack-build-open"
 BUILD_CLOSED = "pack-build-closed"
-STATUS = "pack-status"
-FILE_ROUTE = "/pack/file"        # served by callbacks/pack.py, authorized on every request
+NOTE = "pack-note"              # the answer to a click (started, already running, refused)
+STATUS = "pack-status"          # each pack's state and download link, refreshed while a build runs
+POLL = "pack-poll"
+POLL_MS = 2000
+FILE_ROUTE = "/pack/file"       # served by callbacks/pack.py, authorized on every request
 
 
 def layout(ctx: ViewContext) -> Component:
     closed_note = ("By arm, as you see the arms now (coded unless you unmasked), with your name in a watermark on "
-                   "every page." if ctx.sees_arms else "The closed pack is built only for roles that see arms.")
+                   "every page; only you can download it." if ctx.sees_arms
+                   else "The closed pack is built only for roles that see arms.")
     return html.Div([
         page_header("Meeting pack", ctx, "the board's report of the active cut as PDF, with its tables as data"),
-        dbc.Card([dbc.CardHeader("Build and download"), dbc.CardBody([
-            html.P("Open pack: pooled, for everyone at the open session.", className="mb-1"),
+        dbc.Card([dbc.CardHeader("Build"), dbc.CardBody([
+            html.P("Open pack: pooled, for everyone at the open session; one per cut, shared by all users.",
+                   className="mb-1"),
             dbc.Button("Build open pack", id=BUILD_OPEN, color="primary", className="me-2 mb-2"),
-            html.A("Download open pack", href=f"{FILE_ROUTE}/open", className="btn btn-outline-secondary mb-2"),
             html.P(closed_note, className="mb-1 mt-3"),
             dbc.Button("Build closed pack", id=BUILD_CLOSED, color="danger", className="me-2 mb-2",
                        disabled=not ctx.sees_arms),
-            *([html.A("Download closed pack", href=f"{FILE_ROUTE}/closed", className="btn btn-outline-danger mb-2")]
-              if ctx.sees_arms else []),
-            html.Div("A build takes up to a minute.", className="text-muted small"),
-            dcc.Loading(html.Div(id=STATUS, className="mt-3")),
+            html.Div("A build runs in the background (about half a minute); you may leave this page.",
+                     className="text-muted small"),
+            html.Div(id=NOTE),
         ])], className="mb-3 shadow-sm"),
+        dbc.Card([dbc.CardHeader("Packs of the active cut"), dbc.CardBody(html.Div(id=STATUS))],
+                 className="mb-3 shadow-sm"),
+        dcc.Interval(id=POLL, interval=POLL_MS, disabled=True),
     ])
