@@ -66,6 +66,7 @@ class CutManifest:
     domain_rows: dict[str, int] = field(default_factory=dict)
     warning_count: int = 0
     randomized: int = 0
+    sources: dict[str, str] = field(default_factory=dict)   # domain -> "ADaM adae.xpt" / "SDTM ae.xpt" (docs/adam.md)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

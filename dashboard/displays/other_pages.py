@@ -10,6 +10,7 @@ from dashboard import cuts
 from dashboard.context import current_cut_id, data_root
 from dashboard.cut_status import cut_status
 from dashboard.displays.model import POOLED_ONLY, Control, Display, Out, View
+from dashboard.ingest.adam.sources import sources_text
 from dashboard.permissions import Permission
 from layouts import cuts as ids
 from layouts.common import plain_columns
@@ -32,6 +33,7 @@ def manifest_detail(manifest: cuts.CutManifest) -> html.Div:
     return html.Div([
         html.P([html.Strong(manifest.cut_id), f" · cut date {manifest.cut_date} · loaded {manifest.loaded_at} "
                 f"by {manifest.loaded_by} from {manifest.source}"], className="mb-2"),
+        *([html.P(f"Sources: {sources_text(manifest.sources)}", className="small mb-2")] if manifest.sources else []),
         html.Table([html.Thead(html.Tr([html.Th("file"), html.Th("rows"), html.Th("bytes"), html.Th("SHA-256")])),
                     html.Tbody(rows)], className="table table-sm small"),
     ])

@@ -16,6 +16,7 @@ import pandas as pd
 from dashboard import cuts
 from dashboard.cut_status import cut_status
 from dashboard.config import ConfigError, default_instance_path, load_trial_config
+from dashboard.ingest.adam.sources import page_kind, sources_text
 from dashboard.ingest.coding import coding_path
 from dashboard.ingest.findings import AlreadyLoaded, Finding, IngestError, Severity, summarize
 from dashboard.ingest.load import activate_cut, load_cut
@@ -184,9 +185,9 @@ def _list(args: argparse.Namespace) -> int:
         print("no cuts loaded")
         return 0
     active = cuts.active_cut_id()
-    header = ("", "cut id", "cut date", "label", "loaded at", "loaded by", "randomized", "warnings")
+    header = ("", "cut id", "cut date", "label", "loaded at", "loaded by", "randomized", "warnings", "data")
     rows = [(cut_status(m.cut_id, active), m.cut_id, m.cut_date, m.label, m.loaded_at, m.loaded_by,
-             str(m.randomized), str(m.warning_count)) for m in manifests]
+             str(m.randomized), str(m.warning_count), page_kind(m.sources)) for m in manifests]
     widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
     for row in (header, *rows):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
@@ -206,6 +207,8 @@ def _show(args: argparse.Namespace) -> int:
     for f in m.inputs:
         print(f"  {f.name:<22} {f.rows:>9} rows {f.size:>11} bytes  sha256 {f.sha256}")
     print("clinical domains: " + ", ".join(f"{d} {n}" for d, n in m.domain_rows.items()))
+    if m.sources:
+        print("sources: " + sources_text(m.sources))
     warnings = cuts.read_cut_warnings(m.cut_id)
     print(f"warnings: {m.warning_count}")
     for line in _warning_lines(warnings) if len(warnings) else []:

@@ -18,6 +18,7 @@ import pyarrow as pa
 from dashboard import blinding, cuts
 from dashboard.config import TrialConfig
 from dashboard.ingest import identity
+from dashboard.ingest.adam.sources import domain_sources
 from dashboard.ingest.coding import CODING_TABLE, CodingKey, discover_export, keyed_digest, read_key
 from dashboard.ingest.convert import derive_permissible, type_table
 from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, IngestError, findings_frame
@@ -288,7 +289,8 @@ class _Load(LoadState):
             loaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), loaded_by=self.loaded_by,
             source=str(self.folder.resolve()), inputs=identity.public_inputs(raws, rows, export),
             domain_rows={name: len(frame) for name, frame in sorted(export.clinical.items())},
-            warning_count=_count(open_warnings), randomized=export.randomized)
+            warning_count=_count(open_warnings), randomized=export.randomized,
+            sources=domain_sources(raws, export.clinical["DM"].column_names if "DM" in export.clinical else ()))
         sealed = {**export.sealed, SEALED_INPUTS: identity.sealed_inputs(raws, rows)}
         if self.key is not None:
             sealed[CODING_TABLE] = self.key.table
