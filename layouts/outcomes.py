@@ -8,6 +8,7 @@ from dash.development.base_component import Component
 
 from dashboard.context import ViewContext
 from layouts.common import figure_card, page_header, summary_grid
+from layouts.readiness import readiness_badge
 
 OPTIONS = "outcomes-options"
 FAMILY = "outcomes-family"
@@ -26,6 +27,10 @@ SCALE = "outcomes-scale"
 SUBJECTS = "outcomes-subjects"
 WORST_RANK = "outcomes-worst-rank"
 POPULATION = "outcomes-population"
+ADTTE_CARD = "outcomes-adtte-card"
+ADTTE_PARAM = "outcomes-adtte-param"
+ADTTE_CURVE = "outcomes-adtte-curve"
+ADTTE_TABLE = "outcomes-adtte-table"
 
 SPAGHETTI_ON = "show"
 ALL_FAMILIES = "*"                # the family selector's "all families" value (families are free text)
@@ -47,6 +52,20 @@ WORST_RANK_NOTE = ("Subjects who died by the visit's planned day without a value
                    "(scipy.stats.mannwhitneyu); with three or more arms the Kruskal-Wallis test "
                    "(scipy.stats.kruskal) compares all arms at once. p-values are nominal and not adjusted for "
                    "multiplicity.")
+
+
+def _titled(title: str, display_key: str) -> list[Component | str]:
+    """A display's title with its data-readiness badge beside it."""
+    return [title, readiness_badge(display_key)]
+
+
+def _card(grid_id: str, title: str, display_key: str, *body: Component) -> Component:
+    """A summary table in a card under its title and readiness badge."""
+    return dbc.Card([dbc.CardHeader(html.Span(_titled(title, display_key), className="fw-semibold")),
+                     dbc.CardBody([summary_grid(grid_id), *body])], className="mb-3 shadow-sm")
+
+ADTTE_NOTE = ("Times are ADTTE's AVAL; an event is CNSR = 0, every other record is censored at AVAL. The median is "
+              "the first time the Kaplan-Meier estimate is at or below one half ('not reached' when it never is).")
 
 
 def _labelled(label: str, control: Component) -> Component:
@@ -81,6 +100,23 @@ def _event_picker() -> Component:
     ], className="g-2 align-items-center mb-2")
 
 
+def _adtte_section() -> Component:
+    """Time-to-event parameters of the cut's ADTTE table; hidden until the server finds one in the cut."""
+    picker = dbc.Row([
+        dbc.Col(dbc.Label("Parameter", html_for=ADTTE_PARAM, className="small text-muted mb-0"), width="auto"),
+        dbc.Col(dcc.Dropdown(id=ADTTE_PARAM, options=[], value=None, clearable=False,
+                             placeholder="Choose a parameter"), md=5),
+    ], className="g-2 align-items-center mb-2")
+    return html.Div([
+        html.H3(_titled("Time to event from the analysis datasets (ADTTE)", "outcomes.adtte_parameters"),
+                className="h5 mt-2"),
+        figure_card(ADTTE_CURVE, _titled("Kaplan-Meier curve with the numbers at risk", "outcomes.adtte_curve"),
+                    height=480, extra=picker),
+        _card(ADTTE_TABLE, "Median time to event", "outcomes.adtte_medians",
+              html.P(ADTTE_NOTE, className="small text-muted mt-2 mb-0")),
+    ], id=ADTTE_CARD, style={"display": "none"})
+
+
 def _forest_section(ctx: ViewContext) -> Component:
     """The forest plot; kept in every layout (hidden when blinded) so its callback answers the same way."""
     visit_picker = dbc.Row([
@@ -91,13 +127,10 @@ def _forest_section(ctx: ViewContext) -> Component:
     ], className="g-2 align-items-center mb-2")
     return html.Div([
         html.H3("Effects at a glance", className="h5 mt-2"),
-        figure_card(FOREST, "Forest plot: measured outcomes (Hedges' g) and events (risk difference)",
-                    height=640, extra=visit_picker),
-        dbc.Card([
-            dbc.CardHeader(html.Span("Sensitivity analysis keeping the dead: worst rank at the visit chosen above",
-                                     className="fw-semibold")),
-            dbc.CardBody([summary_grid(WORST_RANK), html.P(WORST_RANK_NOTE, className="small text-muted mt-2 mb-0")]),
-        ], className="mb-3 shadow-sm"),
+        figure_card(FOREST, _titled("Forest plot: measured outcomes (Hedges' g) and events (risk difference)",
+                                    "outcomes.forest"), height=640, extra=visit_picker),
+        _card(WORST_RANK, "Sensitivity analysis keeping the dead: worst rank at the visit chosen above",
+              "outcomes.worst_rank", html.P(WORST_RANK_NOTE, className="small text-muted mt-2 mb-0")),
     ], hidden=not ctx.sees_arms)
 
 
@@ -126,21 +159,18 @@ def layout(ctx: ViewContext) -> Component:
         html.Div(id=POPULATION, className="small mb-3 border-start border-3 ps-2"),
         _controls(ctx),
         dbc.Row([
-            dbc.Col(figure_card(TRAJECTORY, "Trajectory over time", height=480), lg=6),
-            dbc.Col(figure_card(CHANGE, "Change from baseline", height=480), lg=6),
+            dbc.Col(figure_card(TRAJECTORY, _titled("Trajectory over time", "outcomes.trajectory"), height=480),
+                    lg=6),
+            dbc.Col(figure_card(CHANGE, _titled("Change from baseline", "outcomes.change"), height=480), lg=6),
         ], className="g-3"),
-        dbc.Card([
-            dbc.CardHeader(html.Span("Subjects behind each point: survivors, deaths and missing values by visit",
-                                     className="fw-semibold")),
-            dbc.CardBody([summary_grid(SUBJECTS), html.P(SUBJECTS_NOTE, className="small text-muted mt-2 mb-0")]),
-        ], className="mb-3 shadow-sm"),
+        _card(SUBJECTS, "Subjects behind each point: survivors, deaths and missing values by visit",
+              "outcomes.subjects", html.P(SUBJECTS_NOTE, className="small text-muted mt-2 mb-0")),
         html.H3("Events", className="h5 mt-2"),
         # the table under the curve, full width: by arm it has a column per arm, the risk differences and p
-        figure_card(EVENT_CURVE, "Time to event", height=460, extra=_event_picker()),
-        dbc.Card([
-            dbc.CardHeader(html.Span("Event proportions by the end of follow-up", className="fw-semibold")),
-            dbc.CardBody(summary_grid(EVENT_TABLE)),
-        ], className="mb-3 shadow-sm"),
+        figure_card(EVENT_CURVE, _titled("Time to event", "outcomes.event_curve"), height=460,
+                    extra=_event_picker()),
+        _card(EVENT_TABLE, "Event proportions by the end of follow-up", "outcomes.event_table"),
+        _adtte_section(),
         _forest_section(ctx),
         _methods(ctx),
     ])

@@ -23,7 +23,8 @@ from scipy import stats
 from statsmodels.stats.meta_analysis import effectsize_smd
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from dashboard.analysis.events import MIN_EVENTS_FOR_P, TOO_FEW_EVENTS, event_proportion_by_arm, logrank
+from dashboard.analysis.events import event_proportion_by_arm, logrank
+from dashboard.analysis.survival import MIN_EVENTS_FOR_P, TOO_FEW_EVENTS
 from dashboard.analysis.outcomes import arm_order, outcome_key, post_baseline_visits, with_arm
 from dashboard.analysis.trajectories import welch_difference
 from dashboard.config import EventSource, Outcome, TrialConfig, Visit

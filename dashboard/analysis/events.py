@@ -1,33 +1,30 @@
-"""Clinical events (intubation, death, discharge): who had one, on which study day, and the time-to-event curves.
+"""Clinical events (intubation, death, discharge): who had one, on which study day, and their proportions; the
+curves and the log-rank test come from the survival toolkit (`dashboard.analysis.survival`).
 
 Time runs in study days from day 1 (first dose; the randomization date when no dose was given).
 Follow-up ends at the configured day (28), at the data cut, or at withdrawal / loss to follow-up,
 whichever comes first. For every event other than death, a death before the event is a competing
-event (STATUS 2): the curve is the Aalen-Johansen cumulative incidence (statsmodels
-CumIncidenceRight). Without competing deaths it is 1 - Kaplan-Meier (statsmodels SurvfuncRight).
-The log-rank test (statsmodels survdiff) compares the cause-specific hazard: competing deaths
-count as censored there, and the test is named so ("cause-specific log-rank: competing events censored").
-No p-value is given with fewer than `min_events` events (default 5).
+event (STATUS 2): the curve is then the Aalen-Johansen cumulative incidence, and the log-rank test
+compares the cause-specific hazard (competing deaths censored; named so). No p-value with fewer than
+`min_events` events (default 5).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.duration.survfunc import CumIncidenceRight, SurvfuncRight, survdiff
 from statsmodels.stats.proportion import proportion_confint
 
+from dashboard.analysis import survival
 from dashboard.analysis.outcomes import arm_order, day_one, randomized_ids, study_day, with_arm
+from dashboard.analysis.survival import CENSORED, COMPETING, EVENT, MIN_EVENTS_FOR_P, times_frame  # noqa: F401
 from dashboard.config import EventSource
 
 EVENT_COLUMNS = ["USUBJID", "EVENT", "DAY", "STATUS"]
-CENSORED, EVENT, COMPETING = 0, 1, 2
 DISCONTINUATION_TERMS = ("WITHDRAWAL BY SUBJECT", "LOST TO FOLLOW-UP")
 PROPORTION_COLUMNS = ["N", "EVENTS", "PROPORTION", "LOW", "HIGH"]
-CURVE_COLUMNS = ["DAY", "INCIDENCE", "AT_RISK", "EVENTS"]
 
 # Where each source keeps the event term and its date.
 _SOURCE_FIELDS = {
@@ -151,109 +148,15 @@ def event_proportion_by_arm(times: pd.DataFrame, arm_of: pd.Series) -> pd.DataFr
     return pd.DataFrame(rows, columns=["ARM", *PROPORTION_COLUMNS])
 
 
-def incidence_curve(times: pd.DataFrame) -> pd.DataFrame:
-    """Cumulative incidence at each event time, from (day 0, 0) to the last day followed (CURVE_COLUMNS)."""
-    timed = times[times["DAY"].notna()]
-    day = timed["DAY"].to_numpy(dtype=float)
-    status = timed["STATUS"].to_numpy(dtype=int)
-    start = pd.DataFrame({"DAY": [0.0], "INCIDENCE": [0.0], "AT_RISK": [len(day)], "EVENTS": [0]})
-    if not (status == EVENT).any():
-        last_day = float(day.max()) if len(day) else 0.0
-        end = pd.DataFrame({"DAY": [last_day], "INCIDENCE": [0.0], "AT_RISK": [int((day >= last_day).sum())],
-                            "EVENTS": [0]})
-        return pd.concat([start, end], ignore_index=True)[CURVE_COLUMNS]
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        if (status == COMPETING).any():
-            fit = CumIncidenceRight(day, status)
-            grid, incidence = np.asarray(fit.times, dtype=float), np.asarray(fit.cinc[0], dtype=float)
-        else:
-            fit = SurvfuncRight(day, (status == EVENT).astype(int))
-            grid, incidence = np.asarray(fit.surv_times, dtype=float), 1.0 - np.asarray(fit.surv_prob)
-    ordered = np.sort(day)
-    event_days = np.sort(day[status == EVENT])
-    curve = pd.DataFrame({
-        "DAY": grid, "INCIDENCE": incidence,
-        "AT_RISK": len(day) - np.searchsorted(ordered, grid, side="left"),
-        "EVENTS": np.searchsorted(event_days, grid, side="right") - np.searchsorted(event_days, grid, side="left"),
-    })
-    curve = curve[curve["EVENTS"] > 0]
-    last_day = float(day.max())
-    end = pd.DataFrame({"DAY": [last_day], "INCIDENCE": [float(curve["INCIDENCE"].iloc[-1])],
-                        "AT_RISK": [int((day >= last_day).sum())], "EVENTS": [0]})
-    return pd.concat([start, curve, end], ignore_index=True)[CURVE_COLUMNS]
-
-
-def incidence_by_arm(times: pd.DataFrame, arm_of: pd.Series) -> pd.DataFrame:
-    """ARM plus CURVE_COLUMNS, one curve per arm in display order."""
-    armed = with_arm(times, arm_of)
-    curves = [incidence_curve(armed[armed["ARM"] == arm]).assign(ARM=arm) for arm in arm_order(arm_of)]
-    return pd.concat(curves, ignore_index=True)[["ARM", *CURVE_COLUMNS]]
-
-
-MAX_RISK_COLUMNS = 11
-
-
-def risk_table_days(followup_days: int, step: int | None = None) -> list[int]:
-    """Days at which the numbers at risk are shown: 0, 7, 14, ... up to the end of follow-up; for a long
-    follow-up (26 weeks) every 2, 3, ... weeks, so the table under the curve keeps at most 11 readable columns."""
-    followup = max(followup_days, 0)
-    if step is None:
-        step = 7 * max(1, -(-followup // (7 * (MAX_RISK_COLUMNS - 1))))
-    return list(range(0, followup + 1, step))
-
-
-def at_risk(times: pd.DataFrame, days: list[int]) -> pd.DataFrame:
-    """Subjects still followed and free of the event at the start of each day (DAY >= day)."""
-    observed = np.sort(times["DAY"].dropna().to_numpy(dtype=float))
-    counts = len(observed) - np.searchsorted(observed, np.asarray(days, dtype=float), side="left")
-    return pd.DataFrame({"DAY": days, "AT_RISK": counts.astype("int64")})
-
-
-def at_risk_by_arm(times: pd.DataFrame, arm_of: pd.Series, days: list[int]) -> pd.DataFrame:
-    armed = with_arm(times, arm_of)
-    tables = [at_risk(armed[armed["ARM"] == arm], days).assign(ARM=arm) for arm in arm_order(arm_of)]
-    return pd.concat(tables, ignore_index=True)[["ARM", "DAY", "AT_RISK"]]
-
-
-MIN_EVENTS_FOR_P = 5                 # [statistics] min_events_for_p: no p-value below this many events
-TOO_FEW_EVENTS = "too few events"
-LOGRANK_TEST = "log-rank"
-CAUSE_SPECIFIC_TEST = "cause-specific log-rank: competing events censored"
-LOGRANK_COLUMNS = ["CHI2", "DF", "P", "EVENTS", "TEST", "NOTE"]
-
-
-def logrank_test_name(times: pd.DataFrame) -> str:
-    """The test named for what it is: with competing deaths it compares cause-specific hazards, not the
-    cumulative incidence that the Aalen-Johansen curve draws (Gray's test is in no maintained Python library)."""
-    return CAUSE_SPECIFIC_TEST if bool((times["STATUS"] == COMPETING).any()) else LOGRANK_TEST
+def survival_times(times: pd.DataFrame) -> pd.DataFrame:
+    """`event_times` as the survival toolkit takes them (USUBJID, TIME = DAY, STATUS; an undated event keeps TIME
+    NaN: counted in the table, not drawn)."""
+    return times_frame(times["USUBJID"], times["DAY"], times["STATUS"])
 
 
 def logrank(times: pd.DataFrame, arm_of: pd.Series, min_events: int = MIN_EVENTS_FOR_P) -> pd.DataFrame:
-    """Log-rank test across arms (statsmodels survdiff; one row, LOGRANK_COLUMNS).
-
-    Competing events count as censored, so TEST says "cause-specific" when there are any. With fewer than
-    `min_events` events in all arms together, no statistic is given: NOTE says "too few events".
-    """
-    armed = with_arm(times[times["DAY"].notna()], arm_of)
-    events = int((armed["STATUS"] == EVENT).sum())
-    groups = armed["ARM"].astype("str").to_numpy()
-    result = {"CHI2": np.nan, "DF": max(len(set(groups)) - 1, 0), "P": np.nan, "EVENTS": events,
-              "TEST": logrank_test_name(armed), "NOTE": ""}
-    if events < max(min_events, 1):
-        result["NOTE"] = f"{TOO_FEW_EVENTS} ({events} < {max(min_events, 1)})"
-    elif len(set(groups)) < 2:
-        result["NOTE"] = "one arm only"
-    else:
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                chi2, p = survdiff(armed["DAY"].to_numpy(dtype=float),
-                                   (armed["STATUS"] == EVENT).to_numpy(dtype=int), groups)
-            result.update(CHI2=float(chi2), P=float(p))
-        except (np.linalg.LinAlgError, ValueError, ZeroDivisionError):
-            result["NOTE"] = "not computable"
-    return pd.DataFrame([result], columns=LOGRANK_COLUMNS)
+    """The survival toolkit's log-rank test across arms for `event_times` (subjects without an arm left out)."""
+    return survival.logrank(survival_times(times), times["USUBJID"].map(arm_of.astype(object)), min_events)
 
 
 def event_summary(events: Sequence[EventSource], times: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -153,7 +153,7 @@ def forest_title(arms: Sequence[str], reference: str) -> str:
     return f"Effects at a glance: each arm vs {reference} (reference)"
 
 
-def forest_figure(rows: pd.DataFrame, stamp: str, *, arms: Sequence[str], reference: str) -> go.Figure:
+def effects_forest_figure(rows: pd.DataFrame, stamp: str, *, arms: Sequence[str], reference: str) -> go.Figure:
     """Hedges' g of the change from baseline for measured outcomes; risk differences (% points) for events."""
     if rows.empty:
         return empty_figure(TITLE, stamp, "No outcome or event data in this cut yet.")

@@ -1,21 +1,15 @@
-"""Outcomes page: empty-state figures (no cut, closed-only display) and the tables under the figures (subjects
-behind each point, survivors and deaths; the worst-rank analysis)."""
+"""Outcomes page: empty-state figures (no cut, closed-only display, nothing configured) and the population text.
+The grids under the figures are built in `dashboard/tables/outcomes.py`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.analysis.worst_rank import MANN_WHITNEY, STATUS_LABELS, STATUSES, WITH_CHANGE, format_p
 from dashboard.figures.common import empty_figure, stamp_text
-
-WRAPPED = {"wrapHeaderText": True}
-CELL_WRAPPED = {"wrapText": True, "autoHeight": True, "cellStyle": {"lineHeight": "1.3", "wordBreak": "normal",
-                                                                   "paddingTop": "4px", "paddingBottom": "4px"}}
+from dashboard.figures.survival import CurveStyle, curve_method
 
 NO_CUT_MESSAGE = "No data cut has been loaded yet."
 
@@ -39,84 +33,6 @@ def missing_domain_figure(title: str, stamp: str, domain: str, label: str) -> go
     """The configured outcome's findings domain is not in this cut: say so rather than show an empty plot."""
     return empty_figure(title, stamp, f"This data cut has no {domain} domain, so {label} cannot be shown "
                                       "(the trial configuration names it).")
-
-
-def _visit_columns(visits: pd.DataFrame) -> list[dict[str, Any]]:
-    """One narrow numeric column per visit with records, headed by its name (wrapped, never cut off)."""
-    return [{"field": f"v{i}", "headerName": name, "minWidth": 64, "flex": 1, "type": "numericColumn", **WRAPPED,
-             "autoHeaderHeight": True} for i, name in enumerate(visits["VISIT"])]
-
-
-def subjects_grid(values: pd.DataFrame, counts: pd.DataFrame, visits: pd.DataFrame,
-                  arms: Sequence[str] | None = None, change_label: str = "with a change from baseline",
-                  ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rows and columns of the table under the trajectory and change figures: per visit (columns) and arm (row
-    groups), subjects with a value, with a change, who died by the visit, not yet due, alive without a value.
-
-    `values` is the trajectory summary (VISITNUM, [ARM,] N); `counts` the status counts (VISITNUM, [ARM,] STATUS,
-    N); `visits` the visits shown (VISITNUM, VISIT, POSITION). A status that is 0 at every visit is not listed."""
-    visits = visits.drop_duplicates("VISITNUM").sort_values("POSITION")
-    columns: list[dict[str, Any]] = [
-        {"field": "group", "headerName": "Arm (N randomized)" if arms else "All randomized (N)", "width": 150,
-         "pinned": "left", **WRAPPED, **CELL_WRAPPED},
-        {"field": "what", "headerName": "Subjects", "width": 200, "pinned": "left", **WRAPPED, **CELL_WRAPPED},
-        *_visit_columns(visits)]
-    rows: list[dict[str, Any]] = []
-    for arm in (arms or [None]):
-        mine_values = values if arm is None else values[values["ARM"] == arm]
-        mine_counts = counts if arm is None else counts[counts["ARM"] == arm]
-        total = _randomized(mine_counts)
-        group = f"{arm or 'All'} (N {total})"
-        lines = [("with a value", mine_values.set_index("VISITNUM")["N"])]
-        labels = {**STATUS_LABELS, WITH_CHANGE: change_label}
-        for status in STATUSES:
-            series = mine_counts[mine_counts["STATUS"] == status].set_index("VISITNUM")["N"]
-            if status == WITH_CHANGE or int(series.sum()) > 0:
-                lines.append((labels[status], series))
-        for j, (what, series) in enumerate(lines):
-            row = {"group": group if j == 0 else "", "what": what}
-            row.update({f"v{i}": (int(series[v]) if v in series.index else "–")
-                        for i, v in enumerate(visits["VISITNUM"])})
-            rows.append(row)
-    return rows, columns
-
-
-def _randomized(counts: pd.DataFrame) -> int:
-    """Subjects of a group: every subject has exactly one status at each visit."""
-    if counts.empty:
-        return 0
-    return int(counts.groupby("VISITNUM")["N"].sum().max())
-
-
-def _number(value: float, digits: str = ".1f") -> str:
-    return "–" if value is None or not np.isfinite(value) else format(value, digits)
-
-
-def worst_rank_grid(tables: Sequence[tuple[str, str, pd.DataFrame]], arms: Sequence[str],
-                    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rows and columns of the worst-rank table: one row per outcome and arm (and a Kruskal-Wallis row with 3+
-    arms); `tables` holds (outcome label, visit name, worst_rank frame)."""
-    columns = [{"field": "outcome", "headerName": "Outcome", "minWidth": 150, **WRAPPED, **CELL_WRAPPED},
-               {"field": "visit", "headerName": "Visit", "minWidth": 80, **WRAPPED, **CELL_WRAPPED},
-               {"field": "arm", "headerName": "Arm", "minWidth": 150, **WRAPPED, **CELL_WRAPPED},
-               {"field": "ranked", "headerName": "Ranked: deaths + survivors with a value / N", "minWidth": 150,
-                **WRAPPED},
-               {"field": "left_out", "headerName": "Not ranked: alive without a value, or visit not yet due", "minWidth": 90, **WRAPPED},
-               {"field": "mean_rank", "headerName": "Mean rank (higher is better)", "minWidth": 90, **WRAPPED},
-               {"field": "win", "headerName": "P(better than reference), ties half", "minWidth": 110, **WRAPPED},
-               {"field": "test", "headerName": "Test", "minWidth": 190, **WRAPPED, **CELL_WRAPPED},
-               {"field": "p", "headerName": "p (nominal, unadjusted)", "minWidth": 90, **WRAPPED}]
-    rows = []
-    for label, visit, table in tables:
-        for j, r in enumerate(table.itertuples(index=False)):
-            reference = r.ARM == r.REFERENCE
-            rows.append({"outcome": label if j == 0 else "", "visit": visit if j == 0 else "",
-                         "arm": f"{r.ARM} (reference)" if reference else r.ARM,
-                         "ranked": f"{r.DEATHS} + {r.SURVIVORS} / {r.N}", "left_out": int(r.LEFT_OUT),
-                         "mean_rank": _number(r.MEAN_RANK), "win": _number(r.WIN, ".2f"),
-                         "test": (r.TEST + (f" vs {r.REFERENCE}" if r.TEST == MANN_WHITNEY else "")) if r.TEST else "",
-                         "p": (format_p(r.P) or "too few to test") if r.TEST else ""})
-    return rows, [{**c, "flex": 1, "autoHeaderHeight": True} for c in columns]
 
 
 MAX_IDS = 20
@@ -154,3 +70,22 @@ def population_text(n: int, differences: pd.DataFrame, *, arms: Sequence[str] | 
                 continue
         parts.append(f"{len(rows)} {reason}{counts}: {_ids(rows['USUBJID'])}")
     return lines + [f"Differs from {safety}: " + "; ".join(parts) + "."]
+
+
+def event_style(label: str, competing: bool) -> CurveStyle:
+    """How the Outcomes page draws a configured event: cumulative incidence rising from 0, no bands."""
+    return CurveStyle(f"Time to {label.lower()}", "Subjects with event", incidence=True, bands=False,
+                      what="with the event", method=curve_method(competing),
+                      empty=f"No subject with follow-up for {label.lower()} in this cut yet.")
+
+
+def adtte_style(label: str, paramcd: str, unit: str, event_free: bool) -> CurveStyle:
+    """How an ADTTE parameter is drawn: Kaplan-Meier with 95 % bands and the medians; rising when configured so.
+    `unit` is ADTTE's AVALU ("" when the table has none: then the axis says so rather than guess days)."""
+    unit = unit.strip().lower()
+    return CurveStyle(f"{label} ({paramcd}), ADTTE", "Free of the event" if event_free else "Subjects with event",
+                      incidence=not event_free, x_title=f"Time ({unit}, AVAL)" if unit else
+                      "Time (AVAL; ADTTE gives no unit, AVALU)", unit=unit, medians=True,
+                      what="free of the event" if event_free else "with the event",
+                      method="Kaplan-Meier (AVAL, event = CNSR 0); 95 % log-log band",
+                      empty=f"No subject with a time for {paramcd} in this cut.")

@@ -1,4 +1,5 @@
-"""Adverse-event figures: time to first serious event (Kaplan-Meier), risk-difference forest, maximum severity.
+"""Adverse-event figures: time to first serious event (the survival figure's style), risk-difference forest,
+maximum severity.
 
 Pooled figures get no arm; by-arm figures get the arm labels (display order) and draw one colour per arm.
 """
@@ -12,84 +13,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dashboard.analysis.safety import GROUP, SEVERITIES, TOTAL
-from dashboard.figures.common import POOLED_COLOR, SEVERITY_COLORS, arm_colors, base_figure, empty_figure
-from dashboard.figures.effects import p_text
+from dashboard.analysis.safety import SEVERITIES, TOTAL
+from dashboard.figures.common import SEVERITY_COLORS, arm_colors, base_figure, empty_figure
+from dashboard.figures.survival import CurveStyle
 
 KM_TITLE = "Time to first serious adverse event (Kaplan-Meier)"
 FOREST_TITLE = "Adverse events by preferred term: incidence and risk difference"
 SEVERITY_TITLE = "Subjects by maximum severity, per system organ class"
 STUDY_DAY_AXIS = "Study day (day 1 = first dose, no day 0)"
-
-
-def _risk_day(day: int) -> str:
-    """`start` for the time origin (there is no study day 0), `d7` for day 7."""
-    return "start" if day <= 0 else f"d{day}"
-
-
-AXIS_FONT = 12          # the size of the axis labels (the figures' base font): the numbers at risk use it too
-
-
-def _risk_rows(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str], colors: dict[str, str]) -> None:
-    """The numbers at risk as a table under the curves: one row per group (its full name), one column per day."""
-    for label in groups:
-        row = at_risk[at_risk[GROUP] == label].sort_values("DAY")
-        fig.add_trace(go.Scatter(x=row["DAY"].tolist(), y=[label] * len(row), text=row["AT_RISK"].astype(str).tolist(),
-                                 mode="text", textfont={"color": colors[label], "size": AXIS_FONT}, xaxis="x2",
-                                 yaxis="y2",
-                                 cliponaxis=False, showlegend=False, hoverinfo="skip", name=f"{label} at risk"))
-
-
-def km_logrank_text(logrank: dict[str, float] | None) -> str:
-    """The log-rank line under the curves: chi-square, df and the p-value (nominal, unadjusted), or why none."""
-    if not logrank:
-        return ""
-    note = str(logrank.get("note") or "")
-    return (f"Log-rank test across arms: χ² = {logrank['chi2']:.2f}, df {logrank['df']:.0f}, "
-            if not note else "Log-rank test across arms: ") + p_text(logrank.get("p", float("nan")), "log-rank", note)
-
-
-def km_figure(curves: pd.DataFrame, at_risk: pd.DataFrame, stamp: str, *, arm_labels: Sequence[str] = (),
-              logrank: dict[str, float] | None = None) -> go.Figure:
-    """Step curves of the proportion free of serious events with 95 % bands, a numbers-at-risk table under the
-    axis (axis-label size, every day to the end of follow-up), the legend under the table, never on the curves."""
-    fig = base_figure(KM_TITLE, stamp)
-    groups = list(arm_labels) or [TOTAL]
-    colors = arm_colors(arm_labels) if arm_labels else {TOTAL: POOLED_COLOR}
-    for label in groups:
-        c = curves[curves[GROUP] == label]
-        if c.empty:
-            continue
-        fig.add_trace(go.Scatter(x=np.r_[c["TIME"], c["TIME"][::-1]], y=np.r_[c["HI"], c["LO"][::-1]],
-                                 fill="toself", line={"width": 0, "shape": "hv"}, fillcolor=colors[label],
-                                 opacity=0.12, hoverinfo="skip", showlegend=False, name=f"{label} 95% CI"))
-        fig.add_trace(go.Scatter(
-            x=c["TIME"], y=c["SURV"], mode="lines", line={"shape": "hv", "color": colors[label], "width": 2},
-            name=label, customdata=np.c_[c["AT_RISK"], c["EVENTS"], c["LO"], c["HI"]],
-            hovertemplate=(f"{label}<br>Study day %{{x}}: %{{y:.1%}} free of serious events"
-                           "<br>95% CI %{customdata[2]:.1%} to %{customdata[3]:.1%}"
-                           "<br>at risk %{customdata[0]}, events %{customdata[1]}<extra></extra>")))
-    _risk_rows(fig, at_risk, groups, colors)
-    days = sorted(int(d) for d in at_risk["DAY"].unique()) if not at_risk.empty else [0]
-    last = max(days[-1], float(curves["TIME"].max()) if len(curves) else 0.0)
-    logrank_line = km_logrank_text(logrank)
-    if logrank_line:
-        fig.add_annotation(text=logrank_line, showarrow=False, xref="paper", yref="paper", x=1.0, y=1.0,
-                           xanchor="right", yanchor="bottom", font={"size": 11, "color": "#2c3e50"})
-    fig.update_layout(
-        xaxis={"anchor": "y", "range": [-0.02 * last, last * 1.03 + 1], "title": {"text": STUDY_DAY_AXIS},
-               "tickvals": days, "ticktext": [str(d) for d in days], "tickfont": {"size": AXIS_FONT}},
-        xaxis2={"matches": "x", "anchor": "y2", "visible": False},
-        yaxis={"domain": [0.42, 1.0], "title": {"text": "Free of serious events"}, "tickformat": ".0%",
-               "range": [0, 1.05], "tickfont": {"size": AXIS_FONT}},
-        yaxis2={"domain": [0.0, 0.2], "type": "category", "categoryorder": "array",
-                "categoryarray": list(reversed(groups)), "range": [-0.6, len(groups) - 0.4], "showgrid": False,
-                "zeroline": False, "title": {"text": "At risk", "font": {"size": AXIS_FONT}},
-                "tickfont": {"size": AXIS_FONT}, "automargin": True},
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": -0.06, "yanchor": "top"},
-        margin={"b": 70, "t": 80},
-    )
-    return fig
+KM_STYLE = CurveStyle(KM_TITLE, "Free of serious events", x_title=STUDY_DAY_AXIS, what="free of serious events",
+                      empty="No subject in the safety population in this cut yet.")
 
 
 def forest_figure(rows: pd.DataFrame, arm_labels: Sequence[str], stamp: str, reference: int = 0) -> go.Figure:

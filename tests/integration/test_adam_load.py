@@ -17,7 +17,7 @@ from dashboard.analysis import adam_flags
 from dashboard.ingest.schema import is_sealed_name
 from dashboard.analysis import recruitment as rec
 from dashboard.analysis.ae import ae_incidence_by_arm
-from dashboard.analysis.ae_time import at_risk_by_arm, km_estimate
+from dashboard.analysis import survival
 from dashboard.analysis.safety import group_sizes
 from dashboard.analysis.safety_base import safety_frames
 from dashboard.config import PROJECT_ROOT, load_trial_config
@@ -162,10 +162,11 @@ def test_kaplan_meier_median_and_number_at_risk(loaded):
         mine = ref[ref["USUBJID"].map(planned) == label]
         app = tte[tte["USUBJID"].map(armed.arm_of) == label]
         expected = _km_reference(mine["AVAL"].to_numpy(float), (mine["CNSR"] == 0).to_numpy(int))
-        got = adam_flags.km_median(km_estimate(app["TIME"], app["EVENT"]))
+        got = adam_flags.km_median(survival.curve(survival.times_frame(app["USUBJID"], app["TIME"], app["EVENT"])))
         assert (np.isnan(expected) and np.isnan(got)) or got == pytest.approx(expected), label
     days = [0, 30, 90, 180, 365]
-    table = at_risk_by_arm(tte, days, armed.arm_of)
+    table = survival.by_arm(survival.times_frame(tte["USUBJID"], tte["TIME"], tte["EVENT"]), days,
+                            arm_of=armed.arm_of).at_risk
     for label in sorted(set(planned[ref["USUBJID"]])):
         mine = ref.loc[ref["USUBJID"].map(planned) == label, "AVAL"]
         got = table[table["GROUP"] == label].set_index("DAY")["AT_RISK"].to_dict()

@@ -55,7 +55,7 @@ def column(fig, name: str, yaxis: str) -> dict[str, str]:
 def test_a_risk_difference_of_minus_30_points_is_drawn_at_minus_30():
     times, arm_of = event_frame({"Group A": (9, 20), "Group B": (3, 20)})
     rows = X.forest_rows([], [X.event_effects(times, F.DEATH, arm_of, "Group A")])
-    fig = effect_figures.forest_figure(rows, CLOSED, arms=TWO, reference="Group A")
+    fig = effect_figures.effects_forest_figure(rows, CLOSED, arms=TWO, reference="Group A")
     expected = 100 * (3 / 20 - 9 / 20)                                   # -30 points, by hand
     (points,) = markers(fig, "y2")
     assert list(points.x) == pytest.approx([expected])
@@ -69,7 +69,7 @@ def test_a_measured_outcome_is_drawn_at_hedges_g_with_the_sign_of_its_delta():
     arm, ref = [4.0, 6.0, 7.0, 9.0, 5.0], [1.0, 2.0, 0.0, 3.0, 2.0]
     frame, arm_of = change_frame({"Group A": ref, "Group B": arm})
     rows = X.forest_rows([X.change_effects(frame, F.CRP, F.VISITS, arm_of, "Group A")], [])
-    fig = effect_figures.forest_figure(rows, CLOSED, arms=TWO, reference="Group A")
+    fig = effect_figures.effects_forest_figure(rows, CLOSED, arms=TWO, reference="Group A")
     a, b = np.array(arm), np.array(ref)
     g, var = effectsize_smd(a.mean(), a.std(ddof=1), len(a), b.mean(), b.std(ddof=1), len(b))
     (points,) = markers(fig, "y")
@@ -84,7 +84,7 @@ def test_each_row_says_which_arm_each_side_favours_by_its_own_direction():
     times, events_arm_of = event_frame({"Group A": (3, 5), "Group B": (1, 5)})
     measured = [X.change_effects(frame, o, F.VISITS, arm_of, "Group A") for o in (F.SPO2, F.CRP)]
     happened = [X.event_effects(times, e, events_arm_of, "Group A") for e in (F.DEATH, F.DISCHARGE)]
-    fig = effect_figures.forest_figure(X.forest_rows(measured, happened), CLOSED, arms=TWO, reference="Group A")
+    fig = effect_figures.effects_forest_figure(X.forest_rows(measured, happened), CLOSED, arms=TWO, reference="Group A")
     left = column(fig, "favours-left", "y") | column(fig, "favours-left", "y2")
     right = column(fig, "favours-right", "y") | column(fig, "favours-right", "y2")
     by_label = {label.split(" (")[0].split(" · ")[0]: (left[label], right[label]) for label in left}
@@ -103,7 +103,7 @@ def test_both_panels_always_include_zero_even_when_every_interval_is_on_one_side
     assert measured["G_LOW"].iloc[0] > 1                                 # the whole interval is far right of 0
     happened = X.event_effects(times, F.DEATH, events_arm_of, "Group A")
     assert happened["LOW"].iloc[0] > 0.5
-    fig = effect_figures.forest_figure(X.forest_rows([measured], [happened]), CLOSED, arms=TWO,
+    fig = effect_figures.effects_forest_figure(X.forest_rows([measured], [happened]), CLOSED, arms=TWO,
                                        reference="Group A")
     for axis in (fig.layout.xaxis, fig.layout.xaxis2):
         low, high = axis.range
@@ -128,7 +128,7 @@ def test_three_arms_are_each_compared_with_the_configured_reference_and_labelled
     assert outcome["Drug low"] == pytest.approx(7 / 3 - 0.5) and outcome["Drug high"] == pytest.approx(4 - 0.5)
     event = rows[rows["KIND"] == "event"].set_index("ARM")["ESTIMATE"]
     assert event["Drug high"] == pytest.approx(0.4 - 0.1)
-    fig = effect_figures.forest_figure(rows, CLOSED, arms=THREE, reference="Placebo")
+    fig = effect_figures.effects_forest_figure(rows, CLOSED, arms=THREE, reference="Placebo")
     assert "each arm vs Placebo (reference)" in fig.layout.title.text
     labels = [y for t in markers(fig, "y") + markers(fig, "y2") for y in t.y]
     assert len(labels) == 4 and all(y.endswith(("Drug low vs Placebo", "Drug high vs Placebo")) for y in labels)
@@ -136,7 +136,7 @@ def test_three_arms_are_each_compared_with_the_configured_reference_and_labelled
 
 
 def test_the_legend_lists_each_comparison_once():
-    fig = effect_figures.forest_figure(three_arm_rows(), CLOSED, arms=THREE, reference="Placebo")
+    fig = effect_figures.effects_forest_figure(three_arm_rows(), CLOSED, arms=THREE, reference="Placebo")
     legend = [t.name for t in fig.data if t.showlegend is not False and t.mode == "markers"]
     assert legend == ["Drug low vs Placebo", "Drug high vs Placebo"]
 
@@ -144,5 +144,5 @@ def test_the_legend_lists_each_comparison_once():
 def test_two_arms_name_the_reference_in_the_title():
     times, arm_of = event_frame({"Group A": (2, 10), "Group B": (4, 10)})
     rows = X.forest_rows([], [X.event_effects(times, F.DEATH, arm_of, "Group A")])
-    fig = effect_figures.forest_figure(rows, CLOSED, arms=TWO, reference="Group A")
+    fig = effect_figures.effects_forest_figure(rows, CLOSED, arms=TWO, reference="Group A")
     assert "Group B vs Group A (reference)" in fig.layout.title.text

@@ -14,7 +14,7 @@ from scipy import stats
 from dashboard.analysis import effects as X
 from dashboard.config import load_trial_config
 from dashboard.figures import effects as effect_figures
-from dashboard.figures import events as event_figures
+from dashboard.tables import outcomes as event_tables
 from dashboard.figures.common import stamp_text
 from test_effects_forest import change_frame, event_frame
 
@@ -72,7 +72,7 @@ def test_event_table_shows_fisher_p_beside_each_risk_difference_and_too_few_even
     enough, arm_of = event_frame({"Group A": (1, 10), "Group B": (7, 10)})
     few, _ = event_frame({"Group A": (1, 10), "Group B": (2, 10)})
     summary = X.event_summary_by_arm([F.DEATH, F.INTUBATION], [enough, few], arm_of, "Group A")
-    rows, columns = event_figures.event_table_grid(summary, arms=("Group A", "Group B"), reference="Group A")
+    rows, columns = event_tables.event_table_grid(summary, arms=("Group A", "Group B"), reference="Group A")
     headers = {c["field"]: c["headerName"] for c in columns}
     assert "Fisher's exact p (nominal, unadjusted)" in headers["rd_0"]
     assert "nominal, unadjusted" in headers["logrank"]
@@ -91,7 +91,7 @@ def test_forest_hover_gives_each_p_value_with_its_test():
     times, t_arm_of = event_frame({"Group A": (1, 10), "Group B": (2, 10)})
     rows = X.forest_rows([X.change_effects(frame, F.SPO2, F.VISITS, arm_of, "Group A")],
                          [X.event_effects(times, F.DEATH, t_arm_of, "Group A")])
-    fig = effect_figures.forest_figure(rows, CLOSED, arms=("Group A", "Group B"), reference="Group A")
+    fig = effect_figures.effects_forest_figure(rows, CLOSED, arms=("Group A", "Group B"), reference="Group A")
     a, b = np.array(changes["Group B"]), np.array(changes["Group A"])
     va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)         # Welch's t and df by hand
     t = (a.mean() - b.mean()) / math.sqrt(va + vb)

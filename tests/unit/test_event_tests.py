@@ -14,7 +14,10 @@ from scipy import stats
 
 from dashboard.analysis import effects as X
 from dashboard.analysis import events as E
-from dashboard.figures import events as event_figures
+from dashboard.analysis import survival as SV
+from dashboard.figures.outcomes import event_style
+from dashboard.figures.survival import survival_figure
+from dashboard.tables import outcomes as event_tables
 from dashboard.figures.common import stamp_text
 
 CLOSED = stamp_text("2021-07-10", True)
@@ -32,6 +35,12 @@ def frame(a=GROUP_A, b=GROUP_B) -> tuple[pd.DataFrame, pd.Series]:
             rows.append({"USUBJID": usubjid, "EVENT": status == 1, "DAY": float(day), "STATUS": status})
             arms[usubjid] = arm
     return pd.DataFrame(rows), F.arms(arms)
+
+
+def _figure(times: pd.DataFrame, arm_of: pd.Series, label: str):
+    """The Outcomes page's event curve by arm (the survival figure with an incidence style)."""
+    result = SV.by_arm(E.survival_times(times), [0, 7], arm_of=arm_of)
+    return survival_figure(result, event_style(label, result.competing), CLOSED)
 
 
 def logrank_by_hand(a, b) -> float:
@@ -80,9 +89,7 @@ def test_no_statistic_below_the_minimum_number_of_events():
 
 def test_the_curve_names_its_test_and_says_it_is_not_a_test_of_the_incidence_drawn():
     times, arm_of = frame()
-    fig = event_figures.incidence_figure(E.incidence_by_arm(times, arm_of), E.at_risk_by_arm(times, arm_of, [0, 7]),
-                                         "Intubation", CLOSED, competing=True, arms=ARMS,
-                                         test=E.logrank(times, arm_of))
+    fig = _figure(times, arm_of, "Intubation")
     text = " ".join(a.text for a in fig.layout.annotations)
     p = stats.chi2.sf(logrank_by_hand(GROUP_A, GROUP_B), 1)
     assert "Cause-specific log-rank: competing events censored" in text
@@ -92,8 +99,7 @@ def test_the_curve_names_its_test_and_says_it_is_not_a_test_of_the_incidence_dra
 
 def test_the_curve_says_too_few_events_instead_of_a_p_value():
     times, arm_of = frame([(2, 1), (28, 0)], [(6, 1), (28, 0)])
-    fig = event_figures.incidence_figure(E.incidence_by_arm(times, arm_of), E.at_risk_by_arm(times, arm_of, [0, 7]),
-                                         "Death", CLOSED, competing=False, arms=ARMS, test=E.logrank(times, arm_of))
+    fig = _figure(times, arm_of, "Death")
     text = " ".join(a.text for a in fig.layout.annotations)
     assert "Log-rank: no p-value, too few events (2 < 5)" in text and "p =" not in text
 
@@ -101,7 +107,7 @@ def test_the_curve_says_too_few_events_instead_of_a_p_value():
 def test_the_table_names_the_log_rank_it_gives():
     times, arm_of = frame()
     summary = X.event_summary_by_arm([F.INTUBATION], [times], arm_of, "Group A")
-    rows, columns = event_figures.event_table_grid(summary, arms=ARMS, reference="Group A")
+    rows, columns = event_tables.event_table_grid(summary, arms=ARMS, reference="Group A")
     p = stats.chi2.sf(logrank_by_hand(GROUP_A, GROUP_B), 1)
     assert rows[0]["logrank"] == f"p = {p:#.2g} (cause-specific log-rank: competing events censored)"
     assert rows[0]["logrank_test"].endswith("nominal, unadjusted)")

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from callbacks import common
-from callbacks import outcomes as ocb
+from dashboard.displays.outcomes import common as ocommon
 from dashboard.analysis import conduct, effects, trajectories
 from dashboard.blinding import Access, ArmedTrialData, BlindedTrialData
 from dashboard.config import Arm, Outcome, Visit, load_trial_config
@@ -30,14 +30,14 @@ def _config(**changes):
 def test_the_family_selector_lists_the_configured_families_and_filters_the_outcomes():
     base = load_trial_config().outcomes
     config = _config(outcomes=(QUESTIONNAIRE, base[0], ECG, base[2]))
-    *_, families = ocb._options(config)
+    *_, families = ocommon.choices(config)
     assert [o["value"] for o in families] == [ids.ALL_FAMILIES, "Patient-reported", base[0].family, "ECG",
                                               base[2].family]
-    every = ocb._options(config)[0]
+    every = ocommon.choices(config)[0]
     assert [o["value"] for o in every] == ["QS.HAMD17", f"VS.{base[0].testcd}", "EG.QTCF", f"LB.{base[2].testcd}"]
-    chosen, value = ocb._options(config, "ECG")[:2]
+    chosen, value = ocommon.choices(config, "ECG")[:2]
     assert [o["value"] for o in chosen] == ["EG.QTCF"] and value == "EG.QTCF"
-    assert ocb._options(config, "no such family")[0] == every        # anything unknown: every outcome
+    assert ocommon.choices(config, "no such family")[0] == every        # anything unknown: every outcome
 
 
 def test_the_reference_is_the_configured_arm_with_real_names_and_the_first_coded_group_while_coded():
@@ -125,7 +125,7 @@ def test_outcomes_come_from_any_findings_domain():
 
 
 def test_a_long_follow_up_keeps_the_numbers_at_risk_readable():
-    from dashboard.analysis import events
+    from dashboard.analysis import survival as events
 
     assert events.risk_table_days(28) == [0, 7, 14, 21, 28]                      # NCT05019287: every week
     days = events.risk_table_days(182)                                            # 26 weeks: every 3 weeks
@@ -134,18 +134,16 @@ def test_a_long_follow_up_keeps_the_numbers_at_risk_readable():
 
 
 def test_event_curve_with_three_long_arm_names_keeps_them_whole_and_the_legend_below():
-    from dashboard.analysis import events
-    from dashboard.figures import events as event_figures
+    from dashboard.analysis import survival
+    from dashboard.figures.outcomes import event_style
+    from dashboard.figures.survival import survival_figure
 
     names = ("Placebo", "Xanomeline Low Dose", "Xanomeline High Dose")
     arm_of = pd.Series(pd.Categorical(["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"] * 2,
                                       categories=list(names)), index=[f"S{i}" for i in range(6)])
-    times = pd.DataFrame({"USUBJID": arm_of.index, "EVENT": [True, False, True, False, True, False],
-                          "DAY": [3.0, 50.0, 70.0, 182.0, 90.0, 182.0], "STATUS": [1, 0, 1, 0, 1, 0]})
-    days = events.risk_table_days(182)
-    fig = event_figures.incidence_figure(events.incidence_by_arm(times, arm_of),
-                                         events.at_risk_by_arm(times, arm_of, days), "Death", "stamp",
-                                         competing=False, arms=names)
+    times = survival.times_frame(arm_of.index, [3.0, 50.0, 70.0, 182.0, 90.0, 182.0], [1, 0, 1, 0, 1, 0])
+    days = survival.risk_table_days(182)
+    fig = survival_figure(survival.by_arm(times, days, arm_of=arm_of), event_style("Death", False), "stamp")
     assert fig.layout.yaxis2.automargin is True                   # the at-risk rows are labelled in full
     assert fig.layout.xaxis.dtick == days[1] - days[0]             # ticks where the numbers at risk stand
     assert fig.layout.legend.yanchor == "top" and fig.layout.legend.y < 0   # below the plot, growing down

@@ -85,7 +85,7 @@ def test_the_change_figure_says_its_scale_and_draws_ratios_on_a_log_axis():
 
 
 def test_the_page_offers_the_ratio_for_log_normal_outcomes_only_and_says_so_otherwise():
-    from callbacks import outcomes as ocb
+    from dashboard.displays.outcomes import trajectories as otraj
     from dashboard.blinding import BlindedTrialData
     from dashboard.config import load_trial_config
     from dashboard.cuts import CutManifest
@@ -98,7 +98,7 @@ def test_the_page_offers_the_ratio_for_log_normal_outcomes_only_and_says_so_othe
     for outcome, expected in ((lognormal, "ratio to baseline"), (F.CRP, "change from baseline")):
         config = dataclasses.replace(load_trial_config(), outcomes=(outcome,), visits=F.VISITS)
         data = BlindedTrialData(manifest, config, domains, pd.DataFrame())
-        change = ocb._trajectories(data, "LB.CRP", "visit", "median", [], "ratio")[1]
+        change = otraj.trajectory_outputs(data, "LB.CRP", "visit", "median", [], "ratio")[1]
         title = change["layout"]["title"]["text"]
         assert f"C-reactive protein: {expected}" in title
         assert ("log-normal outcomes only" in title) is (outcome is F.CRP)

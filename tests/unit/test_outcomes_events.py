@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from dashboard.analysis import events as E
+from dashboard.analysis import survival as SV
 
 # Freireich et al. 1963 leukaemia remission data as in Kleinbaum & Klein, Survival Analysis (3rd ed.), ch. 2.
 SIX_MP = [(6, 1), (6, 1), (6, 1), (6, 0), (7, 1), (9, 0), (10, 1), (10, 0), (11, 0), (13, 1), (16, 1), (17, 0),
@@ -97,20 +98,21 @@ def test_discharge_is_the_end_of_the_hospital_stay(dm, ds):
 
 def test_no_events_yet_gives_a_flat_curve_and_no_test(dm, ds):
     t = E.event_times(F.INTUBATION, F.pr([]), dm, ds, "2021-06-15", 28)
-    curve = E.incidence_curve(t)
+    curve = SV.curve(E.survival_times(t))
     assert curve["INCIDENCE"].tolist() == [0.0, 0.0]
     arm_of = F.arms({f"S{i}": "Group A" if i % 2 else "Group B" for i in range(1, 8)})
     assert math.isnan(E.logrank(t, arm_of).loc[0, "P"])
 
 
 def test_kaplan_meier_matches_the_textbook_six_mp_group():
-    curve = E.incidence_curve(times_frame(SIX_MP))
+    curve = SV.curve(E.survival_times(times_frame(SIX_MP)))
     steps = curve[curve["EVENTS"] > 0]
-    assert steps["DAY"].tolist() == [6, 7, 10, 13, 16, 22, 23]
+    assert steps["TIME"].tolist() == [6, 7, 10, 13, 16, 22, 23]
     survival = (1 - steps["INCIDENCE"]).round(3).tolist()
     assert survival == [0.857, 0.807, 0.753, 0.690, 0.627, 0.538, 0.448]
     assert steps["AT_RISK"].tolist() == [21, 17, 15, 12, 11, 7, 6]
-    assert curve.iloc[0].tolist() == [0.0, 0.0, 21, 0] and curve["DAY"].iloc[-1] == 35
+    assert curve[["TIME", "INCIDENCE", "AT_RISK", "EVENTS"]].iloc[0].tolist() == [0.0, 0.0, 21, 0]
+    assert curve["TIME"].iloc[-1] == 35
 
 
 def test_log_rank_matches_the_textbook_chi_square():
@@ -125,24 +127,23 @@ def test_log_rank_matches_the_textbook_chi_square():
 def test_cumulative_incidence_with_competing_death_matches_a_hand_computation():
     """Aalen-Johansen by hand: 1/6 at day 1, + (4/6)(1/3) at day 4, + (2/9) at day 6."""
     times = times_frame([(1, 1), (2, 2), (3, 0), (4, 1), (5, 2), (6, 1)])
-    curve = E.incidence_curve(times)
-    steps = curve[curve["EVENTS"] > 0].set_index("DAY")["INCIDENCE"]
+    curve = SV.curve(E.survival_times(times))
+    steps = curve[curve["EVENTS"] > 0].set_index("TIME")["INCIDENCE"]
     assert steps.to_dict() == pytest.approx({1.0: 1 / 6, 4.0: 1 / 6 + 2 / 9, 6.0: 1 / 6 + 4 / 9})
 
 
 def test_numbers_at_risk_count_subjects_followed_to_each_day():
     times = times_frame([(3, 1), (7, 0), (10, 2), (28, 0)]).assign(DAY=[3.0, 7.0, 10.0, 28.0])
-    assert E.at_risk(times, [0, 7, 14, 28])["AT_RISK"].tolist() == [4, 3, 1, 1]
-    assert E.risk_table_days(28) == [0, 7, 14, 21, 28]
+    assert SV.at_risk(E.survival_times(times), [0, 7, 14, 28])["AT_RISK"].tolist() == [4, 3, 1, 1]
+    assert SV.risk_table_days(28) == [0, 7, 14, 21, 28]
 
 
 def test_curves_and_numbers_at_risk_by_arm_follow_display_order():
     times = pd.concat([times_frame(SIX_MP, "M"), times_frame(PLACEBO, "P")], ignore_index=True)
     arm_of = F.arms({u: "Group B" if u.startswith("M") else "Group A" for u in times["USUBJID"]})
-    curves = E.incidence_by_arm(times, arm_of)
-    assert curves["ARM"].unique().tolist() == ["Group A", "Group B"]
-    risk = E.at_risk_by_arm(times, arm_of, [0, 7])
-    assert risk["AT_RISK"].tolist() == [21, 12, 21, 17]
+    result = SV.by_arm(E.survival_times(times), [0, 7], arm_of=arm_of)
+    assert result.curves["GROUP"].unique().tolist() == ["Group A", "Group B"]
+    assert result.at_risk["AT_RISK"].tolist() == [21, 12, 21, 17]
 
 
 def test_wilson_interval_matches_newcombe_1998():
@@ -161,5 +162,5 @@ def test_proportions_by_arm_and_empty_arms():
 
 
 def test_pooled_event_functions_never_take_the_allocation():
-    for fn in (E.event_times, E.event_proportion, E.incidence_curve, E.at_risk, E.event_summary):
+    for fn in (E.event_times, E.event_proportion, SV.curve, SV.at_risk, SV.pooled, E.event_summary):
         assert "arm_of" not in inspect.signature(fn).parameters, fn.__name__

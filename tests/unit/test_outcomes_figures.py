@@ -13,10 +13,12 @@ from dashboard.analysis import events as E
 from dashboard.analysis import trajectories as T
 from dashboard.analysis.outcomes import post_baseline_visits
 from dashboard.figures import effects as effect_figures
-from dashboard.figures import events as event_figures
+from dashboard.analysis import survival as SV
 from dashboard.figures import outcomes as outcome_figures
 from dashboard.figures import trajectories as trajectory_figures
 from dashboard.figures.common import stamp_text
+from dashboard.figures.survival import survival_figure
+from dashboard.tables import outcomes as event_tables
 
 OPEN = stamp_text("2021-07-10", False)
 CLOSED = stamp_text("2021-07-10", True)
@@ -102,8 +104,8 @@ def event_times() -> pd.DataFrame:
 
 def test_pooled_event_curve_has_numbers_at_risk_and_no_test():
     times = event_times()
-    fig = event_figures.incidence_figure(E.incidence_curve(times), E.at_risk(times, [0, 7, 14, 21, 28]),
-                                         "Intubation", OPEN, competing=True)
+    result = SV.pooled(E.survival_times(times), [0, 7, 14, 21, 28], label="All randomized")
+    fig = survival_figure(result, outcome_figures.event_style("Intubation", result.competing), OPEN)
     assert len(fig.data) == 2 and fig.data[1].mode == "text"
     assert list(fig.data[1].text) == ["4", "2", "1", "1", "1"]
     text = text_of(fig)
@@ -113,23 +115,22 @@ def test_pooled_event_curve_has_numbers_at_risk_and_no_test():
 
 def test_event_curve_by_arm_has_a_curve_and_a_risk_row_per_arm_and_the_log_rank_test():
     times = event_times()
-    fig = event_figures.incidence_figure(E.incidence_by_arm(times, ARM_OF), E.at_risk_by_arm(times, ARM_OF, [0, 7]),
-                                         "Intubation", CLOSED, competing=True, arms=ARMS,
-                                         test=E.logrank(times, ARM_OF))
+    result = SV.by_arm(E.survival_times(times), [0, 7], arm_of=ARM_OF)
+    fig = survival_figure(result, outcome_figures.event_style("Intubation", result.competing), CLOSED)
     assert [t.name for t in fig.data[:2]] == list(ARMS) and len(fig.data) == 4
     assert any("log-rank" in a.text.lower() for a in fig.layout.annotations)
 
 
 def test_event_table_pooled_has_no_arm_column():
     times = event_times()
-    rows, columns = event_figures.event_table_grid(E.event_summary([F.INTUBATION], [times]))
+    rows, columns = event_tables.event_table_grid(E.event_summary([F.INTUBATION], [times]))
     assert [c["field"] for c in columns] == ["event", "n", "ci"]
     assert rows[0]["n"] == "2/4 (50.0 %)"
 
 
 def test_event_table_by_arm_has_each_arm_and_the_risk_difference():
     summary = X.event_summary_by_arm([F.INTUBATION], [event_times()], ARM_OF, "Group A")
-    rows, columns = event_figures.event_table_grid(summary, arms=ARMS, reference="Group A")
+    rows, columns = event_tables.event_table_grid(summary, arms=ARMS, reference="Group A")
     assert [c["headerName"] for c in columns][1:3] == list(ARMS)
     assert rows[0]["arm_0"] == "1/2 (50.0 %)" and rows[0]["rd_0"].startswith("0.0 (")
 
@@ -141,7 +142,7 @@ def forest_rows() -> pd.DataFrame:
 
 
 def test_forest_plot_has_a_panel_for_outcomes_and_one_for_events_with_directions():
-    fig = effect_figures.forest_figure(forest_rows(), CLOSED, arms=ARMS, reference="Group A")
+    fig = effect_figures.effects_forest_figure(forest_rows(), CLOSED, arms=ARMS, reference="Group A")
     assert len(fig.data) == 8  # points, detail and two favours columns for each panel
     assert fig.data[0].yaxis == "y" and fig.data[4].yaxis == "y2"
     favours = " ".join(t for trace in fig.data if trace.name and trace.name.startswith("favours") for t in trace.text)
@@ -152,7 +153,7 @@ def test_forest_plot_has_a_panel_for_outcomes_and_one_for_events_with_directions
 def test_empty_state_figures_carry_the_stamp():
     assert OPEN in outcome_figures.closed_only_figure("Forest", OPEN).layout.title.text
     assert "none" in outcome_figures.no_cut_figure("Forest", False).layout.title.text
-    empty = effect_figures.forest_figure(forest_rows().iloc[0:0], CLOSED, arms=ARMS, reference="Group A")
+    empty = effect_figures.effects_forest_figure(forest_rows().iloc[0:0], CLOSED, arms=ARMS, reference="Group A")
     assert empty.layout.annotations and CLOSED in empty.layout.title.text
 
 
@@ -178,7 +179,7 @@ def test_forest_and_change_figure_list_the_n_per_arm_in_the_same_legend_order():
     panel = next(t for t in change.data if t.yaxis == "y2")
     assert [row[1] for row in panel.customdata if row[0] == "DAY 7"] == ["3 | 2"]
     rows = X.forest_rows([X.change_effects(values, F.SPO2, F.VISITS, UNEVEN_ARM_OF, "Group A")], [])
-    forest = effect_figures.forest_figure(rows, CLOSED, arms=ARMS, reference="Group A")
+    forest = effect_figures.effects_forest_figure(rows, CLOSED, arms=ARMS, reference="Group A")
     details = [t for trace in forest.data if trace.name == "detail" for t in trace.text]
     assert details and all(d.endswith("· n 3 | 2") for d in details), details
     assert any("n per arm: Group A | Group B" in a.text for a in forest.layout.annotations)
@@ -192,7 +193,7 @@ def test_the_arm_order_of_outcomes_displays_does_not_depend_on_which_arm_is_name
     arm_of = F.arms({"S1": real[0], "S2": real[0], "S5": real[0], "S3": real[1], "S4": real[1]}, order=real)
     values = uneven_visit_values()
     rows = X.forest_rows([X.change_effects(values, F.SPO2, F.VISITS, arm_of, real[0])], [])
-    forest = effect_figures.forest_figure(rows, CLOSED, arms=real, reference=real[0])
+    forest = effect_figures.effects_forest_figure(rows, CLOSED, arms=real, reference=real[0])
     details = [t for trace in forest.data if trace.name == "detail" for t in trace.text]
     assert details and all(d.endswith("· n 3 | 2") for d in details), details
     later = post_baseline_visits(F.VISITS)

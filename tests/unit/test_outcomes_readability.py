@@ -9,7 +9,8 @@ import outcomes_frames as F
 import pandas as pd
 import pytest
 
-from callbacks import outcomes as ocb
+from dashboard.displays.outcomes import effects as oeff
+from dashboard.displays.outcomes import trajectories as otraj
 from dashboard.analysis import outcomes
 from dashboard.blinding import Access, ArmedTrialData, BlindedTrialData
 from dashboard.config import Arm, Visit, load_trial_config
@@ -57,7 +58,7 @@ def test_only_visits_with_records_are_kept():
 @pytest.mark.parametrize("n_arms", [2, 3, 4])
 def test_the_axes_show_only_measured_visits_the_legend_is_clear_and_n_is_in_a_table(n_arms):
     data, arm_of, domains = trial(n_arms)
-    trajectory, change, rows, columns = ocb._trajectories(data, "VS.OXYSAT", "visit", "mean", [], "absolute")
+    trajectory, change, rows, columns = otraj.trajectory_outputs(data, "VS.OXYSAT", "visit", "mean", [], "absolute")
     names = [VISITS19[int(v) - 1].name for v in MEASURED]
     assert list(trajectory["layout"]["xaxis"]["ticktext"]) == names            # 3 ticks, not 19
     assert list(change["layout"]["xaxis2"]["ticktext"]) == names[1:]            # after baseline
@@ -81,7 +82,7 @@ def test_the_axes_show_only_measured_visits_the_legend_is_clear_and_n_is_in_a_ta
 
 def test_deaths_and_missing_values_stand_beside_each_by_visit_comparison():
     data, arm_of, domains = trial(2)
-    _, change, rows, _ = ocb._trajectories(data, "VS.OXYSAT", "visit", "mean", [], "absolute")
+    _, change, rows, _ = otraj.trajectory_outputs(data, "VS.OXYSAT", "visit", "mean", [], "absolute")
     placebo_died = next(r for r in rows if r["what"].startswith("died"))
     # Placebo holds S01 and S03...: S01 died on day 5 (before WEEK 2, day 14) -> dead at both later visits
     dead_placebo = [s for s in DEATHS if arm_of[s] == "Placebo"]
@@ -94,16 +95,16 @@ def test_deaths_and_missing_values_stand_beside_each_by_visit_comparison():
 
 def test_blinded_roles_get_pooled_counts_and_no_worst_rank():
     data, _, _ = trial(3, Access.BLINDED)
-    trajectory, change, rows, columns = ocb._trajectories(data, "VS.OXYSAT", "visit", "median", [], "absolute")
+    trajectory, change, rows, columns = otraj.trajectory_outputs(data, "VS.OXYSAT", "visit", "median", [], "absolute")
     assert {r["group"] for r in rows} <= {"All (N 16)", ""}
     text = str((trajectory, change, rows, columns))
     assert not any(name in text for name in NAMES) and "Group" not in text
-    assert ocb._worst_rank_view(data, 5.0) == ([], [])
+    assert oeff.worst_rank_view(data, 5.0) == ([], [])
 
 
 def test_the_worst_rank_table_covers_every_outcome_at_the_chosen_visit():
     data, _, _ = trial(3)
-    rows, columns = ocb._worst_rank_view(data, 5.0)
+    rows, columns = oeff.worst_rank_view(data, 5.0)
     assert [r["arm"] for r in rows] == ["Placebo (reference)", "Xanomeline Low Dose", "Xanomeline High Dose",
                                         "All arms"]
     assert rows[0]["visit"] == "WEEK 4" and "p (nominal, unadjusted)" in [c["headerName"] for c in columns]
@@ -118,20 +119,20 @@ def test_the_population_and_its_difference_from_safety_are_stated():
     treated["S02"] = "Placebo"                                   # S02 randomized to the second arm
     armed = ArmedTrialData(MANIFEST, data.config, {**domains, "EX": ex}, pd.DataFrame(), arm_of, data.arm_labels,
                            Access.UNBLINDED, treated)
-    lines = ocb._population(armed)
+    lines = oeff.population(armed)
     counts = arm_of.value_counts()
     assert lines[0].endswith(f"N = {len(SUBJECTS)} (Placebo {counts['Placebo']} | Xanomeline Low Dose "
                              f"{counts['Xanomeline Low Dose']}).")
     assert "1 randomized, never dosed (Placebo 1 | Xanomeline Low Dose 0): S01" in lines[1]
     assert "Xanomeline Low Dose → Placebo: S02" in lines[1]
     blinded = BlindedTrialData(MANIFEST, data.config, {**domains, "EX": ex}, pd.DataFrame())
-    pooled = ocb._population(blinded)
+    pooled = oeff.population(blinded)
     assert "never dosed: S01" in pooled[1] and "Placebo" not in " ".join(pooled) and "another arm" not in pooled[1]
 
 
 def test_individual_lines_by_arm_keep_one_legend_entry_per_arm_and_long_names_get_legend_rows():
     data, _, _ = trial(4)
-    trajectory = ocb._trajectories(data, "VS.OXYSAT", "visit", "mean", ["show"], "absolute")[0]
+    trajectory = otraj.trajectory_outputs(data, "VS.OXYSAT", "visit", "mean", ["show"], "absolute")[0]
     shown = [t["name"] for t in trajectory["data"] if t.get("showlegend", True)]
     assert shown == list(NAMES)
     assert "Individual lines (thin, arm colour)" in trajectory["layout"]["title"]["text"]

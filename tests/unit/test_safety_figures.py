@@ -9,6 +9,7 @@ from dashboard.analysis.arms import spaghetti_sample
 from dashboard.analysis import ae as A
 from dashboard.analysis import ae_infusion as I
 from dashboard.analysis import ae_time as T
+from dashboard.analysis import survival as SV
 from dashboard.analysis import ae_timelines as TL
 from dashboard.analysis import labs as L
 from dashboard.analysis import safety as S
@@ -16,6 +17,7 @@ from dashboard.config import SafetyLabs
 from dashboard.figures import safety as F
 from dashboard.figures import safety_labs as FL
 from dashboard.figures import safety_timelines as FT
+from dashboard.figures.survival import survival_figure
 from dashboard.figures.common import stamp_text
 from safety_frames import EVENTS, lb, small_trial
 
@@ -47,14 +49,13 @@ def _pooled_ok(fig):
 def test_km_pooled_and_by_arm(frames):
     _, pop, _, teae, end = frames
     tte = T.time_to_first_serious(teae, pop, end)
-    pooled = F.km_figure(T.km_first_serious(tte), T.at_risk_pooled(tte, [0, 7]), OPEN)
+    pooled = survival_figure(SV.pooled(tte, [0, 7], label=S.TOTAL), F.KM_STYLE, OPEN)
     _pooled_ok(pooled)
     assert len(pooled.data) == 3  # band + curve + the numbers-at-risk row
     assert pooled.layout.xaxis.title.text == "Study day (day 1 = first dose, no day 0)"
     risk = pooled.data[2]
     assert list(risk.x) == [0, 7] and risk.mode == "text" and risk.yaxis == "y2"
-    armed = F.km_figure(T.km_first_serious_by_arm(tte, ARM), T.at_risk_by_arm(tte, [0, 7], ARM), CLOSED,
-                        arm_labels=ARMS, logrank=T.logrank_by_arm(tte, ARM, min_events=1))
+    armed = survival_figure(SV.by_arm(tte, [0, 7], arm_of=ARM, min_events=1), F.KM_STYLE, CLOSED)
     assert len(armed.data) == 6 and "Log-rank" in _text(armed) and "CLOSED" in _text(armed)
 
 

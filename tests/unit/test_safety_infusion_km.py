@@ -5,6 +5,7 @@ import pytest
 
 from dashboard.analysis import ae_infusion as I
 from dashboard.analysis import ae_time as T
+from dashboard.analysis import survival as SV
 from dashboard.analysis import safety as S
 from safety_frames import ae, ex, small_trial
 
@@ -106,7 +107,7 @@ PLACEBO = [(t, 1) for t in (1, 1, 2, 2, 3, 4, 4, 5, 5, 8, 8, 8, 8, 11, 11, 12, 1
 
 
 def test_kaplan_meier_matches_the_textbook_6mp_curve():
-    curve = T.km_estimate([t for t, _ in MP6], [e for _, e in MP6]).set_index("TIME")
+    curve = SV.curve(SV.times_frame(range(len(MP6)), [t for t, _ in MP6], [e for _, e in MP6])).set_index("TIME")
     expected = {0: 1.0, 6: 0.857, 7: 0.807, 10: 0.753, 13: 0.690, 16: 0.627, 22: 0.538, 23: 0.448}
     for day, surv in expected.items():
         assert curve.loc[day, "SURV"] == pytest.approx(surv, abs=5e-4)
@@ -117,13 +118,13 @@ def test_kaplan_meier_matches_the_textbook_6mp_curve():
 def test_log_rank_matches_the_textbook_chi_square():
     rows = MP6 + PLACEBO
     ids = [f"S{i:02d}" for i in range(len(rows))]
-    tte = pd.DataFrame({"USUBJID": ids, "TIME": [t for t, _ in rows], "EVENT": [e for _, e in rows]})
+    tte = SV.times_frame(ids, [t for t, _ in rows], [e for _, e in rows])
     arm = pd.Series(pd.Categorical(["6-MP"] * 21 + ["Placebo"] * 21, categories=["6-MP", "Placebo"]), index=ids)
-    test = T.logrank_by_arm(tte, arm)
-    assert test["chi2"] == pytest.approx(16.79, abs=0.01)
-    assert test["df"] == 1 and test["p"] < 0.0001
-    curves = T.km_first_serious_by_arm(tte, arm)
-    assert curves["GROUP"].unique().tolist() == ["6-MP", "Placebo"]
+    result = SV.by_arm(tte, [0, 7], arm_of=arm)
+    test = result.test.iloc[0]
+    assert test["CHI2"] == pytest.approx(16.79, abs=0.01)
+    assert test["DF"] == 1 and test["P"] < 0.0001
+    assert result.curves["GROUP"].unique().tolist() == ["6-MP", "Placebo"]
 
 
 def test_time_to_first_serious_event_is_censored_at_the_end_of_observation():
@@ -134,16 +135,17 @@ def test_time_to_first_serious_event_is_censored_at_the_end_of_observation():
     tte = T.time_to_first_serious(teae, pop, end).set_index("USUBJID")
     assert tte.loc["S2", ["TIME", "EVENT"]].tolist() == [9, 1]     # 2021-05-10, first dose 2021-05-02: day 9
     assert tte.loc["S1", ["TIME", "EVENT"]].tolist() == [25, 0]    # censored at the cut, study day 25
-    assert T.logrank_by_arm(tte.reset_index(), ARM) is not None
-    pooled = T.km_first_serious(tte.reset_index())
+    assert SV.by_arm(tte.reset_index(), [0], arm_of=ARM).test is not None
+    pooled = SV.pooled(tte.reset_index(), [0], label=S.TOTAL).curves
     assert pooled["GROUP"].unique().tolist() == [S.TOTAL]
 
 
 def test_no_serious_events_gives_a_flat_curve_and_no_test():
-    tte = pd.DataFrame({"USUBJID": ["S1", "S2"], "TIME": [28.0, 28.0], "EVENT": [0, 0]})
-    assert T.km_first_serious(tte)["SURV"].tolist() == [1.0]
-    assert T.logrank_by_arm(tte, ARM) is None
-    assert T.at_risk_pooled(tte, [0, 28])["AT_RISK"].tolist() == [2, 2]
+    tte = SV.times_frame(["S1", "S2"], [28.0, 28.0], [0, 0])
+    assert set(SV.pooled(tte, [0]).curves["SURV"]) == {1.0}
+    test = SV.by_arm(tte, [0], arm_of=ARM).test.iloc[0]
+    assert pd.isna(test["P"]) and test["NOTE"] == "too few events (0 < 5)"      # no test without events
+    assert SV.pooled(tte, [0, 28]).at_risk["AT_RISK"].tolist() == [2, 2]
 
 
 def test_a_serious_event_after_the_end_of_observation_is_not_counted():
@@ -179,7 +181,7 @@ def test_an_event_on_the_first_dose_day_is_at_study_day_1():
 
 
 def test_a_curve_with_events_on_day_0_starts_at_100_percent_and_runs_to_the_last_follow_up():
-    steps = T.km_estimate([0, 0, 5, 28, 28], [1, 1, 1, 0, 0])
+    steps = SV.curve(SV.times_frame(range(5), [0, 0, 5, 28, 28], [1, 1, 1, 0, 0]))
     assert steps[["TIME", "SURV"]].iloc[0].tolist() == [0.0, 1.0]
     assert steps["SURV"].iloc[1] == pytest.approx(0.6)          # the drop at day 0 follows the start
     assert steps["TIME"].iloc[-1] == 28.0 and steps["SURV"].iloc[-1] == pytest.approx(0.4)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from callbacks import safety as cb
-from dashboard.analysis import ae_time as T
+from dashboard.analysis import survival as SV
+from dashboard.displays.safety.overview import km_days
 from dashboard.figures import safety as F
+from dashboard.figures.survival import survival_figure
 
 ARMS = ["Placebo", "Xanomeline Low Dose", "Xanomeline High Dose"]
 
@@ -17,14 +18,13 @@ def _tte() -> tuple[pd.DataFrame, pd.Series]:
     arm_of = pd.Series([ARMS[i % 3] for i in range(12)], index=ids, dtype=pd.CategoricalDtype(ARMS))
     time = [20.0, 35.0, 60.0, 90.0, 120.0, 150.0, 170.0, 182.0, 196.0, 203.0, 210.0, 215.0]
     event = [1, 1, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0]
-    return pd.DataFrame({"USUBJID": ids, "TIME": time, "EVENT": event}), arm_of
+    return SV.times_frame(ids, time, event).assign(EVENT=event), arm_of
 
 
 def _figure(min_events: int = 5):
     tte, arm_of = _tte()
-    days = cb.km_days(int(tte["TIME"].max()))
-    return F.km_figure(T.km_first_serious_by_arm(tte, arm_of), T.at_risk_by_arm(tte, days, arm_of), "stamp",
-                       arm_labels=ARMS, logrank=T.logrank_by_arm(tte, arm_of, min_events=min_events)), tte, days
+    days = km_days(int(tte["TIME"].max()))
+    return survival_figure(SV.by_arm(tte, days, arm_of=arm_of, min_events=min_events), F.KM_STYLE, "stamp"), tte, days
 
 
 def test_numbers_at_risk_are_a_row_per_arm_at_axis_label_size_to_the_end_of_follow_up():

@@ -10,7 +10,8 @@ import pandas as pd
 import outcomes_frames as F
 import recruitment_frames as f
 
-from callbacks import outcomes as ocb
+from dashboard.displays.outcomes import common as ocommon
+from dashboard.displays.outcomes import trajectories as otraj
 from dashboard.analysis import conduct, effects, outcomes, trajectories
 from dashboard.analysis import recruitment as rec
 from dashboard.config import Visit, load_trial_config
@@ -51,7 +52,7 @@ def test_summaries_place_visits_by_planned_day_and_count_what_they_leave_out():
     unplanned = int((~values["VISITNUM"].isin([v.num for v in VISITS])).sum())
     assert outcomes.left_out_of_visit_plots(values, VISITS) == (at_undated, unplanned) == (2, 1)
     config = dataclasses.replace(load_trial_config(), visits=VISITS)
-    assert ocb._left_out_note(values, config) == ("<br>Left out of the by-visit summary: 2 records at visits "
+    assert otraj.left_out_note(values, config) == ("<br>Left out of the by-visit summary: 2 records at visits "
                                                   "without a planned day, 1 at unscheduled visits")
     # even the whole schedule, undated visits included, summarizes without error (their day is missing)
     whole = trajectories.pooled_summary(per_visit, VISITS)
@@ -87,7 +88,7 @@ def test_change_differences_and_effects_cope_with_undated_visits():
 
 def test_visit_options_name_the_day_only_when_there_is_one():
     config = dataclasses.replace(load_trial_config(), visits=VISITS)
-    visit_options = ocb._options(config)[4]
+    visit_options = ocommon.choices(config)[4]
     assert [o["label"] for o in visit_options] == ["DAY 2 (day 2)", "DAY 7 (day 7)"]
 
 
