@@ -4,6 +4,7 @@ from dashboard.blinding import Access
 from dashboard.context import ViewContext
 from dashboard.tables import safety as tables
 from layouts import safety as ids
+from layouts.readiness import READINESS
 
 
 def _ctx(access: Access, labels=()) -> ViewContext:
@@ -11,14 +12,18 @@ def _ctx(access: Access, labels=()) -> ViewContext:
                        target_enrollment=29, cut_id="2021-07-10-abcdef12", cut_date="2021-07-10", arm_labels=labels)
 
 
-def _ids(tree) -> set[str]:
-    found = set()
+def layout_ids(tree) -> tuple[set[str], set[str]]:
+    """Component ids and readiness-badge display keys of a layout."""
+    found, badges = set(), set()
 
     def walk(node):
         if hasattr(node, "to_plotly_json"):
             props = node.to_plotly_json()["props"]
-            if isinstance(props.get("id"), str):
-                found.add(props["id"])
+            node_id = props.get("id")
+            if isinstance(node_id, str):
+                found.add(node_id)
+            elif isinstance(node_id, dict) and node_id.get("type") == READINESS:
+                badges.add(node_id["display"])
             for value in props.values():
                 walk(value)
         elif isinstance(node, (list, tuple)):
@@ -26,7 +31,11 @@ def _ids(tree) -> set[str]:
                 walk(item)
 
     walk(tree)
-    return found
+    return found, badges
+
+
+def _ids(tree) -> set[str]:
+    return layout_ids(tree)[0]
 
 
 def test_pooled_layout_has_every_view_but_no_forest_and_no_arm_names():

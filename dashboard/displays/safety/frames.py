@@ -4,7 +4,7 @@ decision, `data.split(..., basis="safety")`), group headers, the previous cut's 
 from __future__ import annotations
 
 import logging
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -99,7 +99,7 @@ def basis_note(data: TrialData) -> str:
     return f" Arms {basis_words(data)}." if data.access.sees_arms else ""
 
 
-def _reference_position(data: TrialData, **_: Any) -> int:
+def _reference_position(data: TrialData) -> int:
     name = comparison_reference(data.config, data.access == Access.CODED)
     return list(data.arm_labels).index(name) if name in data.arm_labels else 0
 

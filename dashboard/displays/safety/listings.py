@@ -39,6 +39,7 @@ def listings(data: TrialData, search: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def shown_text(total: int, kind: str) -> str:
+    """How many rows a listing has, and that only the first are shown when there are more."""
     if total > fr.MAX_LISTING_ROWS:
         return f"Showing the first {fr.MAX_LISTING_ROWS} of {total} {kind}; narrow the search or download the CSV."
     return f"{total} {kind}."
