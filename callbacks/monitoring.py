@@ -137,7 +137,8 @@ def _safety(data: TrialData) -> Any:
             value = f"P(rate > {rule.p0:.0%}) = {s.value:.3f}" if rule.kind == "beta_binomial" else f"{s.events}"
             threshold = f"> {s.threshold:.2f}" if rule.kind == "beta_binomial" else f">= {s.threshold:.0f} events"
             pause = f"{s.pause_at} or more among {s.n}" if s.pause_at is not None else f"not reachable at {s.n}"
-            rows.append([rule.label, group, f"{s.events} / {s.n} treated", f"{value} ({threshold})", pause,
+            applied = group if rule.pooled else html.Span([group, ids.closed_stamp()])   # a by-arm row is closed
+            rows.append([rule.label, applied, f"{s.events} / {s.n} treated", f"{value} ({threshold})", pause,
                          s.status.upper(), data.cut.cut_date])
     return html.Div(_illustrative(data) + [
         _table(["Rule", "Applied to", "Events / treated", "Value (threshold)", "Pause if", "Status", "Cut"], rows)])

@@ -7,7 +7,7 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashboard.context import ViewContext
-from layouts.common import figure_card, page_header
+from layouts.common import GRAPH_CONFIG, page_header
 
 TRIGGER = "monitoring-trigger"
 SUMMARY = "monitoring-summary"
@@ -16,10 +16,26 @@ POWER = "monitoring-power"
 SAFETY = "monitoring-safety"
 
 
-def _card(title: str, body_id: str) -> Component:
-    return dbc.Card([dbc.CardHeader(html.Span(title, className="fw-semibold")),
+def closed_stamp() -> Component:
+    """The stamp a card with by-arm content carries, as a closed report page does."""
+    return dbc.Badge("CLOSED", color="danger", className="ms-2 align-middle closed-stamp")
+
+
+def _header(title: str, closed: bool) -> Component:
+    return dbc.CardHeader(html.Span([title, closed_stamp()] if closed else [title], className="fw-semibold"))
+
+
+def _card(title: str, body_id: str, closed: bool = False) -> Component:
+    return dbc.Card([_header(title, closed),
                      dbc.CardBody(dcc.Loading(html.Div(id=body_id), type="dot", delay_show=300))],
-                    className="mb-3 shadow-sm")
+                    className="mb-3 shadow-sm" + (" border-danger" if closed else ""))
+
+
+def _figure_card(graph_id: str, title: str, height: int) -> Component:
+    """A closed card holding one graph (filled by a callback)."""
+    graph = dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style={"height": f"{height}px"})
+    return dbc.Card([_header(title, True), dbc.CardBody(dcc.Loading(graph, type="dot", delay_show=300))],
+                    className="mb-3 shadow-sm border-danger")
 
 
 def layout(ctx: ViewContext) -> Component:
@@ -27,7 +43,8 @@ def layout(ctx: ViewContext) -> Component:
     parts = [page_header("Monitoring", ctx, "the charter: planned looks, stopping boundaries, safety rules"),
              dcc.Store(id=TRIGGER, data=0), _card("Information and looks", SUMMARY)]
     if ctx.sees_arms:
-        parts += [figure_card(BOUNDARY, "Efficacy boundary and the observed statistic", height=460),
-                  _card("Conditional power", POWER)]
-    parts.append(_card("Safety stopping rules", SAFETY))
+        parts += [_figure_card(BOUNDARY, "Efficacy boundary and the observed statistic", height=460),
+                  _card("Conditional power", POWER, closed=True)]
+    # for a reader who sees arms the rules applied within each arm are shown by arm: the card is closed
+    parts.append(_card("Safety stopping rules", SAFETY, closed=ctx.sees_arms))
     return html.Div(parts)
