@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from dashboard.config import TrialConfig
-from dashboard.ingest.adam.configured import check_adam_config, map_measures
+from dashboard.ingest.adam.configured import analysis_visits, check_adam_config, map_measures
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import SourceTable
 from dashboard.ingest.schema import NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, normalized
@@ -207,8 +207,10 @@ def check_other_domains(tables: Mapping[str, SourceTable], config: TrialConfig, 
 def reconcile_visits(tables: dict[str, SourceTable], config: TrialConfig, findings: Findings
                      ) -> dict[str, SourceTable]:
     """`visits.reconcile_visits`, then (ADaM export) each [adam] measure's PARAMCD read as its configured test code
-    (a warning per mapping); a table that changes is a new object, which the loader splits and encodes again."""
-    return map_measures(visits.reconcile_visits(tables, config, findings), config.adam, findings)
+    and the visits of records outside the analysis flag cleared (a warning each); a table that changes is a new
+    object, which the loader splits and encodes again."""
+    reconciled = visits.reconcile_visits(tables, config, findings)
+    return analysis_visits(map_measures(reconciled, config.adam, findings), config.adam, findings)
 
 
 def check_against_export(tables: Mapping[str, SourceTable], config: TrialConfig, findings: Findings) -> None:

@@ -74,6 +74,41 @@ def map_measures(tables: Mapping[str, SourceTable], adam: AdamConfig, findings: 
     return out
 
 
+def _analysis_visits(source: SourceTable, flag: str, findings: Findings | None) -> SourceTable:
+    """`source` with VISITNUM/VISIT cleared on the records the analysis flag leaves out (AVISIT/AVISITN kept), so a
+    by-visit view takes the analysis record of each visit, as ADaM's CHG does, not the mean of every record."""
+    names = source.table.column_names
+    if flag not in names or "VISITNUM" not in names:
+        return source
+    values = pc.utf8_upper(pc.utf8_trim_whitespace(source.table[flag]))
+    if not pc.any(pc.equal(pc.fill_null(values, ""), "Y")).as_py():
+        return source                       # an empty flag column selects nothing: every record counts
+    left = pc.and_(pc.not_equal(pc.fill_null(values, ""), "Y"), pc.is_valid(source.table["VISITNUM"]))
+    count = pc.sum(pc.cast(left, pa.int64())).as_py()
+    if not count:
+        return source
+    table = source.table
+    for column in ("VISITNUM", "VISIT"):
+        if column in names:
+            empty = pa.scalar(None, table.schema.field(column).type)
+            table = table.set_column(names.index(column), column, pc.if_else(left, empty, table[column]))
+    if findings is not None:
+        findings.warning(source.name, f"{count} records not flagged {flag} = Y (adam.analysis_flag) keep AVISIT and "
+                                      "AVISITN but no VISITNUM/VISIT: by-visit views use the analysis records",
+                         column=flag, kind="not an analysis record")
+    return SourceTable(source.domain, source.name, table, source.parts)
+
+
+def analysis_visits(tables: Mapping[str, SourceTable], adam: AdamConfig, findings: Findings | None
+                    ) -> dict[str, SourceTable]:
+    """Every table; ADaM BDS ones with the visits of records outside the analysis flag cleared (`_analysis_visits`)."""
+    out = dict(tables)
+    for domain in BDS_DOMAINS:
+        if from_adam(out.get(domain)):
+            out[domain] = _analysis_visits(out[domain], adam.analysis_flag, findings)
+    return out
+
+
 def _warn(findings: Findings, file: str, message: str, column: str | None = None) -> None:
     findings.warning(file, message, column=column, kind="configured ADaM key absent")
 
