@@ -15,7 +15,8 @@ from dashboard.config import PROJECT_ROOT, TrialConfig, default_instance_path, l
 from dashboard.cuts import data_root
 from dashboard.db import default_database_url
 
-CALLBACK_MODULES = ("shell", "recruitment", "safety", "outcomes", "monitoring", "cuts", "admin", "pack", "meeting")
+CALLBACK_MODULES = ("shell", "recruitment", "safety", "outcomes", "monitoring", "cuts", "admin", "pack", "meeting",
+                    "readiness")
 
 
 def _settings(server: flask.Flask, trial: TrialConfig, overrides: dict[str, Any]) -> None:

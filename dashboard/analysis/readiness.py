@@ -1,0 +1,134 @@
+"""How much a display's numbers can be trusted at this cut, from what it reads (pure: frames in, a result out).
+
+For the domains and fields a catalogue entry declares: the cut's load warnings in those domains, the share of
+missing values in each field, the records dated after the cut that every page leaves out (counted per domain by
+the load warnings, `dashboard.ingest.validate.flag_dates_after_cut`) and how old the newest record is at the cut
+date. Only clinical data and open warnings are read, so the answer never depends on allocation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import pandas as pd
+
+from dashboard import cutoff
+from dashboard.ingest.adam.detect import ADAM_DOMAINS
+from dashboard.ingest.schema import named_domain
+
+AFTER_CUT_KIND = "records after cut (summary)"     # the loader's per-domain count of late records
+ARMED_ONLY_KINDS = frozenset({"coding key"})        # notices added for armed users: never counted (same for all)
+LEADING_COUNT = re.compile(r"^\s*(\d+)\b")
+CAUTION_SHARE = 0.10    # a field missing this share or more is worth a look
+THIN_SHARE = 0.50       # a field missing this share or more carries little
+STALE_DAYS = 30         # newest record this many days before the cut: data entry may lag
+
+
+@dataclass(frozen=True)
+class FieldMissing:
+    """Missing values of one field: `share` is None when the field or its domain has no rows to count."""
+
+    field: str
+    missing: int
+    rows: int
+    present: bool           # the column exists in the cut
+
+    @property
+    def share(self) -> float | None:
+        return self.missing / self.rows if self.present and self.rows else None
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What a display stands on at this cut."""
+
+    warnings: dict[str, int]          # domain -> load warnings (rows they stand for)
+    missing: tuple[FieldMissing, ...]
+    after_cut: dict[str, int]         # domain -> records after the cut left out
+    newest: pd.Timestamp | None       # newest record date in the display's domains
+    age_days: int | None              # days from the newest record to the cut date
+    empty_domains: tuple[str, ...]    # declared domains with no record in the cut
+
+
+def file_domains(file: str) -> set[str]:
+    """The domains a warning's file names ('ae.csv', 'suppae.xpt' -> AE, 'adsl.xpt' -> DM, 'ct.csv, ex.csv')."""
+    found = set()
+    for name in str(file).split(","):
+        stem = PurePath(name.strip()).stem.upper()
+        domain = ADAM_DOMAINS.get(stem) or named_domain(stem, frozenset()) or stem
+        found.add(domain[4:] if domain.startswith("SUPP") and len(domain) > 4 else domain)
+    return found - {""}
+
+
+def warning_counts(warnings: pd.DataFrame, domains: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """(domain -> load warnings, domain -> records after the cut) for `domains`, from a cut's warnings frame."""
+    wanted = set(domains)
+    counts: dict[str, int] = {}
+    late: dict[str, int] = {}
+    if warnings.empty or "file" not in warnings:
+        return counts, late
+    weights = warnings["count"] if "count" in warnings else pd.Series(1, index=warnings.index)
+    kinds = warnings["kind"] if "kind" in warnings else pd.Series("", index=warnings.index)
+    for file, kind, weight, message in zip(warnings["file"], kinds, weights, warnings["message"]):
+        if kind in ARMED_ONLY_KINDS:
+            continue
+        for domain in file_domains(file) & wanted:
+            if kind == AFTER_CUT_KIND:
+                match = LEADING_COUNT.match(str(message))
+                late[domain] = late.get(domain, 0) + (int(match.group(1)) if match else 1)
+            else:
+                counts[domain] = counts.get(domain, 0) + (1 if pd.isna(weight) else int(weight))
+    return counts, late
+
+
+def field_missing(domains: Mapping[str, pd.DataFrame], field: str) -> FieldMissing:
+    """Missing values (empty, blank or null) of "DOMAIN.COLUMN" among that domain's records."""
+    domain, _, column = field.partition(".")
+    frame = domains.get(domain.upper(), pd.DataFrame())
+    if column not in frame.columns:
+        return FieldMissing(field, 0, len(frame), present=False)
+    values = frame[column]
+    blank = values.isna()
+    if values.dtype == object or pd.api.types.is_string_dtype(values):
+        blank |= values.astype("string").str.strip().fillna("").eq("")
+    return FieldMissing(field, int(blank.sum()), len(frame), present=True)
+
+
+def newest_record(domains: Mapping[str, pd.DataFrame], names: Iterable[str]) -> pd.Timestamp | None:
+    """The latest record date (--STDTC, else --DTC; earliest possible day of a partial date) over `names`."""
+    newest = None
+    for name in names:
+        frame = domains.get(name.upper(), pd.DataFrame())
+        column = cutoff.record_date_column(frame, name)
+        if column is None or frame.empty:
+            continue
+        latest = cutoff.earliest_day(frame[column]).max()
+        if pd.notna(latest) and (newest is None or latest > newest):
+            newest = latest
+    return newest
+
+
+def readiness(domains: Mapping[str, pd.DataFrame], warnings: pd.DataFrame, cut_date: str,
+              display_domains: Iterable[str], fields: Iterable[str]) -> Readiness:
+    """Everything the readiness badge of one display says, for the domains and fields it declares."""
+    names = tuple(dict.fromkeys(d.upper() for d in display_domains))
+    counts, late = warning_counts(warnings, names)
+    newest = newest_record(domains, names)
+    age = None if newest is None else int((pd.Timestamp(cut_date).normalize() - newest).days)
+    empty = tuple(n for n in names if domains.get(n, pd.DataFrame()).empty)
+    return Readiness(counts, tuple(field_missing(domains, f) for f in fields), late, newest, age, empty)
+
+
+def level(result: Readiness) -> str:
+    """'thin' (a domain or field is absent, or a field mostly missing), 'caution' (warnings, late records,
+    missing values or stale data worth a look) or 'ready'."""
+    shares = [m.share for m in result.missing if m.share is not None]
+    if result.empty_domains or any(not m.present for m in result.missing) or any(s >= THIN_SHARE for s in shares):
+        return "thin"
+    if (sum(result.warnings.values()) or sum(result.after_cut.values()) or any(s >= CAUTION_SHARE for s in shares)
+            or (result.age_days is not None and result.age_days >= STALE_DAYS)):
+        return "caution"
+    return "ready"

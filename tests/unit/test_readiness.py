@@ -1,0 +1,98 @@
+"""Readiness of a display's data: warnings in its domains, missing shares per field, late records, newest record.
+
+Every reference number is computed here in plain Python or pandas, independently of `dashboard.analysis.readiness`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard.analysis.readiness import (CAUTION_SHARE, STALE_DAYS, THIN_SHARE, file_domains, level, readiness,
+                                          warning_counts)
+
+SEVERITIES = ["MILD", "", None, "  ", "SEVERE", "MODERATE", None, "MILD"]
+AE = pd.DataFrame({"USUBJID": [f"S{i}" for i in range(8)], "AESEV": pd.array(SEVERITIES, dtype="str"),
+                   "AESTDTC": ["2021-05-01", "2021-06-30T10:00", "2021-07", "", None, "2021-06", "2021-05-03", "2021"],
+                   "AETOXGR": [1.0, None, 2.0, 3.0, None, None, 1.0, 2.0]})
+LB = pd.DataFrame({"USUBJID": ["S1", "S2"], "LBDTC": ["2021-07-05", "2021-04-01"], "LBSTRESN": [1.0, 2.0]})
+DM = pd.DataFrame({"USUBJID": ["S1", "S2"], "SEX": ["F", "M"]})
+WARNINGS = pd.DataFrame({
+    "file": ["ae.csv", "suppae.xpt", "adsl.xpt", "ct.csv, ex.csv, ae.csv", "ae.csv", "lb.csv", "lb.csv", "coding"],
+    "kind": ["partial date", "", "", "visit", "records after cut (summary)", "date after cut",
+             "records after cut (summary)", "coding key"],
+    "count": [1, 1, 1, 1, 1, 40, 1, 1],
+    "message": ["partial date '2021-04'", "QNAM unknown", "AGE missing", "visit not in schedule",
+                "3 records in AE dated after the cut date; they are excluded from every count",
+                "dated 2021-08-01 after the cut date", "12 records in LB dated after the cut date; excluded", "x"],
+})
+CUT = "2021-07-10"
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or (isinstance(value, str)
+                                                                            and not value.strip())
+
+
+def test_share_of_missing_values_per_field():
+    result = readiness({"AE": AE}, WARNINGS, CUT, ["AE"], ["AE.AESEV", "AE.AETOXGR", "AE.AEOUT"])
+    by_field = {m.field: m for m in result.missing}
+    expected_sev = sum(_blank(v) for v in SEVERITIES)
+    assert expected_sev == 4
+    assert (by_field["AE.AESEV"].missing, by_field["AE.AESEV"].rows) == (expected_sev, len(SEVERITIES))
+    assert by_field["AE.AESEV"].share == pytest.approx(expected_sev / len(SEVERITIES))
+    expected_grade = int(AE["AETOXGR"].isna().sum())
+    assert by_field["AE.AETOXGR"].share == pytest.approx(expected_grade / len(AE))
+    assert by_field["AE.AEOUT"].present is False and by_field["AE.AEOUT"].share is None
+
+
+def test_warnings_and_late_records_are_counted_per_declared_domain():
+    counts, late = warning_counts(WARNINGS, ["AE", "DM", "LB"])
+    # AE: ae.csv partial date, suppae.xpt, and the shared visit warning naming ae.csv; DM: adsl.xpt; LB: 40 rows
+    assert counts == {"AE": 3, "DM": 1, "LB": 40}
+    assert late == {"AE": 3, "LB": 12}
+    counts_ex, _ = warning_counts(WARNINGS, ["EX"])
+    assert counts_ex == {"EX": 1}
+
+
+def test_armed_only_notices_never_count():
+    """The coding-key notice is added for armed users only; the badges must be the same for every role."""
+    without = WARNINGS[WARNINGS["kind"] != "coding key"]
+    assert warning_counts(WARNINGS, ["CODING", "AE"]) == warning_counts(without, ["CODING", "AE"])
+
+
+def test_file_domains():
+    assert file_domains("suppae.xpt") == {"AE"}
+    assert file_domains("adlbc.xpt") == {"LB"}
+    assert file_domains("lbch.csv") == {"LB"}
+    assert file_domains("ct.csv, ex.csv") == {"CT", "EX"}
+
+
+def test_newest_record_and_its_age_at_the_cut():
+    result = readiness({"AE": AE, "LB": LB}, WARNINGS.iloc[0:0], CUT, ["AE", "LB"], [])
+    dates = [pd.Timestamp(d) for d in ("2021-05-01", "2021-06-30", "2021-07-01", "2021-06-01", "2021-05-03",
+                                       "2021-01-01", "2021-07-05", "2021-04-01")]
+    newest = max(dates)
+    assert result.newest == newest
+    assert result.age_days == (pd.Timestamp(CUT) - newest).days == 5
+
+
+def test_levels():
+    ready = readiness({"DM": DM}, WARNINGS.iloc[0:0], CUT, ["DM"], ["DM.SEX"])
+    assert level(ready) == "ready"
+    assert level(readiness({"DM": DM}, WARNINGS, CUT, ["DM"], ["DM.SEX"])) == "caution"     # a DM warning
+    assert level(readiness({"DM": DM}, WARNINGS.iloc[0:0], CUT, ["DM", "AE"], [])) == "thin"  # no AE at all
+    assert level(readiness({"DM": DM}, WARNINGS.iloc[0:0], CUT, ["DM"], ["DM.RACE"])) == "thin"  # absent field
+    assert 4 / 8 >= THIN_SHARE
+    assert level(readiness({"AE": AE}, WARNINGS.iloc[0:0], "2021-07-05", ["AE"], ["AE.AESEV"])) == "thin"
+    one_in_five = pd.DataFrame({"USUBJID": list("abcde"), "SEX": ["F", "M", "", "F", "M"]})
+    assert CAUTION_SHARE <= 1 / 5 < THIN_SHARE
+    assert level(readiness({"DM": one_in_five}, WARNINGS.iloc[0:0], CUT, ["DM"], ["DM.SEX"])) == "caution"
+
+
+def test_stale_data_is_flagged():
+    lb = LB.assign(LBDTC=["2021-01-01", "2021-01-02"])
+    cut = (pd.Timestamp("2021-01-02") + pd.Timedelta(days=STALE_DAYS)).date().isoformat()
+    assert level(readiness({"LB": lb}, WARNINGS.iloc[0:0], cut, ["LB"], [])) == "caution"
+    earlier = (pd.Timestamp("2021-01-02") + pd.Timedelta(days=STALE_DAYS - 1)).date().isoformat()
+    assert level(readiness({"LB": lb}, WARNINGS.iloc[0:0], earlier, ["LB"], [])) == "ready"
