@@ -24,7 +24,6 @@ ARMED_ONLY_KINDS = frozenset({"coding key"})        # notices added for armed us
 LEADING_COUNT = re.compile(r"^\s*(\d+)\b")
 CAUTION_SHARE = 0.10    # a field missing this share or more is worth a look
 THIN_SHARE = 0.50       # a field missing this share or more carries little
-STALE_DAYS = 30         # newest record this many days before the cut: data entry may lag
 
 
 @dataclass(frozen=True)
@@ -85,11 +84,17 @@ def warning_counts(warnings: pd.DataFrame, domains: Iterable[str]) -> tuple[dict
 
 
 def field_missing(domains: Mapping[str, pd.DataFrame], field: str) -> FieldMissing:
-    """Missing values (empty, blank or null) of "DOMAIN.COLUMN" among that domain's records."""
+    """Missing values (empty, blank or null) of "DOMAIN.COLUMN" among that domain's records; in DM among the
+    randomized subjects when DM says who they are (a screen failure has no treatment date by design). A flag
+    (--FL) is blank for "no", so it has no missing values to count (rows 0: no share)."""
     domain, _, column = field.partition(".")
     frame = domains.get(domain.upper(), pd.DataFrame())
     if column not in frame.columns:
         return FieldMissing(field, 0, len(frame), present=False)
+    if column.endswith("FL"):
+        return FieldMissing(field, 0, 0, present=True)
+    if domain.upper() == "DM" and "RANDFL" in frame.columns:
+        frame = frame[frame["RANDFL"].eq("Y").fillna(False).astype(bool)]
     values = frame[column]
     blank = values.isna()
     if values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -123,12 +128,12 @@ def readiness(domains: Mapping[str, pd.DataFrame], warnings: pd.DataFrame, cut_d
 
 
 def level(result: Readiness) -> str:
-    """'thin' (a domain or field is absent, or a field mostly missing), 'caution' (warnings, late records,
-    missing values or stale data worth a look) or 'ready'."""
+    """'thin' (a domain or field is absent, or a field mostly missing), 'caution' (warnings, late records or
+    missing values worth a look) or 'ready'. The newest record's age is told, not judged: a trial whose dosing
+    ended has no new EX record, and that says nothing about the data's quality."""
     shares = [m.share for m in result.missing if m.share is not None]
     if result.empty_domains or any(not m.present for m in result.missing) or any(s >= THIN_SHARE for s in shares):
         return "thin"
-    if (sum(result.warnings.values()) or sum(result.after_cut.values()) or any(s >= CAUTION_SHARE for s in shares)
-            or (result.age_days is not None and result.age_days >= STALE_DAYS)):
+    if sum(result.warnings.values()) or sum(result.after_cut.values()) or any(s >= CAUTION_SHARE for s in shares):
         return "caution"
     return "ready"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.analysis.readiness import (CAUTION_SHARE, STALE_DAYS, THIN_SHARE, file_domains, level, readiness,
+from dashboard.analysis.readiness import (CAUTION_SHARE, THIN_SHARE, field_missing, file_domains, level, readiness,
                                           warning_counts)
 
 SEVERITIES = ["MILD", "", None, "  ", "SEVERE", "MODERATE", None, "MILD"]
@@ -90,9 +90,21 @@ def test_levels():
     assert level(readiness({"DM": one_in_five}, WARNINGS.iloc[0:0], CUT, ["DM"], ["DM.SEX"])) == "caution"
 
 
-def test_stale_data_is_flagged():
+def test_age_of_the_newest_record_is_told_not_judged():
+    """No new EX record after dosing ended says nothing about data quality: the colour stays."""
     lb = LB.assign(LBDTC=["2021-01-01", "2021-01-02"])
-    cut = (pd.Timestamp("2021-01-02") + pd.Timedelta(days=STALE_DAYS)).date().isoformat()
-    assert level(readiness({"LB": lb}, WARNINGS.iloc[0:0], cut, ["LB"], [])) == "caution"
-    earlier = (pd.Timestamp("2021-01-02") + pd.Timedelta(days=STALE_DAYS - 1)).date().isoformat()
-    assert level(readiness({"LB": lb}, WARNINGS.iloc[0:0], earlier, ["LB"], [])) == "ready"
+    result = readiness({"LB": lb}, WARNINGS.iloc[0:0], CUT, ["LB"], [])
+    assert result.age_days == (pd.Timestamp(CUT) - pd.Timestamp("2021-01-02")).days
+    assert level(result) == "ready"
+
+
+def test_dm_fields_count_randomized_subjects_and_flags_have_no_missing_values():
+    dm = pd.DataFrame({"USUBJID": list("abcdef"), "RANDFL": ["Y", "Y", "Y", "Y", None, ""],
+                       "RFSTDTC": ["2021-05-01", "", "2021-05-02", "2021-05-03", None, None],
+                       "DTHFL": ["Y", None, None, None, None, None]})
+    randomized = dm[dm["RANDFL"] == "Y"]
+    expected = sum(_blank(v) for v in randomized["RFSTDTC"])
+    start = field_missing({"DM": dm}, "DM.RFSTDTC")
+    assert (start.missing, start.rows) == (expected, len(randomized)) == (1, 4)
+    assert field_missing({"DM": dm}, "DM.DTHFL").share is None
+    assert level(readiness({"DM": dm}, WARNINGS.iloc[0:0], CUT, ["DM"], ["DM.DTHFL"])) == "ready"
