@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from dashboard.analysis import adam_flags
 
@@ -63,3 +64,28 @@ def test_disposition_from_dm():
         ["C", "DISCONTINUED", "DISPOSITION EVENT"], ["D", "SCREEN FAILURE", "DISPOSITION EVENT"]]
     assert ds["DSSTDT"].iloc[0] == pd.Timestamp("2014-07-02") and pd.isna(ds["DSSTDT"].iloc[2])
     assert ds["DSSEQ"].tolist() == [1.0] * 4
+
+
+def _saffl_frames():
+    """Three randomized, dosed subjects; C has SAFFL = N (e.g. a dosing record later judged invalid)."""
+    dm = pd.DataFrame({"USUBJID": ["A", "B", "C"], "RANDFL": ["Y", "Y", "Y"], "SAFFL": ["Y", "Y", "N"],
+                       "RFSTDTC": ["2020-01-01"] * 3, "RFSTDT": pd.to_datetime(["2020-01-01"] * 3)})
+    ex = pd.DataFrame({"USUBJID": ["A", "B", "C"], "EXSEQ": [1.0, 1.0, 1.0], "EXSTDTC": ["2020-01-01"] * 3,
+                       "EXSTDT": pd.to_datetime(["2020-01-01"] * 3)})
+    return dm, ex
+
+
+def test_safety_population_on_adam_is_restricted_by_saffl():
+    from dashboard.analysis.safety import safety_population
+    dm, ex = _saffl_frames()
+    assert adam_flags.safety_population(safety_population(dm, ex), dm)["USUBJID"].tolist() == ["A", "B"]
+
+
+@pytest.mark.xfail(strict=True, reason="worst_rank.population_differences (Outcomes, owned by the Outcomes page) "
+                   "compares the randomized set with the dosed subjects only and ignores SAFFL, while Safety's "
+                   "population (safety_base.safety_frames) is adam_flags.safety_population(...): a dosed SAFFL = N "
+                   "subject is in neither Safety's population nor the difference listed")
+def test_outcomes_population_difference_lists_a_dosed_subject_with_saffl_n():
+    from dashboard.analysis.worst_rank import population_differences
+    dm, ex = _saffl_frames()
+    assert population_differences(dm, ex)["USUBJID"].tolist() == ["C"]
