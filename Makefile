@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: demo test install install-test browser demo-setup serve unit integration e2e bench clean-instance pilot
+.PHONY: demo test install install-test browser demo-setup serve unit integration e2e bench clean-instance pilot docs
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ bench: install-test
 	$(PY) tests/bench/bench_ingest.py
 	$(PY) tests/bench/bench_callbacks.py
 	$(PY) tests/bench/bench_pack.py
+
+## docs/displays.md from the display catalogue (a test fails when it is stale).
+docs: install
+	$(PY) -m dashboard displays docs
 
 clean-instance:
 	rm -rf instance

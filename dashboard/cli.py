@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "dashboard.setup_demo",   # setup-demo
     "dashboard.trials.cli",   # trials draft / check
     "dashboard.pack.cli",     # pack build
+    "dashboard.displays.docs",  # displays docs
 )
 
 
