@@ -178,7 +178,8 @@ def median_grid(result: Any, unit: str = "") -> tuple[list[dict[str, Any]], list
                {"field": "n", "headerName": "Subjects", "type": "numericColumn"},
                {"field": "events", "headerName": "Events", "type": "numericColumn"},
                {"field": "censored", "headerName": "Censored", "type": "numericColumn"},
-               {"field": "median", "headerName": f"Median time to event ({unit or 'AVAL'}, Kaplan-Meier)", "minWidth": 150}]
+               {"field": "median", "headerName": f"Median time to event ({unit or 'AVAL'}, Kaplan-Meier)",
+                "minWidth": 150}]
     rows = [{"group": r.GROUP, "n": int(r.N), "events": int(r.EVENTS), "censored": int(r.N - r.EVENTS),
              "median": "not reached" if math.isnan(r.MEDIAN) else f"{r.MEDIAN:g}"}
             for r in result.medians.itertuples(index=False)]

@@ -125,11 +125,11 @@ def test_outcomes_come_from_any_findings_domain():
 
 
 def test_a_long_follow_up_keeps_the_numbers_at_risk_readable():
-    from dashboard.analysis import survival as events
+    from dashboard.analysis import survival
 
-    assert events.risk_table_days(28) == [0, 7, 14, 21, 28]                      # NCT05019287: every week
-    days = events.risk_table_days(182)                                            # 26 weeks: every 3 weeks
-    assert len(days) <= events.MAX_RISK_COLUMNS and days[0] == 0 and days[-1] >= 182 - 21
+    assert survival.risk_table_days(28) == [0, 7, 14, 21, 28]                    # NCT05019287: every week
+    days = survival.risk_table_days(182)                                          # 26 weeks: every 3 weeks
+    assert len(days) <= survival.MAX_RISK_COLUMNS and days[0] == 0 and days[-1] >= 182 - 21
     assert all(b - a == days[1] - days[0] and (b - a) % 7 == 0 for a, b in zip(days, days[1:]))
 
 
