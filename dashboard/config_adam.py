@@ -23,7 +23,7 @@ class TteParameter:
     """One ADTTE parameter the Outcomes page shows: its PARAMCD, a label, and which way its curve is drawn."""
     paramcd: str
     label: str
-    curve: str = "events"           # "events" (cumulative incidence) or "event-free" (survival)
+    curve: str = "event-free"       # "event-free" (survival, as the Outcomes page draws ADTTE) or "events" (1 - S)
 
     @property
     def event_free(self) -> bool:
@@ -101,13 +101,13 @@ def _tte(table: dict[str, Any], problems: list[str]) -> tuple[TteParameter, ...]
     params = []
     for i, t in enumerate(value):
         prefix = f"adam.tte[{i}]."
-        paramcd, label, curve = t.get("paramcd"), t.get("label"), t.get("curve", "events")
+        paramcd, label, curve = t.get("paramcd"), t.get("label"), t.get("curve", "event-free")
         for key, item in (("paramcd", paramcd), ("label", label)):
             if not isinstance(item, str) or not item.strip():
                 problems.append(f"key '{prefix}{key}' must be non-empty text, got {item!r}")
         if curve not in CURVES:
             problems.append(f"key '{prefix}curve' must be one of {list(CURVES)}, got {curve!r}")
-            curve = "events"
+            curve = "event-free"
         params.append(TteParameter(str(paramcd or "").strip(), str(label or "").strip(), curve))
     codes = [p.paramcd for p in params]
     if len(set(codes)) != len(codes):

@@ -118,7 +118,7 @@ def tte_frame(adtte: pd.DataFrame, paramcd: str) -> pd.DataFrame:
 
 def tte_parameters(adtte: pd.DataFrame, adam: AdamConfig) -> tuple[TteParameter, ...]:
     """The ADTTE parameters to show: [[adam.tte]] as configured (in its order), else every PARAMCD of ADTTE, labelled
-    by its PARAM and drawn as events."""
+    by its PARAM and drawn event-free (as `displays.outcomes.events.adtte_parameters` draws them)."""
     if adam.tte:
         return adam.tte
     if adtte.empty or "PARAMCD" not in adtte:

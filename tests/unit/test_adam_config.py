@@ -165,4 +165,5 @@ def test_tte_parameters_configured_or_every_paramcd():
                                                               TteParameter("PFS", "Progression"))
     curve = pd.DataFrame({"TIME": [0.0, 10.0], "SURV": [1.0, 0.75]})
     assert adam_flags.curve_values(curve, configured.tte[0]).tolist() == [1.0, 0.75]
-    assert adam_flags.curve_values(curve, TteParameter("X", "x")).tolist() == [0.0, 0.25]
+    assert adam_flags.curve_values(curve, TteParameter("X", "x", "events")).tolist() == [0.0, 0.25]
+    assert TteParameter("X", "x").event_free              # the default, as the Outcomes page draws ADTTE
