@@ -83,7 +83,7 @@ def render(view: dict[str, Any] | None, sees_arms: bool) -> Any:
     """A record view as components; the closed part only when the reader sees arms."""
     if view is None:
         return html.Div("No meeting recorded yet.", className="text-muted")
-    attendance = [html.Li(" · ".join(v for v in a.values() if v)) for a in view["attendance"]]
+    attendance = [html.Li(" · ".join(a[f] for f in entry.ATTENDANCE_FIELDS if a.get(f))) for a in view["attendance"]]
     parts = _history(view) + [
         html.H5([f"Recommendation: {view['recommendation_label']}"], className="mb-1"),
         html.Div(f"Meeting {view['meeting_date']} · cuts reviewed {', '.join(view['cut_dates'])} · version "
