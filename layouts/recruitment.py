@@ -8,6 +8,7 @@ from dash.development.base_component import Component
 
 from dashboard.context import ViewContext
 from layouts.common import figure_card, listing_grid, page_header, stat_tile, summary_grid
+from layouts.readiness import readiness_badge
 
 INIT = "rec-init"
 SITE_FILTER = "rec-site-filter"
@@ -63,8 +64,14 @@ def _csv_button(button_id: str) -> Component:
     return dbc.Button("Download CSV", id=button_id, size="sm", color="secondary", outline=True)
 
 
-def _card(title: str | Component, body: list[Component], button_id: str | None = None) -> Component:
-    header = [html.Span(title, className="fw-semibold")]
+def _titled(title: str | Component, display_key: str) -> Component:
+    """A display's title with its data-readiness badge (`display_key`: its key in dashboard/displays)."""
+    return html.Span([title, readiness_badge(display_key)])
+
+
+def _card(title: str | Component, display_key: str, body: list[Component], button_id: str | None = None
+          ) -> Component:
+    header = [html.Span(_titled(title, display_key), className="fw-semibold")]
     if button_id:
         header.append(html.Span(_csv_button(button_id), className="float-end"))
     return dbc.Card([dbc.CardHeader(header), dbc.CardBody(body)], className="mb-3 shadow-sm")
@@ -85,27 +92,33 @@ def _filters() -> Component:
 
 
 def _tiles() -> Component:
+    return html.Div([html.Div(_titled("Study status", "recruitment.status"), className="small text-muted mb-1"),
+                     _tile_row()])
+
+
+def _tile_row() -> Component:
     return dbc.Row([dbc.Col(stat_tile(tile, label), xs=6, md=4, xl=True, className="mb-3")
                     for tile, label in zip(TILES, TILE_LABELS)], className="g-2")
 
 
 def _overview(ctx: ViewContext) -> list[Component]:
-    accrual = figure_card(ACCRUAL_GRAPH, "Cumulative randomizations", height=420,
+    accrual = figure_card(ACCRUAL_GRAPH, _titled("Cumulative randomizations", "recruitment.accrual"), height=420,
                           extra=html.Div(id=PROJECTION_NOTE, className="small mb-2"))
     parts = [_tiles(), accrual]
     if ctx.sees_arms:
-        parts.append(figure_card(BALANCE_GRAPH, "Randomization balance over time", height=360))
+        balance = _titled("Randomization balance over time", "recruitment.balance")
+        parts.append(figure_card(BALANCE_GRAPH, balance, height=360))
     return parts
 
 
 def _screening() -> list[Component]:
+    failures = dcc.Graph(id=FAILURES_GRAPH, style={"height": "380px"}, config={"displaylogo": False})
     return [
         dbc.Row([
-            dbc.Col(figure_card(FUNNEL_GRAPH, "Screening funnel", height=380), lg=5),
-            dbc.Col(_card("Screen-failure reasons", [dcc.Graph(id=FAILURES_GRAPH, style={"height": "380px"},
-                                                               config={"displaylogo": False})], CSV_FAILURES), lg=7),
+            dbc.Col(figure_card(FUNNEL_GRAPH, _titled("Screening funnel", "recruitment.funnel"), height=380), lg=5),
+            dbc.Col(_card("Screen-failure reasons", "recruitment.screen_failures", [failures], CSV_FAILURES), lg=7),
         ]),
-        figure_card(CONSORT_GRAPH, "CONSORT flow diagram", height=640),
+        figure_card(CONSORT_GRAPH, _titled("CONSORT flow diagram", "recruitment.consort"), height=640),
     ]
 
 
@@ -113,29 +126,33 @@ def _sites() -> list[Component]:
     period = dbc.RadioItems(id=PERIOD_CHOICE, options=[{"label": "By week", "value": "week"},
                                                        {"label": "By month", "value": "month"}],
                             value="week", inline=True, className="mb-2")
-    return [figure_card(PERIOD_GRAPH, "Enrollment over time", height=360, extra=period),
-            _card("Enrollment by site", [html.Div(id=SITE_NOTE, className="small text-muted mb-2"),
-                                         listing_grid(SITE_GRID, height=360)], CSV_SITES)]
+    over_time = _titled("Enrollment over time", "recruitment.enrollment_period")
+    return [figure_card(PERIOD_GRAPH, over_time, height=360, extra=period),
+            _card("Enrollment by site", "recruitment.sites", [html.Div(id=SITE_NOTE, className="small text-muted mb-2"),
+                                                              listing_grid(SITE_GRID, height=360)], CSV_SITES)]
 
 
 def _baseline() -> list[Component]:
-    return [_card("Baseline characteristics of randomized subjects", [summary_grid(BASELINE_GRID)],
-                  CSV_BASELINE),
-            _card("Eligibility checks: possible protocol deviations", [
+    return [_card("Baseline characteristics of randomized subjects", "recruitment.baseline",
+                  [summary_grid(BASELINE_GRID)], CSV_BASELINE),
+            _card("Eligibility checks: possible protocol deviations", "recruitment.deviations", [
                 html.Div(id=DEVIATION_NOTE, className="small text-muted mb-2"),
                 listing_grid(DEVIATION_GRID, height=420)], CSV_DEVIATIONS)]
 
 
 def _exposure() -> list[Component]:
-    return [figure_card(EXPOSURE_GRAPH, "Exposure", height=380, extra=html.Div(id=EXPOSURE_NOTE, className="small")),
+    return [figure_card(EXPOSURE_GRAPH, _titled("Exposure", "recruitment.exposure"), height=380,
+                        extra=html.Div(id=EXPOSURE_NOTE, className="small")),
             # the listing follows the regimen (missed infusions or cycles; every subject's compliance), so its title too
-            _card(html.Span(MISSED_TITLE, id=EXPOSURE_LISTING_TITLE), [listing_grid(MISSED_GRID, height=360)],
-                  CSV_MISSED)]
+            _card(html.Span(MISSED_TITLE, id=EXPOSURE_LISTING_TITLE), "recruitment.exposure_listing",
+                  [listing_grid(MISSED_GRID, height=360)], CSV_MISSED)]
 
 
 def _completeness() -> list[Component]:
-    return [figure_card(COMPLETENESS_GRAPH, "Measurements received by visit", height=560),
-            _card("Scheduled visits: expected and received", [summary_grid(VISIT_GRID)], CSV_VISITS)]
+    measurements = _titled("Measurements received by visit", "recruitment.completeness")
+    return [figure_card(COMPLETENESS_GRAPH, measurements, height=560),
+            _card("Scheduled visits: expected and received", "recruitment.visits", [summary_grid(VISIT_GRID)],
+                  CSV_VISITS)]
 
 
 def layout(ctx: ViewContext) -> Component:

@@ -75,7 +75,7 @@ class DashClient:
         outputs = callback.outputs
         body = {
             "output": callback.output,
-            "outputs": outputs if len(outputs) > 1 else outputs[0],
+            "outputs": outputs if callback.output.startswith("..") else outputs[0],  # a list for a dict of outputs
             "inputs": [{**d, "value": values.get((d["id"], d["property"]))} for d in callback.inputs],
             "state": [{**d, "value": values.get((d["id"], d["property"]))} for d in callback.state],
             "changedPropIds": changed if changed is not None else

@@ -94,6 +94,20 @@ def disposition_source(ds: pd.DataFrame, vocabulary: Vocabulary) -> str:
             "every term other than known milestones (" + ", ".join(sorted(MILESTONES)[:3]) + ", ...).")
 
 
+def _dm_basics(dm: pd.DataFrame) -> pd.DataFrame:
+    """Per DM subject (one row each): site, screening and randomization dates, randomized flag, age and sex."""
+    out = pd.DataFrame({"USUBJID": dm["USUBJID"].astype(str).to_numpy()})
+    site = column(dm, "SITEID").fillna("").astype(str).str.strip()
+    out["SITEID"] = site.where(site != "", NO_SITE).to_numpy()
+    rand_dt = column(dm, "RANDDT", "date")
+    out["SCREEN_DT"] = column(dm, "DMDT", "date").fillna(column(dm, "RFICDT", "date")).fillna(rand_dt).to_numpy()
+    out["RANDOMIZED"] = (column(dm, "RANDFL") == "Y").to_numpy()
+    out["RAND_DT"] = rand_dt.where(out["RANDOMIZED"].to_numpy()).to_numpy()
+    out["AGE"] = pd.to_numeric(column(dm, "AGE", "float"), errors="coerce").to_numpy()
+    out["SEX"] = column(dm, "SEX").fillna("").astype(str).to_numpy()
+    return out
+
+
 def subject_status(dm: pd.DataFrame, ds: pd.DataFrame, ex: pd.DataFrame, cut_date: str, *,
                    planned_doses: int, interval_days: int, vocabulary: Vocabulary | None = None) -> pd.DataFrame:
     """One row per screened subject (DM): site, key dates, flags, doses received and status at the cut.
@@ -105,17 +119,7 @@ def subject_status(dm: pd.DataFrame, ds: pd.DataFrame, ex: pd.DataFrame, cut_dat
     vocabulary = vocabulary or Vocabulary()
     cut = pd.Timestamp(cut_date)
     dm = dm.drop_duplicates("USUBJID")
-    ids = dm["USUBJID"].astype(str)
-    out = pd.DataFrame({"USUBJID": ids.to_numpy()})
-    site = column(dm, "SITEID").fillna("").astype(str).str.strip()
-    out["SITEID"] = site.where(site != "", NO_SITE).to_numpy()
-    rand_dt = column(dm, "RANDDT", "date")
-    out["SCREEN_DT"] = column(dm, "DMDT", "date").fillna(column(dm, "RFICDT", "date")).fillna(rand_dt).to_numpy()
-    out["RANDOMIZED"] = (column(dm, "RANDFL") == "Y").to_numpy()
-    out["RAND_DT"] = rand_dt.where(out["RANDOMIZED"].to_numpy()).to_numpy()
-    out["AGE"] = pd.to_numeric(column(dm, "AGE", "float"), errors="coerce").to_numpy()
-    out["SEX"] = column(dm, "SEX").fillna("").astype(str).to_numpy()
-
+    out = _dm_basics(dm)
     ds = ds if "USUBJID" in ds else pd.DataFrame({"USUBJID": pd.Series(dtype="object")})
     decod = _terms(ds, "DSDECOD")
     disposition = disposition_events(ds, vocabulary)

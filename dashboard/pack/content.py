@@ -11,9 +11,9 @@ from typing import Any
 import pandas as pd
 
 from callbacks import outcomes as out_cb
-from callbacks import recruitment as rec_cb
-from callbacks import recruitment_base as rec_base
-from callbacks import recruitment_conduct as conduct_cb
+from dashboard.displays import recruitment as rec_cb
+from dashboard.displays import recruitment as rec_base
+from dashboard.displays import recruitment as conduct_cb
 from dashboard.analysis import ae as ae_tables
 from dashboard.analysis import ae_listings, changes, labs
 from dashboard.analysis import recruitment as rec

@@ -10,6 +10,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from coding_key_support import coded_demo_config
 from support import BLINDED_ROLES, DEMO_EXPORTS, ROLES, make_app, make_instance
 from dash_client import callbacks_by_output, initial_values, open_page_as, respond
 
@@ -201,7 +202,7 @@ def _treated_as_other_arm(export) -> dict[str, tuple[str, str]]:
 
 @pytest.mark.parametrize("role", ["dsmb", "statistician"])
 def test_a_subject_dosed_with_the_other_arms_product_is_listed_for_roles_that_see_arms(initial, role):
-    config = load_trial_config()
+    config = coded_demo_config()  # the board's labels come with the cut (coding.csv), not the configuration
     coded = role == "dsmb"
     expected = {s: f"randomized to {config.arm_label(a, coded)}, treated as {config.arm_label(t, coded)}"
                 for s, (a, t) in _treated_as_other_arm(DEMO_EXPORTS / "final").items()}

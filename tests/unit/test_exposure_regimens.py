@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import recruitment_frames as f
 
-from callbacks import recruitment as cb
 from dashboard.analysis import conduct
 from dashboard.analysis import recruitment as rec
 from dashboard.blinding import BlindedTrialData
 from dashboard.config import load_trial_config
 from dashboard.cuts import CutManifest
+from dashboard.displays import recruitment as cb
 
 PLANNED_DAYS = 28
 DAY1 = pd.Timestamp("2021-01-01")

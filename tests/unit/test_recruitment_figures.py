@@ -8,13 +8,14 @@ import pandas as pd
 import pytest
 import recruitment_frames as f
 
-from callbacks.recruitment import _grid, _key
 from dashboard.analysis import accrual, conduct, consort
 from dashboard.analysis import recruitment as rec
 from dashboard.config import load_trial_config
+from dashboard.displays.recruitment.selection import filter_key
 from dashboard.figures import conduct as cf
 from dashboard.figures import recruitment as rf
 from dashboard.figures.common import stamp_text
+from dashboard.tables.recruitment import grid
 
 CONFIG = load_trial_config()
 OPEN_STAMP = stamp_text(f.CUT, False)
@@ -150,19 +151,19 @@ def test_completeness_figure(status):
 
 
 def test_filter_key_cleans_browser_input():
-    assert _key(["02", "01", "01"], "2021-05-01", "2021-05-31T00:00:00") == (("01", "02"), "2021-05-01",
+    assert filter_key(["02", "01", "01"], "2021-05-01", "2021-05-31T00:00:00") == (("01", "02"), "2021-05-01",
                                                                              "2021-05-31")
-    assert _key("01", None, "not a date") == (("01",), "", "")
-    assert _key({"x": 1}, 5, [1]) == ((), "", "")
+    assert filter_key("01", None, "not a date") == (("01",), "", "")
+    assert filter_key({"x": 1}, 5, [1]) == ((), "", "")
 
 
 def test_grid_rows_are_json_safe_and_capped():
     frame = pd.DataFrame({"when": pd.to_datetime(["2021-05-01", None]), "pct": [12.345, float("nan")],
                           "n": [1, 2], "text": ["=1+1", None]})
-    rows, defs = _grid(frame, {"when": "When", "pct": "%", "n": "N", "text": "Text"})
+    rows, defs = grid(frame, {"when": "When", "pct": "%", "n": "N", "text": "Text"})
     assert rows == [{"c0": "2021-05-01", "c1": 12.3, "c2": 1, "c3": "=1+1"},
                     {"c0": None, "c1": None, "c2": 2, "c3": None}]
     assert [d["headerName"] for d in defs] == ["When", "%", "N", "Text"]
     assert defs[2]["type"] == "numericColumn"
     json.dumps(rows)
-    assert len(_grid(pd.DataFrame({"a": range(5)}), {"a": "A"}, limit=3)[0]) == 3
+    assert len(grid(pd.DataFrame({"a": range(5)}), {"a": "A"}, limit=3)[0]) == 3

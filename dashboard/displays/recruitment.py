@@ -1,7 +1,0 @@
-"""Views of the recruitment (filled as the page moves onto the catalogue)."""
-
-from __future__ import annotations
-
-from dashboard.displays.model import View
-
-VIEWS: tuple[View, ...] = ()
