@@ -104,3 +104,15 @@ def test_measure_mapping_applied_at_load(tmp_path, monkeypatch):
     assert mapped["file"].tolist() == ["advs.xpt"]
     assert mapped["message"].iloc[0].startswith(f"{advs_rows} records of PARAMCD 'SYSBP' read as the configured")
     blinding.clear_caches()
+
+
+def test_cuts_list_and_show_say_the_sources(mixed, monkeypatch, capsys):
+    from dashboard.ingest.cli import main
+    manifest, _, base = mixed
+    monkeypatch.setenv("DSMB_DATA_ROOT", str(base / "data"))
+    assert main(["cuts", "list"]) == 0
+    header, row = capsys.readouterr().out.splitlines()[:2]
+    assert header.split()[-1] == "data" and row.endswith("ADaM + SDTM")
+    assert main(["cuts", "show", manifest.cut_id]) == 0
+    assert "sources: Recruitment: ADaM (DM, EX); SDTM (DS); Safety: ADaM (DM, AE, LB, VS, EX); SDTM (CM)" \
+        in capsys.readouterr().out
