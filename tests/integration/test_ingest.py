@@ -18,7 +18,7 @@ from dashboard.config import load_trial_config
 from dashboard.ingest import AlreadyLoaded, load_cut
 from dashboard.ingest.cli import main
 from dashboard.ingest.identity import WITHHELD
-from dashboard.ingest.sample import ARMS, write_sample_export
+from sample_export import ARMS, write_sample_export
 
 CUT_DATE = "2021-09-01"  # after every date of the sample export
 
@@ -72,11 +72,13 @@ def test_load_writes_snapshot_and_activates(tmp_path, config, audit):
 
 def test_sealed_part_feeds_blinding(tmp_path, config):
     export = write_sample_export(tmp_path / "export")
+    # the coding key comes with the randomization list (the configuration holds none)
+    (export / "coding.csv").write_text("ARMCD,CODED_LABEL\nMENSC,Group B\nPBO,Group A\n", encoding="utf-8")
     manifest = load_cut(export, CUT_DATE, "", "alice", config, root=tmp_path / "root")
     sealed = cuts.cuts_dir(tmp_path / "root") / manifest.cut_id / cuts.SEALED_DIRNAME
     assert {p.name for p in sealed.iterdir()} == {"allocation.parquet", "EX.parquet", "SE.parquet",
-                                                  "SUPPDM.parquet", "_inputs.parquet", "checksums.json",
-                                                  "checksums.sig"}
+                                                  "SUPPDM.parquet", "_inputs.parquet", "coding.parquet",
+                                                  "checksums.json", "checksums.sig"}
     allocation = pd.read_parquet(sealed / "allocation.parquet")
     assert list(allocation.columns) == ["USUBJID", "ARMCD", "ARM", "ACTARMCD", "ACTARM", "RANDNO"]
     listed = read_csv(export / "randomization.csv")
