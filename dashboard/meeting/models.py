@@ -107,7 +107,7 @@ def append_only_sql(dialect: str) -> list[str]:
                 f"BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END" for t in TABLES for op in ("UPDATE", "DELETE")]
     if dialect == "postgresql":
         out = ["CREATE OR REPLACE FUNCTION dsmb_meeting_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-               "BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$"]
+               "BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END $$"]  # no %: a DBAPI placeholder
         for t in TABLES:
             out += [f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}",
                     f"CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t} "
