@@ -100,7 +100,7 @@ def test_measure_mapping_applied_at_load(tmp_path, monkeypatch):
     vs = data.domain("VS")
     assert set(vs["VSTESTCD"]) == {"SBP"} and set(vs["PARAMCD"]) == {"SYSBP"}
     mapped = data.warnings[data.warnings["kind"] == "measure mapped"]
-    advs_rows = len(pd.read_sas(SHARED_EXPORTS / "pharmaverse-adam" / "advs.xpt", format="xport"))
+    advs_rows = len(pd.read_sas(SHARED_EXPORTS / "pharmaverse-adam" / "advs.xpt", format="xport", encoding="utf-8"))
     assert mapped["file"].tolist() == ["advs.xpt"]
     assert mapped["message"].iloc[0].startswith(f"{advs_rows} records of PARAMCD 'SYSBP' read as the configured")
     blinding.clear_caches()
