@@ -51,7 +51,8 @@ def _change_figure(app, role: str, statistic: str) -> dict:
 
 
 def _adam_change(by: pd.Series | None, statistic: str = "mean") -> pd.Series:
-    """Mean (or median) CHG by (group,) AVISIT of ADLB's ALT analysis records: ANL01FL = Y, not the baseline, not derived."""
+    """Mean (or median) CHG by (group,) AVISIT of ADLB's ALT analysis records: ANL01FL = Y, not the baseline, not
+    derived."""
     adlb = _xpt("adlb")
     keep = ((adlb["PARAMCD"] == "ALT") & (adlb["ANL01FL"] == "Y") & (adlb["ABLFL"] != "Y") & (adlb["DTYPE"] == "")
             & adlb["CHG"].notna() & adlb["AVISITN"].notna())
