@@ -113,7 +113,7 @@ def baseline_and_eligibility(data: TrialData, sites: Any = None, start: Any = No
 
 
 CHARACTERISTICS = Display(
-    "recruitment.baseline", "Baseline characteristics of randomized subjects", "table", ("DM", "VS", "LB", "QS"),
+    "recruitment.baseline", "Baseline characteristics of randomized subjects", "table", ("DM", "VS", "LB"),
     {"summary_rows": Out(ids.BASELINE_GRID, "rowData"), "summary_columns": Out(ids.BASELINE_GRID, "columnDefs")},
     BOTH_FORMS, tab=TAB, analysis=(baseline.baseline_values, baseline.baseline_summary,
                                    baseline.baseline_summary_by_arm), builder=tables.table_one,

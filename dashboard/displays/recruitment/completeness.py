@@ -73,7 +73,7 @@ def completeness(data: TrialData, sites: Any = None, start: Any = None, end: Any
                                                            completeness_outputs(data, key))), *key)
 
 
-FINDINGS = ("VS", "LB", "QS")
+FINDINGS = ("VS", "LB")   # always read; the configured outcomes may add more (QS, CT, ...)
 MEASUREMENTS = Display("recruitment.completeness", "Measurements received by visit", "figure", ("DM", *FINDINGS),
                        {"figure": Out(ids.COMPLETENESS_GRAPH, "figure")}, POOLED_ONLY, tab=TAB,
                        analysis=(conduct.expected_visits, conduct.measurement_presence,
