@@ -17,7 +17,7 @@ from dashboard import audit, blinding, cuts
 from dashboard.blinding import Access, TrialData
 from dashboard.config import TrialConfig
 from dashboard.exports import stamped_csv
-from dashboard.pack import content, render
+from dashboard.pack import content, outline, render
 from dashboard.pack.content import Display
 from dashboard.pack.figures import SESSION, figure_json
 
@@ -82,12 +82,13 @@ def _write_tables(displays: Sequence[Display], folder: Path, data: TrialData) ->
 
 
 def collect(cut_id: str, access: Access, config: TrialConfig, root: Path | None,
-            previous_id: str | None = None) -> tuple[TrialData, list[Display], str]:
-    """The trial data at `access` and the displays of the pack (with the previous cut's id, '' when none)."""
+            previous_id: str | None = None, database_url: str | None = None) -> tuple[TrialData, list[Display], str]:
+    """The trial data at `access` and the displays of the pack (with the previous cut's id, '' when none): the
+    pages' displays (content.py) with the outline's further parts in their sections (outline.py)."""
     with _app_context(config, root):
         data = blinding.trial_data(cut_id, access, config, root)
         previous, problem = _previous(cut_id, previous_id, access, config, root)
-        shown = content.displays(data, previous, problem)
+        shown = outline.merged(content.displays(data, previous, problem), outline.extra_displays(data, database_url))
     return data, shown, previous.cut.cut_id if previous is not None else ""
 
 
@@ -99,7 +100,8 @@ def build_all(cut_id: str, packs: Sequence[tuple[Access, Path]], *, config: Tria
     detail when closed). `timings`, when given, receives the seconds of each stage (for the benchmark)."""
     clock = _Clock(timings)
     SESSION.start()             # Chromium starts while the displays are computed
-    prepared = [(access, folder, *collect(cut_id, access, config, root, previous_id)) for access, folder in packs]
+    prepared = [(access, folder, *collect(cut_id, access, config, root, previous_id, database_url))
+                for access, folder in packs]
     clock.tick("displays")
     figures = [d for *_, shown, _ in prepared for d in shown if d.figure is not None]
     rendered = iter(render.figure_svgs(figures))
