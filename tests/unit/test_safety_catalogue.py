@@ -40,8 +40,8 @@ def test_every_display_id_and_badge_is_in_the_layout_closed_only_parts_only_clos
 def test_every_display_declares_its_pieces_and_every_compute_names_its_controls():
     for view in views_on("/safety"):
         for display in view.displays:
-            assert display.domains and display.analysis and display.tab, display.key
-            assert display.kind == "choice" or display.builder is not None, display.key
+            assert display.domains and display.analysis and display.fields and display.tab, display.key
+            assert display.builder is not None and display.forms, display.key
         parameters = inspect.signature(view.compute).parameters
         takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
         assert takes_any or set(view.controls) <= set(parameters), view.key

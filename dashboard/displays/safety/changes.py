@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from dashboard.analysis import ae_listings, changes
 from dashboard.analysis.ae_listings import json_records
 from dashboard.blinding import TrialData
@@ -21,7 +23,8 @@ def _without_changes(note: Any) -> dict[str, Any]:
             "death_changes_columns": []}
 
 
-def summary_text(previous_date: str, summary: Any) -> str:
+def summary_text(previous_date: str, summary: pd.DataFrame) -> str:
+    """One sentence: what changed since the cut of `previous_date`, count by count."""
     return f"Compared with the cut of {previous_date}: " + "; ".join(
         f"{r.LABEL.lower()} {r.COUNT}" for r in summary.itertuples()) + "."
 
@@ -48,7 +51,7 @@ def changes_view(data: TrialData, **_: Any) -> dict[str, Any]:
 CHANGES_SUMMARY = Display(
     "safety.changes_summary", "Changes since the previous cut", "note", ("AE", "DM"),
     {"changes_note": Out(ids.CHANGES_NOTE, "children")}, analysis=(changes.change_summary,), builder=summary_text,
-    tab="changes")
+    fields=("AE.AESEQ", "AE.AESER", "DM.DTHDTC"), tab="changes")
 AE_CHANGES = Display(
     "safety.ae_changes", "Adverse-event records new, changed or removed since the previous cut", "listing", ("AE",),
     {"changes_rows": Out(ids.CHANGES_GRID, "rowData"), "changes_columns": Out(ids.CHANGES_GRID, "columnDefs")},

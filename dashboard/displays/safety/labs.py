@@ -122,7 +122,7 @@ LAB_FIELDS = ("LB.LBSTRESN", "LB.LBSTNRHI", "LB.LBBLFL")
 LAB_CHOICE = Display(
     "safety.lab_choice", "Laboratory test", "choice", ("LB",),
     {"options": Out(ids.LAB_TEST, "options"), "value": Out(ids.LAB_TEST, "value")},
-    analysis=(labs.lab_tests,), fields=("LB.LBTESTCD",), tab="labs", in_pack=False)
+    analysis=(labs.lab_tests,), builder=lab_test_choice, fields=("LB.LBTESTCD",), tab="labs", in_pack=False)
 EDISH = Display(
     "safety.edish", "Liver: eDISH (Hy's law)", "figure", ("DM", "EX", "LB"), {"edish": Out(ids.EDISH_GRAPH, "figure")},
     analysis=(labs.edish_points,), builder=fig_labs.edish_figure, fields=LAB_FIELDS, tab="labs")
