@@ -85,7 +85,7 @@ def adtte_style(label: str, paramcd: str, unit: str, event_free: bool) -> CurveS
     unit = unit.strip().lower()
     return CurveStyle(f"{label} ({paramcd}), ADTTE", "Free of the event" if event_free else "Subjects with event",
                       incidence=not event_free, x_title=f"Time ({unit}, AVAL)" if unit else
-                      "Time (AVAL; ADTTE gives no unit, AVALU)", unit=unit, medians=True,
+                      "Time (AVAL; ADTTE has no AVALU)", unit=unit, medians=True,
                       what="free of the event" if event_free else "with the event",
                       method="Kaplan-Meier (AVAL, event = CNSR 0); 95 % log-log band",
                       empty=f"No subject with a time for {paramcd} in this cut.")

@@ -31,7 +31,7 @@ class CurveStyle:
     bands: bool = True               # 95 % bands where the estimate has them (Kaplan-Meier)
     what: str = "free of the event"  # the hover's phrase for the value drawn
     method: str = ""                 # how the curve was estimated, under the curves
-    medians: bool = False            # the median time to event per group, beside the curves
+    medians: bool = False            # the median time to event per group, in the legend
     unit: str = "days"               # the unit of the time axis, for the medians
     empty: str = "No subject with follow-up in this cut yet."
 
@@ -57,22 +57,29 @@ def test_notes(test: pd.DataFrame) -> list[str]:
     return lines
 
 
-def median_text(medians: pd.DataFrame, unit: str = "days") -> str:
-    """"Median: Group A 120 days (34 events / 80) | Group B not reached (12 / 79)"."""
-    parts = []
-    for r in medians.itertuples(index=False):
-        value = "not reached" if math.isnan(r.MEDIAN) else f"{r.MEDIAN:g} {unit}".strip()
-        parts.append(f"{r.GROUP} {value} ({r.EVENTS} events / {r.N})")
-    return "Median time to event (Kaplan-Meier): " + " | ".join(parts)
+def median_label(medians: pd.DataFrame, group: str, unit: str = "") -> str:
+    """A curve's legend name with its median: "Placebo · median 64 days" or "Placebo · median not reached"."""
+    row = medians[medians["GROUP"] == group]
+    if row.empty:
+        return group
+    median = float(row["MEDIAN"].iloc[0])
+    return f"{group} · median " + ("not reached" if math.isnan(median) else f"{median:g} {unit}".strip())
+
+
+def _steps(time: pd.Series, value: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The corners of a right-continuous step function, so a band's lower edge steps like its upper edge."""
+    t, v = time.to_numpy(float), value.to_numpy(float)
+    return np.r_[t[0], np.repeat(t[1:], 2)], np.r_[np.repeat(v[:-1], 2), v[-1]]
 
 
 def _curve_traces(fig: go.Figure, rows: pd.DataFrame, name: str, color: str, style: CurveStyle) -> None:
     y = rows["INCIDENCE"] if style.incidence else rows["SURV"]
     if style.bands and rows["LO"].notna().all() and len(rows) > 1:
         low, high = (1 - rows["HI"], 1 - rows["LO"]) if style.incidence else (rows["LO"], rows["HI"])
-        fig.add_trace(go.Scatter(x=np.r_[rows["TIME"], rows["TIME"][::-1]], y=np.r_[high, low[::-1]],
-                                 fill="toself", line={"width": 0, "shape": "hv"}, fillcolor=color, opacity=0.12,
-                                 hoverinfo="skip", showlegend=False, name=f"{name} 95% CI"))
+        (x, top), (_, bottom) = _steps(rows["TIME"], high), _steps(rows["TIME"], low)
+        fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[top, bottom[::-1]], mode="lines", fill="toself",
+                                 line={"width": 0}, fillcolor=color, opacity=0.12, hoverinfo="skip",
+                                 showlegend=False, name=f"{name} 95% CI"))
     fig.add_trace(go.Scatter(
         x=rows["TIME"].tolist(), y=y.round(5).tolist(), name=name, mode="lines",
         line={"shape": "hv", "color": color, "width": 2.5},
@@ -93,8 +100,6 @@ def _risk_rows(fig: go.Figure, result: Survival, colors: dict[str, str]) -> None
 
 def _notes(result: Survival, style: CurveStyle) -> list[str]:
     notes = test_notes(result.test) if result.test is not None and len(result.test) else []
-    if style.medians and len(result.medians):
-        notes.append(median_text(result.medians, style.unit))
     if result.unknown_day:
         notes.append(f"{result.unknown_day} subject(s) with an event of unknown date are counted in the table, "
                      "not here")
@@ -132,7 +137,8 @@ def survival_figure(result: Survival, style: CurveStyle, stamp: str) -> go.Figur
     for group in result.groups:
         rows = result.curves[result.curves["GROUP"] == group]
         if len(rows):
-            _curve_traces(fig, rows, group, colors[group], style)
+            name = median_label(result.medians, group, style.unit) if style.medians else group
+            _curve_traces(fig, rows, name, colors[group], style)
     _risk_rows(fig, result, colors)
     notes = _notes(result, style)
     if notes:
