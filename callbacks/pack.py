@@ -100,9 +100,10 @@ def _start(kind: str) -> object:
     job, started = jobs.JOBS.start(jobs.Job(key, kind, data.cut.cut_id, current_user.username),
                                    _work(access, data.cut.cut_id, data.cut.cut_date, target))
     if not started:
-        return notice(f"The {kind} pack of this cut is already being built; it appears below when ready.", "info")
-    return notice(f"Building the {kind} pack of cut {data.cut.cut_date}; it appears below when ready "
-                  "(about half a minute).", "info")
+        return notice(f"The {kind} pack of this cut is already being built (asked by {job.user}); its state is "
+                      "shown below.", "info")
+    return notice(f"Building the {kind} pack of cut {data.cut.cut_date} (asked at {job.started:%H:%M} UTC); its "
+                  "state is shown below.", "info")
 
 
 def _state(kind: str, cut_id: str) -> tuple[list, bool]:
@@ -120,8 +121,8 @@ def _state(kind: str, cut_id: str) -> tuple[list, bool]:
             shown.append(html.P("Not built yet for this cut.", className="text-muted"))
         return shown, running
     other_cut = "" if record["cut_id"] == cut_id else " (not the active cut)"
-    shown += [html.P(f"Cut {record['cut_date']}{other_cut}, built {record.get('built_at', '')} for "
-                     f"{record.get('user', '')}.", className="mb-1"),
+    shown += [html.P(f"Cut {record['cut_date']}{other_cut}, built {record.get('built_at', '')} (asked by "
+                     f"{record.get('user', '')}).", className="mb-1"),
               html.A(f"Download {kind} pack", href=f"{ids.FILE_ROUTE}/{kind}",
                      className=f"btn btn-outline-{'danger' if kind == 'closed' else 'secondary'} mb-2")]
     return shown, running

@@ -24,6 +24,7 @@ from dashboard.pack.content import ALL_SUBJECTS, Display, grid_frame
 log = logging.getLogger(__name__)
 CONDUCT, LABORATORY, OUTCOMES, READINESS = "Study conduct", "Laboratory", "Outcomes", "Data readiness"
 MEETINGS = "Past meetings"
+MEETINGS_TITLE = "Recommendations and action items of past meetings"
 NO_MEETING = "No meeting record yet: the board has not recorded a meeting before this cut in this installation."
 
 
@@ -38,15 +39,25 @@ def deviations(data: TrialData) -> list[Display]:
     rows = [{"Kind": str(check), "Source": "eligibility checks (Recruitment, Baseline)",
              "Subjects": int(part["USUBJID"].nunique()), "Occurrences": len(part)}
             for check, part in listing.groupby("check", sort=True)]
-    _, _, missed, _, title = content.conduct_cb._exposure(data, ALL_SUBJECTS)
-    rows.append({"Kind": title, "Source": "exposure (Recruitment, Exposure)", "Subjects": len(missed),
-                 "Occurrences": ""})
+    rows.append(_dosing_row(data))
     visits, _ = content.conduct_cb._completeness_tables(data, ALL_SUBJECTS)
     rows.append({"Kind": "Scheduled visits due but without any record", "Source": "visit completeness",
                  "Subjects": "", "Occurrences": int(visits["missing"].sum()) if len(visits) else 0})
     note = ("Deviations the data show; the trial's own deviation log (SDTM DV) is not loaded. Occurrences of a "
             "missed dose are in the exposure listing; a missed visit counts once per subject and visit.")
     return [Display(CONDUCT, "deviations_by_kind", "Protocol deviations by kind", pd.DataFrame(rows), note=note)]
+
+
+def _dosing_row(data: TrialData) -> dict[str, Any]:
+    """Missed doses (infusions, cycles: the page's listing of subjects with one) or, for continuous dosing,
+    compliance under 80 % (the page's threshold, `conduct.continuous_totals`), counted in the page's listing."""
+    _, _, listing, _, title = content.conduct_cb._exposure(data, ALL_SUBJECTS)
+    source = "exposure (Recruitment, Exposure)"
+    if data.config.regimen != "continuous":
+        return {"Kind": title, "Source": source, "Subjects": len(listing), "Occurrences": ""}
+    compliance = pd.to_numeric(pd.Series([r.get("compliance_pct") for r in listing], dtype=object), errors="coerce")
+    return {"Kind": "Compliance below 80 % (continuous dosing)", "Source": source,
+            "Subjects": int((compliance < 80).sum()), "Occurrences": ""}
 
 
 def measure_completeness(data: TrialData) -> list[Display]:
@@ -133,12 +144,13 @@ def past_meetings(data: TrialData, database_url: str | None) -> list[Display]:
         table = summary(database_url, data.cut.cut_id, data.access.sees_arms)
     except SQLAlchemyError as exc:
         log.warning("meeting record unreadable: %s", exc)
-        return [Display(MEETINGS, "past_meetings", MEETINGS, note="The meeting record cannot be read in this "
+        return [Display(MEETINGS, "past_meetings", MEETINGS_TITLE, note="The meeting record cannot be read in this "
                         "installation, so no past meeting is shown.")]
     if table.empty:
-        return [Display(MEETINGS, "past_meetings", MEETINGS, note=NO_MEETING)]
+        return [Display(MEETINGS, "past_meetings", MEETINGS_TITLE, note=NO_MEETING)]
     note = "Meetings that reviewed earlier cuts, oldest first; the newest version of each record."
-    return [Display(MEETINGS, "past_meetings", MEETINGS, table.astype(object).where(table.notna(), ""), note=note)]
+    shown = table.astype(object).where(table.notna(), "")
+    return [Display(MEETINGS, "past_meetings", MEETINGS_TITLE, shown, note=note)]
 
 
 PARTS: tuple[Callable[[TrialData], list[Display]], ...] = (deviations, measure_completeness, lab_shifts,

@@ -8,7 +8,6 @@ element ids aside) and the same cut id and content checksum; their closed packs 
 
 from __future__ import annotations
 
-import json
 import re
 
 import pypdf
