@@ -72,9 +72,9 @@ def make_app(instance: Instance, config_path: Path | None = None):
 def bare_app_with_user(tmp_path: Path, role, username: str = "alice", **config: Any) -> Iterator[Any]:
     """The bare auth app (no Dash, no cuts) with one user of `role`, cheap password hashing inside the block.
 
-    For tests of login, sessions, cookies and headers; `config` goes to `dashboard.auth.testing.bare_app`.
+    For tests of login, sessions, cookies and headers; `config` goes to `auth_testing.bare_app`.
     """
-    from dashboard.auth import testing
+    import auth_testing as testing
 
     with testing.cheap_hashing():
         app = testing.bare_app(tmp_path, **config)

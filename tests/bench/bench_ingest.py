@@ -3,7 +3,7 @@
     python tests/bench/bench_ingest.py [--subjects 5000] [--synthetic] [--repeat 3] [--keep DIR | --export DIR]
 
 The export comes from `dashboard.demo.generator.generate_export` when it exists, else from
-`dashboard.ingest.sample` (about 1M LB rows, 50k AE rows at 5,000 subjects). Each measurement runs in
+`tests/sample_export.py` (about 1M LB rows, 50k AE rows at 5,000 subjects). Each measurement runs in
 its own subprocess, so its peak RSS is its own; the best of `--repeat` runs is reported, page cache warm.
 Each subprocess then repeats its call (`--warm` times): the first call is what `cuts load` meets in a fresh
 process, the later ones show the same work once the process's memory has been touched (on a virtual
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(PROJECT_ROOT))
+sys.path[:0] = [str(PROJECT_ROOT), str(PROJECT_ROOT / "tests")]  # tests/: the synthetic export (sample_export)
 
 TIME_LIMIT_RATIO = 2.0
 MEMORY_LIMIT_MB = 2048
@@ -76,9 +76,9 @@ def make_export(folder: Path, subjects: int, synthetic: bool) -> tuple[str, str]
             raise ImportError
         from dashboard.demo.generator import generate_export
     except ImportError:
-        from dashboard.ingest.sample import write_sample_export
+        from sample_export import write_sample_export
         write_sample_export(folder, subjects, subjects // 3, lab_tests=29, aes_per_subject=10)
-        return "2021-12-31", "dashboard.ingest.sample"
+        return "2021-12-31", "tests/sample_export.py"
     from dashboard.config import load_trial_config
     cut_date = "2022-12-31"
     generate_export(load_trial_config(), folder, cut_date=cut_date, subjects=subjects, sites=max(1, subjects // 100))
@@ -106,7 +106,7 @@ def summary(bare_runs: list[dict], load_runs: list[dict], which: slice) -> tuple
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, default=5000)
-    parser.add_argument("--synthetic", action="store_true", help="use dashboard.ingest.sample, not the demo generator")
+    parser.add_argument("--synthetic", action="store_true", help="use tests/sample_export.py, not the demo generator")
     parser.add_argument("--repeat", type=int, default=3, help="fresh processes of each kind")
     parser.add_argument("--warm", type=int, default=2, help="further calls in each process after its first")
     parser.add_argument("--keep", type=Path, help="write the export here and keep it")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from dashboard import audit, db
 from dashboard.audit import AuditEvent, AuditTrailImmutable
-from dashboard.auth import testing
+import auth_testing as testing
 
 
 @pytest.fixture

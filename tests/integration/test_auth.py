@@ -12,7 +12,8 @@ from sqlalchemy import update
 from support import bare_app_with_user
 
 from dashboard import audit, db
-from dashboard.auth import passwords, security, testing, users
+import auth_testing as testing
+from dashboard.auth import passwords, security, users
 from dashboard.auth.models import User
 from dashboard.permissions import Role
 

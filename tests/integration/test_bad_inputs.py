@@ -21,7 +21,7 @@ from dashboard import cuts
 from dashboard.config import PROJECT_ROOT, load_trial_config
 from dashboard.ingest import IngestError, load_cut
 from dashboard.ingest.cli import main
-from dashboard.ingest.sample import write_sample_export
+from sample_export import write_sample_export
 
 GOOD_DATE, NEW_DATE = "2021-09-01", "2021-09-15"  # after every date of the sample export
 

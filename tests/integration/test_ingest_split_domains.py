@@ -15,7 +15,7 @@ from dashboard.config import load_trial_config
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.load import check_export, load_cut, read_export
 from dashboard.ingest.readers import discover, read_raw
-from dashboard.ingest.sample import write_sample_export
+from sample_export import write_sample_export
 from dashboard.ingest.validate import flag_dates_after_cut
 
 CUT_DATE = "2021-09-01"

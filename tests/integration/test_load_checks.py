@@ -13,7 +13,7 @@ from dashboard import cuts
 from dashboard.config import load_trial_config
 from dashboard.ingest import IngestError, load_cut
 from dashboard.ingest.findings import Findings
-from dashboard.ingest.sample import write_sample_export
+from sample_export import write_sample_export
 from dashboard.trials.check import check_against_export
 from dashboard.trials.export import read_export_tables
 

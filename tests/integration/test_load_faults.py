@@ -17,7 +17,7 @@ from dashboard.config import load_trial_config
 from dashboard.ingest import identity, load, seal
 from dashboard.ingest.cli import main
 from dashboard.ingest.load import load_cut
-from dashboard.ingest.sample import write_sample_export
+from sample_export import write_sample_export
 from dashboard.ingest.steps import LoaderStepError
 
 SECRET = "NCT05019287-01-001 MENSC 2021-04-20"      # what an exception's text could quote

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from support import bare_app_with_user
 
-from dashboard.auth import testing
+import auth_testing as testing
 from dashboard.permissions import Role
 
 HEADERS = ["Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options",

@@ -10,7 +10,8 @@ import pytest
 from support import bare_app_with_user
 
 from dashboard import audit, db
-from dashboard.auth import demo_users, devices, passwords, testing, throttle, users
+import auth_testing as testing
+from dashboard.auth import demo_users, devices, passwords, throttle, users
 from dashboard.permissions import Role
 
 BOARD_IP, ATTACKER_IP = "10.0.0.5", "10.6.6.6"

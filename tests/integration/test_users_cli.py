@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from dashboard import audit
-from dashboard.auth import cli, demo_users, testing, users
+import auth_testing as testing
+from dashboard.auth import cli, demo_users, users
 from dashboard.permissions import Role
 
 PASSWORD = "a long enough password"

@@ -14,7 +14,7 @@ from dashboard.ingest.convert import type_table
 from dashboard.ingest.findings import Findings, Severity
 from dashboard.ingest.load import check_export
 from dashboard.ingest.readers import TEXT, SourceTable, discover, map_file
-from dashboard.ingest.sample import write_sample_export
+from sample_export import write_sample_export
 from dashboard.ingest.schema import CORE, DERIVED_COLUMNS, RANDOMIZATION, REQUIRED_COLUMNS, Core
 from dashboard.ingest.validate import flag_dates_after_cut, validate
 

@@ -1,4 +1,5 @@
-"""Helpers for tests: a bare Flask app with `init_auth`, fake Dash routes, users and logins."""
+"""Test helpers, kept out of the production package: a bare Flask app with `init_auth`, fake Dash routes, users
+and logins."""
 
 from __future__ import annotations
 
