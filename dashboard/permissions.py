@@ -96,6 +96,20 @@ def check_web_account_change(actor: str, username: str, current_role: Role | Non
                                    "'python -m dashboard users set-role' on the server.")
 
 
+def role_named(value: str | None) -> Role | None:
+    """The role a stored value names; None for a value no role has (such an account holds nothing)."""
+    try:
+        return Role(value)
+    except ValueError:
+        return None
+
+
+def web_may_offer(actor: str, username: str, role_value: str | None) -> bool:
+    """Whether the users page offers an account for a change at all (`check_web_account_change` decides again
+    when the change is made, on the account as it is then)."""
+    return username != actor and role_named(role_value) in WEB_ASSIGNABLE_ROLES
+
+
 def may_read_closed_detail(access: Access) -> bool:
     """Closed detail of audit rows (what a closed view asked for, unmask reasons, counts of closed exports)
     holds real arm names typed by unblinded users, so it needs unblinded access: the statistician, or the

@@ -24,8 +24,6 @@ LEGACY = frozenset({
     "callbacks.meeting.list_meetings", "callbacks.meeting.show_record", "callbacks.meeting.download_letter",
     "callbacks.meeting.cut_options", "callbacks.meeting.start_form", "callbacks.meeting.save", "callbacks.meeting.sign",
     "callbacks.meeting.item_options", "callbacks.meeting.resolve",
-    "callbacks.admin.manage_users", "callbacks.admin.audit_trail", "callbacks.admin.audit_chain",
-    "callbacks.admin.download_audit",
 })
 KINDS = {"figure", "table", "listing", "tiles", "note", "choice", "download", "modal"}
 
