@@ -81,3 +81,15 @@ def arms(mapping: dict[str, str], order: tuple[str, ...] = ("Group A", "Group B"
     series = pd.Series(pd.Categorical(list(mapping.values()), categories=order), index=list(mapping), name="ARM")
     series.index.name = "USUBJID"
     return series
+
+
+def event_counts(counts: dict[str, tuple[int, int]]) -> tuple[pd.DataFrame, pd.Series]:
+    """An event_times frame and arm_of from {arm: (events, subjects)}: events on day 3, the others censored at 28."""
+    rows, arm_of = [], {}
+    for arm, (events, n) in counts.items():
+        for i in range(n):
+            usubjid = f"{arm[-1]}{i:03d}"          # the last letter of the arm: the ids change_frame gives too
+            rows.append({"USUBJID": usubjid, "EVENT": i < events, "DAY": 3.0 if i < events else 28.0,
+                         "STATUS": int(i < events)})
+            arm_of[usubjid] = arm
+    return pd.DataFrame(rows), arms(arm_of, order=tuple(counts))

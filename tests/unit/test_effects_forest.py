@@ -19,18 +19,6 @@ TWO = ("Group A", "Group B")
 THREE = ("Drug low", "Drug high", "Placebo")          # the reference is not the first arm displayed
 
 
-def event_frame(counts: dict[str, tuple[int, int]]) -> tuple[pd.DataFrame, pd.Series]:
-    """An event_times frame and arm_of from {arm: (events, subjects)}."""
-    rows, arms = [], {}
-    for k, (arm, (events, n)) in enumerate(counts.items()):
-        for i in range(n):
-            usubjid = f"{k}-{i:03d}"
-            rows.append({"USUBJID": usubjid, "EVENT": i < events, "DAY": 3.0 if i < events else 28.0,
-                         "STATUS": int(i < events)})
-            arms[usubjid] = arm
-    return pd.DataFrame(rows), F.arms(arms, order=tuple(counts))
-
-
 def change_frame(by_arm: dict[str, list[float]]) -> tuple[pd.DataFrame, pd.Series]:
     """A visit_values frame of changes at DAY 7 (VISITNUM 5), and arm_of."""
     rows, arms = [], {}
@@ -53,7 +41,7 @@ def column(fig, name: str, yaxis: str) -> dict[str, str]:
 
 
 def test_a_risk_difference_of_minus_30_points_is_drawn_at_minus_30():
-    times, arm_of = event_frame({"Group A": (9, 20), "Group B": (3, 20)})
+    times, arm_of = F.event_counts({"Group A": (9, 20), "Group B": (3, 20)})
     rows = X.forest_rows([], [X.event_effects(times, F.DEATH, arm_of, "Group A")])
     fig = effect_figures.effects_forest_figure(rows, CLOSED, arms=TWO, reference="Group A")
     expected = 100 * (3 / 20 - 9 / 20)                                   # -30 points, by hand
@@ -81,7 +69,7 @@ def test_a_measured_outcome_is_drawn_at_hedges_g_with_the_sign_of_its_delta():
 
 def test_each_row_says_which_arm_each_side_favours_by_its_own_direction():
     frame, arm_of = change_frame({"Group A": [1.0, 2.0, 4.0], "Group B": [2.0, 3.0, 7.0]})
-    times, events_arm_of = event_frame({"Group A": (3, 5), "Group B": (1, 5)})
+    times, events_arm_of = F.event_counts({"Group A": (3, 5), "Group B": (1, 5)})
     measured = [X.change_effects(frame, o, F.VISITS, arm_of, "Group A") for o in (F.SPO2, F.CRP)]
     happened = [X.event_effects(times, e, events_arm_of, "Group A") for e in (F.DEATH, F.DISCHARGE)]
     fig = effect_figures.effects_forest_figure(X.forest_rows(measured, happened), CLOSED, arms=TWO, reference="Group A")
@@ -98,7 +86,7 @@ def test_each_row_says_which_arm_each_side_favours_by_its_own_direction():
 def test_both_panels_always_include_zero_even_when_every_interval_is_on_one_side():
     frame, arm_of = change_frame({"Group A": [0.0, 0.5, 1.0, 0.2, 0.4, 0.1],
                                   "Group B": [10.0, 10.5, 11.0, 10.2, 10.4, 10.1]})
-    times, events_arm_of = event_frame({"Group A": (0, 30), "Group B": (25, 30)})
+    times, events_arm_of = F.event_counts({"Group A": (0, 30), "Group B": (25, 30)})
     measured = X.change_effects(frame, F.SPO2, F.VISITS, arm_of, "Group A")
     assert measured["G_LOW"].iloc[0] > 1                                 # the whole interval is far right of 0
     happened = X.event_effects(times, F.DEATH, events_arm_of, "Group A")
@@ -115,7 +103,7 @@ def test_both_panels_always_include_zero_even_when_every_interval_is_on_one_side
 def three_arm_rows() -> pd.DataFrame:
     frame, arm_of = change_frame({"Drug low": [1.0, 2.0, 4.0], "Drug high": [3.0, 5.0, 4.0],
                                   "Placebo": [0.0, 1.0, 0.5]})
-    times, t_arm_of = event_frame({"Drug low": (2, 10), "Drug high": (4, 10), "Placebo": (1, 10)})
+    times, t_arm_of = F.event_counts({"Drug low": (2, 10), "Drug high": (4, 10), "Placebo": (1, 10)})
     return X.forest_rows([X.change_effects(frame, F.SPO2, F.VISITS, arm_of, "Placebo")],
                          [X.event_effects(times, F.DEATH, t_arm_of, "Placebo")])
 
@@ -142,7 +130,7 @@ def test_the_legend_lists_each_comparison_once():
 
 
 def test_two_arms_name_the_reference_in_the_title():
-    times, arm_of = event_frame({"Group A": (2, 10), "Group B": (4, 10)})
+    times, arm_of = F.event_counts({"Group A": (2, 10), "Group B": (4, 10)})
     rows = X.forest_rows([], [X.event_effects(times, F.DEATH, arm_of, "Group A")])
     fig = effect_figures.effects_forest_figure(rows, CLOSED, arms=TWO, reference="Group A")
     assert "Group B vs Group A (reference)" in fig.layout.title.text

@@ -16,18 +16,6 @@ from dashboard.config import PROJECT_ROOT, EventSource, load_trial_config
 DEMO_CODING = PROJECT_ROOT / "data" / "exports" / "NCT05019287" / "final" / "coding.csv"
 
 
-def event_frame(counts: dict[str, tuple[int, int]]) -> tuple[pd.DataFrame, pd.Series]:
-    """An event_times frame and arm_of from {arm: (events, subjects)}."""
-    rows, arms = [], {}
-    for arm, (events, n) in counts.items():
-        for i in range(n):
-            usubjid = f"{arm[-1]}{i:03d}"
-            rows.append({"USUBJID": usubjid, "EVENT": i < events, "DAY": 3.0 if i < events else 28.0,
-                         "STATUS": int(i < events)})
-            arms[usubjid] = arm
-    return pd.DataFrame(rows), F.arms(arms, order=tuple(counts))
-
-
 def change_frame(by_arm: dict[str, list[float]], visitnum: float = 5.0) -> tuple[pd.DataFrame, pd.Series]:
     """A visit_values frame of changes at one visit, and arm_of."""
     rows, arms = [], {}
@@ -49,7 +37,7 @@ def test_the_reference_is_the_first_coded_arm_and_keeps_its_identity_after_unmas
 
 def test_risk_difference_matches_newcombe_1998_example():
     """Newcombe (1998b), example (a): 56/70 vs 48/80, hybrid score interval 0.0524 to 0.3339."""
-    times, arm_of = event_frame({"Group A": (48, 80), "Group B": (56, 70)})
+    times, arm_of = F.event_counts({"Group A": (48, 80), "Group B": (56, 70)})
     row = X.risk_differences(times, arm_of, "Group A").iloc[0]
     assert (row["ARM"], row["EVENTS_ARM"], row["N_ARM"], row["EVENTS_REF"], row["N_REF"]) == \
         ("Group B", 56, 70, 48, 80)
@@ -58,7 +46,7 @@ def test_risk_difference_matches_newcombe_1998_example():
 
 
 def test_risk_difference_with_no_events_anywhere_is_zero_with_an_interval():
-    times, arm_of = event_frame({"Group A": (0, 14), "Group B": (0, 15)})
+    times, arm_of = F.event_counts({"Group A": (0, 14), "Group B": (0, 15)})
     row = X.risk_differences(times, arm_of, "Group A").iloc[0]
     assert row["DIFF"] == 0 and row["LOW"] < 0 < row["HIGH"]
 
@@ -101,7 +89,7 @@ def test_forest_row_without_enough_data_is_kept_empty():
 
 
 def test_event_rows_keep_the_risk_difference_as_it_is_for_deaths_and_discharges():
-    times, arm_of = event_frame({"Group A": (6, 20), "Group B": (2, 20)})
+    times, arm_of = F.event_counts({"Group A": (6, 20), "Group B": (2, 20)})
     death = X.event_effects(times, F.DEATH, arm_of, "Group A").iloc[0]
     assert death["ESTIMATE"] == pytest.approx(2 / 20 - 6 / 20) and not death["HIGHER_IS_BETTER"]
     discharge = X.event_effects(times, F.DISCHARGE, arm_of, "Group A").iloc[0]
@@ -110,7 +98,7 @@ def test_event_rows_keep_the_risk_difference_as_it_is_for_deaths_and_discharges(
 
 
 def test_event_summary_by_arm_has_proportions_difference_and_log_rank():
-    times, arm_of = event_frame({"Group A": (6, 20), "Group B": (2, 20)})
+    times, arm_of = F.event_counts({"Group A": (6, 20), "Group B": (2, 20)})
     table = X.event_summary_by_arm([F.DEATH], [times], arm_of, "Group A").set_index("ARM")
     assert table.loc["Group A", ["N", "EVENTS"]].tolist() == [20, 6]
     assert math.isnan(table.loc["Group A", "DIFF"]) and table.loc["Group B", "DIFF"] == pytest.approx(-0.2)
@@ -119,7 +107,7 @@ def test_event_summary_by_arm_has_proportions_difference_and_log_rank():
 
 def test_forest_rows_keep_configuration_order_outcomes_first():
     frame, arm_of = change_frame({"Group A": [1.0, 2.0, 4.0], "Group B": [2.0, 3.0, 7.0]})
-    times, _ = event_frame({"Group A": (1, 3), "Group B": (0, 3)})
+    times, _ = F.event_counts({"Group A": (1, 3), "Group B": (0, 3)})
     rows = X.forest_rows([X.change_effects(frame, o, F.VISITS, arm_of, "Group A") for o in (F.SPO2, F.CRP)],
                          [X.event_effects(times, F.DEATH, arm_of, "Group A")])
     assert rows["LABEL"].tolist() == ["SpO2", "C-reactive protein", "Death"]
