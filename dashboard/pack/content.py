@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from callbacks import outcomes as out_cb
+from dashboard.displays.outcomes import effects as out_effects
+from dashboard.displays.outcomes import events as out_events
 from dashboard.displays import recruitment as rec_cb
 from dashboard.displays import recruitment as rec_base
 from dashboard.displays import recruitment as conduct_cb
@@ -147,11 +148,11 @@ def laboratory(data: TrialData) -> list[Display]:
 
 def outcomes(data: TrialData) -> list[Display]:
     """Event table, the first event's curve with numbers at risk, and (closed only) the effects forest."""
-    figure, rows, columns = out_cb._events(data, None)
+    figure, rows, columns = out_events.event_outputs(data, None)
     shown = [Display("Outcomes", "outcome_events", "Events", grid_frame(rows, columns) if rows else None,
                      figure=figure)]
     if data.access.sees_arms:
-        shown.append(Display("Outcomes", "outcome_effects", "Treatment effects", figure=out_cb._forest_view(data, None)))
+        shown.append(Display("Outcomes", "outcome_effects", "Treatment effects", figure=out_effects.forest_view(data, None)))
     return shown
 
 
