@@ -167,3 +167,31 @@ def event_summary(events: Sequence[EventSource], times: Sequence[pd.DataFrame]) 
         unknown = int((frame["EVENT"] & frame["DAY"].isna()).sum())
         rows.append({"NAME": event.name, "LABEL": event.label, **row, "UNKNOWN_DAY": unknown})
     return pd.DataFrame(rows, columns=["NAME", "LABEL", *PROPORTION_COLUMNS, "UNKNOWN_DAY"])
+
+
+def adtte_event_descriptions(adtte: pd.DataFrame, paramcd: str) -> pd.DataFrame:
+    """USUBJID and EVNTDESC of the events (CNSR = 0) of one ADTTE parameter ("" where EVNTDESC is blank)."""
+    part = adtte[adtte["PARAMCD"].astype("str") == paramcd]
+    hit = pd.to_numeric(part["CNSR"], errors="coerce").eq(0).to_numpy()
+    described = part["EVNTDESC"].astype("str").fillna("").str.strip() if "EVNTDESC" in part else \
+        pd.Series("", index=part.index, dtype="str")
+    return pd.DataFrame({"USUBJID": part["USUBJID"].astype("str").to_numpy()[hit],
+                         "EVNTDESC": described.to_numpy()[hit]})
+
+
+def description_text(described: pd.DataFrame) -> str:
+    """"Death 2, Disease Progression 1": events by their description, most frequent first ("–" when none)."""
+    counts = described["EVNTDESC"].replace("", "not described").value_counts()
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{name} {int(n)}" for name, n in ordered) or "–"
+
+
+def descriptions_pooled(described: pd.DataFrame, label: str) -> dict[str, str]:
+    """{label: description_text} over every subject."""
+    return {label: description_text(described)}
+
+
+def descriptions_by_arm(described: pd.DataFrame, label: str, *, arm_of: pd.Series) -> dict[str, str]:
+    """{arm: description_text} per arm in display order (subjects without an arm left out); `label` unused."""
+    arms = described["USUBJID"].map(arm_of.astype(object))
+    return {arm: description_text(described[(arms == arm).to_numpy()]) for arm in arm_order(arm_of)}

@@ -171,16 +171,20 @@ def _fitted(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for c in columns]
 
 
-def median_grid(result: Any, unit: str = "") -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rows and columns of the medians table under a time-to-event curve: per group, subjects, events, censored
-    and the Kaplan-Meier median (`result` is the survival toolkit's `Survival`)."""
+def median_grid(result: Any, unit: str = "", descriptions: dict[str, str] | None = None,
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows and columns of the medians table under a time-to-event curve: per group, subjects, events (and what they
+    were, ADTTE EVNTDESC, when given), censored and the Kaplan-Meier median (`result`: the toolkit's `Survival`)."""
     columns = [{"field": "group", "headerName": "Arm" if result.by_arm else "Group", "minWidth": 150},
                {"field": "n", "headerName": "Subjects", "type": "numericColumn"},
                {"field": "events", "headerName": "Events", "type": "numericColumn"},
+               *([{"field": "described", "headerName": "Events by description (EVNTDESC)", "minWidth": 200}]
+                 if descriptions is not None else []),
                {"field": "censored", "headerName": "Censored", "type": "numericColumn"},
                {"field": "median", "headerName": f"Median time to event ({unit or 'AVAL'}, Kaplan-Meier)",
                 "minWidth": 150}]
     rows = [{"group": r.GROUP, "n": int(r.N), "events": int(r.EVENTS), "censored": int(r.N - r.EVENTS),
-             "median": "not reached" if math.isnan(r.MEDIAN) else f"{r.MEDIAN:g}"}
+             "median": "not reached" if math.isnan(r.MEDIAN) else f"{r.MEDIAN:g}",
+             **({"described": descriptions.get(r.GROUP, "–")} if descriptions is not None else {})}
             for r in result.medians.itertuples(index=False)]
     return rows, _fitted(columns)

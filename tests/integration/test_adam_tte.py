@@ -1,7 +1,7 @@
 """ADTTE on the Outcomes page (issue 15): for every PARAMCD the app serves (through the Flask test client, as a
-browser receives it) the Kaplan-Meier median and the numbers at risk that plain pandas computes from
-pharmaverse-adam/adtte.xpt: pooled for a blinded role, by planned arm (ADSL ARM; the configured efficacy basis) for
-the statistician; the board gets coded groups; no arm name reaches the blinded role."""
+browser receives it) the Kaplan-Meier median, the numbers at risk and the events by EVNTDESC that plain pandas
+computes from pharmaverse-adam/adtte.xpt: pooled for a blinded role, by planned arm (ADSL ARM; the configured
+efficacy basis) for the statistician; the board gets coded groups; no arm name reaches the blinded role."""
 
 from __future__ import annotations
 
@@ -65,7 +65,9 @@ def _km_median(time: np.ndarray, event: np.ndarray) -> float:
 def _expected(rows: pd.DataFrame, days: list[int]) -> dict:
     time, event = rows["AVAL"].to_numpy(float), rows["EVENT"].to_numpy(bool)
     median = _km_median(time, event)
-    return {"n": len(rows), "events": int(event.sum()),
+    counts = rows.loc[rows["EVENT"], "EVNTDESC"].value_counts()
+    described = ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return {"n": len(rows), "events": int(event.sum()), "described": described or "–",
             "median": "not reached" if np.isnan(median) else f"{median:g}",
             "at_risk": [str(int((time >= d).sum())) for d in days]}
 
@@ -75,7 +77,8 @@ def _shown(response: dict) -> dict[str, dict]:
     table = {r["group"]: r for r in response[ids.ADTTE_TABLE]["rowData"]}
     figure = response[ids.ADTTE_CURVE]["figure"]
     risk = {t["y"][0]: t for t in figure["data"] if t.get("mode") == "text" and t.get("yaxis") == "y2"}
-    return {group: {"n": r["n"], "events": r["events"], "median": r["median"], "at_risk": list(risk[group]["text"]),
+    return {group: {"n": r["n"], "events": r["events"], "described": r["described"], "median": r["median"],
+                    "at_risk": list(risk[group]["text"]),
                     "days": list(risk[group]["x"])} for group, r in table.items()}
 
 

@@ -105,7 +105,10 @@ def _adtte_result(data: TrialData, paramcd: str) -> tuple[survival.Survival, str
 def _adtte_outputs(data: TrialData, paramcd: str, label: str, event_free: bool) -> dict[str, Any]:
     result, unit = _adtte_result(data, paramcd)
     style = outcome_figures.adtte_style(label, paramcd, unit, event_free)
-    rows, columns = tables.median_grid(result, unit)
+    described = events.adtte_event_descriptions(data.domain(ADTTE), paramcd)
+    descriptions = data.split(events.descriptions_pooled, events.descriptions_by_arm, described, survival.POOLED,
+                              basis="efficacy")
+    rows, columns = tables.median_grid(result, unit, descriptions)
     return {"adtte_curve": common.plain(survival_figure(result, style, common.efficacy_stamp(data))),
             "adtte_rows": rows, "adtte_columns": columns}
 
@@ -142,7 +145,8 @@ ADTTE_CURVE = Display(
 ADTTE_MEDIANS = Display(
     "outcomes.adtte_medians", "Median time to event (ADTTE)", "table", (ADTTE,),
     {"adtte_rows": Out(ids.ADTTE_TABLE, "rowData"), "adtte_columns": Out(ids.ADTTE_TABLE, "columnDefs")},
-    BOTH_FORMS, analysis=(survival.median_time,), builder=tables.median_grid, fields=("ADTTE.AVAL", "ADTTE.CNSR"))
+    BOTH_FORMS, analysis=(survival.median_time, events.descriptions_pooled, events.descriptions_by_arm),
+    builder=tables.median_grid, fields=("ADTTE.AVAL", "ADTTE.CNSR", "ADTTE.EVNTDESC"))
 
 VIEWS = (
     View("outcomes:events", common.PAGE, Permission.VIEW_OUTCOMES, compute_events, (EVENT_CURVE, EVENT_TABLE),
