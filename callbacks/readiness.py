@@ -10,6 +10,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output
 
+from callbacks.views import NO_CUT
 from dashboard import memo
 from dashboard.analysis.readiness import Readiness, level, readiness
 from dashboard.blinding import TrialData
@@ -19,7 +20,6 @@ from dashboard.guard import guarded_callback
 from dashboard.permissions import Permission
 from layouts.readiness import BADGE_CLASS, page_badges, page_of
 
-NO_CUT = "No data cut has been loaded yet."
 LOOK = {"ready": ("data ready", "text-bg-success"), "caution": ("check data", "text-bg-warning"),
         "thin": ("thin data", "text-bg-danger")}
 UNKNOWN = ("", BADGE_CLASS, "This display declares no data in the catalogue.")

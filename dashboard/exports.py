@@ -7,7 +7,6 @@ import re
 
 import pandas as pd
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Spreadsheets skip leading blanks before a formula and some read the full-width and small forms of = + - @
 # as the ASCII ones, so "  =1", "＝1" and "﹦1" start formulas too.
 FORMULA_SIGNS = "=+\\-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\ufe6b\u2212"
