@@ -10,4 +10,5 @@ from dashboard.displays import views_on
 
 
 def register(app: dash.Dash) -> None:
+    """The users and audit pages' views."""
     register_views(app, views_on("/admin/users") + views_on("/admin/audit"))

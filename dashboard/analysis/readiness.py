@@ -37,6 +37,7 @@ class FieldMissing:
 
     @property
     def share(self) -> float | None:
+        """Missing / rows, or None when there is nothing to count."""
         return self.missing / self.rows if self.present and self.rows else None
 
 

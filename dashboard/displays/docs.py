@@ -40,6 +40,7 @@ def qualified(fn: Callable[..., Any] | None) -> str:
 
 
 def forms_text(display: Display) -> str:
+    """'pooled', 'by arm' or 'pooled + by arm'."""
     return " + ".join(form.value for form in (Form.POOLED, Form.BY_ARM) if form in display.forms)
 
 
