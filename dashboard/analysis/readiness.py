@@ -129,12 +129,15 @@ def readiness(domains: Mapping[str, pd.DataFrame], warnings: pd.DataFrame, cut_d
 
 
 def level(result: Readiness) -> str:
-    """'thin' (a domain or field is absent, or a field mostly missing), 'caution' (warnings, late records or
-    missing values worth a look) or 'ready'. The newest record's age is told, not judged: a trial whose dosing
-    ended has no new EX record, and that says nothing about the data's quality."""
+    """'thin' (a domain without records, every declared field absent, or a field mostly missing), 'caution' (a
+    field absent while others are there, warnings, late records or missing values worth a look) or 'ready'.
+    The newest record's age is told, not judged: a trial whose dosing ended has no new EX record, and that says
+    nothing about the data's quality."""
     shares = [m.share for m in result.missing if m.share is not None]
-    if result.empty_domains or any(not m.present for m in result.missing) or any(s >= THIN_SHARE for s in shares):
+    absent = [m for m in result.missing if not m.present]
+    if result.empty_domains or any(s >= THIN_SHARE for s in shares) or (absent and len(absent) == len(result.missing)):
         return "thin"
-    if sum(result.warnings.values()) or sum(result.after_cut.values()) or any(s >= CAUTION_SHARE for s in shares):
+    if (absent or sum(result.warnings.values()) or sum(result.after_cut.values())
+            or any(s >= CAUTION_SHARE for s in shares)):
         return "caution"
     return "ready"

@@ -204,8 +204,10 @@ AUDIT_CHAIN = _admin_display("admin.audit_chain", "Audit chain", "note",
 AUDIT_DOWNLOAD = _admin_display("admin.audit_download", "Audit trail as CSV", "download",
                                 {"data": Out(admin_ids.AUDIT_DOWNLOAD_FILE, "data")},
                                 analysis=(filtered_events,), builder=neutralize_frame)
-AUDIT_FILTERS = {"events": Control(admin_ids.AUDIT_EVENT, "value"), "username": Control(admin_ids.AUDIT_USER, "value"),
-                 "start": Control(admin_ids.AUDIT_DATES, "start_date"), "end": Control(admin_ids.AUDIT_DATES, "end_date")}
+AUDIT_FILTERS = {"events": Control(admin_ids.AUDIT_EVENT, "value"),
+                 "username": Control(admin_ids.AUDIT_USER, "value"),
+                 "start": Control(admin_ids.AUDIT_DATES, "start_date"),
+                 "end": Control(admin_ids.AUDIT_DATES, "end_date")}
 
 ADMIN_VIEWS: tuple[View, ...] = (
     View("admin:users", "/admin/users", Permission.MANAGE_USERS, manage_users, (USERS, USER_CHANGE),
