@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 from support import BLINDED_ROLES, DEMO_EXPORTS, make_app, make_instance
 from coding_key_support import coded_demo_config
-from crawl import crawl
+from crawl import crawl, nav_paths, uncalled_views
 from dash_client import DashClient, login
 
 from dashboard import blinding, memo
+from dashboard.displays import views
 from dashboard.config import load_trial_config
 
 ARM_COLUMNS = {"dm": ("ARMCD", "ARM", "ACTARMCD", "ACTARM"), "ex": ("EXTRT", "EXDOSE"),
@@ -102,6 +103,12 @@ def _client(instance, app, role: str) -> DashClient:
     return DashClient(login(app.server.test_client(), role, instance.passwords[role]))
 
 
+def assert_every_view_called(client: DashClient, exchanges, sees_arms: bool) -> None:
+    """The crawl reached every view of the display catalogue: from its page when the role may open it."""
+    problems = uncalled_views(exchanges, client.dependencies(), views(), set(nav_paths(client.layout())), sees_arms)
+    assert not problems, f"the crawl missed catalogue views: {problems}"
+
+
 def test_swapped_export_really_changes_allocation(tmp_path):
     """Guard against a test that cannot fail: the twin export must differ in allocation."""
     swapped = swapped_export(DEMO_EXPORTS / "final", tmp_path / "final")
@@ -115,7 +122,9 @@ def test_swapped_export_really_changes_allocation(tmp_path):
 def test_blinded_responses_do_not_depend_on_allocation(twin_instances, role):
     (a, app_a), (b, app_b) = twin_instances
     fresh_caches()
-    seen_a = crawl(_client(a, app_a, role))
+    client_a = _client(a, app_a, role)
+    seen_a = crawl(client_a)
+    assert_every_view_called(client_a, seen_a, sees_arms=False)
     fresh_caches()               # nothing computed for A may answer B: both cuts have the same id
     seen_b = crawl(_client(b, app_b, role))
     assert [e.request for e in seen_a] == [e.request for e in seen_b]
@@ -173,7 +182,10 @@ def test_board_sees_coded_names_only_until_it_unmasks(twin_instances):
 def test_statistician_sees_real_arm_names(twin_instances):
     """The canaries can fire: the unblinded statistician does receive real names."""
     (a, app_a), _ = twin_instances
-    bodies = "\n".join(e.body for e in crawl(_client(a, app_a, "statistician")))
+    client = _client(a, app_a, "statistician")
+    exchanges = crawl(client)
+    assert_every_view_called(client, exchanges, sees_arms=True)
+    bodies = "\n".join(e.body for e in exchanges)
     config = load_trial_config()
     assert any(arm.label in bodies for arm in config.arms)
 
