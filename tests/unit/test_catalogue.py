@@ -158,3 +158,20 @@ def test_every_trial_data_display_carries_a_readiness_badge():
     missing = sorted(d.key for v in views() if v.reads_trial_data for d in v.displays
                      if d.kind in {"figure", "table", "listing", "tiles"} and d.domains and d.key not in badges)
     assert not missing, f"trial-data displays without a readiness badge: {missing}"
+
+
+def test_the_crawl_check_reports_a_view_it_did_not_call():
+    """Guard for the allocation-invariance crawl: a view not called, or only called directly, is reported."""
+    from crawl import Exchange, uncalled_views
+    from dash_client import Callback
+
+    view = next(v for v in views() if v.reads_trial_data and any(Form.POOLED in d.forms for d in v.displays))
+    outputs = [f"{out.component_id}.{out.prop}" for out in view.outputs.values()]
+    callback = Callback(f"..{'...'.join(outputs)}..", [], [], False)
+    called = [Exchange(f"{view.page} {callback.output} initial", 200, "{}", callback.output)]
+    direct = [Exchange(f"direct {callback.output}", 403, "", callback.output)]
+    assert uncalled_views(called, [callback], (view,), {view.page}, sees_arms=False) == []
+    assert uncalled_views([], [callback], (view,), {view.page}, sees_arms=False)
+    assert uncalled_views(direct, [callback], (view,), {view.page}, sees_arms=False)
+    assert uncalled_views(direct, [callback], (view,), set(), sees_arms=False) == []   # page not open to the role
+    assert uncalled_views(called, [], (view,), {view.page}, sees_arms=False)           # not registered
