@@ -26,6 +26,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 BATCH_TIMEOUT_S = 180          # a whole batch; Kaleido's own limit per figure is 90 s
 CACHE_SIZE = 256               # SVGs kept by figure checksum (a pack has about 25 figures)
+IDLE_S = 900                   # an unused Chromium is closed after this long (a server keeps no idle browser)
 
 
 def chromium_path() -> str | None:
@@ -73,10 +74,20 @@ class FigureSession:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kaleido: Future[Any] | None = None
         self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._idle: threading.Timer | None = None
+
+    def _touch(self) -> None:
+        """(Re)arm the idle timer: the session closes IDLE_S after its last use."""
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = threading.Timer(IDLE_S, self.stop)
+        self._idle.daemon = True
+        self._idle.start()
 
     def start(self) -> None:
         """Start Chromium in the background (returns at once); a no-op while a session is up."""
         with self._lock:
+            self._touch()
             if self._kaleido is not None:
                 return
             path = chromium_path()
@@ -130,6 +141,7 @@ class FigureSession:
 
     def _remember(self, drawn: dict[str, bytes]) -> None:
         with self._lock:
+            self._touch()
             self._cache.update(drawn)
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -138,6 +150,8 @@ class FigureSession:
         """Close Chromium and the loop (a later batch starts a new session)."""
         with self._lock:
             loop, started, self._loop, self._kaleido = self._loop, self._kaleido, None, None
+            if self._idle is not None:
+                self._idle.cancel()
         if loop is None or started is None:
             return
 
