@@ -65,8 +65,8 @@ def _reuse(base: Path) -> BenchInstance | None:
 def bench_instance(subjects: int, base: Path, database_url: str | None = None) -> BenchInstance:
     """The demo (subjects == 29: its two delivered cuts) or a synthetic cut of `subjects`, kept in `base`."""
     found = _reuse(base)
-    if found is not None and (database_url is None or found.database_url == database_url):
-        return found
+    if found is not None:
+        return found if database_url in (None, found.database_url) else _with_database(found, database_url)
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(parents=True)
     os.environ["DSMB_SECRET_KEY"] = BENCH_SECRET  # the cuts are signed with the key the server verifies with
