@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import flask
 from flask_login import current_user
 
-from dashboard import blinding, cuts
+from dashboard import blinding, cuts, warm
 from dashboard.blinding import Access, TrialData
 from dashboard.config import TrialConfig
 from dashboard.permissions import Permission, Role, access_for_role, role_may
@@ -76,7 +76,9 @@ def data_root():
 
 
 def current_cut_id() -> str | None:
-    return cuts.active_cut_id(data_root())
+    cut_id = cuts.active_cut_id(data_root())
+    warm.ensure_warming(cut_id)   # this worker's first sight of the active cut starts warming its caches
+    return cut_id
 
 
 def current_trial_data() -> TrialData:

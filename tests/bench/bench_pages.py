@@ -158,7 +158,8 @@ def nav_paths(url: str, password: str) -> list[str]:
     return [p for p in paths_in(session.get(url + "/_dash-layout", timeout=60).json()) if p != "/"]
 
 
-def measure(instance, workers: int, repeat: int, pages: list[str] | None, extra_env: dict[str, str]) -> dict:
+def measure(instance, workers: int, repeat: int, pages: list[str] | None, extra_env: dict[str, str],
+            settle: float = 0.0) -> dict:
     """{page or tab: {"cold": result, "warm": result}} for one installation."""
     driver, profile = browser()
     env = app_env(instance, extra_env)
@@ -169,6 +170,7 @@ def measure(instance, workers: int, repeat: int, pages: list[str] | None, extra_
             paths = pages or nav_paths(server.url, instance.passwords[ROLE])
         for path in paths:
             with gunicorn("bench_server:wsgi()", 8070, workers, env) as server:   # fresh workers: cold
+                time.sleep(settle)   # time the workers have to themselves first (warming, with DSMB_WARM=1)
                 for name, result in visit(driver, server.url, path).items():
                     results[name] = {"cold": result}
                 warm_runs = [visit(driver, server.url, path) for _ in range(repeat)]
@@ -212,6 +214,8 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "dsmb-bench",
                         help="where the installations are kept between runs")
     parser.add_argument("--env", nargs="*", default=[], help="extra NAME=VALUE for the app (e.g. DSMB_WARM=0)")
+    parser.add_argument("--settle", type=float, default=0.0,
+                        help="seconds between a fresh server's start and the cold visit")
     parser.add_argument("--tag", default="", help="suffix of the JSON file name")
     args = parser.parse_args()
     extra = dict(item.split("=", 1) for item in args.env)
@@ -221,11 +225,11 @@ def main() -> int:
         print(f"\n{subjects} subjects, {args.workers} workers, {ROLE}; targets cold {cold_target} s, warm "
               f"{warm_target} s")
         print(f"  {'page / tab':<48} {'cold s':>7} {'warm s':>7} {'calls':>5} {'warm KB':>9} {'err':>4}")
-        results = measure(instance, args.workers, args.repeat, args.pages, extra)
+        results = measure(instance, args.workers, args.repeat, args.pages, extra, args.settle)
         path = write_json(f"pages-{subjects}{args.tag}.json", {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "subjects": subjects,
-            "workers": args.workers, "role": ROLE, "repeat": args.repeat, "env": extra, "load_average":
-            os.getloadavg(), "targets": {"cold_s": cold_target, "warm_s": warm_target}, "results": results})
+            "workers": args.workers, "role": ROLE, "repeat": args.repeat, "env": extra, "settle_s": args.settle,
+            "load_average": os.getloadavg(), "targets": {"cold_s": cold_target, "warm_s": warm_target}, "results": results})
         print(f"  -> {path}")
     return 0
 

@@ -101,9 +101,12 @@ def _with_database(instance: BenchInstance, database_url: str) -> BenchInstance:
 
 def wsgi():
     """gunicorn entry: the real app, login rate limit off (see the module docstring)."""
+    from dashboard import warm
     from dashboard.app_factory import create_app
 
-    return create_app(overrides={"RATELIMIT_ENABLED": False}).server
+    server = create_app(overrides={"RATELIMIT_ENABLED": False}).server
+    warm.start_active(server)   # with DSMB_WARM=1: each worker warms the active cut as it starts
+    return server
 
 
 def free_port(preferred: int) -> int:
