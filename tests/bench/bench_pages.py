@@ -229,7 +229,8 @@ def main() -> int:
         path = write_json(f"pages-{subjects}{args.tag}.json", {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "subjects": subjects,
             "workers": args.workers, "role": ROLE, "repeat": args.repeat, "env": extra, "settle_s": args.settle,
-            "load_average": os.getloadavg(), "targets": {"cold_s": cold_target, "warm_s": warm_target}, "results": results})
+            "load_average": os.getloadavg(), "targets": {"cold_s": cold_target, "warm_s": warm_target},
+            "results": results})
         print(f"  -> {path}")
     return 0
 
