@@ -63,10 +63,15 @@ e2e: install-test browser
 	$(PY) -m pytest -q tests/e2e
 
 ## Speed and memory benchmarks (never part of the timed suite).
+## Pages in Chromium (29 and 5,000 subjects, cold and warm) and 20 users at once (SQLite 2 workers, PostgreSQL 4).
 bench: install-test
 	$(PY) tests/bench/bench_ingest.py
 	$(PY) tests/bench/bench_callbacks.py
 	$(PY) tests/bench/bench_pack.py
+	$(PY) tests/bench/bench_pages.py
+	$(PY) tests/bench/bench_load.py
+	$(PY) tests/bench/bench_load.py --workers 4 --database-url \
+	  $$(DSMB_TEST_PG_PORT=54339 DSMB_TEST_PG_DIR=/tmp/dsmb-bench-pg bash .ci/postgres.sh)
 
 ## docs/displays.md from the display catalogue (a test fails when it is stale).
 docs: install
