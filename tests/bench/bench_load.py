@@ -9,7 +9,8 @@ Run: `python tests/bench/bench_load.py [--users 20] [--seconds 60] [--subjects 5
    as the investigator. Each user opens the data pages of its navigation in turn, as its browser does: the page
    router first, then every callback the rendered page fires on load (plain and pattern-matching, recorded
    once per role from the real layout and dependencies), up to `--connections` at a time, then thinks for
-   `--think` seconds (random 0.5x-1.5x) before the next page.
+   `--think` seconds (random 0.5x-1.5x) before the next page. The first `--warmup` seconds are not counted
+   (steady state: each worker has built its caches for the cut; the page benchmark measures cold).
 Reports callback latency p50/p95 (as the client sees it, queueing included), whole-page p95 (router to last
 callback), errors (any status other than 200/204 or a failed request), the ratio to the bare app's p95, and
 the highest resident memory (VmRSS) of each gunicorn worker. Targets (issue 18): callback p95 <= 2x bare, page
@@ -198,8 +199,12 @@ def app_phase(args, instance) -> dict:
     with gunicorn("bench_server:wsgi()", 8070, args.workers, app_env(instance)) as server:
         recorded = {role: record_pages(server.url, role, instance.passwords[role], args.pages) for role in set(roles)}
         sessions = [login_session(server.url, role, instance.passwords[role]) for role in roles]
+        pages_of = [list(recorded[r].values()) for r in roles]
+        if args.warmup > 0:   # untimed: both workers build their caches for the cut first (steady state)
+            args.seconds_now = args.warmup
+            run_users(sessions, server.url, pages_of, args, server)
         args.seconds_now = args.seconds
-        tally, rss = run_users(sessions, server.url, [list(recorded[r].values()) for r in roles], args, server)
+        tally, rss = run_users(sessions, server.url, pages_of, args, server)
     calls = {role: {path: len(bodies) for path, bodies in pages.items()} for role, pages in recorded.items()}
     return {**summary("dashboard", tally, args.seconds), "worker_rss_mb": rss, "callbacks_per_page": calls}
 
@@ -209,6 +214,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the dashboard phase")
     parser.add_argument("--bare-seconds", type=float, default=20.0, help="length of the bare-app phase")
+    parser.add_argument("--warmup", type=float, default=20.0, help="untimed seconds of the same load first")
     parser.add_argument("--think", type=float, default=2.0, help="mean seconds between two pages of a user")
     parser.add_argument("--connections", type=int, default=4, help="parallel requests per user (a browser: 6)")
     parser.add_argument("--subjects", type=int, default=5000)
@@ -217,6 +223,8 @@ def main() -> int:
     parser.add_argument("--pages", nargs="*", default=DATA_PAGES)
     parser.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "dsmb-bench")
     args = parser.parse_args()
+    if (args.database_url or "").startswith("postgresql://"):   # the installed driver is psycopg 3
+        args.database_url = "postgresql+psycopg://" + args.database_url.removeprefix("postgresql://")
     instance = bench_instance(args.subjects, args.keep / f"s{args.subjects}", args.database_url)
     bare = bare_phase(args)
     app = app_phase(args, instance)
@@ -232,7 +240,7 @@ def main() -> int:
           f"RSS target <= 600 MB")
     path = write_json(f"load-{args.subjects}-{database}-{args.workers}w.json", {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "users": args.users, "workers": args.workers,
-        "subjects": args.subjects, "database": database, "think_s": args.think, "connections": args.connections,
+        "subjects": args.subjects, "database": database, "think_s": args.think, "warmup_s": args.warmup, "connections": args.connections,
         "load_average": os.getloadavg(), "bare": bare, "dashboard": app, "p95_ratio": round(ratio, 2)})
     print(f"  -> {path}")
     return 0
