@@ -241,7 +241,8 @@ def main() -> int:
     path = write_json(f"load-{args.subjects}-{database}-{args.workers}w.json", {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "users": args.users, "workers": args.workers,
         "subjects": args.subjects, "database": database, "think_s": args.think, "warmup_s": args.warmup,
-        "connections": args.connections,        "load_average": os.getloadavg(), "bare": bare, "dashboard": app, "p95_ratio": round(ratio, 2)})
+        "connections": args.connections, "load_average": os.getloadavg(), "bare": bare, "dashboard": app,
+        "p95_ratio": round(ratio, 2)})
     print(f"  -> {path}")
     return 0
 
