@@ -20,6 +20,7 @@ p95 <= 0.5 s, 0 errors, <= 600 MB per worker at 5,000 subjects. Writes test-arti
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -28,6 +29,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -122,10 +124,12 @@ class Tally:
             self.errors += errors
 
 
-def _post(session, url: str, body: str) -> tuple[float, str | None]:
+def _post(session, urls, body: str) -> tuple[float, str | None]:
+    """One callback POST to the next instance of `urls` (an itertools.cycle: round robin, no stickiness)."""
     started = time.perf_counter()
     try:
-        response = session.post(url + UPDATE, data=body, headers={"Content-Type": "application/json"}, timeout=120)
+        response = session.post(next(urls) + UPDATE, data=body, headers={"Content-Type": "application/json"},
+                                timeout=120)
         response.content  # noqa: B018  (the whole body, as the browser reads it)
         error = None if response.status_code in (200, 204) else f"HTTP {response.status_code}"
     except Exception as exc:  # noqa: BLE001  (a failed request is a result here, not a crash)
@@ -133,37 +137,39 @@ def _post(session, url: str, body: str) -> tuple[float, str | None]:
     return time.perf_counter() - started, error
 
 
-def open_page(session, url: str, bodies: list[str], pool: ThreadPoolExecutor, tally: Tally) -> None:
+def open_page(session, urls, bodies: list[str], pool: ThreadPoolExecutor, tally: Tally) -> None:
     """The router first, then the page's callbacks `pool`-parallel; one page time from first send to last answer."""
     started = time.perf_counter()
-    first = _post(session, url, bodies[0])
-    rest = list(pool.map(lambda body: _post(session, url, body), bodies[1:]))
+    first = _post(session, urls, bodies[0])
+    rest = list(pool.map(lambda body: _post(session, urls, body), bodies[1:]))
     results = [first, *rest]
     tally.add([s for s, _ in results], time.perf_counter() - started, [e for _, e in results if e])
 
 
-def user(session, url: str, pages: list[list[str]], stop_at: float, think: float, connections: int,
+def user(session, urls: list[str], pages: list[list[str]], stop_at: float, think: float, connections: int,
          tally: Tally, seed: int) -> None:
     """Open the pages in turn (starting at a different one per user) until `stop_at`."""
     rng = random.Random(seed)
-    index = seed % len(pages)
+    index, urls = seed % len(pages), itertools.cycle(urls[seed % len(urls):] + urls[:seed % len(urls)])
     with ThreadPoolExecutor(connections) as pool:
         while time.monotonic() < stop_at:
-            open_page(session, url, pages[index % len(pages)], pool, tally)
+            open_page(session, urls, pages[index % len(pages)], pool, tally)
             index += 1
             time.sleep(min(max(0.0, stop_at - time.monotonic()), think * rng.uniform(0.5, 1.5)))
 
 
-def run_users(sessions: list, url: str, pages_of: list[list[list[str]]], args, server) -> tuple[Tally, list]:
+def run_users(sessions: list, urls: list[str], pages_of: list[list[list[str]]], args,
+              servers: list) -> tuple[Tally, list]:
     """Every user in its own thread for `seconds`; samples worker memory every 2 s meanwhile."""
     tally, stop_at, peaks = Tally(), time.monotonic() + args.seconds_now, {}
-    threads = [threading.Thread(target=user, args=(s, url, p, stop_at, args.think, args.connections, tally, i),
+    threads = [threading.Thread(target=user, args=(s, urls, p, stop_at, args.think, args.connections, tally, i),
                                 daemon=True) for i, (s, p) in enumerate(zip(sessions, pages_of))]
     for thread in threads:
         thread.start()
     while any(t.is_alive() for t in threads):
-        for pid, rss in zip(server.worker_pids(), server.worker_rss_mb()):
-            peaks[pid] = max(peaks.get(pid, 0.0), rss)
+        for server in servers:
+            for pid, rss in zip(server.worker_pids(), server.worker_rss_mb()):
+                peaks[pid] = max(peaks.get(pid, 0.0), rss)
         time.sleep(2)
     for thread in threads:
         thread.join()
@@ -189,22 +195,26 @@ def bare_phase(args) -> dict:
     with gunicorn("bare_app:server", 8075, args.workers) as server:
         sessions = [requests.Session() for _ in range(args.users)]
         args.seconds_now = args.bare_seconds
-        tally, rss = run_users(sessions, server.url, [[[b] for b in bodies]] * args.users, args, server)
+        tally, rss = run_users(sessions, [server.url], [[[b] for b in bodies]] * args.users, args, [server])
     return {**summary("bare Dash app", tally, args.bare_seconds), "worker_rss_mb": rss}
 
 
 def app_phase(args, instance) -> dict:
-    """The dashboard: half statisticians, half investigators, each replaying its role's pages."""
+    """The dashboard: half statisticians, half investigators, each replaying its role's pages; with `--instances`
+    2, two gunicorn instances (one data root, one database) and every request to the next one in turn."""
     roles = ["statistician" if i % 2 == 0 else "investigator" for i in range(args.users)]
-    with gunicorn("bench_server:wsgi()", 8070, args.workers, app_env(instance)) as server:
-        recorded = {role: record_pages(server.url, role, instance.passwords[role], args.pages) for role in set(roles)}
-        sessions = [login_session(server.url, role, instance.passwords[role]) for role in roles]
+    with ExitStack() as stack:
+        servers = [stack.enter_context(gunicorn("bench_server:wsgi()", 8070 + 2 * i, args.workers, app_env(instance)))
+                   for i in range(args.instances)]
+        urls = [server.url for server in servers]
+        recorded = {role: record_pages(urls[0], role, instance.passwords[role], args.pages) for role in set(roles)}
+        sessions = [login_session(urls[i % len(urls)], role, instance.passwords[role]) for i, role in enumerate(roles)]
         pages_of = [list(recorded[r].values()) for r in roles]
-        if args.warmup > 0:   # untimed: both workers build their caches for the cut first (steady state)
+        if args.warmup > 0:   # untimed: every worker builds its caches for the cut first (steady state)
             args.seconds_now = args.warmup
-            run_users(sessions, server.url, pages_of, args, server)
+            run_users(sessions, urls, pages_of, args, servers)
         args.seconds_now = args.seconds
-        tally, rss = run_users(sessions, server.url, pages_of, args, server)
+        tally, rss = run_users(sessions, urls, pages_of, args, servers)
     calls = {role: {path: len(bodies) for path, bodies in pages.items()} for role, pages in recorded.items()}
     return {**summary("dashboard", tally, args.seconds), "worker_rss_mb": rss, "callbacks_per_page": calls}
 
@@ -219,6 +229,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=4, help="parallel requests per user (a browser: 6)")
     parser.add_argument("--subjects", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--instances", type=int, default=1, help="gunicorn instances sharing data root and database")
     parser.add_argument("--database-url", help="users and audit in this database (default: SQLite in the installation)")
     parser.add_argument("--pages", nargs="*", default=DATA_PAGES)
     parser.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "dsmb-bench")
@@ -230,7 +241,8 @@ def main() -> int:
     app = app_phase(args, instance)
     ratio = app["callback_p95_ms"] / bare["callback_p95_ms"] if bare["callback_p95_ms"] else float("inf")
     database = "postgresql" if (args.database_url or "").startswith("postgres") else "sqlite"
-    print(f"\n{args.users} users, {args.workers} workers, {args.subjects} subjects, {database}, think {args.think} s")
+    print(f"\n{args.users} users, {args.instances} x {args.workers} workers, {args.subjects} subjects, {database}, "
+          f"think {args.think} s")
     print(f"  {'':<14} {'requests':>8} {'req/s':>6} {'p50 ms':>7} {'p95 ms':>7} {'page p95 s':>10} {'errors':>6}"
           f"  worker RSS MB")
     for row in (bare, app):
@@ -238,8 +250,9 @@ def main() -> int:
               f"{row['callback_p95_ms']:>7} {row['page_p95_s']:>10} {row['errors']:>6}  {row['worker_rss_mb']}")
     print(f"  callback p95 ratio dashboard / bare: {ratio:.1f} (target <= 2); page p95 target <= 0.5 s; "
           f"RSS target <= 600 MB")
-    path = write_json(f"load-{args.subjects}-{database}-{args.workers}w.json", {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "users": args.users, "workers": args.workers,
+    path = write_json(f"load-{args.subjects}-{database}-{args.instances}x{args.workers}w.json", {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "users": args.users, "instances": args.instances,
+        "workers": args.workers,
         "subjects": args.subjects, "database": database, "think_s": args.think, "warmup_s": args.warmup,
         "connections": args.connections, "load_average": os.getloadavg(), "bare": bare, "dashboard": app,
         "p95_ratio": round(ratio, 2)})
