@@ -34,6 +34,8 @@ from layouts import pack as ids
 from layouts.common import notice
 
 OPEN_PACKS = "open-packs"
+INLINE = "DSMB_PACK_INLINE_BUILDS"  # app setting: build within the request (default: only in a TESTING app, so that
+                                    # the leak crawls, which click every button, see the same state on both twins)
 
 
 def _safe(name: str) -> str:
@@ -77,7 +79,7 @@ def _work(access: Access, cut_id: str, cut_date: str, target: Path):
             try:
                 build.build_all(cut_id, [(access, staging)], config=config, root=root, user=user, database_url=url)
                 jobs.write_record(staging, access=access.value, cut_id=cut_id, cut_date=cut_date, user=user,
-                                  built_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+                                  built_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"))
                 jobs.replace_folder(staging, target)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)      # only left when the build failed
@@ -97,8 +99,13 @@ def _start(kind: str) -> object:
     key, target = _target(kind, data.cut.cut_id)
     # open-packs/ or packs/ and packs/<user>/: private; the pack's own folder comes from its staging folder
     private_folder(target.parent, levels=len(target.relative_to(flask.current_app.instance_path).parts) - 1)
+    app = flask.current_app
+    inline = bool(app.config.get(INLINE, app.testing))
     job, started = jobs.JOBS.start(jobs.Job(key, kind, data.cut.cut_id, current_user.username),
-                                   _work(access, data.cut.cut_id, data.cut.cut_date, target))
+                                   _work(access, data.cut.cut_id, data.cut.cut_date, target), inline=inline)
+    if inline:
+        return notice(job.message, "danger") if job.state == "failed" else notice(
+            f"{kind.capitalize()} pack of cut {data.cut.cut_date} built; download it below.", "success")
     if not started:
         return notice(f"The {kind} pack of this cut is already being built (asked by {job.user}); its state is "
                       "shown below.", "info")

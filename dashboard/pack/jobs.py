@@ -52,14 +52,18 @@ class Jobs:
         with self._lock:
             return self._jobs.get(key)
 
-    def start(self, job: Job, work: Callable[[], None]) -> tuple[Job, bool]:
-        """Run `work` in a background thread unless the same key is running: (the job, whether it started now)."""
+    def start(self, job: Job, work: Callable[[], None], *, inline: bool = False) -> tuple[Job, bool]:
+        """Run `work` in a background thread (in this one when `inline`) unless the same key is running:
+        (the job, whether it started now)."""
         with self._lock:
             running = self._jobs.get(job.key)
             if running is not None and running.state == "running":
                 return running, False
             self._jobs[job.key] = job
-        threading.Thread(target=self._run, args=(job, work), name=f"pack-{job.kind}", daemon=True).start()
+        if inline:
+            self._run(job, work)
+        else:
+            threading.Thread(target=self._run, args=(job, work), name=f"pack-{job.kind}", daemon=True).start()
         return job, True
 
     @staticmethod

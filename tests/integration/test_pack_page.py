@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import stat
 
 import pytest
@@ -14,6 +15,7 @@ from support import DEMO_EXPORTS, make_app, make_instance
 
 from dashboard import audit
 from dashboard.pack import build, jobs
+from callbacks.pack import INLINE
 from layouts import pack as ids
 
 BUILD_S = 240       # a whole build on a busy two-core machine
@@ -23,7 +25,9 @@ BUILD_S = 240       # a whole build on a busy two-core machine
 def site(tmp_path_factory):
     instance = make_instance(tmp_path_factory.mktemp("pack-page"),
                              [(DEMO_EXPORTS / "final", "2021-07-10", "Final")])
-    return instance, make_app(instance)
+    app = make_app(instance)
+    app.server.config[INLINE] = False         # as in production: builds in the background (a TESTING app inlines)
+    return instance, app
 
 
 def _client(site, role: str) -> DashClient:
@@ -133,3 +137,14 @@ def test_a_failed_build_reaches_the_user_as_a_message(site, monkeypatch):
     assert client.client.get(f"{ids.FILE_ROUTE}/closed").status_code == 404
     folder = site[0].instance_path / "packs" / "statistician"
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]          # the staging folder is gone
+
+
+def test_a_testing_app_builds_within_the_request(site, monkeypatch):
+    """What the leak crawls rely on: with DSMB_PACK_INLINE_BUILDS the click returns once the pack is built."""
+    _, app = site
+    monkeypatch.setitem(app.server.config, INLINE, True)
+    client = _client(site, "admin")
+    assert "Open pack of cut 2021-07-10 built" in _press(client, ids.BUILD_OPEN)
+    shown, polling = _state(client)
+    assert "Download open pack" in shown and not polling
+    assert re.search(r"built \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(asked by admin\)", shown)  # crawl-normalized
