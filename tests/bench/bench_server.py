@@ -164,7 +164,8 @@ def gunicorn(app: str, port: int, workers: int, env: dict[str, str] | None = Non
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT), str(HERE.parents[1]), str(HERE.parent)]),
                    **(env or {})}
     command = [str(VENV_BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--timeout", "300", "--graceful-timeout", "5", "--chdir", str(HERE.parent), app]
+               "--timeout", "300", "--graceful-timeout", "5",
+               "--no-control-socket", "--chdir", str(HERE.parent), app]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     output = open(log or ARTIFACTS / f"gunicorn-{port}.log", "ab")
     process = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT, cwd=PROJECT)
