@@ -22,6 +22,8 @@ from dashboard.ingest.schema import named_domain
 AFTER_CUT_KIND = "records after cut (summary)"     # the loader's per-domain count of late records
 ARMED_ONLY_KINDS = frozenset({"coding key"})        # notices added for armed users: never counted (same for all)
 LEADING_COUNT = re.compile(r"^\s*(\d+)\b")
+# Fields filled only where a flag says the event happened: counted among those rows ("DM.DTHDTC" among DTHFL = Y).
+ONLY_WHERE_FLAGGED = {"DM.DTHDTC": "DTHFL", "DM.DTHDT": "DTHFL"}
 CAUTION_SHARE = 0.10    # a field missing this share or more is worth a look
 THIN_SHARE = 0.50       # a field missing this share or more carries little
 
@@ -51,6 +53,7 @@ class Readiness:
     newest: pd.Timestamp | None       # newest record date in the display's domains
     age_days: int | None              # days from the newest record to the cut date
     empty_domains: tuple[str, ...]    # declared domains with no record in the cut
+    domains: tuple[str, ...] = ()     # the declared domains
 
 
 def file_domains(file: str) -> set[str]:
@@ -86,8 +89,9 @@ def warning_counts(warnings: pd.DataFrame, domains: Iterable[str]) -> tuple[dict
 
 def field_missing(domains: Mapping[str, pd.DataFrame], field: str) -> FieldMissing:
     """Missing values (empty, blank or null) of "DOMAIN.COLUMN" among that domain's records; in DM among the
-    randomized subjects when DM says who they are (a screen failure has no treatment date by design). A flag
-    (--FL) is blank for "no", so it has no missing values to count (rows 0: no share)."""
+    randomized subjects when DM says who they are (a screen failure has no treatment date by design), and a date
+    that only exists where a flag is set (ONLY_WHERE_FLAGGED) among those rows. A flag (--FL) is blank for "no",
+    so it has no missing values to count (rows 0: no share)."""
     domain, _, column = field.partition(".")
     frame = domains.get(domain.upper(), pd.DataFrame())
     if column not in frame.columns:
@@ -96,6 +100,9 @@ def field_missing(domains: Mapping[str, pd.DataFrame], field: str) -> FieldMissi
         return FieldMissing(field, 0, 0, present=True)
     if domain.upper() == "DM" and "RANDFL" in frame.columns:
         frame = frame[frame["RANDFL"].eq("Y").fillna(False).astype(bool)]
+    flag = ONLY_WHERE_FLAGGED.get(f"{domain.upper()}.{column}")
+    if flag in frame.columns:
+        frame = frame[frame[flag].eq("Y").fillna(False).astype(bool)]
     values = frame[column]
     blank = values.isna()
     if values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -125,19 +132,21 @@ def readiness(domains: Mapping[str, pd.DataFrame], warnings: pd.DataFrame, cut_d
     newest = newest_record(domains, names)
     age = None if newest is None else int((pd.Timestamp(cut_date).normalize() - newest).days)
     empty = tuple(n for n in names if domains.get(n, pd.DataFrame()).empty)
-    return Readiness(counts, tuple(field_missing(domains, f) for f in fields), late, newest, age, empty)
+    return Readiness(counts, tuple(field_missing(domains, f) for f in fields), late, newest, age, empty, names)
 
 
 def level(result: Readiness) -> str:
-    """'thin' (a domain without records, every declared field absent, or a field mostly missing), 'caution' (a
-    field absent while others are there, warnings, late records or missing values worth a look) or 'ready'.
+    """'thin' (no records in any declared domain, every declared field absent, or a field mostly missing),
+    'caution' (a domain or field absent while others are there, such as an optional PR or HO; warnings, late
+    records or missing values worth a look) or 'ready'.
     The newest record's age is told, not judged: a trial whose dosing ended has no new EX record, and that says
     nothing about the data's quality."""
     shares = [m.share for m in result.missing if m.share is not None]
     absent = [m for m in result.missing if not m.present]
-    if result.empty_domains or any(s >= THIN_SHARE for s in shares) or (absent and len(absent) == len(result.missing)):
+    every_domain_empty = bool(result.empty_domains) and len(result.empty_domains) == len(result.domains)
+    if every_domain_empty or any(s >= THIN_SHARE for s in shares) or (absent and len(absent) == len(result.missing)):
         return "thin"
-    if (absent or sum(result.warnings.values()) or sum(result.after_cut.values())
+    if (absent or result.empty_domains or sum(result.warnings.values()) or sum(result.after_cut.values())
             or any(s >= CAUTION_SHARE for s in shares)):
         return "caution"
     return "ready"

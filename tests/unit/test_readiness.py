@@ -81,7 +81,8 @@ def test_levels():
     ready = readiness({"DM": DM}, WARNINGS.iloc[0:0], CUT, ["DM"], ["DM.SEX"])
     assert level(ready) == "ready"
     assert level(readiness({"DM": DM}, WARNINGS, CUT, ["DM"], ["DM.SEX"])) == "caution"     # a DM warning
-    assert level(readiness({"DM": DM}, WARNINGS.iloc[0:0], CUT, ["DM", "AE"], [])) == "thin"  # no AE at all
+    assert level(readiness({"DM": DM}, WARNINGS.iloc[0:0], CUT, ["AE"], [])) == "thin"  # no AE at all
+    assert level(readiness({"DM": DM}, WARNINGS.iloc[0:0], CUT, ["DM", "HO"], [])) == "caution"  # an optional HO
     assert level(readiness({"DM": DM}, WARNINGS.iloc[0:0], CUT, ["DM"], ["DM.RACE"])) == "thin"  # all fields absent
     # one field of two absent (AEACN in the CDISC pilot): worth a look, the display still stands
     assert level(readiness({"DM": DM}, WARNINGS.iloc[0:0], CUT, ["DM"], ["DM.SEX", "DM.RACE"])) == "caution"
@@ -109,4 +110,7 @@ def test_dm_fields_count_randomized_subjects_and_flags_have_no_missing_values():
     start = field_missing({"DM": dm}, "DM.RFSTDTC")
     assert (start.missing, start.rows) == (expected, len(randomized)) == (1, 4)
     assert field_missing({"DM": dm}, "DM.DTHFL").share is None
+    died = dm.assign(DTHDTC=["2021-06-01", None, None, None, None, None])   # one death (DTHFL Y), dated
+    dated = field_missing({"DM": died}, "DM.DTHDTC")
+    assert (dated.missing, dated.rows) == (0, int((dm["DTHFL"] == "Y").sum())) == (0, 1)
     assert level(readiness({"DM": dm}, WARNINGS.iloc[0:0], CUT, ["DM"], ["DM.DTHFL"])) == "ready"
