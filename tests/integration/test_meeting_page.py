@@ -234,3 +234,18 @@ def test_repeated_refused_signatures_make_the_signer_wait(app, inst, first):
         _sign(client, props, callbacks, newest, "statistician", "wrong password again")
     answer = _sign(client, props, callbacks, newest, "statistician", inst.passwords["statistician"])
     assert "too many refused signatures" in answer and _signed(inst, newest) == 0
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_is_refused_exactly_the_meeting_callbacks_it_lacks_and_empty_posts_do_not_fail(app, inst, role):
+    from dashboard.guard import callback_permissions
+    from dashboard.permissions import Role, role_may
+
+    client = DashClient(login(app.server.test_client(), role, inst.passwords[role]))
+    declared = callback_permissions(app)
+    mine = [c for c in client.dependencies() if "meeting-" in c.output]
+    assert len(mine) == 9
+    for callback in mine:
+        response = client.post_callback(callback, {})
+        expected = {200, 204} if role_may(Role(role), declared[callback.output]) else {403}
+        assert response.status_code in expected, (role, callback.output, response.status_code)
