@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import random
+import signal
 import sys
 import tempfile
 import threading
@@ -220,6 +221,7 @@ def app_phase(args, instance) -> dict:
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # so that the gunicorn instances are stopped too
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the dashboard phase")

@@ -5,9 +5,11 @@ The app runs under gunicorn (2 workers) on a loopback port; headless Chromium is
 "Ready" = no callback request of the page is still in flight (every `/_dash-update-component` response has
 been read), no Dash loading marker is on the page, every visible `dcc.Graph` has been drawn by plotly
 (`_fullLayout`), measured on the first animation frame where all of that holds and stays so (no new request
-within the quiet window). Cold = first visit after the workers started (a fresh gunicorn per page); warm = the
-median of `--repeat` later visits. Targets (issue 18): 1.0 s warm and 2.0 s cold at 5,000 subjects, 0.5 s warm at
-29. Writes test-artifacts/bench/pages-<subjects>.json. Not part of the test suite.
+within the quiet window). Cold = first visit after the workers started (a fresh gunicorn per page, the page
+opened by URL: a document load, scripts included); warm = the median of `--repeat` later visits, each a click
+in the navigation from another page (client-side routing, as a user moves between pages; with 2 workers a
+warm visit's callbacks may land on the worker that has not computed them yet). Targets (issue 18): 1.0 s warm
+and 2.0 s cold at 5,000 subjects, 0.5 s warm at 29. Writes test-artifacts/bench/pages-<subjects>.json. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -73,8 +76,10 @@ PROBE = r"""
 """
 
 STATE = """const b = window.__bench; if (!b) return null;
+const calls = performance.getEntriesByType('resource').filter((e) => e.initiatorType === 'fetch'
+    && !e.name.endsWith('.js') && e.startTime >= arguments[0]).map((e) => [e.startTime, e.responseEnd]);
 return {readyAt: b.readyAt, started: b.started, errors: b.errors, bytes: b.bytes, now: performance.now(),
-        graphs: document.querySelectorAll('.dash-graph').length};"""
+        graphs: document.querySelectorAll('.dash-graph').length, calls: calls};"""
 
 
 def browser():
@@ -113,12 +118,16 @@ def wait_ready(driver, started_at: float) -> dict:
     """Seconds from `started_at` (page clock, ms) to ready, with the callbacks and bytes seen; None on timeout."""
     deadline = time.monotonic() + TIMEOUT_S
     while time.monotonic() < deadline:
-        state = driver.execute_script(STATE)
+        state = driver.execute_script(STATE, started_at)
         if state and state["readyAt"] is not None and state["now"] - state["readyAt"] >= QUIET_S * 1000:
+            last_answer = max([end for _, end in state["calls"] if end <= state["readyAt"]], default=started_at)
             return {"seconds": round(max(0.0, state["readyAt"] - started_at) / 1000, 3), "callbacks": state["started"],
-                    "errors": state["errors"], "kb": round(state["bytes"] / 1000, 1), "graphs": state["graphs"]}
+                    "errors": state["errors"], "kb": round(state["bytes"] / 1000, 1), "graphs": state["graphs"],
+                    # where the time went: until the last callback answer, then drawing after it
+                    "last_answer_s": round(max(0.0, last_answer - started_at) / 1000, 3),
+                    "slowest_call_s": round(max([e - b for b, e in state["calls"]], default=0.0) / 1000, 3)}
         time.sleep(0.05)
-    return {"seconds": None, "callbacks": None, "errors": None, "kb": None, "graphs": None}
+    return {"seconds": None, "callbacks": None, "errors": None, "kb": None, "graphs": None, "last_answer_s": None}
 
 
 def open_page(driver, url: str, path: str) -> dict:
@@ -141,9 +150,23 @@ def open_tab(driver, index: int) -> dict:
     return wait_ready(driver, started)
 
 
-def visit(driver, url: str, path: str) -> dict[str, dict]:
-    """The page, then each of its tabs but the first (shown with the page), in order."""
-    results = {path: open_page(driver, url, path)}
+def navigate(driver, path: str) -> dict:
+    """Click the navigation link to `path` (client-side routing, as a user moves between pages); clock at the click."""
+    started = driver.execute_script("""const b = window.__bench; b.needRequest = true; b.readyAt = null;
+        b.started = 0; b.bytes = 0; const t = performance.now();
+        document.querySelector('a.nav-link[href="' + arguments[0] + '"]').click(); return t;""", path)
+    return wait_ready(driver, started)
+
+
+def visit(driver, url: str, path: str, in_app: bool = False) -> dict[str, dict]:
+    """The page (a fresh document load, or with `in_app` a click in the navigation from another page), then each
+    of its tabs but the first (shown with the page), in order."""
+    if in_app:
+        elsewhere = next(p for p in ("/cuts", "/recruitment", "/safety") if p != path)
+        navigate(driver, elsewhere)
+        results = {path: navigate(driver, path)}
+    else:
+        results = {path: open_page(driver, url, path)}
     labels = tab_labels(driver)
     for index, label in enumerate(labels[1:], start=1):
         results[f"{path} > {label.strip()}"] = open_tab(driver, index)
@@ -173,7 +196,7 @@ def measure(instance, workers: int, repeat: int, pages: list[str] | None, extra_
                 time.sleep(settle)   # time the workers have to themselves first (warming, with DSMB_WARM=1)
                 for name, result in visit(driver, server.url, path).items():
                     results[name] = {"cold": result}
-                warm_runs = [visit(driver, server.url, path) for _ in range(repeat)]
+                warm_runs = [visit(driver, server.url, path, in_app=True) for _ in range(repeat)]
             for name in results:
                 if name.split(" > ")[0] == path:
                     results[name]["warm"] = _median(run.get(name) for run in warm_runs)
@@ -202,10 +225,12 @@ def _print_page(results: dict, path: str) -> None:
         if name.split(" > ")[0] == path:
             cold, warm = result.get("cold", {}), result.get("warm", {})
             print(f"  {name:<48} {_fmt(cold.get('seconds'))} {_fmt(warm.get('seconds'))} "
+                  f"{_fmt(warm.get('last_answer_s'))} {_fmt(warm.get('slowest_call_s'))} "
                   f"{cold.get('callbacks') or 0:>5} {warm.get('kb') or 0:>9} {cold.get('errors') or 0:>4}", flush=True)
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # so that gunicorn and Chromium are stopped too
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subjects", type=int, nargs="*", default=[29, 5000])
     parser.add_argument("--workers", type=int, default=2)
@@ -224,7 +249,8 @@ def main() -> int:
         cold_target, warm_target = TARGETS.get(subjects, (None, None))
         print(f"\n{subjects} subjects, {args.workers} workers, {ROLE}; targets cold {cold_target} s, warm "
               f"{warm_target} s")
-        print(f"  {'page / tab':<48} {'cold s':>7} {'warm s':>7} {'calls':>5} {'warm KB':>9} {'err':>4}")
+        print(f"  {'page / tab':<48} {'cold s':>7} {'warm s':>7} {'answer':>7} {'slowest':>7} {'calls':>5} "
+              f"{'warm KB':>9} {'err':>4}   (answer: warm, last callback answered; slowest: warm, one callback)")
         results = measure(instance, args.workers, args.repeat, args.pages, extra, args.settle)
         path = write_json(f"pages-{subjects}{args.tag}.json", {
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "subjects": subjects,
