@@ -9,7 +9,8 @@ within the quiet window). Cold = first visit after the workers started (a fresh 
 opened by URL: a document load, scripts included); warm = the median of `--repeat` later visits, each a click
 in the navigation from another page (client-side routing, as a user moves between pages; with 2 workers a
 warm visit's callbacks may land on the worker that has not computed them yet). Targets (issue 18): 1.0 s warm
-and 2.0 s cold at 5,000 subjects, 0.5 s warm at 29. Writes test-artifacts/bench/pages-<subjects>.json. Not part of the test suite.
+and 2.0 s cold at 5,000 subjects, 0.5 s warm at 29. Writes test-artifacts/bench/pages-<subjects>.json. Not part
+of the test suite.
 """
 
 from __future__ import annotations
