@@ -72,12 +72,15 @@ def _run(app: flask.Flask, cut_id: str, config: TrialConfig, root: Path | None) 
     started, done, failed = time.perf_counter(), 0, []
     with app.app_context():
         for access in ROLE_OF_ACCESS:
-            for view, controls in _views_with_defaults(access, cut_id, config, root):
-                try:
-                    view.compute(blinding.trial_data(cut_id, access, config, root), **controls)
-                    done += 1
-                except Exception as exc:  # noqa: BLE001  (warming is best effort; never kills the worker)
-                    failed.append(f"{access.value} {view.key}: {type(exc).__name__}")
+            try:
+                for view, controls in _views_with_defaults(access, cut_id, config, root):
+                    try:
+                        view.compute(blinding.trial_data(cut_id, access, config, root), **controls)
+                        done += 1
+                    except Exception as exc:  # noqa: BLE001  (best effort: a request will show why)
+                        failed.append(f"{access.value} {view.key}: {type(exc).__name__}")
+            except Exception as exc:  # noqa: BLE001  (a page layout or the cut itself failed: next level)
+                failed.append(f"{access.value}: {type(exc).__name__}")
     last_run.update(cut_id=cut_id, views=done, failed=failed, seconds=round(time.perf_counter() - started, 2))
     log.info("warmed cut %s: %d views in %.1f s, %d failed", cut_id, done, last_run["seconds"], len(failed))
 

@@ -194,7 +194,10 @@ def measure(instance, workers: int, repeat: int, pages: list[str] | None, extra_
             paths = pages or nav_paths(server.url, instance.passwords[ROLE])
         for path in paths:
             with gunicorn("bench_server:wsgi()", 8070, workers, env) as server:   # fresh workers: cold
-                time.sleep(settle)   # time the workers have to themselves first (warming, with DSMB_WARM=1)
+                if settle < 0:   # until every worker has warmed the cut (DSMB_WARM=1)
+                    print(f"  (workers warmed in {server.wait_warmed(workers, 1800):.0f} s)", flush=True)
+                else:
+                    time.sleep(settle)   # time the workers have to themselves first
                 for name, result in visit(driver, server.url, path).items():
                     results[name] = {"cold": result}
                 warm_runs = [visit(driver, server.url, path, in_app=True) for _ in range(repeat)]
@@ -241,7 +244,7 @@ def main() -> int:
                         help="where the installations are kept between runs")
     parser.add_argument("--env", nargs="*", default=[], help="extra NAME=VALUE for the app (e.g. DSMB_WARM=0)")
     parser.add_argument("--settle", type=float, default=0.0,
-                        help="seconds between a fresh server's start and the cold visit")
+                        help="seconds between a fresh server's start and the cold visit; -1: until warmed")
     parser.add_argument("--tag", default="", help="suffix of the JSON file name")
     args = parser.parse_args()
     extra = dict(item.split("=", 1) for item in args.env)

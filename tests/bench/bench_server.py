@@ -101,8 +101,16 @@ def _with_database(instance: BenchInstance, database_url: str) -> BenchInstance:
 
 def wsgi():
     """gunicorn entry: the real app, login rate limit off (see the module docstring)."""
+    import logging
+
     from dashboard import warm
     from dashboard.app_factory import create_app
+
+    if not logging.getLogger("dashboard.warm").handlers:   # "warmed cut ..." in the gunicorn log, for --settle
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(process)d] %(name)s: %(message)s"))
+        logging.getLogger("dashboard.warm").addHandler(handler)
+        logging.getLogger("dashboard.warm").setLevel(logging.INFO)
 
     server = create_app(overrides={"RATELIMIT_ENABLED": False}).server
     warm.start_active(server)   # with DSMB_WARM=1: each worker warms the active cut as it starts
@@ -126,6 +134,21 @@ class Server:
 
     url: str
     process: subprocess.Popen
+    log: Path
+    log_start: int = 0
+
+    def log_text(self) -> str:
+        """What the server logged since it started."""
+        with open(self.log, "rb") as handle:
+            handle.seek(self.log_start)
+            return handle.read().decode("utf-8", "replace")
+
+    def wait_warmed(self, workers: int, timeout: float) -> float:
+        """Seconds until every worker logged its warm-up of the cut (DSMB_WARM=1), at most `timeout`."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout and self.log_text().count("warmed cut") < workers:
+            time.sleep(1)
+        return time.monotonic() - started
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -167,11 +190,13 @@ def gunicorn(app: str, port: int, workers: int, env: dict[str, str] | None = Non
                "--timeout", "300", "--graceful-timeout", "5",
                "--no-control-socket", "--chdir", str(HERE.parent), app]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    output = open(log or ARTIFACTS / f"gunicorn-{port}.log", "ab")
+    log = log or ARTIFACTS / f"gunicorn-{port}.log"
+    output = open(log, "ab")
+    start = output.tell()
     process = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT, cwd=PROJECT)
     try:
         _wait_until_up(f"http://127.0.0.1:{port}", process, 180)
-        yield Server(f"http://127.0.0.1:{port}", process)
+        yield Server(f"http://127.0.0.1:{port}", process, log, start)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
