@@ -99,6 +99,19 @@ def render(view: dict[str, Any] | None, sees_arms: bool) -> Any:
     return html.Div(parts)
 
 
+def _earlier(view: dict[str, Any], sees_arms: bool) -> Any:
+    """The versions this one corrects, each as it was written and signed (nothing is ever overwritten)."""
+    with db.session_scope() as session:
+        every = views.meeting_views(session, view["meeting"], sees_arms)
+    earlier = [v for v in every if v["version"] < view["version"]]
+    if not earlier:
+        return None
+    return html.Details([html.Summary(f"Earlier versions ({len(earlier)})", className="fw-semibold"),
+                         *[html.Div([html.H6(f"Version {v['version']}", className="mt-2"), render(v, sees_arms)],
+                                    className="border rounded p-2 mb-2 bg-light") for v in reversed(earlier)]],
+                        className="mt-3")
+
+
 def _choices() -> list[dict[str, Any]]:
     with db.session_scope() as session:
         return [{"label": views.choice_label(r), "value": r.id} for r in views.newest_versions(session)]
@@ -150,7 +163,9 @@ def _register_reading(app: dash.Dash) -> None:
     def show_record(chosen, _s, _r):
         sees = _sees_arms()
         view = _record_view(chosen, sees)
-        return render(view, sees), view["id"] if view else None
+        if view is None:
+            return render(None, sees), None
+        return html.Div([render(view, sees), _earlier(view, sees)]), view["id"]
 
     @guarded_callback(app, Permission.VIEW_MEETINGS, Output(ids.LETTER_DOWNLOAD, "data"),
                       Output(ids.LETTER_STATUS, "children"), Input(ids.LETTER_BUTTON, "n_clicks"),

@@ -106,8 +106,9 @@ def append_only_sql(dialect: str) -> list[str]:
         return [f"CREATE TRIGGER IF NOT EXISTS {t}_no_{op.lower()} BEFORE {op} ON {t} "
                 f"BEGIN SELECT RAISE(ABORT, '{t} is append-only'); END" for t in TABLES for op in ("UPDATE", "DELETE")]
     if dialect == "postgresql":
+        # no % in the body: the DBAPI would read it as a placeholder
         out = ["CREATE OR REPLACE FUNCTION dsmb_meeting_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-               "BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END $$"]  # no %: a DBAPI placeholder
+               "BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END $$"]
         for t in TABLES:
             out += [f"DROP TRIGGER IF EXISTS {t}_append_only ON {t}",
                     f"CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t} "

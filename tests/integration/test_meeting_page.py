@@ -184,6 +184,10 @@ def test_a_signed_record_cannot_be_changed_by_any_route(app, inst, first):
     assert "was amended; sign the newest" in _sign(client, props, callbacks, first, "dsmb", inst.passwords["dsmb"])
     shown = _json(respond(client, props, callbacks["RECORD"], {(ids.SELECT, "value"): new.id}))
     assert "Amendment 1" in shown and "the rationale named the wrong cut" in shown
+    assert "Earlier versions (1)" in shown and "No safety signal in the pooled data." in shown   # version 1 kept
+    blind, blind_props, blind_callbacks = _page(app, inst, "investigator")
+    seen = _json(respond(blind, blind_props, blind_callbacks["RECORD"], {(ids.SELECT, "value"): new.id}))
+    assert "Earlier versions (1)" in seen and "CLOSEDCANARY" not in seen and "CLOSEDITEM" not in seen
     assert "meeting_amended" in set(audit.events(database_url=inst.database_url)["event"])
 
 
@@ -217,7 +221,8 @@ def test_action_items_are_resolved_later_and_closed_resolutions_stay_closed(app,
             (ids.ITEM_SELECT, "value"): keys[key], (ids.ITEM_TEXT, "value"): how, (ids.RESOLVE_BUTTON, "n_clicks"): 1}))
         assert f"Action item {key} resolved" in answer
     again = _json(respond(client, props, callbacks["RESOLVE"], {
-        (ids.ITEM_SELECT, "value"): keys["O1"], (ids.ITEM_TEXT, "value"): "twice", (ids.RESOLVE_BUTTON, "n_clicks"): 1}))
+        (ids.ITEM_SELECT, "value"): keys["O1"], (ids.ITEM_TEXT, "value"): "twice",
+        (ids.RESOLVE_BUTTON, "n_clicks"): 1}))
     assert "resolved already" in again
     board, board_props, board_callbacks = _page(app, inst, "dsmb")
     closed = _json(respond(board, board_props, board_callbacks["RECORD"], {(ids.SELECT, "value"): newest}))

@@ -15,7 +15,8 @@ from dashboard.meeting import entry, record
 from dashboard.meeting.summary import past_meetings
 
 POSTGRES_URL = os.environ.get("DSMB_TEST_POSTGRES_URL")
-pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="`make test` starts PostgreSQL and sets DSMB_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not POSTGRES_URL,
+                                reason="`make test` starts PostgreSQL and sets DSMB_TEST_POSTGRES_URL")
 CUTS = {"2021-05-10-aaaaaaaa": "2021-05-10", "2021-07-10-bbbbbbbb": "2021-07-10"}
 
 
