@@ -17,6 +17,7 @@ PAGE_MODULES = (
     "dashboard.displays.recruitment",
     "dashboard.displays.safety",
     "dashboard.displays.outcomes",
+    "dashboard.displays.monitoring",
     "dashboard.displays.other_pages",
 )
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from callbacks import common
+from dashboard.displays import common
 from dashboard.displays.outcomes import common as ocommon
 from dashboard.analysis import conduct, effects, trajectories
 from dashboard.blinding import Access, ArmedTrialData, BlindedTrialData
@@ -63,7 +63,7 @@ def test_efficacy_follows_the_configured_arm_basis_and_says_which(basis, expecte
     config = _config(arms=ARMS3, efficacy_arm_basis=basis)
     armed = ArmedTrialData(MANIFEST, config, {}, pd.DataFrame(), PLANNED, ("Group A", "Group B", "Group C"),
                            Access.CODED, TREATED)
-    assert common.efficacy_arm_of(armed) is expected
+    assert armed.efficacy_arm_of is expected
     assert common.efficacy_stamp(armed) == f"{common.stamp(armed)} · {common.arm_basis_text(basis)}"
     assert said in common.efficacy_stamp(armed)
     blinded = BlindedTrialData(MANIFEST, config, {}, pd.DataFrame())

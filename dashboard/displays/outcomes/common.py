@@ -7,7 +7,7 @@ from typing import Any
 
 import dash
 
-from callbacks import common as page_common
+from dashboard.displays import common as page_common
 from dashboard.analysis import effects, events, outcomes, worst_rank
 from dashboard.blinding import Access, TrialData
 from dashboard.config import TrialConfig

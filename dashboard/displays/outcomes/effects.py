@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
-from callbacks.common import arm_basis_text
+from dashboard.displays.common import arm_basis_text
 from dashboard.analysis import effects, outcomes, worst_rank
 from dashboard.blinding import TrialData
 from dashboard.config import TrialConfig

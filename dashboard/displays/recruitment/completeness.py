@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from callbacks.common import stamp
+from dashboard.displays.common import stamp
 from dashboard.analysis import conduct
 from dashboard.analysis.outcomes import planned_visits
 from dashboard.blinding import TrialData

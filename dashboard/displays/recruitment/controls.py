@@ -9,7 +9,7 @@ from typing import Any
 import dash
 import pandas as pd
 
-from callbacks.common import send_csv
+from dashboard.displays.common import send_csv
 from dashboard.analysis import recruitment as rec
 from dashboard.blinding import TrialData
 from dashboard.displays.model import POOLED_ONLY, Control, Display, Out, View

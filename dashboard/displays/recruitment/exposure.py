@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from callbacks.common import stamp
+from dashboard.displays.common import stamp
 from dashboard.analysis import conduct
 from dashboard.blinding import ArmedTrialData, TrialData
 from dashboard.displays.model import BOTH_FORMS, POOLED_ONLY, Display, Out, View

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from callbacks.common import stamp
+from dashboard.displays.common import stamp
 from dashboard.analysis import accrual
 from dashboard.analysis import recruitment as rec
 from dashboard.blinding import ArmedTrialData, TrialData

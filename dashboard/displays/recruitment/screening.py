@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from dash import html
 from dash.development.base_component import Component
 
-from callbacks.common import stamp
+from dashboard.displays.common import stamp
 from dashboard.analysis import consort
 from dashboard.analysis import recruitment as rec
 from dashboard.blinding import ArmedTrialData, TrialData

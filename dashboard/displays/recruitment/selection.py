@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import plotly.graph_objects as go
 
-from callbacks.common import arm_basis_text, stamp
+from dashboard.displays.common import arm_basis_text, stamp
 from dashboard.analysis import recruitment as rec
 from dashboard.blinding import TrialData
 from dashboard.displays.model import Control

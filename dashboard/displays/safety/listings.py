@@ -9,7 +9,7 @@ import dash
 import pandas as pd
 from dash import no_update
 
-from callbacks.common import send_csv
+from dashboard.displays.common import send_csv
 from dashboard.analysis import ae_listings, ae_timelines
 from dashboard.analysis.ae_listings import json_records
 from dashboard.blinding import TrialData
