@@ -72,20 +72,23 @@ def safety_frames(domains: dict[str, pd.DataFrame], config: TrialConfig, cut_dat
 
 
 NEVER_DOSED = "randomized, never dosed"
+NOT_IN_SAFETY = "dosed, not in the safety population (SAFFL = N)"
 OTHER_ARM = "treated in another arm than randomized"
 
 
 def population_difference(dm: pd.DataFrame, population: pd.DataFrame, planned: pd.Series | None = None,
-                          treated: pd.Series | None = None) -> pd.DataFrame:
+                          treated: pd.Series | None = None, *, dosed: pd.Series | None = None) -> pd.DataFrame:
     """Who is in the randomized set and not in the safety population, or in both under different arms.
 
-    Rows USUBJID, REASON (`NEVER_DOSED` or `OTHER_ARM`), PLANNED and TREATED (the arms, for users who see arms: pass
+    Rows USUBJID, REASON (`NEVER_DOSED`; `NOT_IN_SAFETY` for a subject in `dosed` whom the safety population leaves
+    out, as ADaM's SAFFL = N does; or `OTHER_ARM`), PLANNED and TREATED (the arms, for users who see arms: pass
     `planned` and `treated`; without them, PLANNED and TREATED stay empty and no arm row appears).
     """
     dm = with_columns(dm, ("USUBJID", "RANDFL"))
     randomized = pd.Index(dm.loc[dm["RANDFL"] == "Y", "USUBJID"].astype(str).unique())
-    never = randomized.difference(pd.Index(population["USUBJID"].astype(str))).sort_values()
-    rows = pd.DataFrame({"USUBJID": never, "REASON": NEVER_DOSED})
+    outside = randomized.difference(pd.Index(population["USUBJID"].astype(str))).sort_values()
+    was_dosed = outside.isin(dosed.astype(str)) if dosed is not None else [False] * len(outside)
+    rows = pd.DataFrame({"USUBJID": outside, "REASON": [NOT_IN_SAFETY if d else NEVER_DOSED for d in was_dosed]})
     if planned is not None and treated is not None:
         ids = population["USUBJID"].astype(str)
         p, t = ids.map(planned.astype(object)), ids.map(treated.astype(object))

@@ -146,30 +146,23 @@ def format_p(p: float) -> str:
     return p_digits(p)
 
 
-NOT_DOSED, OTHER_ARM = "randomized, never dosed", "dosed as another arm"
-
-
 def population_differences(dm: pd.DataFrame, ex: pd.DataFrame, arm_of: pd.Series | None = None,
                            treated_arm_of: pd.Series | None = None) -> pd.DataFrame:
-    """Subjects in the Outcomes population (randomized) and not in the safety population as Safety groups it:
-    USUBJID, REASON (never dosed; with arms, also dosed as another arm), ARM (as randomized) and TREATED (as
-    treated). Without arms only the never dosed, and no arm column is filled."""
-    from dashboard.analysis.safety import safety_population  # safety imports outcomes: import here, not above
+    """Subjects in the Outcomes population (randomized) and not in the safety population as Safety builds it
+    (dosed, and SAFFL = Y where ADaM gives SAFFL), or in it under another arm: USUBJID, REASON, ARM (as
+    randomized) and TREATED (as treated, for those treated as another arm). Without arms, no arm is filled.
+    `safety_base.population_difference` decides; this is its Outcomes form."""
+    # safety imports outcomes, and safety_base imports safety: import here, not above
+    from dashboard.analysis.adam_flags import safety_population as flagged_population
+    from dashboard.analysis.safety import safety_population
+    from dashboard.analysis.safety_base import OTHER_ARM, population_difference
 
-    randomized = pd.Index(randomized_ids(dm).astype("str"))
-    dosed = pd.Index(safety_population(dm, ex)["USUBJID"].astype("str"))
-    never = randomized.difference(dosed)
-    rows = pd.DataFrame({"USUBJID": never, "REASON": NOT_DOSED})
-    if arm_of is not None and treated_arm_of is not None:
-        planned = pd.Series(arm_of.astype(object).to_numpy(), index=arm_of.index.astype("str"))
-        treated = pd.Series(treated_arm_of.astype(object).to_numpy(), index=treated_arm_of.index.astype("str"))
-        both = dosed.intersection(planned.index).intersection(treated.index)
-        moved = both[(planned[both] != treated[both]).to_numpy()]
-        rows = pd.concat([rows, pd.DataFrame({"USUBJID": moved, "REASON": OTHER_ARM})], ignore_index=True)
-        rows["ARM"] = rows["USUBJID"].map(planned)
-        rows["TREATED"] = rows["USUBJID"].map(treated).where(rows["REASON"] == OTHER_ARM)
-    else:
-        rows = rows.assign(ARM=None, TREATED=None)
+    dosed = safety_population(dm, ex)
+    armed = arm_of is not None and treated_arm_of is not None
+    arms = (arm_of, treated_arm_of) if armed else ()
+    rows = population_difference(dm, flagged_population(dosed, dm), *arms, dosed=dosed["USUBJID"])
+    rows = rows.rename(columns={"PLANNED": "ARM"})
+    rows["TREATED"] = rows["TREATED"].where(rows["REASON"] == OTHER_ARM) if armed else None
     return rows.sort_values(["REASON", "USUBJID"], kind="stable").reset_index(drop=True)
 
 

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.analysis.safety_base import OTHER_ARM
+
 from dashboard.figures.common import empty_figure, stamp_text
 from dashboard.figures.survival import CurveStyle, curve_method
 
@@ -63,7 +65,7 @@ def population_text(n: int, differences: pd.DataFrame, *, arms: Sequence[str] | 
         if arms:
             by_arm = rows["ARM"].value_counts()
             counts = " (" + " | ".join(f"{arm} {int(by_arm.get(arm, 0))}" for arm in arms) + ")"
-            if reason == "dosed as another arm":
+            if reason == OTHER_ARM:
                 moved = rows.assign(PAIR=rows["ARM"].astype(str) + " → " + rows["TREATED"].astype(str))
                 counts += ": " + "; ".join(f"{pair}: {_ids(g['USUBJID'])}" for pair, g in moved.groupby("PAIR"))
                 parts.append(f"{len(rows)} {reason}{counts}")

@@ -17,6 +17,7 @@ from dash.development.base_component import Component
 
 from dashboard.analysis.labs import CATEGORIES
 from dashboard.analysis.safety import GROUP, SEVERITIES
+from dashboard.analysis.safety_base import NEVER_DOSED, NOT_IN_SAFETY, OTHER_ARM
 from layouts.common import NUMBER_COLUMN
 
 OPEN_MARK, CLOSED_MARK = "▾ ", "▸ "
@@ -182,13 +183,14 @@ def population_lines(sizes: pd.Series, randomized: int, difference: pd.DataFrame
     per_arm = f" ({_per_arm(sizes.drop(sizes.index[-1]))})" if arms else ""
     lines = [f"Safety population ({basis}): randomized subjects with at least one dose, N = {total}{per_arm}. "
              f"Randomized: N = {randomized}."]
-    never = difference[difference["REASON"] == "randomized, never dosed"]
-    if len(never):
-        by_arm = f" ({_per_arm(never['PLANNED'].value_counts().reindex(list(arms)).fillna(0))}, as randomized)" \
-            if arms else ""
-        lines.append(f"Randomized but never dosed, so not in the safety population: {len(never)}{by_arm}: "
-                     f"{_ids(never['USUBJID'])}.")
-    moved = difference[difference["REASON"] == "treated in another arm than randomized"]
+    for reason, said in ((NEVER_DOSED, "Randomized but never dosed, so not in the safety population"),
+                         (NOT_IN_SAFETY, "Randomized and dosed, but left out of the safety population (SAFFL = N)")):
+        left = difference[difference["REASON"] == reason]
+        if len(left):
+            by_arm = f" ({_per_arm(left['PLANNED'].value_counts().reindex(list(arms)).fillna(0))}, as randomized)" \
+                if arms else ""
+            lines.append(f"{said}: {len(left)}{by_arm}: {_ids(left['USUBJID'])}.")
+    moved = difference[difference["REASON"] == OTHER_ARM]
     if arms and len(moved):
         pairs = moved.groupby(["PLANNED", "TREATED"], sort=True).size()
         text = "; ".join(f"randomized {p}, treated {t}: {int(n)}" for (p, t), n in pairs.items())

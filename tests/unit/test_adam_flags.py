@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dashboard.analysis.safety_base import NOT_IN_SAFETY
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,11 +83,18 @@ def test_safety_population_on_adam_is_restricted_by_saffl():
     assert adam_flags.safety_population(safety_population(dm, ex), dm)["USUBJID"].tolist() == ["A", "B"]
 
 
-@pytest.mark.xfail(strict=True, reason="worst_rank.population_differences (Outcomes, owned by the Outcomes page) "
-                   "compares the randomized set with the dosed subjects only and ignores SAFFL, while Safety's "
-                   "population (safety_base.safety_frames) is adam_flags.safety_population(...): a dosed SAFFL = N "
-                   "subject is in neither Safety's population nor the difference listed")
 def test_outcomes_population_difference_lists_a_dosed_subject_with_saffl_n():
     from dashboard.analysis.worst_rank import population_differences
     dm, ex = _saffl_frames()
-    assert population_differences(dm, ex)["USUBJID"].tolist() == ["C"]
+    rows = population_differences(dm, ex)
+    assert rows["USUBJID"].tolist() == ["C"] and rows["REASON"].tolist() == [NOT_IN_SAFETY]
+
+
+def test_safety_population_statement_names_a_dosed_subject_with_saffl_n_as_such():
+    from dashboard.analysis.adam_flags import safety_population as flagged
+    from dashboard.analysis.safety import safety_population
+    from dashboard.analysis.safety_base import population_difference
+    dm, ex = _saffl_frames()
+    dosed = safety_population(dm, ex)
+    rows = population_difference(dm, flagged(dosed, dm), dosed=dosed["USUBJID"])
+    assert rows[["USUBJID", "REASON"]].values.tolist() == [["C", NOT_IN_SAFETY]]

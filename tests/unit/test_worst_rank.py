@@ -5,6 +5,8 @@ straight to scipy.stats.mannwhitneyu / kruskal."""
 
 from __future__ import annotations
 
+from dashboard.analysis.safety_base import NEVER_DOSED, OTHER_ARM
+
 import numpy as np
 import outcomes_frames as F
 import pandas as pd
@@ -144,8 +146,8 @@ def test_population_differences_name_the_never_dosed_and_those_dosed_as_another_
     planned = F.arms({"S1": "Group A", "S2": "Group B", "S3": "Group B"})
     treated = F.arms({"S1": "Group A", "S2": "Group A", "S3": "Group B"})
     armed = W.population_differences(dm, ex, planned, treated).set_index("USUBJID")
-    assert armed.loc["S3", "REASON"] == W.NOT_DOSED and armed.loc["S3", "ARM"] == "Group B"
-    assert armed.loc["S2", "REASON"] == W.OTHER_ARM and armed.loc["S2", "TREATED"] == "Group A"
+    assert armed.loc["S3", "REASON"] == NEVER_DOSED and armed.loc["S3", "ARM"] == "Group B"
+    assert armed.loc["S2", "REASON"] == OTHER_ARM and armed.loc["S2", "TREATED"] == "Group A"
     assert "S1" not in armed.index and "S4" not in armed.index
     pooled = W.population_differences(dm, ex)
     assert pooled["USUBJID"].tolist() == ["S3"] and pooled["ARM"].isna().all()   # nothing by arm when blinded

@@ -11,7 +11,7 @@ from dash import html
 from dashboard.analysis import ae as ae_tables
 from dashboard.analysis import ae_infusion, ae_time, changes, safety_base, survival
 from dashboard.analysis.ae_listings import json_records
-from dashboard.analysis.safety import TOTAL, group_sizes
+from dashboard.analysis.safety import TOTAL, group_sizes, safety_population
 from dashboard.analysis.safety_base import SafetyFrames
 from dashboard.blinding import TrialData
 from dashboard.displays.model import Control, Display, Out, View
@@ -89,7 +89,8 @@ def population_note(data: TrialData) -> list[Any]:
     dm = data.dm
     randomized = int(dm.loc[dm["RANDFL"] == "Y", "USUBJID"].nunique()) if "RANDFL" in dm else 0
     arms = data.split(tuple, lambda *, arm_of: (data.arms_by("randomized"), data.arms_by("treated")), basis="safety")
-    difference = safety_base.population_difference(dm, f.population, *arms)
+    dosed = safety_population(dm, data.ex)["USUBJID"]      # SAFFL = N leaves some of these out (ADaM)
+    difference = safety_base.population_difference(dm, f.population, *arms, dosed=dosed)
     basis = "as randomized" if data.config.safety_arm_basis == "planned" else "as treated"
     lines = safety_tables.population_lines(group_sizes(f.population, fr.safety_arms(data)), randomized, difference,
                                            basis, fr.arm_labels(data))
