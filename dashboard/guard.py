@@ -95,9 +95,9 @@ def _inputs_summary(args: tuple[Any, ...]) -> str:
 # Bounds of a callback request, far above what any page sends (its largest body, the outcome options, is a few
 # KiB; the longest list a site filter) and far below what grows a worker: one 70,000-value filter posted 30
 # times grew one by 180 MiB. Refused before Dash parses anything: 413 for the body, 400 for its values.
-MAX_CALLBACK_BODY = 128 * 1024      # bytes
+MAX_CALLBACK_BODY = 256 * 1024      # bytes (the meeting form: five text fields of up to 20,000 characters)
 MAX_LIST_ITEMS = 1000               # items of any list (a multi-select's values, selected rows)
-MAX_STRING_CHARS = 2000             # characters of any string (search text, ids)
+MAX_STRING_CHARS = 20_000           # characters of any string (search text, ids, a field of meeting minutes)
 MAX_OBJECT_KEYS = 200               # keys of any object (a selected row)
 MAX_DEPTH = 12                      # nesting of lists and objects
 

@@ -20,7 +20,7 @@ RECOMMENDATIONS = {
 MEANINGS = {"approved": "Approved", "reviewed": "Reviewed"}
 ATTENDANCE_FIELDS = ("name", "capacity", "sessions")
 ITEM_FIELDS = ("action", "owner", "due")
-MAX_TEXT = 2_000        # characters of one text field: the callback guard refuses longer (guard.MAX_STRING_CHARS)
+MAX_TEXT = 20_000       # characters of one text field: the callback guard refuses longer (guard.MAX_STRING_CHARS)
 
 
 @dataclass(frozen=True)
