@@ -64,10 +64,10 @@ def _register(app: dash.Dash, view: View) -> None:
     @guarded_callback(app, view.permission, output=outputs, inputs=inputs,
                       prevent_initial_call=view.prevent_initial_call)
     def answer(**controls: Any) -> dict[str, Any]:
-        if not view.reads_trial_data:
-            return view.compute(**controls)
         if view.audited and current_access().sees_arms:
             record_closed_view(view.key, tuple(controls.values()))
+        if not view.reads_trial_data:
+            return view.compute(**controls)
         try:
             data = current_trial_data()
         except NoActiveCut:

@@ -18,6 +18,7 @@ PAGE_MODULES = (
     "dashboard.displays.safety",
     "dashboard.displays.outcomes",
     "dashboard.displays.monitoring",
+    "dashboard.displays.meetings",
     "dashboard.displays.other_pages",
 )
 

@@ -82,7 +82,7 @@ class View:
     state_outputs: Mapping[str, Out] = field(default_factory=dict)   # UI state, not data (expanded rows, styles)
     no_cut: Callable[[bool], dict[str, Any]] | None = None
     prevent_initial_call: bool = False
-    audited: bool = True
+    audited: bool = True                       # a closed view: recorded for users who see arms
     reads_trial_data: bool = True              # False: `compute(**controls)` (cut list, audit trail, users)
 
     @property

@@ -12,7 +12,7 @@ from dashboard import blinding, cuts
 from dashboard.blinding import ArmedTrialData, TrialData
 from dashboard.context import current_access, data_root, trial_config
 from dashboard.displays.common import stamp
-from dashboard.displays.model import BOTH_FORMS, BY_ARM_ONLY, Control, Display, Out, View
+from dashboard.displays.model import BOTH_FORMS, BY_ARM_ONLY, POOLED_ONLY, Control, Display, Out, View
 from dashboard.figures.common import empty_figure
 from dashboard.memo import memoized
 from dashboard.monitoring import report, statistics
@@ -94,8 +94,9 @@ def _boundary(data: ArmedTrialData) -> Any:
     observed, bounds, _ = _closed(data)
     undefined = [o["CUT"] for o in observed if not report.finite(o["Z"])]
     note = f"<br>No z at cut {', '.join(undefined)} (too few outcomes or no variation)" if undefined else ""
+    arm, reference = report.compared_labels(data)        # the sign of z means nothing without its direction
     return boundary_figure(data.config, bounds, [o for o in observed if report.finite(o["Z"])],
-                           stamp(data) + " · one marker per loaded cut" + note)
+                           stamp(data) + f" · {arm} vs {reference} · one marker per loaded cut" + note)
 
 
 def _power(data: ArmedTrialData) -> Any:
@@ -170,7 +171,7 @@ def safety_rules(data: TrialData, **_: Any) -> dict[str, Any]:
 
 _TRIGGER = {"_trigger": Control(ids.TRIGGER, "data")}
 SUMMARY = Display("monitoring.information", "Information and looks", "table", ("DM", "DS"),
-                  {"summary": Out(ids.SUMMARY, "children")}, BOTH_FORMS,
+                  {"summary": Out(ids.SUMMARY, "children")}, POOLED_ONLY,
                   analysis=(report.open_fraction, report.looks_done), builder=_table)
 BOUNDARY = Display("monitoring.boundary", "Efficacy boundary and the observed statistic", "figure", ("DM", "DS"),
                    {"boundary": Out(ids.BOUNDARY, "figure")}, BY_ARM_ONLY,

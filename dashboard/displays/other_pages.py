@@ -82,9 +82,11 @@ CUT_DETAIL = Display("cuts.detail", "Cut details and load warnings", "table", ()
 
 VIEWS: tuple[View, ...] = (
     View("cuts:list", "/cuts", Permission.VIEW_CUTS, cut_list, (CUT_LIST,), reads_trial_data=False,
+         audited=False,
          controls={"_table": Control(ids.CUT_TABLE, "id")},
          state_outputs={"options": Out(ids.CUT_PICKER, "options"), "value": Out(ids.CUT_PICKER, "value")}),
     View("cuts:detail", "/cuts", Permission.VIEW_CUTS, cut_detail, (CUT_DETAIL,), reads_trial_data=False,
+         audited=False,
          controls={"cut_id": Control(ids.CUT_PICKER, "value")}),
 )
 

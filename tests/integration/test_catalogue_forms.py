@@ -28,7 +28,8 @@ TRIGGERS = {
     "recruitment:download": (("rec-csv-baseline", "n_clicks"), lambda props: 1),
 }
 # By-arm views that name no arm on this demo (reason given).
-NO_ARM_NAME_HERE = {"outcomes:adtte": "the NCT05019287 demo has no ADTTE dataset: nothing to draw"}
+NO_ARM_NAME_HERE = {"outcomes:adtte": "the NCT05019287 demo has no ADTTE dataset: nothing to draw",
+                    "monitoring:safety-rules": "NCT05019287's charter applies every safety rule pooled, by design"}
 
 
 def _words(words: list[str]) -> list[re.Pattern]:

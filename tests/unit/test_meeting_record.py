@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from support import PROJECT_ROOT
 
-from callbacks.meeting import render
+from dashboard.displays.meetings import render
 from dashboard import audit, db
 from dashboard.meeting import entry, record, views
 from dashboard.meeting.models import MeetingRecord
@@ -138,7 +138,8 @@ def test_a_role_that_does_not_sign_is_refused_even_with_the_right_password(url):
 
 def test_every_meeting_audit_event_is_listed():
     """The shared test reads only `record("...")` calls; the meeting code writes with `audit.add` too."""
-    sources = [*(PROJECT_ROOT / "dashboard" / "meeting").glob("*.py"), PROJECT_ROOT / "callbacks" / "meeting.py"]
+    sources = [*(PROJECT_ROOT / "dashboard" / "meeting").glob("*.py"), PROJECT_ROOT / "callbacks" / "meeting.py",
+               PROJECT_ROOT / "dashboard" / "displays" / "meetings.py"]
     named = {n for p in sources if p.name != "models.py"
              for n in re.findall(r'["\'](meeting_[a-z_]+)["\']', p.read_text(encoding="utf-8"))}
     named -= set(MeetingRecord.__table__.columns.keys())      # column names, not events
