@@ -12,9 +12,13 @@ import pandas as pd
 
 from dashboard.displays.outcomes import effects as out_effects
 from dashboard.displays.outcomes import events as out_events
-from dashboard.displays import recruitment as rec_cb
-from dashboard.displays import recruitment as rec_base
-from dashboard.displays import recruitment as conduct_cb
+from dashboard.displays.recruitment import baseline as rec_baseline
+from dashboard.displays.recruitment import completeness as rec_completeness
+from dashboard.displays.recruitment import exposure as rec_exposure
+from dashboard.displays.recruitment import overview as rec_overview
+from dashboard.displays.recruitment import screening as rec_screening
+from dashboard.displays.recruitment import selection as rec_selection
+from dashboard.displays.recruitment import sites as rec_sites
 from dashboard.analysis import ae as ae_tables
 from dashboard.analysis import ae_listings, changes, labs
 from dashboard.analysis import recruitment as rec
@@ -25,9 +29,10 @@ from dashboard.displays.safety import incidence as safety_inc
 from dashboard.displays.safety import labs as safety_labs
 from dashboard.displays.safety import listings as safety_lst
 from dashboard.displays.safety import overview as safety_ov
+from dashboard.tables import recruitment as rec_tables
 from dashboard.tables import safety as safety_tables
 
-ALL_SUBJECTS = rec_base._key(None, None, None)   # the pages' unfiltered selection
+ALL_SUBJECTS = rec_selection.filter_key(None, None, None)   # the pages' unfiltered selection
 CONSORT_HEIGHT = 640                             # as layouts/recruitment.py draws the flow diagram
 
 
@@ -64,26 +69,26 @@ def _renamed(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
 def _as_grid(frame: pd.DataFrame, headers: dict[str, str]) -> pd.DataFrame:
     """A recruitment table formatted as its page grid formats it (ISO dates, one decimal), every row kept."""
     kept = {c: h for c, h in headers.items() if c in frame}
-    return grid_frame(*rec_base._grid(frame, kept, limit=len(frame)))
+    return grid_frame(*rec_tables.grid(frame, kept, limit=len(frame)))
 
 
 def conduct(data: TrialData) -> list[Display]:
     """Study status, accrual against target, screening, CONSORT, sites, deviations, completeness."""
-    h = rec.headline_counts(rec_base._selected(data, ALL_SUBJECTS), data.config.target_enrollment,
+    h = rec.headline_counts(rec_selection.selected(data, ALL_SUBJECTS), data.config.target_enrollment,
                             data.cut.cut_date)
     status = pd.DataFrame({"Measure": ["Screened", "Randomized", "Target", "On treatment", "In follow-up",
                                        "Completed", "Withdrawn", "Deaths"],
                            "Subjects": [h[k] for k in ("screened", "randomized", "target", "on_treatment",
                                                        "in_follow_up", "completed", "withdrawn", "deaths")]})
-    accrual_fig, accrual_note = rec_cb._accrual(data, ALL_SUBJECTS)
-    funnel, reasons_fig = rec_cb._screening(data, ALL_SUBJECTS)
-    reasons = rec.screen_failure_reasons(rec_base._selected(data, ALL_SUBJECTS), data.ie,
+    accrual_fig, accrual_note = rec_overview.accrual_with_note(data, ALL_SUBJECTS)
+    funnel, reasons_fig = rec_screening.screening_figures(data, ALL_SUBJECTS)
+    reasons = rec.screen_failure_reasons(rec_selection.selected(data, ALL_SUBJECTS), data.ie,
                                          data.config.screen_failure_reasons, data.ds)
-    consort_fig, _ = rec_cb._consort(data, ALL_SUBJECTS)
-    sites, site_headers = rec_cb._site_table(data, ALL_SUBJECTS)
-    deviations = rec_cb._baseline_tables(data, ALL_SUBJECTS)[1]
-    visits, _ = conduct_cb._completeness_tables(data, ALL_SUBJECTS)
-    completeness_fig, _, _ = conduct_cb._completeness(data, ALL_SUBJECTS)
+    consort_fig, _ = rec_screening.consort_with_note(data, ALL_SUBJECTS)
+    sites, site_headers = rec_sites.site_table(data, ALL_SUBJECTS)
+    deviations = rec_baseline.baseline_tables(data, ALL_SUBJECTS)[1]
+    visits, _ = rec_completeness.completeness_tables(data, ALL_SUBJECTS)
+    completeness_fig, _, _ = rec_completeness.completeness_outputs(data, ALL_SUBJECTS)
     s = "Study conduct"
     return [Display(s, "study_status", "Study status", status),
             Display(s, "accrual", "Accrual against target and projection", figure=accrual_fig, note=accrual_note),
@@ -92,20 +97,21 @@ def conduct(data: TrialData) -> list[Display]:
             Display(s, "consort", "CONSORT flow", figure=consort_fig, figure_height=CONSORT_HEIGHT),
             Display(s, "enrollment_by_site", "Enrollment by site", _as_grid(sites, site_headers)),
             Display(s, "eligibility_deviations", "Eligibility checks: possible protocol deviations",
-                    _as_grid(deviations, rec_cb.DEVIATION_HEADERS)),
-            Display(s, "visit_completeness", "Visit completeness", _as_grid(visits, conduct_cb.VISIT_HEADERS),
+                    _as_grid(deviations, rec_tables.DEVIATION_HEADERS)),
+            Display(s, "visit_completeness", "Visit completeness", _as_grid(visits, rec_tables.VISIT_HEADERS),
                     figure=completeness_fig)]
 
 
 def baseline(data: TrialData) -> list[Display]:
     """Baseline characteristics (Table 1) as the recruitment page shows them."""
-    rows, defs, _, _, _ = rec_cb._baseline(data, ALL_SUBJECTS)
+    grids = rec_baseline.baseline_grids(data, ALL_SUBJECTS)
+    rows, defs = grids["summary_rows"], grids["summary_columns"]
     return [Display("Baseline", "baseline", "Baseline characteristics", grid_frame(rows, defs))]
 
 
 def exposure(data: TrialData) -> list[Display]:
     """Treatment exposure: the distribution figure and the listing of missed doses."""
-    figure, note, rows, defs, title = conduct_cb._exposure(data, ALL_SUBJECTS)
+    figure, note, rows, defs, title = rec_exposure.exposure_outputs(data, ALL_SUBJECTS)
     return [Display("Exposure", "exposure", title, grid_frame(rows, defs), figure=figure, note=note)]
 
 

@@ -35,12 +35,12 @@ def _percent(value: Any) -> str:
 def deviations(data: TrialData) -> list[Display]:
     """Protocol deviations by kind: each eligibility check (and, closed only, treatment other than randomized),
     missed doses, missed scheduled visits; subjects and occurrences, from the pages' own tables."""
-    listing = content.rec_cb._baseline_tables(data, ALL_SUBJECTS)[1]
+    listing = content.rec_baseline.baseline_tables(data, ALL_SUBJECTS)[1]
     rows = [{"Kind": str(check), "Source": "eligibility checks (Recruitment, Baseline)",
              "Subjects": int(part["USUBJID"].nunique()), "Occurrences": len(part)}
             for check, part in listing.groupby("check", sort=True)]
     rows.append(_dosing_row(data))
-    visits, _ = content.conduct_cb._completeness_tables(data, ALL_SUBJECTS)
+    visits, _ = content.rec_completeness.completeness_tables(data, ALL_SUBJECTS)
     rows.append({"Kind": "Scheduled visits due but without any record", "Source": "visit completeness",
                  "Subjects": "", "Occurrences": int(visits["missing"].sum()) if len(visits) else 0})
     note = ("Deviations the data show; the trial's own deviation log (SDTM DV) is not loaded. Occurrences of a "
@@ -51,7 +51,7 @@ def deviations(data: TrialData) -> list[Display]:
 def _dosing_row(data: TrialData) -> dict[str, Any]:
     """Missed doses (infusions, cycles: the page's listing of subjects with one) or, for continuous dosing,
     compliance under 80 % (the page's threshold, `conduct.continuous_totals`), counted in the page's listing."""
-    _, _, listing, _, title = content.conduct_cb._exposure(data, ALL_SUBJECTS)
+    _, _, listing, _, title = content.rec_exposure.exposure_outputs(data, ALL_SUBJECTS)
     source = "exposure (Recruitment, Exposure)"
     if data.config.regimen != "continuous":
         return {"Kind": title, "Source": source, "Subjects": len(listing), "Occurrences": ""}
@@ -62,7 +62,7 @@ def _dosing_row(data: TrialData) -> dict[str, Any]:
 
 def measure_completeness(data: TrialData) -> list[Display]:
     """Each outcome measure and safety lab at each visit where it is scheduled: subjects due, received, %."""
-    _, measures = content.conduct_cb._completeness_tables(data, ALL_SUBJECTS)
+    _, measures = content.rec_completeness.completeness_tables(data, ALL_SUBJECTS)
     shown = measures.loc[measures["scheduled"].astype(bool)] if len(measures) else measures
     table = pd.DataFrame({"Measure": shown.get("measure", []), "Visit": shown.get("visit", []),
                           "Subjects due": shown.get("expected", []), "Received": shown.get("received", []),
