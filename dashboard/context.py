@@ -38,6 +38,7 @@ class ViewContext:
     arm_labels: tuple[str, ...] = ()
     permissions: frozenset[Permission] = frozenset()
     coding_notice: str = ""           # armed users only: the cut's coding key came from the configuration, or none
+    safety_arm_basis: str = "actual"  # the configuration's: safety displays by arm as treated, or as randomized
 
     @property
     def sees_arms(self) -> bool:
@@ -110,6 +111,7 @@ def current_view_context() -> ViewContext:
         arm_labels=labels,
         permissions=permissions,
         coding_notice=coding_notice,
+        safety_arm_basis=config.safety_arm_basis,
     )
 
 

@@ -222,7 +222,8 @@ def _changes_tab(ctx: ViewContext) -> Component:
 
 def layout(ctx: ViewContext) -> Component:
     """The safety page for this user: pooled (OPEN) or by arm (CLOSED) as ctx says; figures filled by callbacks."""
-    arms = f" · by arm as treated (actual arm): {', '.join(ctx.arm_labels)}" if ctx.sees_arms else " · all arms pooled"
+    basis = "as randomized (planned arm)" if ctx.safety_arm_basis == "planned" else "as treated (actual arm)"
+    arms = f" · by arm {basis}: {', '.join(ctx.arm_labels)}" if ctx.sees_arms else " · all arms pooled"
     subtitle = f"Safety population: randomized subjects with at least one dose{arms} · {STUDY_DAY_NOTE}"
     return html.Div([
         page_header("Safety", ctx, subtitle),
