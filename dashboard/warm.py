@@ -30,7 +30,9 @@ from dashboard.permissions import Permission, Role, role_may
 
 log = logging.getLogger(__name__)
 # One role per access level: the layout it gets (its controls' starting values) and the views it may call.
-ROLE_OF_ACCESS = {Access.BLINDED: Role.INVESTIGATOR, Access.CODED: Role.DSMB, Access.UNBLINDED: Role.STATISTICIAN}
+# Armed levels first: `blinding.trial_data` drops every cache the first time it sees the sealed part's files
+# (a stamp never seen counts as changed), so a blinded level warmed first would be thrown away.
+ROLE_OF_ACCESS = {Access.UNBLINDED: Role.STATISTICIAN, Access.CODED: Role.DSMB, Access.BLINDED: Role.INVESTIGATOR}
 _started: set[tuple[str, str, str]] = set()
 _lock = threading.Lock()
 last_run: dict[str, Any] = {}       # what the latest warm-up did (for the benchmark and the log)

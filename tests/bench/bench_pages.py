@@ -49,10 +49,14 @@ PROBE = r"""
     const url = typeof input === 'string' ? input : (input && input.url) || '';
     if (url.indexOf('_dash-update-component') < 0) return original(input, init);
     b.pending++; b.started++; b.readyAt = null;
+    let output = '';
+    try { output = JSON.parse(init.body).output; } catch (e) { output = '?'; }
+    const call = {output: String(output).slice(0, 80), start: performance.now(), end: null};
+    (b.log = b.log || []).push(call);
     return original(input, init).then((response) => {
       if (response.status >= 400) b.errors++;
       response.clone().arrayBuffer().then((body) => { b.bytes += body.byteLength; })
-        .finally(() => { b.pending--; });
+        .finally(() => { b.pending--; call.end = performance.now(); });
       return response;
     }, (error) => { b.pending--; b.errors++; throw error; });
   };
@@ -80,7 +84,9 @@ STATE = """const b = window.__bench; if (!b) return null;
 const calls = performance.getEntriesByType('resource').filter((e) => e.initiatorType === 'fetch'
     && !e.name.endsWith('.js') && e.startTime >= arguments[0]).map((e) => [e.startTime, e.responseEnd]);
 return {readyAt: b.readyAt, started: b.started, errors: b.errors, bytes: b.bytes, now: performance.now(),
-        graphs: document.querySelectorAll('.dash-graph').length, calls: calls};"""
+        graphs: document.querySelectorAll('.dash-graph').length, calls: calls,
+        log: (b.log || []).filter((c) => c.start >= arguments[0] && c.end !== null)
+          .map((c) => [c.output, Math.round(c.start - arguments[0]), Math.round(c.end - c.start)])};"""
 
 
 def browser():
@@ -126,7 +132,8 @@ def wait_ready(driver, started_at: float) -> dict:
                     "errors": state["errors"], "kb": round(state["bytes"] / 1000, 1), "graphs": state["graphs"],
                     # where the time went: until the last callback answer, then drawing after it
                     "last_answer_s": round(max(0.0, last_answer - started_at) / 1000, 3),
-                    "slowest_call_s": round(max([e - b for b, e in state["calls"]], default=0.0) / 1000, 3)}
+                    "slowest_call_s": round(max([e - b for b, e in state["calls"]], default=0.0) / 1000, 3),
+                    "calls_ms": sorted(state["log"], key=lambda c: -c[2])[:12]}   # (output, start, duration)
         time.sleep(0.05)
     return {"seconds": None, "callbacks": None, "errors": None, "kb": None, "graphs": None, "last_answer_s": None}
 

@@ -49,3 +49,16 @@ def test_warming_a_level_fills_that_levels_cache_and_no_other(demo_app, monkeypa
     armed = blinding.trial_data(cut_id, Access.UNBLINDED, config, root)
     assert blinded.__dict__.get("_memo"), "the blinded level's cache stayed empty"
     assert not armed.__dict__.get("_memo"), "warming the blinded level filled an armed cache"
+
+
+def test_warming_every_level_leaves_each_levels_cache_filled(demo_app):
+    """The first armed look at a cut drops every cache (the sealed part's stamp is new): warming armed levels first
+    keeps the blinded level's work."""
+    server = demo_app.server
+    config, root = server.config["DSMB_TRIAL"], server.config["DSMB_DATA_ROOT"]
+    with server.app_context():
+        cut_id = cuts.active_cut_id(root)
+    blinding.clear_caches()
+    warm._run(server, cut_id, config, root)
+    for access in (Access.BLINDED, Access.CODED, Access.UNBLINDED):
+        assert blinding.trial_data(cut_id, access, config, root).__dict__.get("_memo"), f"{access.value} cache empty"
