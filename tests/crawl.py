@@ -125,15 +125,17 @@ def callback_of(view: View, callbacks: list[Callback]) -> Callback | None:
 
 
 def uncalled_views(exchanges: list[Exchange], callbacks: list[Callback], views: tuple[View, ...],
-                   may_open: set[str], sees_arms: bool) -> list[str]:
+                   may_open: set[str], sees_arms: bool, held: frozenset | None = None) -> list[str]:
     """Catalogue views the crawl did not call: not registered, not called from their page when the role may open
     it (`may_open`: page paths) and the page shows it to the role (a by-arm-only display is not on a blinded
-    role's page, so it is called directly, as a hand-made request would), or not called at all."""
+    role's page, nor a view needing a permission the role does not hold (`held`), so it is called directly, as a
+    hand-made request would), or not called at all."""
     problems = []
     for view in views:
         callback = callback_of(view, callbacks)
         calls = [e.request for e in exchanges if callback is not None and e.output == callback.output]
-        shown = sees_arms or any(Form.POOLED in d.forms for d in view.displays)
+        shown = (sees_arms or any(Form.POOLED in d.forms for d in view.displays)) and \
+            (held is None or view.permission in held)
         if callback is None:
             problems.append(f"{view.key}: no callback fills its outputs")
         elif view.page in may_open and shown and not any(r.startswith(f"{view.page} ") for r in calls):
