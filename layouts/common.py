@@ -22,9 +22,13 @@ def page_header(title: str, ctx: ViewContext, subtitle: str = "") -> Component:
     badge = dbc.Badge(f"{state} · {'by arm' if ctx.sees_arms else 'pooled'}",
                       color="danger" if ctx.sees_arms else "success", className="ms-2 align-middle")
     cut = f"Data cut {ctx.cut_date}" if ctx.cut_date else "No data cut loaded"
+    # where the board's coding key came from is closed: only a reader who sees arms is told
+    coding = [html.Div(f"Coding key: {ctx.coding_notice}.", className="small text-danger coding-notice")] \
+        if ctx.sees_arms and ctx.coding_notice else []
     return html.Div([
         html.H2([title, badge], className="h4 mb-0"),
         html.Div([cut, f" · {subtitle}" if subtitle else ""], className="text-muted small"),
+        *coding,
     ], className="mb-3")
 
 
