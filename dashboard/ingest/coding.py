@@ -20,10 +20,9 @@ import pyarrow as pa
 from dashboard.config import TrialConfig
 from dashboard.ingest.armscan import names_an_arm
 from dashboard.ingest.findings import Findings
-from dashboard.ingest.readers import ExportFiles, discover
+from dashboard.ingest.readers import CODING_FILE
 from dashboard.ingest.schema import normalized
 
-CODING_FILE = "coding.csv"
 CODING_TABLE = "coding"             # the sealed table: ARMCD (as configured), CODED_LABEL
 COLUMNS = ("ARMCD", "CODED_LABEL")
 MAX_BYTES = 64 * 1024               # one row per arm: anything bigger is not a coding key
@@ -125,14 +124,6 @@ def _check_label(name: str, row: int, label: str, names_arm: bool, seen: dict[st
                        column="CODED_LABEL", kind="coding key")
     else:
         seen[key] = row
-
-
-def discover_export(folder: Path, config: TrialConfig, findings: Findings) -> ExportFiles:
-    """`readers.discover`, without reporting the export's own coding key file as an unknown file."""
-    found = Findings()
-    files = discover(folder, frozenset(config.custom_domains), found)
-    findings.extend(f for f in found.items if not (f.file.lower() == CODING_FILE and f.kind == "unknown file ignored"))
-    return files
 
 
 def read_key(export: Path, given: Path | str | None, config: TrialConfig, findings: Findings) -> CodingKey | None:

@@ -19,11 +19,11 @@ from dashboard import blinding, cuts
 from dashboard.config import TrialConfig
 from dashboard.ingest import identity
 from dashboard.ingest.adam.sources import domain_sources
-from dashboard.ingest.coding import CODING_TABLE, CodingKey, discover_export, keyed_digest, read_key
+from dashboard.ingest.coding import CODING_TABLE, CodingKey, keyed_digest, read_key
 from dashboard.ingest.convert import derive_permissible, type_table
 from dashboard.ingest.findings import AlreadyLoaded, Finding, Findings, IngestError, findings_frame
 from dashboard.ingest.parts import check_keys_across_parts, merge_parts
-from dashboard.ingest.readers import RawFile, SourceTable, read_raw, read_table
+from dashboard.ingest.readers import RawFile, SourceTable, discover, read_raw, read_table
 from dashboard.ingest.schema import RANDOMIZATION
 from dashboard.ingest.seal import SealedExport, seal, split_domain, splits_alone
 from dashboard.ingest.steps import LOG, LoaderStepError, LoadState, step
@@ -160,7 +160,7 @@ def typed_tables(files: dict[str, ReadFile]) -> dict[str, SourceTable]:
 def check_export(path: Path | str, config: TrialConfig, coding: Path | str | None = None) -> Findings:
     """Every finding about an export folder (and its coding key, if any), without writing anything."""
     findings = Findings()
-    raws = read_raw(discover_export(Path(path), config, findings))
+    raws = read_raw(discover(Path(path), frozenset(config.custom_domains), findings))
     read_export(raws, config, findings)
     read_key(Path(path), coding, config, findings)
     return findings
@@ -217,7 +217,7 @@ class _Load(LoadState):
         findings = Findings()
         with self.at("discover"):
             self.previous = cuts.active_cut_id(self.root)
-            found = discover_export(self.folder, self.config, findings)
+            found = discover(self.folder, frozenset(self.config.custom_domains), findings)
         with self.at("check"):             # the coding key: its errors refuse the load with the export's
             self.key = read_key(self.folder, self.coding, self.config, findings)
         with self.at("read"):

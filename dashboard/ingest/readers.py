@@ -22,6 +22,7 @@ from dashboard.ingest.findings import Findings
 from dashboard.ingest.schema import RANDOMIZATION, known_domain, named_domain, normalized
 
 SUFFIXES = (".csv", ".xpt")
+CODING_FILE = "coding.csv"          # the board's coding key (dashboard/ingest/coding.py reads it into the sealed part)
 TEXT = pa.string()                 # 32-bit offsets: half the offset memory of large_string
 _TEXT = re.compile(rb"[^\xef\xbb\xbf \t\r\n]")     # any byte but whitespace and a UTF-8 byte order mark
 _CP1252_FALLBACK = "cp1252"
@@ -91,6 +92,8 @@ def discover(folder: Path, custom_domains: frozenset[str], findings: Findings) -
         if path.name.startswith("."):
             continue
         stem, suffix = path.stem.upper(), path.suffix.lower()
+        if path.name.lower() == CODING_FILE and not path.is_symlink():
+            continue              # not a domain: read and sealed by dashboard.ingest.coding
         if path.is_symlink():     # never followed: it could point at any file the loader may read
             findings.error(path.name, "symbolic link refused: put the file itself in the export folder",
                            kind="symbolic link")

@@ -139,3 +139,17 @@ def test_demo_key_is_drawn_from_its_seed_unless_the_configuration_has_one():
     own = dataclasses.replace(CONFIG, arms=tuple(dataclasses.replace(a, coded_label=f"Arm {i}")
                                                  for i, a in enumerate(CONFIG.arms)))
     assert coding_frame(own)["CODED_LABEL"].tolist() == ["Arm 0", "Arm 1"]
+
+
+def test_discover_leaves_the_coding_key_to_its_reader_without_calling_it_unknown(tmp_path):
+    """`trials draft`/`check` and the loader share `readers.discover`: coding.csv is neither a domain nor ignored."""
+    from dashboard.ingest.findings import Findings
+    from dashboard.ingest.readers import discover
+
+    (tmp_path / "dm.csv").write_text("STUDYID,DOMAIN,USUBJID\nS,DM,S-1\n")
+    (tmp_path / "coding.csv").write_text("ARMCD,CODED_LABEL\nA,Group A\n")
+    (tmp_path / "notes.txt").write_text("x")
+    findings = Findings()
+    files = discover(tmp_path, frozenset(), findings)
+    assert "CODING" not in files and "DM" in files
+    assert [f.file for f in findings.items] == ["notes.txt"]
