@@ -1,7 +1,8 @@
 """Warm a cut's caches in the background of each worker, so the first board member to open a page does not pay.
 
 When a worker first meets an active cut (`dashboard.context.current_cut_id`), one daemon thread computes every
-catalogue view's default outputs (the control values its page's layout starts with) at each access level:
+catalogue view's default outputs (the control values its page's layout starts with), and every display's
+readiness badge, at each access level:
 blinded (as the investigator), coded (as the board) and unblinded (as the statistician). Each result lands in
 the trial-data object of that level (`dashboard.memo`, `dashboard.blinding.trial_data`), exactly as a request of
 that level would have left it, so nothing crosses access levels. Nothing is shown or sent to anyone: no audit
@@ -83,8 +84,26 @@ def _run(app: flask.Flask, cut_id: str, config: TrialConfig, root: Path | None) 
                         failed.append(f"{access.value} {view.key}: {type(exc).__name__}")
             except Exception as exc:  # noqa: BLE001  (a page layout or the cut itself failed: next level)
                 failed.append(f"{access.value}: {type(exc).__name__}")
+            done += _warm_badges(cut_id, access, config, root, failed)
     last_run.update(cut_id=cut_id, views=done, failed=failed, seconds=round(time.perf_counter() - started, 2))
     log.info("warmed cut %s: %d views in %.1f s, %d failed", cut_id, done, last_run["seconds"], len(failed))
+
+
+def _warm_badges(cut_id: str, access: Access, config: TrialConfig, root: Path | None, failed: list[str]) -> int:
+    """The readiness badge of every display (the badge callback is not a catalogue view, and at 5,000 subjects it
+    was the slowest first call of a page); the same function and cache key as the callback's."""
+    from callbacks.readiness import badge   # the app layer's own function, so the cache key cannot drift
+    from dashboard.displays import displays
+
+    done = 0
+    for display in displays():
+        if display.domains:
+            try:
+                badge(blinding.trial_data(cut_id, access, config, root), display)
+                done += 1
+            except Exception as exc:  # noqa: BLE001  (best effort, as for the views)
+                failed.append(f"{access.value} badge {display.key}: {type(exc).__name__}")
+    return done
 
 
 def _views_with_defaults(access: Access, cut_id: str, config: TrialConfig,

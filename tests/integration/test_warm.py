@@ -62,3 +62,16 @@ def test_warming_every_level_leaves_each_levels_cache_filled(demo_app):
     warm._run(server, cut_id, config, root)
     for access in (Access.BLINDED, Access.CODED, Access.UNBLINDED):
         assert blinding.trial_data(cut_id, access, config, root).__dict__.get("_memo"), f"{access.value} cache empty"
+
+
+def test_warming_fills_the_readiness_badges_of_each_level(demo_app):
+    """The badge callback is not a catalogue view; warming computes it too, under the callback's own cache key."""
+    server = demo_app.server
+    config, root = server.config["DSMB_TRIAL"], server.config["DSMB_DATA_ROOT"]
+    with server.app_context():
+        cut_id = cuts.active_cut_id(root)
+    blinding.clear_caches()
+    warm._run(server, cut_id, config, root)
+    for access in (Access.BLINDED, Access.UNBLINDED):
+        keys = blinding.trial_data(cut_id, access, config, root).__dict__.get("_memo", {})
+        assert any(key[0] == "readiness" for key in keys), f"no readiness badge warmed at {access.value}"
