@@ -12,7 +12,7 @@ from dash import Input, Output
 
 from callbacks.views import NO_CUT
 from dashboard import memo
-from dashboard.analysis.readiness import Readiness, level, readiness
+from dashboard.analysis.readiness import Readiness, field_missing, level, newest_record, readiness
 from dashboard.blinding import TrialData
 from dashboard.context import NoActiveCut, current_trial_data
 from dashboard.displays import Display, displays, views
@@ -50,7 +50,12 @@ def badge(data: TrialData, display: Display) -> tuple[str, str, str]:
     """(text, class, tooltip) of one display's badge at this cut."""
     def compute() -> Readiness:
         domains = {name.upper(): data.domain(name) for name in display.domains}
-        return readiness(domains, data.warnings, data.cut.cut_date, display.domains, display.fields)
+        # per domain and per field once for all displays of the cut (they share domains and fields)
+        return readiness(domains, data.warnings, data.cut.cut_date, display.domains, display.fields,
+                         newest_of=lambda name: memo.memoized(data, "readiness:newest",
+                                                              lambda: newest_record(domains, [name]), name),
+                         missing_of=lambda field: memo.memoized(data, "readiness:field",
+                                                                lambda: field_missing(domains, field), field))
 
     result = memo.memoized(data, "readiness", compute, display.key)
     text, colour = LOOK[level(result)]

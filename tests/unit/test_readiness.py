@@ -114,3 +114,20 @@ def test_dm_fields_count_randomized_subjects_and_flags_have_no_missing_values():
     dated = field_missing({"DM": died}, "DM.DTHDTC")
     assert (dated.missing, dated.rows) == (0, int((dm["DTHFL"] == "Y").sum())) == (0, 1)
     assert level(readiness({"DM": dm}, WARNINGS.iloc[0:0], CUT, ["DM"], ["DM.DTHFL"])) == "ready"
+
+
+def test_shared_parts_give_the_same_answer():
+    """The callback shares per-domain and per-field results between displays; the answer must not change."""
+    from dashboard.analysis.readiness import newest_record
+
+    domains = {"AE": AE, "LB": LB}
+    calls: list[str] = []
+
+    def newest_of(name):
+        calls.append(name)
+        return newest_record(domains, [name])
+
+    plain = readiness(domains, WARNINGS, CUT, ["AE", "LB"], ["AE.AESEV", "LB.LBSTRESN"])
+    shared = readiness(domains, WARNINGS, CUT, ["AE", "LB"], ["AE.AESEV", "LB.LBSTRESN"], newest_of=newest_of,
+                       missing_of=lambda field: field_missing(domains, field))
+    assert shared == plain and calls == ["AE", "LB"]
