@@ -36,8 +36,8 @@ def _cuts_so_far(active: TrialData) -> tuple[list[TrialData], list[str]]:
             continue
         try:
             out.append(blinding.trial_data(manifest.cut_id, current_access(), trial_config(), data_root()))
-        except (cuts.CutError, OSError):       # a damaged or unreadable cut is named, never a 500
-            refused.append(manifest.cut_date)
+        except (cuts.CutError, OSError) as exc:      # a damaged or unusable cut is named with why, never a 500
+            refused.append(f"{manifest.cut_date} ({manifest.cut_id}): {cuts.refusal_reason(exc)}")
     return out, refused
 
 
@@ -72,7 +72,7 @@ def _summary(active: TrialData) -> Any:
              f"outcome ({charter.primary.statistic if charter.primary else 'no primary comparison'}).",
              "Subjects with the primary outcome are counted over all arms pooled; with more than two arms the "
              "fraction is of the planned number scaled to every arm (equal allocation by design)."]
-    notes += [f"Cut {d} was refused (failed its integrity checks) and is left out." for d in refused]
+    notes += [f"Cut {d}; left out." for d in refused]
     return html.Div(_illustrative(active) + [
         _table(["Cut", "Subjects with the primary outcome", "Information fraction", "Looks done", "Next look"], rows),
         *[html.Div(n, className="small text-muted") for n in notes]])
