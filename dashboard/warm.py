@@ -139,7 +139,7 @@ def _layout_values(layout, access: Access, role: Role, permissions: frozenset[Pe
                       study_title=config.title, target_enrollment=config.target_enrollment, cut_id=cut_id,
                       cut_date=cuts.read_manifest(cut_id, root).cut_date,
                       arm_labels=tuple(getattr(data, "arm_labels", ())), permissions=permissions,
-                      coding_notice=getattr(data, "coding_notice", ""))
+                      coding_notice=getattr(data, "coding_notice", ""), safety_arm_basis=config.safety_arm_basis)
     values: dict[tuple[str, str], Any] = {}
     for component in layout(ctx)._traverse():
         component_id = getattr(component, "id", None)
