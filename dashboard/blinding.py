@@ -253,24 +253,32 @@ def _part_stamp(folder: Path) -> tuple:
 
 
 _stamps: dict[tuple[str, Path | None, str], tuple] = {}
+_cached_parts: set[tuple[str, Path | None, str]] = set()    # parts whose data the caches may hold (since a clear)
 _stamps_lock = threading.Lock()
 _MAX_STAMPS = 64
 
 
 def _unchanged_since_cached(cut_id: str, root: Path | None, parts: tuple[str, ...]) -> bool:
     """Whether the files of these parts of a cut are as they were when first seen (by their stat stamp); the
-    first look records them. A changed stamp means a file was written, added, removed or replaced."""
+    first look records them. A changed stamp means a file was written, added, removed or replaced. A part never
+    seen is unchanged unless the caches may hold its data (its stamp was evicted): the first armed look at a cut
+    whose clinical part is cached must not drop every cache of the worker."""
     folder = cuts.cut_dir(cut_id, root)
     same = True
     with _stamps_lock:
         for part in parts:
-            stamp = _part_stamp(folder / part)
-            # a key never seen (or evicted below) counts as changed: its cached data would otherwise be trusted
-            same = _stamps.get((cut_id, root, part)) == stamp and same
-            _stamps[(cut_id, root, part)] = stamp
+            key, stamp = (cut_id, root, part), _part_stamp(folder / part)
+            seen = _stamps.get(key)
+            same = (seen == stamp if seen is not None else key not in _cached_parts) and same
+            _stamps[key] = stamp
         while len(_stamps) > _MAX_STAMPS:
             del _stamps[next(iter(_stamps))]
     return same
+
+
+def _mark_cached(cut_id: str, root: Path | None, parts: tuple[str, ...]) -> None:
+    with _stamps_lock:
+        _cached_parts.update((cut_id, root, part) for part in parts)
 
 
 def trial_data(cut_id: str, access: Access, config: TrialConfig, root: Path | None = None) -> TrialData:
@@ -284,7 +292,10 @@ def trial_data(cut_id: str, access: Access, config: TrialConfig, root: Path | No
     parts = (cuts.CLINICAL_DIRNAME, cuts.SEALED_DIRNAME) if access.sees_arms else (cuts.CLINICAL_DIRNAME,)
     if not _unchanged_since_cached(cut_id, root, parts):
         clear_caches(stamps=False)
-    return _trial_data(cut_id, access, config, root)
+    _mark_cached(cut_id, root, parts)
+    data = _trial_data(cut_id, access, config, root)
+    _mark_cached(cut_id, root, parts)       # again: a clear by another request in between forgot the mark
+    return data
 
 
 @functools.lru_cache(maxsize=16)
@@ -338,6 +349,7 @@ def clear_caches(*, stamps: bool = True) -> None:
     """Forget cached cuts (tests, a newly activated cut, a cut whose files changed)."""
     for fn in (_clinical, _allocation, _sealed_coding, _trial_data):
         fn.cache_clear()
-    if stamps:
-        with _stamps_lock:
+    with _stamps_lock:
+        _cached_parts.clear()
+        if stamps:
             _stamps.clear()

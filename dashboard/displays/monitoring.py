@@ -10,7 +10,7 @@ from dash import html
 
 from dashboard import blinding, cuts
 from dashboard.blinding import ArmedTrialData, TrialData
-from dashboard.context import current_access, data_root, trial_config
+from dashboard.context import data_root, trial_config
 from dashboard.displays.common import stamp
 from dashboard.displays.model import BOTH_FORMS, BY_ARM_ONLY, POOLED_ONLY, Control, Display, Out, View
 from dashboard.figures.common import empty_figure
@@ -35,7 +35,7 @@ def _cuts_so_far(active: TrialData) -> tuple[list[TrialData], list[str]]:
             out.append(active)
             continue
         try:
-            out.append(blinding.trial_data(manifest.cut_id, current_access(), trial_config(), data_root()))
+            out.append(blinding.trial_data(manifest.cut_id, active.access, trial_config(), data_root()))
         except (cuts.CutError, OSError) as exc:      # a damaged or unusable cut is named with why, never a 500
             refused.append(f"{manifest.cut_date} ({manifest.cut_id}): {cuts.refusal_reason(exc)}")
     return out, refused

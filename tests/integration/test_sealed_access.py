@@ -110,3 +110,17 @@ def test_split_calls_the_pooled_function_for_blinded_data_and_the_by_arm_functio
     assert calls == ["pooled", "by_arm"]
     expected = coded.safety_arm_of.value_counts().to_dict()
     assert counts == expected and set(counts) <= set(coded.arm_labels)
+
+
+def test_the_first_armed_look_at_a_cut_keeps_the_clinical_cache_of_blinded_looks(demo_instance):
+    """A worker that served an investigator and then a statistician reads the clinical part once (the first look at
+    the sealed part used to count as a change and drop every cache of the worker)."""
+    from dashboard import cuts
+
+    blinding.clear_caches()
+    cut_id, root = cuts.active_cut_id(demo_instance.root), demo_instance.root
+    config = load_trial_config()
+    blinded = blinding.trial_data(cut_id, Access.BLINDED, config, root)
+    armed = blinding.trial_data(cut_id, Access.UNBLINDED, config, root)
+    assert armed._domains is blinded._domains
+    assert blinding.trial_data(cut_id, Access.BLINDED, config, root) is blinded
