@@ -20,7 +20,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.config import load_trial_config
 
-DATA_PAGES = ["/recruitment", "/safety", "/outcomes", "/monitoring", "/pack"]
+DATA_PAGES = ["/recruitment", "/safety", "/outcomes", "/monitoring", "/pack", "/meetings"]
 PAGES = {"admin": [*DATA_PAGES, "/cuts", "/admin/users", "/admin/audit"],
          "investigator": DATA_PAGES,
          "dsmb": [*DATA_PAGES, "/cuts"],

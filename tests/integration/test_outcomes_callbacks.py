@@ -10,6 +10,7 @@ from support import BLINDED_ROLES, ROLES, make_app, make_instance
 from coding_key_support import coded_demo_config
 from dash_client import initial_values, callbacks_by_output, open_page_as, respond
 
+from dashboard import guard
 from dashboard.config import load_trial_config
 from layouts import outcomes as ids
 
@@ -121,7 +122,8 @@ def test_malformed_inputs_fall_back_to_defaults(pages, bad):
 def test_an_oversized_input_is_refused_before_any_callback_runs(pages):
     client, props, callbacks = pages["investigator"]
     callback = callbacks["TRAJECTORY"]
-    response = client.post_callback(callback, initial_values(callback, props) | {(ids.OUTCOME, "value"): "x" * 5000})
+    too_long = "x" * (guard.MAX_STRING_CHARS + 1)
+    response = client.post_callback(callback, initial_values(callback, props) | {(ids.OUTCOME, "value"): too_long})
     assert response.status_code == 400 and "Traceback" not in response.get_data(as_text=True)
 
 

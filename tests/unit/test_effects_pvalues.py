@@ -16,7 +16,8 @@ from dashboard.config import load_trial_config
 from dashboard.figures import effects as effect_figures
 from dashboard.tables import outcomes as event_tables
 from dashboard.figures.common import stamp_text
-from test_effects_forest import change_frame, event_frame
+from outcomes_frames import event_counts as event_frame
+from test_effects_forest import change_frame
 
 CLOSED = stamp_text("2021-07-10", True)
 

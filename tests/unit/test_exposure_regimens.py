@@ -14,7 +14,7 @@ from dashboard.analysis import recruitment as rec
 from dashboard.blinding import BlindedTrialData
 from dashboard.config import load_trial_config
 from dashboard.cuts import CutManifest
-from dashboard.displays import recruitment as cb
+from dashboard.displays.recruitment import exposure as cb
 
 PLANNED_DAYS = 28
 DAY1 = pd.Timestamp("2021-01-01")
@@ -108,14 +108,14 @@ def _data(**changes) -> BlindedTrialData:
 
 def test_the_exposure_display_follows_the_configured_regimen():
     key = ((), "", "")
-    figure, note, rows, defs, title = cb._exposure(_data(), key)
+    figure, note, rows, defs, title = cb.exposure_outputs(_data(), key)
     assert "Infusions received" in figure.layout.title.text and title == "Subjects with a missed infusion"
     assert "infusions given of" in note
-    figure, note, rows, defs, title = cb._exposure(_data(regimen="continuous", planned_duration_days=5), key)
+    figure, note, rows, defs, title = cb.exposure_outputs(_data(regimen="continuous", planned_duration_days=5), key)
     assert "Compliance" in figure.layout.title.text and "continuous" in title
     assert "compliance" in note and "infusions" not in note
     assert "Compliance %" in [d["headerName"] for d in defs] and len(rows) == 4     # every randomized subject
-    figure, note, rows, defs, title = cb._exposure(_data(regimen="cycles"), key)
+    figure, note, rows, defs, title = cb.exposure_outputs(_data(regimen="cycles"), key)
     assert "Cycles started" in figure.layout.title.text and "cycles started of" in note
     assert title == "Subjects with a missed cycle"
 
