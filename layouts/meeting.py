@@ -13,6 +13,9 @@ from dashboard.meeting.entry import MAX_TEXT, MEANINGS, RECOMMENDATIONS
 from dashboard.permissions import Permission
 from layouts.common import page_header
 
+# board members read the closed minutes with coded arms: a real arm name written here would reveal the code
+CODED_HINT = "Name arms by their coded labels, as the board sees them, never by their real names."
+
 TRIGGER, SELECT, RECORD, SHOWN = "meeting-trigger", "meeting-select", "meeting-record", "meeting-shown"
 SAVED, SIGNED, RESOLVED = "meeting-saved", "meeting-signed", "meeting-resolved"
 SIGN_USER, SIGN_PASSWORD, SIGN_MEANING = "meeting-sign-user", "meeting-sign-password", "meeting-sign-meaning"
@@ -76,6 +79,7 @@ def _form_card() -> Component:
         _text(F_RATIONALE, "Rationale (open: goes to the sponsor)", 3, "No by-arm result here."),
         _text(F_OPEN, "Open session minutes (open: investigators, administrators, the sponsor letter)", 5),
         html.Div([dbc.Label(["Closed session minutes", closed_stamp()], html_for=F_CLOSED, className="fw-semibold"),
+                  html.Div(CODED_HINT, className="small text-muted"),
                   dbc.Textarea(id=F_CLOSED, rows=5, maxLength=MAX_TEXT, className="mb-2 border-danger")]),
         _text(F_ATTENDANCE, "Attendance", 3, "One per line: name | capacity | sessions (e.g. open and closed)."),
         _text(F_OPEN_ITEMS, "Open action items", 3, "One per line: action | owner | due (YYYY-MM-DD)."),
