@@ -31,8 +31,8 @@ from dashboard.permissions import Permission, Role, role_may
 
 log = logging.getLogger(__name__)
 # One role per access level: the layout it gets (its controls' starting values) and the views it may call.
-# Armed levels first: `blinding.trial_data` drops every cache the first time it sees the sealed part's files
-# (a stamp never seen counts as changed), so a blinded level warmed first would be thrown away.
+# Each level fills its own trial-data cache; the first look at the sealed part no longer drops the others
+# (`blinding._unchanged_since_cached`), so the order only decides which level is ready first.
 ROLE_OF_ACCESS = {Access.UNBLINDED: Role.STATISTICIAN, Access.CODED: Role.DSMB, Access.BLINDED: Role.INVESTIGATOR}
 _started: set[tuple[str, str, str]] = set()
 _lock = threading.Lock()

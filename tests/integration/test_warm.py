@@ -4,6 +4,7 @@ level warms are the ones its role may call, with the control values its page sta
 from __future__ import annotations
 
 import flask
+import pytest
 
 from dashboard import blinding, cuts, warm
 from dashboard.blinding import Access
@@ -51,27 +52,28 @@ def test_warming_a_level_fills_that_levels_cache_and_no_other(demo_app, monkeypa
     assert not armed.__dict__.get("_memo"), "warming the blinded level filled an armed cache"
 
 
-def test_warming_every_level_leaves_each_levels_cache_filled(demo_app):
-    """The first armed look at a cut drops every cache (the sealed part's stamp is new): warming armed levels first
-    keeps the blinded level's work."""
+@pytest.fixture
+def warmed(demo_app):
+    """(cut id, config, root) of the demo's active cut, warmed at every level from empty caches."""
     server = demo_app.server
     config, root = server.config["DSMB_TRIAL"], server.config["DSMB_DATA_ROOT"]
     with server.app_context():
         cut_id = cuts.active_cut_id(root)
     blinding.clear_caches()
     warm._run(server, cut_id, config, root)
+    return cut_id, config, root
+
+
+def test_warming_every_level_leaves_each_levels_cache_filled(warmed):
+    """No level's warming throws another level's work away (each has its own cache, none is dropped)."""
+    cut_id, config, root = warmed
     for access in (Access.BLINDED, Access.CODED, Access.UNBLINDED):
         assert blinding.trial_data(cut_id, access, config, root).__dict__.get("_memo"), f"{access.value} cache empty"
 
 
-def test_warming_fills_the_readiness_badges_of_each_level(demo_app):
+def test_warming_fills_the_readiness_badges_of_each_level(warmed):
     """The badge callback is not a catalogue view; warming computes it too, under the callback's own cache key."""
-    server = demo_app.server
-    config, root = server.config["DSMB_TRIAL"], server.config["DSMB_DATA_ROOT"]
-    with server.app_context():
-        cut_id = cuts.active_cut_id(root)
-    blinding.clear_caches()
-    warm._run(server, cut_id, config, root)
+    cut_id, config, root = warmed
     for access in (Access.BLINDED, Access.UNBLINDED):
         keys = blinding.trial_data(cut_id, access, config, root).__dict__.get("_memo", {})
         assert any(key[0] == "readiness" for key in keys), f"no readiness badge warmed at {access.value}"
