@@ -18,13 +18,14 @@ from dashboard.analysis import outcomes as outcome_analysis
 from dashboard.analysis.readiness import field_missing, warning_counts
 from dashboard.blinding import TrialData
 from dashboard.memo import memoized
-from dashboard.pack import content
+from dashboard.pack import content, outline_conduct, outline_labs
 from dashboard.pack.content import ALL_SUBJECTS, Display, grid_frame
 
 log = logging.getLogger(__name__)
 CONDUCT, LABORATORY, OUTCOMES, READINESS = "Study conduct", "Laboratory", "Outcomes", "Data readiness"
 MEETINGS = "Past meetings"
 MEETINGS_TITLE = "Recommendations and action items of past meetings"
+CHANGE_HEIGHT = 400       # pixels: the change figure is drawn lower than the trajectory (1000 x 520)
 NO_MEETING = "No meeting record yet: the board has not recorded a meeting before this cut in this installation."
 
 
@@ -43,8 +44,10 @@ def deviations(data: TrialData) -> list[Display]:
     visits, _ = content.rec_completeness.completeness_tables(data, ALL_SUBJECTS)
     rows.append({"Kind": "Scheduled visits due but without any record", "Source": "visit completeness",
                  "Subjects": "", "Occurrences": int(visits["missing"].sum()) if len(visits) else 0})
-    note = ("Deviations the data show; the trial's own deviation log (SDTM DV) is not loaded. Occurrences of a "
-            "missed dose are in the exposure listing; a missed visit counts once per subject and visit.")
+    log = ("the trial's own deviation log (SDTM DV) follows" if data.has_domain("DV")
+           else "this cut has no deviation log (SDTM DV)")
+    note = (f"Deviations the data show; {log}. Occurrences of a missed dose are in the exposure listing; a missed "
+            "visit counts once per subject and visit.")
     return [Display(CONDUCT, "deviations_by_kind", "Protocol deviations by kind", pd.DataFrame(rows), note=note)]
 
 
@@ -96,17 +99,20 @@ def lab_shifts(data: TrialData) -> list[Display]:
 
 def trajectories(data: TrialData) -> list[Display]:
     """Each configured outcome over the visits (median and IQR; by arm in the closed pack), with the subjects
-    behind each point (survivors, deaths, missing). The change-from-baseline figure stays on the page: one figure
-    per outcome keeps the pack's build within its time."""
+    behind each point (survivors, deaths, missing), then its change from baseline (the page's second figure, from
+    the same call, drawn smaller to keep the build time)."""
     from dashboard.displays.outcomes import trajectories as views
 
     shown = []
     for outcome in data.config.outcomes:
         key = outcome_analysis.outcome_key(outcome)
-        trajectory, _, rows, columns = views.trajectory_outputs(data, key, "visit", "median", None)
+        trajectory, change, rows, columns = views.trajectory_outputs(data, key, "visit", "median", None)
         name = content.csv_name(Display(OUTCOMES, f"trajectory_{key}", "")).removesuffix(".csv")
         shown.append(Display(OUTCOMES, name, f"{outcome.label}: values by visit",
                              grid_frame(rows, columns) if rows else None, figure=trajectory))
+        shown.append(Display(OUTCOMES, name.replace("trajectory_", "change_", 1),
+                             f"{outcome.label}: change from baseline by visit", figure=change,
+                             figure_height=CHANGE_HEIGHT))
     return shown
 
 
@@ -153,8 +159,14 @@ def past_meetings(data: TrialData, database_url: str | None) -> list[Display]:
     return [Display(MEETINGS, "past_meetings", MEETINGS_TITLE, shown, note=note)]
 
 
-PARTS: tuple[Callable[[TrialData], list[Display]], ...] = (deviations, measure_completeness, lab_shifts,
-                                                            trajectories, readiness)
+PARTS: tuple[Callable[[TrialData], list[Display]], ...] = (
+    deviations, outline_conduct.deviation_log, measure_completeness, outline_conduct.swimmer,
+    outline_labs.baseline_extremes, outline_labs.change_by_visit, lab_shifts, outline_labs.significant_values,
+    trajectories, readiness)
+SECTIONS = {deviations: CONDUCT, outline_conduct.deviation_log: CONDUCT, measure_completeness: CONDUCT,
+            outline_conduct.swimmer: outline_conduct.SAFETY, outline_labs.baseline_extremes: LABORATORY,
+            outline_labs.change_by_visit: LABORATORY, lab_shifts: LABORATORY,
+            outline_labs.significant_values: LABORATORY, trajectories: OUTCOMES, readiness: READINESS}
 
 
 def _guarded(part: Callable[[], list[Display]], section: str, name: str) -> list[Display]:
@@ -169,11 +181,9 @@ def _guarded(part: Callable[[], list[Display]], section: str, name: str) -> list
 
 def extra_displays(data: TrialData, database_url: str | None) -> list[Display]:
     """The outline's further parts, each under its section."""
-    sections = {deviations: CONDUCT, measure_completeness: CONDUCT, lab_shifts: LABORATORY,
-                trajectories: OUTCOMES, readiness: READINESS}
     shown = [d for part in PARTS
-             for d in _guarded(lambda p=part: memoized(data, f"pack:{p.__name__}", lambda: p(data)),
-                               sections[part], part.__name__)]
+             for d in _guarded(lambda p=part: memoized(data, f"pack:{p.__module__}.{p.__name__}", lambda: p(data)),
+                               SECTIONS[part], part.__name__)]
     return shown + _guarded(lambda: past_meetings(data, database_url), MEETINGS, "past_meetings")
 
 
