@@ -29,7 +29,8 @@ def _settings(server: flask.Flask, trial: TrialConfig, overrides: dict[str, Any]
         DSMB_IDLE_MINUTES=int(os.environ.get("DSMB_IDLE_MINUTES", "30")),
         DSMB_SECURE_COOKIES=os.environ.get("DSMB_SECURE_COOKIES", "0") == "1",
         DSMB_PRODUCTION=os.environ.get("DSMB_PRODUCTION", "0") == "1",
-        # Flask-Limiter's store: per process by default; redis://... shares it (needs the redis package)
+        # Flask-Limiter's store: per process by default; redis://host:6379 shares the login limit across workers
+        # and instances (the `redis` package is in requirements.txt)
         DSMB_RATELIMIT_STORAGE_URI=os.environ.get("DSMB_RATELIMIT_STORAGE_URI", "memory://"),
         MAX_CONTENT_LENGTH=1024 * 1024,
     )

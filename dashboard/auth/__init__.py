@@ -42,9 +42,22 @@ def init_auth(server: flask.Flask) -> None:
 
     security.install(server)  # before CSRFProtect: an anonymous POST gets 401, not 400
     CSRFProtect(server)
-    limiter = Limiter(get_remote_address, app=server, default_limits=[],
-                      storage_uri=server.config.get("DSMB_RATELIMIT_STORAGE_URI", "memory://"))
+    limiter = _login_limiter(server)
     server.register_blueprint(views.bp)
     login_limit = limiter.limit(server.config.get("DSMB_LOGIN_RATE_LIMIT", "10 per minute"), methods=["POST"])
     server.view_functions["auth.login"] = login_limit(views.login)
     server.extensions["dsmb_login_limiter"] = limiter  # the limit holds only a weak reference
+
+
+def _login_limiter(server: flask.Flask) -> Limiter:
+    """Flask-Limiter on DSMB_RATELIMIT_STORAGE_URI: memory:// counts per process, redis://... across instances."""
+    storage_uri = server.config.get("DSMB_RATELIMIT_STORAGE_URI") or "memory://"
+    shared = not storage_uri.startswith("memory://")
+    # A shared store that goes down must not turn every login into a 500: Flask-Limiter logs "Rate limit storage
+    # unreachable - falling back to in-memory storage", counts per process meanwhile and returns to the store
+    # when it answers again; the per-account and per-address back-off in the database applies throughout.
+    # Bounded waits: an unreachable Redis host must not hold a login for the kernel's TCP timeout.
+    timeouts = {"socket_connect_timeout": 2, "socket_timeout": 2} if storage_uri.startswith("redis") else {}
+    return Limiter(get_remote_address, app=server, default_limits=[], storage_uri=storage_uri,
+                   storage_options=timeouts, key_prefix=server.config.get("DSMB_RATELIMIT_KEY_PREFIX", "dsmb"),
+                   in_memory_fallback_enabled=shared)
