@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: demo test install install-test browser demo-setup serve unit integration e2e bench clean-instance pilot docs
+.PHONY: demo test install install-test browser redis demo-setup serve unit integration e2e bench clean-instance pilot docs
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; \
 	fi
 
+## Debian's redis-server for the tests and benchmarks of the login limit shared across instances (each starts its own
+## throwaway server on a free loopback port), installed when missing; fails loudly when it cannot be installed.
+redis:
+	@if ! command -v redis-server >/dev/null; then \
+	  echo "Installing Debian redis-server"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	fi
+	@command -v redis-server >/dev/null || { echo "redis-server is missing and could not be installed" >&2; exit 1; }
+
 ## Load the two demo cuts and create one demo user per role (passwords printed once).
 demo-setup: install
 	$(PY) -m dashboard setup-demo
@@ -50,13 +59,13 @@ pilot: install browser
 	$(PILOT_ENV) DSMB_HOST=$(HOST) DSMB_PORT=8051 $(PY) app.py
 
 ## Command 2: install everything and run the whole test suite (browser and PostgreSQL tests included).
-test: install-test browser
+test: install-test browser redis
 	DSMB_TEST_POSTGRES_URL=$$(bash .ci/postgres.sh) $(PY) -m pytest -n 2 --dist loadfile -q -p no:cacheprovider tests
 
 unit: install-test
 	$(PY) -m pytest -q tests/unit
 
-integration: install-test
+integration: install-test redis
 	$(PY) -m pytest -q tests/integration
 
 e2e: install-test browser
@@ -64,7 +73,7 @@ e2e: install-test browser
 
 ## Speed and memory benchmarks (never part of the timed suite).
 ## Pages in Chromium (29 and 5,000 subjects, cold and warm) and 20 users at once (SQLite 2 workers, PostgreSQL 4).
-bench: install-test
+bench: install-test redis
 	$(PY) tests/bench/bench_ingest.py
 	$(PY) tests/bench/bench_callbacks.py
 	$(PY) tests/bench/bench_pack.py
