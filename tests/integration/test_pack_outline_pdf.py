@@ -46,8 +46,11 @@ def _body(pack) -> str:
 def test_outline_parts_are_in_their_sections_in_order(packs, kind):
     body = _body(packs[kind])
     titles = ["Eligibility checks: possible protocol deviations", "Protocol deviations by kind",
-              "Completeness of each measure by visit", "Baseline characteristics", "Creatinine rise from baseline",
-              "Shift tables per laboratory test", "SpO2: values by visit", "There is no earlier cut to compare with",
+              "No deviation log (DV) in this cut", "Completeness of each measure by visit",
+              "Baseline characteristics", "Death listing", "Swimmer plot", "Creatinine rise from baseline",
+              "Baseline and change to the highest and lowest value", "value and change from baseline by visit",
+              "Shift tables per laboratory test", "Clinically significant abnormal laboratory values",
+              "SpO2: values by visit", "SpO2: change from baseline by visit", "There is no earlier cut to compare with",
               "Load warnings", "Missing values in the fields each display uses",
               "Records dated after the cut, left out of every display", "Past meetings", "No meeting record yet"]
     positions = [body.find(t) for t in titles]
@@ -106,3 +109,19 @@ def test_open_and_closed_have_a_trajectory_per_outcome(packs):
         names = [name for name, *_ in pack.figures if name.startswith("trajectory_")]
         assert len(names) == len(outcomes)
     assert outline.NO_MEETING.split(":")[0] in _body(packs["closed"])
+
+
+def test_lab_parts_have_their_tables_as_data(packs):
+    """Every lab test has its by-visit table; the significant values' CSV carries the arm only in the closed pack."""
+    import json as _json
+
+    for kind, pack in packs.items():
+        names = {p.name for p in pack.tables.glob("lab_change_*.csv")}
+        lb = pd.read_sas(DEMO_EXPORTS / "final" / "lb.xpt", encoding="utf-8")
+        assert names == {f"lab_change_{code.lower()}.csv" for code in lb["LBTESTCD"].unique()}, kind
+        significant = _csv(pack, "lab_significant_values")
+        assert ("Arm" in significant.columns) == (kind == "closed")
+        assert len(significant) == len(_csv(packs["open"], "lab_significant_values"))
+    assert _json.loads(packs["open"].figures[0][1]) is not None
+    assert sum(name.startswith("change_") for name, *_ in packs["open"].figures) == len(load_trial_config().outcomes)
+    assert sum(name == "swimmer" for name, *_ in packs["closed"].figures) == 1
