@@ -2,7 +2,9 @@
 
 This is the one callback body every data display shares: the permission check (`guarded_callback`), the user's
 trial data at their access level, the "no cut loaded" answer with the right OPEN / CLOSED stamp, and the audit
-row of a closed view (on by default: a user who sees arms opening any display is recorded).
+row of a closed view (on by default: a user who sees arms opening any display is recorded). A view on a tab
+(`View.tabs`) also gets the page's tabs value and answers nothing while another tab is shown: its tab computes
+when opened, not with the page.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from layouts.common import notice
 
 NO_CUT = "No data cut has been loaded yet."
 REGISTERED_KEY = "DSMB_REGISTERED_VIEWS"
+SHOWN_TAB = "_shown_tab"    # the input name of the page's tabs value (a name no view's controls use)
 _EMPTY_BY_PROP: dict[str, Any] = {"rowData": [], "columnDefs": [], "options": [], "data": no_update,
                                   "style": no_update, "value": no_update, "is_open": False}
 
@@ -57,13 +60,29 @@ def register_views(app: dash.Dash, views: tuple[View, ...]) -> None:
         registered[view.key] = view
 
 
+def hidden_outputs(view: View) -> dict[str, Any]:
+    """The answer while the view's tab is not shown: nothing for any output (Dash then sends no body at all)."""
+    return {name: no_update for name in view.outputs}
+
+
+def _inputs(view: View) -> dict[str, Input | State]:
+    """The view's controls as Dash inputs, and the page's tabs value for a view on a tab."""
+    if SHOWN_TAB in view.controls:
+        raise ValueError(f"view {view.key}: the control name {SHOWN_TAB} is reserved")
+    inputs = {name: (State if c.state else Input)(c.component_id, c.prop) for name, c in view.controls.items()}
+    if view.shown_by is not None:
+        inputs[SHOWN_TAB] = Input(view.shown_by.component_id, view.shown_by.prop)
+    return inputs
+
+
 def _register(app: dash.Dash, view: View) -> None:
     outputs = {name: Output(out.component_id, out.prop) for name, out in view.outputs.items()}
-    inputs = {name: (State if c.state else Input)(c.component_id, c.prop) for name, c in view.controls.items()}
 
-    @guarded_callback(app, view.permission, output=outputs, inputs=inputs,
+    @guarded_callback(app, view.permission, output=outputs, inputs=_inputs(view),
                       prevent_initial_call=view.prevent_initial_call)
     def answer(**controls: Any) -> dict[str, Any]:
+        if view.shown_by is not None and controls.pop(SHOWN_TAB) != view.tab:
+            return hidden_outputs(view)     # nothing shown: no data read, no computation, no audit row
         if view.audited and current_access().sees_arms:
             record_closed_view(view.key, tuple(controls.values()))
         if not view.reads_trial_data:

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from dash_client import Callback, DashClient, collect_props, initial_values, option_values, walk_components
+from dash_client import (Callback, DashClient, collect_props, initial_values, option_values, shown_tab,
+                         walk_components)
 
 from dashboard.displays import Form, View
 
@@ -142,7 +143,40 @@ def uncalled_views(exchanges: list[Exchange], callbacks: list[Callback], views: 
             problems.append(f"{view.key}: not called on {view.page}")
         elif not calls:
             problems.append(f"{view.key}: never called")
+    return problems + tab_starved(exchanges, callbacks, views)
+
+
+HIDDEN = "hidden on tab"     # the request name of a view's call with another tab shown
+
+
+def tab_starved(exchanges: list[Exchange], callbacks: list[Callback], views: tuple[View, ...]) -> list[str]:
+    """Views on a tab that answered nothing (204) on their page although the crawl meant to show their tab: a
+    crawl that never opens a view's tab would test none of its outputs for leaks."""
+    problems = []
+    for view in (v for v in views if v.shown_by is not None):
+        callback = callback_of(view, callbacks)
+        starved = [e.request for e in exchanges if callback is not None and e.output == callback.output
+                   and e.request.startswith(f"{view.page} ") and HIDDEN not in e.request and e.status == 204]
+        problems += [f"{view.key}: answered nothing with its tab {view.tab!r} shown: {r}" for r in starved]
     return problems
+
+
+def tab_values(tree: Any, tabs_id: str) -> list[str]:
+    """The tab ids of the tabs component `tabs_id` in a page tree, in order."""
+    tabs = next((c for c in walk_components(tree) if c["props"].get("id") == tabs_id), None)
+    return [c["props"]["tab_id"] for c in walk_components(tabs) if c["type"] == "Tab"] if tabs else []
+
+
+def post_hidden(client: DashClient, callback: Callback, props, page: Any):
+    """The callback of a view on a tab, posted with another of the page's tabs shown (it must answer nothing),
+    and that tab's name; None for a callback on no tab."""
+    shown = shown_tab(callback)
+    if not shown:
+        return None
+    ((tabs_id, prop), tab), = shown.items()
+    other = next(t for t in tab_values(page, tabs_id) if t != tab)
+    values = initial_values(callback, props) | {(tabs_id, prop): other}
+    return other, client.post_callback(callback, values, [f"{tabs_id}.{prop}"])
 
 
 def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchange]:
@@ -164,8 +198,9 @@ def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchang
         props = collect_props(layout, page)
         page_callbacks = [c for c in callbacks
                           if not c.output.startswith("page-content.") and _on_page(c, props, page)]
-        # first pass: what the browser sends when the page renders; outputs update the props, so
-        # options that a callback fills (a lab-test list, say) are known for the second pass
+        # first pass: what the browser sends when the page renders, each view with its tab shown (a view on
+        # a tab computes only then); outputs update the props, so options that a callback fills (a lab-test
+        # list, say) are known for the second pass
         for callback in page_callbacks:
             if is_pattern_callback(callback):       # the readiness badges: filled once, no choices
                 record(f"{path} {callback.output} initial", post_pattern_callback(client, callback, page),
@@ -180,6 +215,9 @@ def crawl(client: DashClient, extra_paths: tuple[str, ...] = ()) -> list[Exchang
             for label, values, changed in list(input_variants(callback, props, base))[1:]:
                 record(f"{path} {callback.output} {label}", client.post_callback(callback, values, changed),
                        callback.output)
+            hidden = post_hidden(client, callback, props, page)
+            if hidden is not None:
+                record(f"{path} {callback.output} {HIDDEN} {hidden[0]}", hidden[1], callback.output)
         exercised |= {c.output for c in page_callbacks}
         seen.by_id.update(props.by_id)
     # "hiding a page hides nothing": post every other callback too, as a hand-made request would

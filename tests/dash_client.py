@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -71,7 +72,9 @@ class DashClient:
 
     def post_callback(self, callback: Callback, values: dict[tuple[str, str], Any],
                       changed: list[str] | None = None):
-        """POST /_dash-update-component the way the renderer does; returns the raw response."""
+        """POST /_dash-update-component the way the renderer does; returns the raw response. Unless `values` say
+        which tab is shown, the callback's own tab is (`shown_tab`), as when a user has opened it."""
+        values = shown_tab(callback) | dict(values)
         outputs = callback.outputs
         body = {
             "output": callback.output,
@@ -140,8 +143,8 @@ def collect_props(*trees: Any) -> ComponentProps:
     return found
 
 
-def initial_values(callback: Callback, props: ComponentProps) -> dict[tuple[str, str], Any]:
-    """The values the renderer would send for this callback right after the page renders."""
+def page_open_values(callback: Callback, props: ComponentProps) -> dict[tuple[str, str], Any]:
+    """The values the renderer sends for this callback right after the page renders (the first tab shown)."""
     values: dict[tuple[str, str], Any] = {}
     for dep in callback.inputs + callback.state:
         value = props.value(dep["id"], dep["property"])
@@ -151,6 +154,27 @@ def initial_values(callback: Callback, props: ComponentProps) -> dict[tuple[str,
             value = dep["id"]
         values[(dep["id"], dep["property"])] = value
     return values
+
+
+def initial_values(callback: Callback, props: ComponentProps) -> dict[tuple[str, str], Any]:
+    """The values the renderer sends for this callback once its displays are on screen: as the page renders,
+    with the tab its view sits on opened (a view on a tab computes only while that tab is shown)."""
+    return page_open_values(callback, props) | shown_tab(callback)
+
+
+def shown_tab(callback: Callback) -> dict[tuple[str, str], str]:
+    """{(the page's tabs id, "active_tab"): the tab that shows the callback's view}; {} for a view on no tab."""
+    return _tab_of_outputs().get(frozenset(f"{o['id']}.{o['property']}" for o in callback.outputs), {})
+
+
+@functools.cache
+def _tab_of_outputs() -> dict[frozenset[str], dict[tuple[str, str], str]]:
+    """The catalogue's views on a tab, by their "id.prop" outputs (how a registered callback is recognised)."""
+    from dashboard.displays import views
+
+    return {frozenset(f"{o.component_id}.{o.prop}" for o in view.outputs.values()):
+            {(view.shown_by.component_id, view.shown_by.prop): view.tab}
+            for view in views() if view.shown_by is not None}
 
 
 def option_values(component: dict[str, Any]) -> list[Any]:

@@ -70,7 +70,7 @@ class View:
     `compute` returns a dict keyed by output names (those of its displays and `state_outputs`); Dash's dict form
     of outputs makes a misplaced value impossible. Calls by users who see arms are audited as closed views under
     `key` (on by default). Before any cut is loaded, `no_cut(sees_arms)` answers (default: an empty, stamped
-    figure, empty grids and a notice, by property).
+    figure, empty grids and a notice, by property). With `tabs`, it computes only while its displays' tab is shown.
     """
 
     key: str                                   # the audit trail's view name: "safety:overview"
@@ -84,6 +84,26 @@ class View:
     prevent_initial_call: bool = False
     audited: bool = True                       # a closed view: recorded for users who see arms
     reads_trial_data: bool = True              # False: `compute(**controls)` (cut list, audit trail, users)
+    tabs: str = ""                             # id of the page's tabs: compute only while the displays' tab is shown
+
+    def __post_init__(self) -> None:
+        if self.tabs and (not self.tab or self.prevent_initial_call):
+            raise ValueError(f"view {self.key}: `tabs` needs displays on one tab and a view that runs on page open")
+
+    @property
+    def tab(self) -> str:
+        """The tab its displays sit on; "" when the page has no tabs or they sit on different tabs."""
+        tabs = {display.tab for display in self.displays}
+        return tabs.pop() if len(tabs) == 1 else ""
+
+    @property
+    def shown_by(self) -> Control | None:
+        """The page's tabs value as an input, for a view that computes only while its tab is shown (else None).
+
+        Opening its tab runs it with the controls as they are then (a filter changed on another tab included);
+        on any other tab it answers nothing at all: no data read, no computation, no audit row.
+        """
+        return Control(self.tabs, "active_tab") if self.tabs else None
 
     @property
     def outputs(self) -> dict[str, Out]:

@@ -128,5 +128,5 @@ DEVIATIONS = Display(
 
 VIEWS = (
     View("recruitment:baseline", PAGE, Permission.VIEW_RECRUITMENT, baseline_and_eligibility,
-         (CHARACTERISTICS, DEVIATIONS), FILTERS),
+         (CHARACTERISTICS, DEVIATIONS), FILTERS, tabs=ids.TABS),
 )

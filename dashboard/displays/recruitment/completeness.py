@@ -87,5 +87,5 @@ VISITS = Display("recruitment.visits", "Scheduled visits: expected and received"
 
 VIEWS = (
     View("recruitment:completeness", PAGE, Permission.VIEW_RECRUITMENT, completeness, (MEASUREMENTS, VISITS),
-         FILTERS),
+         FILTERS, tabs=ids.TABS),
 )

@@ -115,5 +115,5 @@ LISTING = Display("recruitment.exposure_listing", ids.MISSED_TITLE, "listing", (
 VIEWS = (
     # the listing's title follows the regimen; before any cut it keeps the layout's
     View("recruitment:exposure", PAGE, Permission.VIEW_RECRUITMENT, exposure, (FIGURE, LISTING), FILTERS,
-         state_outputs={"title": Out(ids.EXPOSURE_LISTING_TITLE, "children")}),
+         state_outputs={"title": Out(ids.EXPOSURE_LISTING_TITLE, "children")}, tabs=ids.TABS),
 )

@@ -122,6 +122,6 @@ BALANCE = Display("recruitment.balance", "Randomization balance over time", "fig
                   analysis=(accrual.cumulative_randomizations_by_arm,), builder=figures.randomization_balance_figure)
 
 VIEWS = (
-    View("recruitment:overview", PAGE, Permission.VIEW_RECRUITMENT, overview, (TILES, ACCRUAL), FILTERS),
-    View("recruitment:balance", PAGE, Permission.VIEW_RECRUITMENT, balance, (BALANCE,), FILTERS),
+    View("recruitment:overview", PAGE, Permission.VIEW_RECRUITMENT, overview, (TILES, ACCRUAL), FILTERS, tabs=ids.TABS),
+    View("recruitment:balance", PAGE, Permission.VIEW_RECRUITMENT, balance, (BALANCE,), FILTERS, tabs=ids.TABS),
 )

@@ -93,6 +93,7 @@ CONSORT = Display("recruitment.consort", "CONSORT flow diagram", "figure", ("DM"
                   builder=conduct_figures.consort_figure, fields=("DS.DSDECOD", "DS.DSSTDTC", "EX.EXSTDTC"))
 
 VIEWS = (
-    View("recruitment:screening", PAGE, Permission.VIEW_RECRUITMENT, screening, (FUNNEL, FAILURES), FILTERS),
-    View("recruitment:consort", PAGE, Permission.VIEW_RECRUITMENT, flow, (CONSORT,), FILTERS),
+    View("recruitment:screening", PAGE, Permission.VIEW_RECRUITMENT, screening, (FUNNEL, FAILURES), FILTERS,
+         tabs=ids.TABS),
+    View("recruitment:consort", PAGE, Permission.VIEW_RECRUITMENT, flow, (CONSORT,), FILTERS, tabs=ids.TABS),
 )

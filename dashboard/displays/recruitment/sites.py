@@ -73,5 +73,5 @@ SITES = Display("recruitment.sites", "Enrollment by site", "table", ("DM", "DS",
 
 VIEWS = (
     View("recruitment:sites", PAGE, Permission.VIEW_RECRUITMENT, sites_and_time, (PERIOD, SITES),
-         {**FILTERS, "period": Control(ids.PERIOD_CHOICE, "value")}),
+         {**FILTERS, "period": Control(ids.PERIOD_CHOICE, "value")}, tabs=ids.TABS),
 )

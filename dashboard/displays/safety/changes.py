@@ -64,4 +64,5 @@ DEATH_CHANGES = Display(
     analysis=(changes.death_changes,), builder=safety_tables.listing_columns, fields=("DM.DTHDTC",), tab="changes")
 
 VIEWS = (View("safety:changes", fr.PAGE, Permission.VIEW_SAFETY, changes_view,
-              (CHANGES_SUMMARY, AE_CHANGES, DEATH_CHANGES), controls={"_grid": Control(ids.CHANGES_GRID, "id")}),)
+              (CHANGES_SUMMARY, AE_CHANGES, DEATH_CHANGES), controls={"_grid": Control(ids.CHANGES_GRID, "id")},
+              tabs=ids.TABS),)

@@ -128,10 +128,10 @@ VIEWS = (
     View("safety:incidence", fr.PAGE, Permission.VIEW_SAFETY, incidence, (SOC_PT,),
          controls={"mode": Control(ids.SOC_MODE, "value"), "sort": Control(ids.SOC_SORT, "value"),
                    "expand_all": Control(ids.SOC_EXPAND_ALL, "value"), "clicked": Control(ids.SOC_GRID, "cellClicked"),
-                   "expanded": Control(ids.SOC_EXPANDED, "data", state=True)},
+                   "expanded": Control(ids.SOC_EXPANDED, "data", state=True)}, tabs=ids.TABS,
          state_outputs={"expanded": Out(ids.SOC_EXPANDED, "data")}),
     View("safety:severity", fr.PAGE, Permission.VIEW_SAFETY, severity_figure, (MAX_SEVERITY,),
-         controls={"_graph": Control(ids.SEVERITY_GRAPH, "id")}),
+         controls={"_graph": Control(ids.SEVERITY_GRAPH, "id")}, tabs=ids.TABS),
     View("safety:forest", fr.PAGE, Permission.VIEW_SAFETY, forest, (FOREST,),
-         controls={"top_n": Control(ids.FOREST_TOP, "value")}),
+         controls={"top_n": Control(ids.FOREST_TOP, "value")}, tabs=ids.TABS),
 )

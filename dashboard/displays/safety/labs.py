@@ -153,7 +153,7 @@ LAB_SHIFT = Display(
 
 VIEWS = (
     View("safety:labs", fr.PAGE, Permission.VIEW_SAFETY, lab_overview, (LAB_CHOICE, EDISH, EDISH_QUADRANTS, CREATININE),
-         controls={"_dropdown": Control(ids.LAB_TEST, "id")}),
+         controls={"_dropdown": Control(ids.LAB_TEST, "id")}, tabs=ids.TABS),
     View("safety:lab-test", fr.PAGE, Permission.VIEW_SAFETY, lab_test, (LAB_BOX, LAB_SPAGHETTI, LAB_SHIFT),
-         controls={"testcd": Control(ids.LAB_TEST, "value")}),
+         controls={"testcd": Control(ids.LAB_TEST, "value")}, tabs=ids.TABS),
 )

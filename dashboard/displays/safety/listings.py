@@ -168,7 +168,7 @@ PROFILE = Display(
 
 VIEWS = (
     View("safety:listings", fr.PAGE, Permission.VIEW_SAFETY, listing_view, (SAE_LISTING, DEATH_LISTING),
-         controls={"search": Control(ids.LISTING_SEARCH, "value")}),
+         controls={"search": Control(ids.LISTING_SEARCH, "value")}, tabs=ids.TABS),
     View("safety:export", fr.PAGE, Permission.VIEW_SAFETY, export, (CSV_EXPORTS,), prevent_initial_call=True,
          controls={"_sae": Control(ids.SAE_CSV, "n_clicks"), "_death": Control(ids.DEATH_CSV, "n_clicks"),
                    "_changes": Control(ids.CHANGES_CSV, "n_clicks"),

@@ -168,4 +168,4 @@ KM_FIRST_SAE = Display(
 
 VIEWS = (View("safety:overview", fr.PAGE, Permission.VIEW_SAFETY, overview,
               (POPULATION, TILES, AE_OVERVIEW, INFUSION_REACTIONS, KM_FIRST_SAE),
-              controls={"_grid": Control(ids.OVERVIEW_GRID, "id")}),)
+              controls={"_grid": Control(ids.OVERVIEW_GRID, "id")}, tabs=ids.TABS),)

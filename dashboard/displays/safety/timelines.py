@@ -37,4 +37,4 @@ SWIMMER = Display(
     builder=fig_tl.swimmer_figure, fields=("AE.AESTDTC", "AE.AEENDTC", "AE.AESEV", "EX.EXSTDTC"), tab="timelines")
 
 VIEWS = (View("safety:timelines", fr.PAGE, Permission.VIEW_SAFETY, swimmer, (SWIMMER,),
-              controls={"choice": Control(ids.SWIMMER_FILTER, "value")}),)
+              controls={"choice": Control(ids.SWIMMER_FILTER, "value")}, tabs=ids.TABS),)
