@@ -1,7 +1,9 @@
-"""The NIH-outline parts of the pack beyond the pages' main displays: deviations by kind, completeness of each
-measure, laboratory shift tables per test, outcome trajectories, missing values per field used, records after the
-cut, and the summary of past meetings. Each is drawn from the analysis and display functions the pages use (no
-number computed here differently) and slotted into its section of content.py's outline.
+"""The NIH-outline parts of the pack beyond the pages' main displays: deviations by kind (and the DV log,
+outline_conduct.py), completeness of each measure, the swimmer plot, laboratory summaries per test (baseline and
+change, by visit, shift tables, clinically significant values: outline_labs.py), outcome trajectories and change
+figures, missing values per field used, records after the cut, and the summary of past meetings. Each is drawn from
+the analysis and display functions the pages use (no number computed here differently) and slotted into its
+section of content.py's outline.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ log = logging.getLogger(__name__)
 CONDUCT, LABORATORY, OUTCOMES, READINESS = "Study conduct", "Laboratory", "Outcomes", "Data readiness"
 MEETINGS = "Past meetings"
 MEETINGS_TITLE = "Recommendations and action items of past meetings"
-CHANGE_HEIGHT = 400       # pixels: the change figure is drawn lower than the trajectory (1000 x 520)
 NO_MEETING = "No meeting record yet: the board has not recorded a meeting before this cut in this installation."
 
 
@@ -100,7 +101,7 @@ def lab_shifts(data: TrialData) -> list[Display]:
 def trajectories(data: TrialData) -> list[Display]:
     """Each configured outcome over the visits (median and IQR; by arm in the closed pack), with the subjects
     behind each point (survivors, deaths, missing), then its change from baseline (the page's second figure, from
-    the same call, drawn smaller to keep the build time)."""
+    the same call: drawing it costs the build one figure per outcome, no computation)."""
     from dashboard.displays.outcomes import trajectories as views
 
     shown = []
@@ -111,8 +112,7 @@ def trajectories(data: TrialData) -> list[Display]:
         shown.append(Display(OUTCOMES, name, f"{outcome.label}: values by visit",
                              grid_frame(rows, columns) if rows else None, figure=trajectory))
         shown.append(Display(OUTCOMES, name.replace("trajectory_", "change_", 1),
-                             f"{outcome.label}: change from baseline by visit", figure=change,
-                             figure_height=CHANGE_HEIGHT))
+                             f"{outcome.label}: change from baseline by visit", figure=change))
     return shown
 
 
