@@ -18,6 +18,10 @@ LOG_HEADERS = {"USUBJID": "Subject", "ARM": "Arm", "DVSEQ": "Seq", "DVCAT": "Cat
 BASIS = "randomized"        # deviations are counted against the arm randomized to (as recruitment's displays)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _percent(part: int, whole: int) -> str:
     return f"{part} ({100 * part / whole:.1f}%)" if whole else str(part)
 
@@ -50,8 +54,8 @@ def deviation_log(data: TrialData) -> list[Display]:
     listed = listed.assign(DVSEQ=listed["DVSEQ"].map(lambda v: "" if pd.isna(v) else f"{v:g}"))
     listing = listed[[c for c in LOG_HEADERS if c in listed]].rename(columns=LOG_HEADERS)
     note = ("Subjects (% of the group's randomized subjects) and occurrences (records) per category (DVCAT). "
-            + (f"{len(others)} records of {others['USUBJID'].nunique()} subjects not randomized are in the log "
-               "below but not counted here." if len(others) else "")
+            + (f"{_count(len(others), 'record')} of {_count(others['USUBJID'].nunique(), 'subject')} not "
+               "randomized: in the log below, not counted here." if len(others) else "")
             + (" Arms as randomized." if data.access.sees_arms else ""))
     return [Display(CONDUCT, "deviation_log_by_category", "Protocol deviation log (DV): subjects and occurrences "
                     "by category", _summary_table(summary), note=note.strip()),

@@ -127,7 +127,7 @@ def test_the_deviation_log_is_listed_and_counted_by_category(datas, export):
     for category, part in counted.groupby("DVCAT"):
         assert table.loc[category, f"{column} · Occurrences"] == len(part)
         assert table.loc[category, f"{column} · Subjects"].startswith(f"{part['USUBJID'].nunique()} (")
-    assert "1 records of 1 subjects not randomized" in summary.note
+    assert "1 record of 1 subject not randomized" in summary.note
     closed_summary, closed_listing = outline_conduct.deviation_log(datas[Access.CODED])
     assert "Arm" in closed_listing.table.columns
     assert any(c.startswith("Group A (N=") for c in closed_summary.table.columns)
