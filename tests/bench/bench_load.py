@@ -1,7 +1,11 @@
 """Load benchmark: N concurrent users replaying the callbacks their browsers send, against the bare Dash floor.
 
 Run: `python tests/bench/bench_load.py [--users 20] [--seconds 60] [--subjects 5000] [--workers 2]
-[--database-url postgresql://...]` (or `make bench`). Loopback only; every phase stops by itself.
+[--database-url postgresql://...] [--instances 2] [--redis]` (or `make bench`). Loopback only; every phase stops by
+itself. `--instances 2`: two gunicorn instances (standing in for two hosts) on one data root and one database, each
+request of a user to the next instance in turn. `--redis`: a throwaway redis-server holds Flask-Limiter's login
+counts for every worker of every instance (a high daily limit: it counts without refusing, and the counts outlive
+the run); the report checks that Redis counted every login the benchmark made, wherever it landed.
 
 1. The bare Dash app (`bare_app.py`: one dropdown, one 500-point figure) under gunicorn with the same workers:
    the users post its one callback (`--bare-seconds`).
@@ -39,7 +43,7 @@ HERE = Path(__file__).resolve()
 sys.path[:0] = [str(HERE.parent)]
 
 from bench_server import (app_env, bench_instance, gunicorn, login_session, percentile,  # noqa: E402
-                          write_json)
+                          redis_login_count, redis_server, write_json)
 
 DATA_PAGES = ["/recruitment", "/safety", "/outcomes", "/monitoring"]
 UPDATE = "/_dash-update-component"
@@ -202,10 +206,16 @@ def bare_phase(args) -> dict:
 
 def app_phase(args, instance) -> dict:
     """The dashboard: half statisticians, half investigators, each replaying its role's pages; with `--instances`
-    2, two gunicorn instances (one data root, one database) and every request to the next one in turn."""
+    2, two gunicorn instances (one data root, one database) and every request to the next one in turn; with
+    `--redis`, the login limit of every worker counted in one Redis."""
     roles = ["statistician" if i % 2 == 0 else "investigator" for i in range(args.users)]
     with ExitStack() as stack:
-        servers = [stack.enter_context(gunicorn("bench_server:wsgi()", 8070 + 2 * i, args.workers, app_env(instance)))
+        extra = {}
+        if args.redis:
+            redis_url = stack.enter_context(redis_server(instance.base / "redis"))
+            extra = {"DSMB_RATELIMIT_STORAGE_URI": redis_url, "BENCH_LOGIN_LIMIT": "1000000 per day"}
+        servers = [stack.enter_context(gunicorn("bench_server:wsgi()", 8070 + 2 * i, args.workers,
+                                                app_env(instance, extra)))
                    for i in range(args.instances)]
         urls = [server.url for server in servers]
         recorded = {role: record_pages(urls[0], role, instance.passwords[role], args.pages) for role in set(roles)}
@@ -216,8 +226,11 @@ def app_phase(args, instance) -> dict:
             run_users(sessions, urls, pages_of, args, servers)
         args.seconds_now = args.seconds
         tally, rss = run_users(sessions, urls, pages_of, args, servers)
+        logins = {"made": len(recorded) + len(sessions),   # one per recorded role, one per user
+                  "counted_in_redis": redis_login_count(redis_url)} if args.redis else None
     calls = {role: {path: len(bodies) for path, bodies in pages.items()} for role, pages in recorded.items()}
-    return {**summary("dashboard", tally, args.seconds), "worker_rss_mb": rss, "callbacks_per_page": calls}
+    return {**summary("dashboard", tally, args.seconds), "worker_rss_mb": rss, "callbacks_per_page": calls,
+            "logins": logins}
 
 
 def main() -> int:
@@ -233,6 +246,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--instances", type=int, default=1, help="gunicorn instances sharing data root and database")
     parser.add_argument("--database-url", help="users and audit in this database (default: SQLite in the installation)")
+    parser.add_argument("--redis", action="store_true", help="the login limit of every worker counted in a throwaway "
+                        "redis-server (DSMB_RATELIMIT_STORAGE_URI), as across two hosts")
     parser.add_argument("--pages", nargs="*", default=DATA_PAGES)
     parser.add_argument("--keep", type=Path, default=Path(tempfile.gettempdir()) / "dsmb-bench")
     args = parser.parse_args()
@@ -252,14 +267,27 @@ def main() -> int:
               f"{row['callback_p95_ms']:>7} {row['page_p95_s']:>10} {row['errors']:>6}  {row['worker_rss_mb']}")
     print(f"  callback p95 ratio dashboard / bare: {ratio:.1f} (target <= 2); page p95 target <= 0.5 s; "
           f"RSS target <= 600 MB")
-    path = write_json(f"load-{args.subjects}-{database}-{args.instances}x{args.workers}w.json", {
+    shared = _redis_verdict(app["logins"])
+    path = write_json(f"load-{args.subjects}-{database}-{args.instances}x{args.workers}w"
+                      f"{'-redis' if args.redis else ''}.json", {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "users": args.users, "instances": args.instances,
-        "workers": args.workers,
+        "workers": args.workers, "redis": args.redis,
         "subjects": args.subjects, "database": database, "think_s": args.think, "warmup_s": args.warmup,
         "connections": args.connections, "load_average": os.getloadavg(), "bare": bare, "dashboard": app,
         "p95_ratio": round(ratio, 2)})
     print(f"  -> {path}")
-    return 0
+    return 0 if shared else 1
+
+
+def _redis_verdict(logins: dict | None) -> bool:
+    """Print whether Redis counted every login the benchmark made (on any instance and worker); True when it did or
+    when Redis was not used."""
+    if logins is None:
+        return True
+    shared = logins["counted_in_redis"] == logins["made"]
+    print(f"  login limit in Redis: {logins['counted_in_redis']} of {logins['made']} logins counted"
+          + ("" if shared else "  <- NOT SHARED: some worker counted on its own"))
+    return shared
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ demo), the app under gunicorn on a loopback port, logged-in `requests` sessions 
 
 `wsgi()` is the gunicorn entry (`bench_server:wsgi()`): the real app from `dashboard.app_factory`, configured by
 the same environment variables as production, with Flask-Limiter's per-address login limit off (every benchmark
-user logs in from 127.0.0.1; the limit would be the only thing measured).
+user logs in from 127.0.0.1; the limit would be the only thing measured), unless `BENCH_LOGIN_LIMIT` sets one: the
+load benchmark's `--redis` sets a high limit so that every login is counted in the shared Redis store.
 """
 
 from __future__ import annotations
@@ -112,7 +113,9 @@ def wsgi():
         logging.getLogger("dashboard.warm").addHandler(handler)
         logging.getLogger("dashboard.warm").setLevel(logging.INFO)
 
-    server = create_app(overrides={"RATELIMIT_ENABLED": False}).server
+    limit = os.environ.get("BENCH_LOGIN_LIMIT")   # counted in DSMB_RATELIMIT_STORAGE_URI (Redis with --redis)
+    overrides = {"RATELIMIT_ENABLED": True, "DSMB_LOGIN_RATE_LIMIT": limit} if limit else {"RATELIMIT_ENABLED": False}
+    server = create_app(overrides=overrides).server
     warm.start_active(server)   # with DSMB_WARM=1: each worker warms the active cut as it starts
     return server
 
@@ -205,6 +208,43 @@ def gunicorn(app: str, port: int, workers: int, env: dict[str, str] | None = Non
             process.kill()
             process.wait()
         output.close()
+
+
+@contextmanager
+def redis_server(folder: Path, port: int = 6390) -> Iterator[str]:
+    """A throwaway redis-server on 127.0.0.1 (no persistence, Debian's `redis-server`: `make redis`); yields its URL."""
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("--redis needs Debian's redis-server: `make redis` (or apt-get install redis-server)")
+    port = free_port(port)
+    folder.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis.from_url(url, socket_timeout=1).ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def redis_login_count(url: str) -> int:
+    """Login attempts Flask-Limiter counted in Redis (the sum of its login-limit counters)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    return sum(int(client.get(key) or 0) for key in client.scan_iter("*LIMITER*auth.login*"))
 
 
 def app_env(instance: BenchInstance, extra: dict[str, str] | None = None) -> dict[str, str]:
