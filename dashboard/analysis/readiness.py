@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 import pandas as pd
@@ -87,27 +87,51 @@ def warning_counts(warnings: pd.DataFrame, domains: Iterable[str]) -> tuple[dict
     return counts, late
 
 
+def _blank_count(values: pd.Series) -> int:
+    """Empty, blank or null values of one column. Text is judged once per distinct value (`pd.factorize`): a
+    column of 970,000 lab rows holds a few hundred distinct values, so this is a lookup, not a pass over strings."""
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        return int(values.isna().sum())
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)       # null -> -1
+    blank = pd.Series(uniques, dtype=object).astype("string").str.strip().fillna("").eq("").to_numpy(dtype=bool)
+    present = codes[codes >= 0]
+    return int(len(codes) - len(present) + blank[present].sum())
+
+
+def missing_counts(frame: pd.DataFrame, domain: str, columns: Iterable[str]) -> dict[str, FieldMissing]:
+    """`field_missing` of every column of `columns` ("AESEV", not "AE.AESEV") of one domain's frame, keyed by
+    "DOMAIN.COLUMN": one pass per column, the row filters (randomized DM subjects, flagged rows) taken once."""
+    domain = domain.upper()
+    if domain == "DM" and "RANDFL" in frame.columns:
+        frame = frame[frame["RANDFL"].eq("Y").fillna(False).astype(bool)]
+    flagged: dict[str, pd.DataFrame] = {}
+    out: dict[str, FieldMissing] = {}
+    for column in dict.fromkeys(columns):
+        field = f"{domain}.{column}"
+        if column not in frame.columns:
+            out[field] = FieldMissing(field, 0, len(frame), present=False)
+            continue
+        if column.endswith("FL"):
+            out[field] = FieldMissing(field, 0, 0, present=True)
+            continue
+        rows = frame
+        flag = ONLY_WHERE_FLAGGED.get(field)
+        if flag in frame.columns:
+            if flag not in flagged:
+                flagged[flag] = frame[frame[flag].eq("Y").fillna(False).astype(bool)]
+            rows = flagged[flag]
+        out[field] = FieldMissing(field, _blank_count(rows[column]), len(rows), present=True)
+    return out
+
+
 def field_missing(domains: Mapping[str, pd.DataFrame], field: str) -> FieldMissing:
     """Missing values (empty, blank or null) of "DOMAIN.COLUMN" among that domain's records; in DM among the
     randomized subjects when DM says who they are (a screen failure has no treatment date by design), and a date
     that only exists where a flag is set (ONLY_WHERE_FLAGGED) among those rows. A flag (--FL) is blank for "no",
     so it has no missing values to count (rows 0: no share)."""
     domain, _, column = field.partition(".")
-    frame = domains.get(domain.upper(), pd.DataFrame())
-    if column not in frame.columns:
-        return FieldMissing(field, 0, len(frame), present=False)
-    if column.endswith("FL"):
-        return FieldMissing(field, 0, 0, present=True)
-    if domain.upper() == "DM" and "RANDFL" in frame.columns:
-        frame = frame[frame["RANDFL"].eq("Y").fillna(False).astype(bool)]
-    flag = ONLY_WHERE_FLAGGED.get(f"{domain.upper()}.{column}")
-    if flag in frame.columns:
-        frame = frame[frame[flag].eq("Y").fillna(False).astype(bool)]
-    values = frame[column]
-    blank = values.isna()
-    if values.dtype == object or pd.api.types.is_string_dtype(values):
-        blank |= values.astype("string").str.strip().fillna("").eq("")
-    return FieldMissing(field, int(blank.sum()), len(frame), present=True)
+    (counted,) = missing_counts(domains.get(domain.upper(), pd.DataFrame()), domain, [column]).values()
+    return replace(counted, field=field)
 
 
 def newest_record(domains: Mapping[str, pd.DataFrame], names: Iterable[str]) -> pd.Timestamp | None:
@@ -118,7 +142,8 @@ def newest_record(domains: Mapping[str, pd.DataFrame], names: Iterable[str]) -> 
         column = cutoff.record_date_column(frame, name)
         if column is None or frame.empty:
             continue
-        latest = cutoff.earliest_day(frame[column]).max()
+        # the latest of the distinct dates (a few hundred among 970,000 lab rows): the same maximum, far fewer parses
+        latest = cutoff.earliest_day(pd.Series(frame[column].dropna().unique())).max()
         if pd.notna(latest) and (newest is None or latest > newest):
             newest = latest
     return newest

@@ -131,3 +131,32 @@ def test_shared_parts_give_the_same_answer():
     shared = readiness(domains, WARNINGS, CUT, ["AE", "LB"], ["AE.AESEV", "LB.LBSTRESN"], newest_of=newest_of,
                        missing_of=lambda field: field_missing(domains, field))
     assert shared == plain and calls == ["AE", "LB"]
+
+
+def test_missing_counts_of_a_domain_match_a_plain_count_per_field():
+    """The badges count every declared field of a domain in one vectorised pass (distinct values judged once);
+    each count must equal a plain per-value count, whatever mix of nulls, blanks and whitespace a column holds."""
+    from dashboard.analysis.readiness import missing_counts
+
+    ae = AE.assign(AETERM=pd.array(["x", " ", "\t", None, "y", "x", "", " x "], dtype="str"),
+                   AEOUT=pd.Series(["R", None, float("nan"), "  ", "R", 1.0, "R", ""], dtype=object))
+    counted = missing_counts(ae, "ae", ["AESEV", "AETERM", "AEOUT", "AETOXGR", "AESTDTC", "AEACN", "AESERFL"])
+    for column in ("AESEV", "AETERM", "AEOUT", "AESTDTC"):
+        assert counted[f"AE.{column}"].missing == sum(_blank(v) for v in ae[column].tolist()), column
+        assert counted[f"AE.{column}"].rows == len(ae)
+    assert counted["AE.AETOXGR"].missing == int(ae["AETOXGR"].isna().sum())
+    assert counted["AE.AEACN"].present is False and counted["AE.AESERFL"].share is None
+    assert {m.field: m for m in (field_missing({"AE": ae}, f) for f in counted)} == counted
+
+
+def test_missing_counts_take_the_dm_filters_once_for_every_field():
+    from dashboard.analysis.readiness import missing_counts
+
+    dm = pd.DataFrame({"USUBJID": list("abcde"), "RANDFL": ["Y", "Y", "Y", None, "Y"],
+                       "SEX": ["F", "", None, "M", "M"], "DTHFL": ["Y", None, "Y", "Y", None],
+                       "DTHDTC": ["2021-06-01", None, "", None, None]})
+    randomized = dm[dm["RANDFL"] == "Y"]
+    dead = randomized[randomized["DTHFL"] == "Y"]
+    counted = missing_counts(dm, "DM", ["SEX", "DTHDTC"])
+    assert (counted["DM.SEX"].missing, counted["DM.SEX"].rows) == (2, len(randomized)) == (2, 4)
+    assert (counted["DM.DTHDTC"].missing, counted["DM.DTHDTC"].rows) == (1, len(dead)) == (1, 2)
