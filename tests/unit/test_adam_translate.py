@@ -115,3 +115,31 @@ def test_to_table_text_and_numbers():
     assert str(table.schema.field("AGE").type) == "double"
     assert str(table.schema.field("USUBJID").type) == "string"
     assert table["DTHDTC"].to_pylist()[1] is None
+
+
+def test_study_days_come_from_adam_analysis_days():
+    """ADY / ASTDY / AENDY reach --DY / --STDY / --ENDY (the Safety page's trajectories and listings read them);
+    without them the lab trajectories by study day were empty for an ADaM cut. The reference is the ADaM column."""
+    adlb = pd.DataFrame({"USUBJID": ["S-1"] * 2, "ASEQ": [1.0, 2.0], "PARAMCD": ["ALT"] * 2, "AVAL": [20.0, 30.0],
+                         "ADY": [-3.0, 15.0], "ADT": ["2014-01-01", "2014-01-18"]})
+    assert bds_to_findings(adlb, "LB")["LBDY"].tolist() == adlb["ADY"].tolist()
+    assert bds_to_findings(adlb.rename(columns={"ADY": "VSDY"}), "VS")["VSDY"].tolist() == [-3.0, 15.0]
+    adae = pd.DataFrame({"USUBJID": ["S-1"], "ASEQ": [1.0], "AEDECOD": ["HEADACHE"], "ASTDY": [5.0],
+                         "AENDY": [9.0], "AESTDY": [4.0]})
+    ae = adae_to_ae(adae)
+    assert ae["AESTDY"].tolist() == [5.0] and ae["AEENDY"].tolist() == [9.0]      # the analysis day first
+    dated = pd.DataFrame({"USUBJID": ["S-1"], "EXSEQ": [1.0], "ASTDT": ["2014-01-02"], "AENDT": ["2014-01-16"],
+                          "ASTDY": [1.0], "AENDY": [15.0]})
+    ex = adex_to_ex(dated, Findings(), "adex.xpt")
+    assert ex["EXSTDY"].tolist() == [1.0] and ex["EXENDY"].tolist() == [15.0]
+    totals = pd.DataFrame({"USUBJID": ["S-1"], "PARAMCD": ["TDOSE"], "AVAL": [1.0], "ASTDY": [1.0],
+                           "TRTSDT": ["2020-01-01"], "TRTEDT": ["2020-02-01"]})
+    assert "EXSTDY" not in adex_to_ex(totals, Findings(), "adex.xpt")    # a summary row's day is no exposure day
+    assert "LBDY" not in bds_to_findings(adlb.drop(columns="ADY"), "LB")   # absent, not empty
+
+
+def test_adsl_informed_consent_date_is_kept():
+    dm = adsl_to_dm(_adsl(RFICDT=["2013-12-20", "2013-12-01"]))
+    assert dm["RFICDTC"].tolist() == ["2013-12-20", "2013-12-01"]
+    assert adsl_to_dm(_adsl(RFICDTC=[None, None]))["RFICDTC"].isna().all()     # delivered, empty (pharmaverse)
+    assert "RFICDTC" not in adsl_to_dm(_adsl())

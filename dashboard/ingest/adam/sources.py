@@ -14,7 +14,8 @@ from dashboard.ingest.readers import RawFile
 from dashboard.ingest.schema import RANDOMIZATION
 
 ADAM, SDTM = "ADaM", "SDTM"
-DERIVED_DS = "derived from ADSL (EOSSTT, DCSREAS)"
+DERIVED_DS = "derived from ADSL"
+ADSL_DISPOSITION = ("EOSSTT", "DCSREAS")      # the ADSL variables DS is derived from (derived_domains)
 # The domains each page reads (its analyses; listings aside), so a page's source can be said in one line.
 PAGE_DOMAINS: dict[str, tuple[str, ...]] = {
     "Recruitment": ("DM", "DS", "EX"),
@@ -32,13 +33,14 @@ def domain_sources(raws: Mapping[str, RawFile], dm_columns: Collection[str] = ()
             continue
         files.setdefault(raw.domain, []).append(f"{ADAM if adam_stem(raw.name) else SDTM} {raw.name}")
     out = {domain: ", ".join(names) for domain, names in sorted(files.items())}
-    if "DS" not in out and out.get("DM", "").startswith(ADAM) and {"EOSSTT", "DCSREAS"} & set(dm_columns):
-        out["DS"] = DERIVED_DS
+    present = [name for name in ADSL_DISPOSITION if name in set(dm_columns)]
+    if "DS" not in out and out.get("DM", "").startswith(ADAM) and present:
+        out["DS"] = f"{DERIVED_DS} ({', '.join(present)})"      # only what ADSL gives: pharmaverse has no DCSREAS
     return out
 
 
 def _kind(source: str) -> str:
-    return ADAM if source.startswith(ADAM) or source == DERIVED_DS else SDTM
+    return ADAM if source.startswith((ADAM, DERIVED_DS)) else SDTM
 
 
 def page_sources(sources: Mapping[str, str]) -> dict[str, str]:

@@ -91,7 +91,7 @@ def adsl_to_dm(adsl: pd.DataFrame) -> pd.DataFrame:
         "RFENDTC": text(pick(adsl, "TRTEDT", "TRTEDTM", "TRT01EDT", "RFENDTC")),
         "RFXSTDTC": text(pick(adsl, "TRTSDT", "TRTSDTM", "TRT01SDT", "RFXSTDTC")),
         "RFXENDTC": text(pick(adsl, "TRTEDT", "TRTEDTM", "TRT01EDT", "RFXENDTC")),
-        "RANDDTC": text(pick(adsl, "RANDDT")),
+        "RANDDTC": text(pick(adsl, "RANDDT")), "RFICDTC": text(pick(adsl, "RFICDT", "RFICDTC")),
         "DTHFL": text(pick(adsl, "DTHFL")), "DTHDTC": text(pick(adsl, "DTHDT", "DTHDTC")),
         "ARMCD": text(pick(adsl, "ARMCD", "TRT01P")), "ARM": text(pick(adsl, "ARM", "TRT01P")),
         "ACTARMCD": text(pick(adsl, "ACTARMCD", "TRT01A")), "ACTARM": text(pick(adsl, "ACTARM", "TRT01A")),
@@ -124,6 +124,8 @@ def adae_to_ae(adae: pd.DataFrame) -> pd.DataFrame:
         "AESDTH": text(pick(adae, "AESDTH")), "AETOXGR": text(pick(adae, "AETOXGR", "ATOXGR")),
         "AESTDTC": text(pick(adae, "ASTDT", "ASTDTM", "AESTDTC")),
         "AEENDTC": text(pick(adae, "AENDT", "AENDTM", "AEENDTC")),
+        # ADaM's analysis study days (ASTDY/AENDY: no day 0, day 1 = TRTSDT, which is DM RFSTDTC here)
+        "AESTDY": number(pick(adae, "ASTDY", "AESTDY")), "AEENDY": number(pick(adae, "AENDY", "AEENDY")),
     }
     for flag in ("TRTEMFL", "AOCCIFL"):
         if flag in adae:
@@ -162,7 +164,7 @@ def bds_to_findings(bds: pd.DataFrame, prefix: str, offset: int = 0) -> pd.DataF
         f"{prefix}STRESN": aval, f"{prefix}STRESU": unit_of(bds),
         f"{prefix}STNRLO": number(pick(bds, "ANRLO")), f"{prefix}STNRHI": number(pick(bds, "ANRHI")),
         f"{prefix}NRIND": text(pick(bds, "ANRIND")), f"{prefix}BLFL": text(pick(bds, "ABLFL")),
-        f"{prefix}DTC": text(pick(bds, "ADTM", "ADT")),
+        f"{prefix}DTC": text(pick(bds, "ADTM", "ADT")), f"{prefix}DY": number(pick(bds, "ADY", f"{prefix}DY")),
         "VISITNUM": None if visitnum is None else visitnum.where(~derived),
         "VISIT": None if visit is None else visit.where(~derived), "AVISITN": visitnum, "AVISIT": visit,
         "PARAMCD": text(pick(bds, "PARAMCD")), "BASE": number(pick(bds, "BASE")),
@@ -188,11 +190,13 @@ def adex_to_ex(adex: pd.DataFrame, findings: Findings, file: str) -> pd.DataFram
     if len(records):
         start, end = pick(records, "ASTDT", "ASTDTM", "EXSTDTC"), pick(records, "AENDT", "AENDTM", "EXENDTC")
         seq = number(pick(records, "EXSEQ", "ASEQ"))
+        days = (number(pick(records, "ASTDY", "EXSTDY")), number(pick(records, "AENDY", "EXENDY")))
     else:
         records = adex.drop_duplicates("USUBJID")
         start = pick(records, "TRTSDT", "TRTSDTM", "TRT01SDT")
         end = pick(records, "TRTEDT", "TRTEDTM", "TRT01EDT")
         seq = pd.Series(1.0, index=records.index)
+        days = (None, None)       # ADEX's ASTDY/AENDY of summary parameters are not exposure days
         findings.warning(file, "no dated exposure record (only summary parameters): one exposure record per "
                                "subject from the treatment start and end dates (TRTSDT/TRTSDTM, TRTEDT/TRTEDTM)",
                          kind="exposure from treatment dates")
@@ -202,6 +206,7 @@ def adex_to_ex(adex: pd.DataFrame, findings: Findings, file: str) -> pd.DataFram
         "EXTRT": text(pick(records, "EXTRT", "TRTA", "TRT01A")), "EXDOSE": number(pick(records, "EXDOSE")),
         "EXDOSU": text(pick(records, "EXDOSU")), "EXDOSFRQ": text(pick(records, "EXDOSFRQ")),
         "EXROUTE": text(pick(records, "EXROUTE")), "EXSTDTC": text(start), "EXENDTC": text(end),
+        "EXSTDY": days[0], "EXENDY": days[1],
     }
     return pd.DataFrame({**_present(columns), **_extras(records, set(columns))}, index=records.index)
 
@@ -230,6 +235,7 @@ def adcm_to_cm(adcm: pd.DataFrame) -> pd.DataFrame:
         "CMCLAS": text(pick(adcm, "CMCLAS", "ATC1")), "CMINDC": text(pick(adcm, "CMINDC")),
         "CMSTDTC": text(pick(adcm, "ASTDT", "ASTDTM", "CMSTDTC")),
         "CMENDTC": text(pick(adcm, "AENDT", "AENDTM", "CMENDTC")),
+        "CMSTDY": number(pick(adcm, "ASTDY", "CMSTDY")), "CMENDY": number(pick(adcm, "AENDY", "CMENDY")),
     }
     if "ONTRTFL" in adcm:
         columns["ONTRTFL"] = text(adcm["ONTRTFL"])
