@@ -13,6 +13,7 @@ from typing import Any
 
 import dash
 from dash import Input, Output, State, no_update
+from dash.exceptions import PreventUpdate
 
 from dashboard.context import NoActiveCut, current_access, current_trial_data
 from dashboard.displays import View
@@ -60,11 +61,6 @@ def register_views(app: dash.Dash, views: tuple[View, ...]) -> None:
         registered[view.key] = view
 
 
-def hidden_outputs(view: View) -> dict[str, Any]:
-    """The answer while the view's tab is not shown: nothing for any output (Dash then sends no body at all)."""
-    return {name: no_update for name in view.outputs}
-
-
 def _inputs(view: View) -> dict[str, Input | State]:
     """The view's controls as Dash inputs, and the page's tabs value for a view on a tab."""
     if SHOWN_TAB in view.controls:
@@ -82,7 +78,7 @@ def _register(app: dash.Dash, view: View) -> None:
                       prevent_initial_call=view.prevent_initial_call)
     def answer(**controls: Any) -> dict[str, Any]:
         if view.shown_by is not None and controls.pop(SHOWN_TAB) != view.tab:
-            return hidden_outputs(view)     # nothing shown: no data read, no computation, no audit row
+            raise PreventUpdate             # nothing shown: no data read, no computation, no audit row (204)
         if view.audited and current_access().sees_arms:
             record_closed_view(view.key, tuple(controls.values()))
         if not view.reads_trial_data:

@@ -47,7 +47,8 @@ def test_tabs_is_refused_where_it_cannot_mean_one_shown_tab(displays, prevent):
 
 def _contexts() -> list[ViewContext]:
     return [ViewContext(username="u", role="statistician", access=access, may_unmask=may_unmask,
-                        study_id="NCT05019287", study_title="T", target_enrollment=29, cut_id="c", cut_date="2021-07-10",
+                        study_id="NCT05019287", study_title="T", target_enrollment=29, cut_id="c",
+                        cut_date="2021-07-10",
                         arm_labels=("Group A", "Group B") if access.sees_arms else (),
                         permissions=frozenset(Permission))
             for access, may_unmask in itertools.product(Access, (False, True))]
