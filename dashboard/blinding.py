@@ -202,9 +202,8 @@ def _with_notice(warnings: pd.DataFrame, notice: str) -> pd.DataFrame:
 def _clinical(cut_id: str, root: Path | None) -> tuple[cuts.CutManifest, dict[str, pd.DataFrame], pd.DataFrame]:
     """Clinical part of a cut, restricted to the records known at its cut date (`cutoff.within_cut`: the one place
     records dated after the cut leave every page); holds no allocation, so one copy serves every access level."""
-    manifest = cuts.verified_manifest(cut_id, root)
-    domains = cutoff.within_cut(with_derived_domains(cuts.read_clinical_domains(cut_id, root)), manifest.cut_date)
-    return manifest, domains, cuts.read_cut_warnings(cut_id, root)
+    manifest, domains, warnings = cuts.read_clinical_part(cut_id, root)     # the signature checked once
+    return manifest, cutoff.within_cut(with_derived_domains(domains), manifest.cut_date), warnings
 
 
 @functools.lru_cache(maxsize=8)

@@ -29,6 +29,7 @@ from dashboard.config import default_instance_path
 CLINICAL_DIRNAME = "clinical"
 SEALED_DIRNAME = "sealed"
 WARNINGS_TABLE = "_warnings"
+WARNING_COLUMNS = ["file", "row", "usubjid", "column", "message"]   # of a cut without warnings
 TABLE_SUFFIX = ".parquet"
 MANIFEST_FILE = "manifest.json"
 CHECKSUMS_FILE = "checksums.json"
@@ -103,10 +104,8 @@ def read_manifest(cut_id: str, root: Path | None = None) -> CutManifest:
 
 def verified_manifest(cut_id: str, root: Path | None = None) -> CutManifest:
     """The manifest of a cut, checked against the signature of its clinical part (CutIntegrityError if not)."""
-    folder = cut_dir(cut_id, root)
-    with open(folder / MANIFEST_FILE, "rb") as fh:
-        data = fh.read()
-    _verify_signature(folder / CLINICAL_DIRNAME, read_bytes(folder / CLINICAL_DIRNAME / CHECKSUMS_FILE), data)
+    data = read_bytes(cut_dir(cut_id, root) / MANIFEST_FILE)
+    read_checksums(cut_dir(cut_id, root) / CLINICAL_DIRNAME, data)
     return CutManifest.from_json(data.decode("utf-8"))
 
 
@@ -176,11 +175,11 @@ def _verify_signature(folder: Path, checksums: bytes, manifest: bytes | None = N
                                 "was written, or signed with another key); refusing to serve it")
 
 
-def read_checksums(folder: Path) -> dict[str, str]:
+def read_checksums(folder: Path, manifest: bytes | None = None) -> dict[str, str]:
     """The SHA-256 of every table file of one part of a cut, as recorded when it was written, after checking the
-    signature of the checksum file (and of the manifest, for the clinical part)."""
+    signature of the checksum file (and of the manifest, for the clinical part: `manifest`, else read here)."""
     data = read_bytes(folder / CHECKSUMS_FILE)
-    _verify_signature(folder, data)
+    _verify_signature(folder, data, manifest)
     return json.loads(data)
 
 
@@ -194,11 +193,9 @@ class EncodedTable:
 
 def encode_table(frame: pd.DataFrame | pa.Table) -> EncodedTable:
     """One frame (pandas or Arrow) as the bytes of its snapshot file, parquet at zstd level 1, and their checksum
-    (taken here, so a frame encoded in a worker thread is hashed there too).
-
-    Arrow IPC with LZ4 was tried: a third of the CPU to encode, but files ten times larger, whose writing
-    cost more than the encoding saved (docs/benchmarks.md).
-    """
+    (taken here, so a frame encoded in a worker thread is hashed there too). Arrow IPC with LZ4 was tried: a third
+    of the CPU to encode, but files ten times larger, whose writing cost more than the encoding saved
+    (docs/benchmarks.md)."""
     table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", compression_level=1, write_statistics=False)
@@ -229,26 +226,34 @@ def read_part_table(folder: Path, name: str) -> pd.DataFrame | None:
     return None
 
 
-def read_verified_part(folder: Path) -> dict[str, pd.DataFrame]:
+def read_verified_part(folder: Path, manifest: bytes | None = None) -> dict[str, pd.DataFrame]:
     """Every table file of one part of a cut, each checked against the checksums written with it."""
-    checksums = read_checksums(folder)
+    checksums = read_checksums(folder, manifest)
     present = {p.name for p in folder.iterdir() if table_name(p.name) is not None}
     if present != set(checksums):
         raise CutIntegrityError(f"{folder.parent.name}/{folder.name}: files added or removed since the cut was written")
     return {table_name(name): read_table_file(folder / name, sha) for name, sha in sorted(checksums.items())}
 
 
-def read_clinical_domains(cut_id: str, root: Path | None = None) -> dict[str, pd.DataFrame]:
-    """The clinical (allocation-free) domains of a cut, by upper-case domain name; CutError for a cut whose load
-    did not complete."""
+def read_clinical_part(cut_id: str, root: Path | None = None) -> tuple[CutManifest, dict[str, pd.DataFrame],
+                                                                       pd.DataFrame]:
+    """(manifest, clinical domains by upper-case name, open warnings) of a cut, the signature over manifest and
+    checksums checked once, not per piece, the manifest parsed from the bytes checked (CutError: load interrupted)."""
     check_complete(cut_id, root)
-    frames = read_verified_part(cut_dir(cut_id, root) / CLINICAL_DIRNAME)
-    return {name.upper(): frame for name, frame in frames.items() if not name.startswith("_")}
+    manifest = read_bytes(cut_dir(cut_id, root) / MANIFEST_FILE)
+    frames = read_verified_part(cut_dir(cut_id, root) / CLINICAL_DIRNAME, manifest)
+    return (CutManifest.from_json(manifest.decode("utf-8")), {n.upper(): f for n, f in frames.items() if n[0] != "_"},
+            frames.get(WARNINGS_TABLE, pd.DataFrame(columns=WARNING_COLUMNS)))
+
+
+def read_clinical_domains(cut_id: str, root: Path | None = None) -> dict[str, pd.DataFrame]:
+    """The clinical (allocation-free) domains of a cut (`read_clinical_part`)."""
+    return read_clinical_part(cut_id, root)[1]
 
 
 def read_cut_warnings(cut_id: str, root: Path | None = None) -> pd.DataFrame:
     warnings = read_part_table(cut_dir(cut_id, root) / CLINICAL_DIRNAME, WARNINGS_TABLE)
-    return warnings if warnings is not None else pd.DataFrame(columns=["file", "row", "usubjid", "column", "message"])
+    return warnings if warnings is not None else pd.DataFrame(columns=WARNING_COLUMNS)
 
 
 Encoded = pd.DataFrame | pa.Table | EncodedTable | Future   # a frame, its `encode_table` result, or a future of it
@@ -321,16 +326,11 @@ def load_lock(root: Path | None = None, *, wait: bool = False) -> Iterator[None]
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_snapshot(manifest: CutManifest, clinical: Mapping[str, Encoded],
-                   sealed: Mapping[str, Encoded], warnings: pd.DataFrame,
-                   root: Path | None = None) -> Path:
-    """Write a complete cut into a staging folder, then rename it into place in one step.
-
-    A frame may come already encoded by `encode_table`, or as a future of that, e.g. encoded while
-    the rest of the export was still being read.
-
-    An existing cut is never overwritten: cuts are immutable.
-    """
+def write_snapshot(manifest: CutManifest, clinical: Mapping[str, Encoded], sealed: Mapping[str, Encoded],
+                   warnings: pd.DataFrame, root: Path | None = None) -> Path:
+    """Write a complete cut into a staging folder, then rename it into place in one step. A frame may come already
+    encoded by `encode_table`, or as a future of that (encoded while the rest of the export was still being read).
+    An existing cut is never overwritten: cuts are immutable."""
     base = cuts_dir(root)
     base.mkdir(parents=True, exist_ok=True)
     final = base / manifest.cut_id

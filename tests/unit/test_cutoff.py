@@ -69,9 +69,8 @@ def test_domain_without_a_date_column_is_unchanged():
 def test_trial_data_holds_no_record_after_the_cut(monkeypatch):
     # every page reads its domains through blinding._clinical, so this is where late records must already be gone
     manifest = SimpleNamespace(cut_id="c1", cut_date=CUT)
-    monkeypatch.setattr(blinding.cuts, "verified_manifest", lambda cut_id, root: manifest)
-    monkeypatch.setattr(blinding.cuts, "read_clinical_domains", lambda cut_id, root: _domains())
-    monkeypatch.setattr(blinding.cuts, "read_cut_warnings", lambda cut_id, root: pd.DataFrame())
+    monkeypatch.setattr(blinding.cuts, "read_clinical_part", lambda cut_id, root: (manifest, _domains(),
+                                                                                     pd.DataFrame()))
     blinding.clear_caches()
     try:
         _, domains, _ = blinding._clinical("c1", None)
