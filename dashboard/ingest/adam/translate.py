@@ -22,6 +22,7 @@ from dashboard.ingest.schema import is_sealed_name
 # Offsets that keep --SEQ unique when a lab domain comes in parts (ADLBC, ADLBH each number ASEQ from 1).
 SEQ_OFFSETS = {"ADLB": 0, "ADLBC": 1_000_000, "ADLBH": 2_000_000}
 _UNIT_IN_PARAM = re.compile(r"\(([^()]+)\)\s*$")
+EXPOSURE_FROM_DATES = "exposure from treatment dates"      # the kind of the fallback's warning (exposure.py)
 
 
 def pick(frame: pd.DataFrame, *names: str) -> pd.Series | None:
@@ -199,7 +200,7 @@ def adex_to_ex(adex: pd.DataFrame, findings: Findings, file: str) -> pd.DataFram
         days = (None, None)       # ADEX's ASTDY/AENDY of summary parameters are not exposure days
         findings.warning(file, "no dated exposure record (only summary parameters): one exposure record per "
                                "subject from the treatment start and end dates (TRTSDT/TRTSDTM, TRTEDT/TRTEDTM)",
-                         kind="exposure from treatment dates")
+                         kind=EXPOSURE_FROM_DATES)
     columns = {
         "STUDYID": text(pick(records, "STUDYID")), "DOMAIN": const(records, "EX"),
         "USUBJID": text(pick(records, "USUBJID")), "EXSEQ": seq,
