@@ -6,7 +6,8 @@ derivation in charge (the caller's fallback), so an SDTM cut is unaffected.
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
+
 import pandas as pd
 
 from dashboard.config_adam import AdamConfig, TteParameter
@@ -79,10 +80,49 @@ def efficacy_population(dm: pd.DataFrame, adam: AdamConfig) -> pd.Index | None:
     return efficacy_subjects(dm, adam.efficacy_flag)
 
 
+@dataclass(frozen=True)
+class EfficacyPopulation:
+    """The efficacy displays' population: its DM rows, the flag that chose them, and whom the flag leaves out."""
+    dm: pd.DataFrame
+    flag: str | None = None             # the ADSL flag applied; None when every randomized subject counts
+    absent_flag: str | None = None      # the configured [adam] efficacy flag that this cut's DM does not carry
+    left_out: tuple[str, ...] = ()      # randomized subjects whose flag is not Y
+
+
+def efficacy_population_dm(dm: pd.DataFrame, adam: AdamConfig) -> EfficacyPopulation:
+    """DM restricted to the configured efficacy population where DM carries its flag; all of DM otherwise (an SDTM
+    cut, or an ADSL without the flag: then `absent_flag` names it when [adam] was configured, so the page says so).
+    RANDFL as the flag is the randomized set itself."""
+    subjects = efficacy_population(dm, adam)
+    if subjects is None:
+        return EfficacyPopulation(dm, absent_flag=adam.efficacy_flag if adam.configured else None)
+    if adam.efficacy_flag == "RANDFL":
+        return EfficacyPopulation(dm)
+    ids = dm["USUBJID"].astype("str")
+    randomized = dm["RANDFL"].astype("str").eq(YES).fillna(False) if "RANDFL" in dm else pd.Series(True, dm.index)
+    inside = ids.isin(subjects)
+    left_out = tuple(sorted(ids[randomized.to_numpy(bool) & ~inside.to_numpy(bool)].unique()))
+    return EfficacyPopulation(dm[inside.to_numpy(bool)], adam.efficacy_flag, left_out=left_out)
+
+
 def analysis_records(rows: pd.DataFrame, flag: str = "ANL01FL") -> pd.DataFrame:
     """Rows with the analysis flag = Y where the column is delivered; all rows otherwise."""
     values = _flag(rows, flag)
     return rows if values is None else rows[values.to_numpy()]
+
+
+def non_analysis(rows: pd.DataFrame, baseline_column: str, flag: str = "ANL01FL") -> tuple[pd.Series, pd.Series]:
+    """(derived, outside) masks of ADaM records that are not analysis values: derived records (DTYPE filled: LOV,
+    MAXIMUM... repeat real records) and records the analysis flag leaves out, baseline records (`baseline_column`
+    = Y, which ANL01FL does not flag) apart. Both all False where the columns are not delivered (an SDTM cut)."""
+    none = pd.Series(False, index=rows.index)
+    derived = rows["DTYPE"].astype("str").fillna("").str.strip().ne("") if "DTYPE" in rows else none
+    flagged = _flag(rows, flag)
+    if flagged is None:
+        return derived, none
+    baseline = rows[baseline_column].astype("str").str.upper().eq(YES).fillna(False) if baseline_column in rows \
+        else none
+    return derived, ~(flagged | baseline | derived)
 
 
 def change_from_baseline(rows: pd.DataFrame, testcd_column: str, testcd: str,
@@ -131,12 +171,6 @@ def tte_parameters(adtte: pd.DataFrame, adam: AdamConfig) -> tuple[TteParameter,
 def curve_values(curve: pd.DataFrame, parameter: TteParameter) -> pd.Series:
     """What the curve of a parameter plots: the event-free probability (SURV) or the proportion with the event."""
     return curve["SURV"] if parameter.event_free else 1.0 - curve["SURV"]
-
-
-def km_median(curve: pd.DataFrame) -> float:
-    """The Kaplan-Meier median: the first time the survival estimate is at or below 0.5 (NaN if never)."""
-    below = curve.loc[curve["SURV"] <= 0.5 + 1e-12, "TIME"]
-    return float(below.iloc[0]) if len(below) else np.nan
 
 
 def disposition_from_dm(dm: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Measured outcomes as one tidy frame per outcome: the values, the visit, the study day, the baseline.
 
-Only randomized subjects count. Scheduled visits are the configured ones; any other VISITNUM (for
+Only randomized subjects count. On an ADaM cut, only analysis records count: derived records (DTYPE filled) and
+records the configured analysis flag (ANL01FL) leaves out, baseline records apart, are not values. Scheduled visits are the configured ones; any other VISITNUM (for
 example 5.1, an unplanned visit) is kept for the individual-subject lines but left out of summaries.
 """
 
@@ -11,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from dashboard.analysis.adam_flags import non_analysis
 from dashboard.analysis.arms import arm_order, spaghetti_sample, with_arm  # noqa: F401  (their one home)
 from dashboard.config import Outcome, Visit
 from dashboard.ingest.schema import normalized
@@ -111,16 +113,36 @@ def _column(rows: pd.DataFrame, name: str, default: object = np.nan) -> pd.Serie
     return rows[name] if name in rows else pd.Series(default, index=rows.index)
 
 
-def outcome_values(findings: pd.DataFrame, outcome: Outcome, dm: pd.DataFrame,
-                   visits: Sequence[Visit]) -> pd.DataFrame:
-    """One row per numeric result of `outcome` for a randomized subject (VALUE_COLUMNS)."""
+def _outcome_rows(findings: pd.DataFrame, outcome: Outcome, dm: pd.DataFrame) -> pd.DataFrame | None:
+    """The records of `outcome` for randomized subjects (None when the domain cannot hold any)."""
     d = outcome.domain
     needed = {"USUBJID", f"{d}TESTCD", f"{d}STRESN"}
     if findings.empty or not needed <= set(findings.columns) or dm.empty:
+        return None
+    rows = findings[findings[f"{d}TESTCD"] == outcome.testcd]
+    return rows[randomized_ids(dm).get_indexer(rows["USUBJID"]) >= 0]
+
+
+def non_analysis_counts(findings: pd.DataFrame, outcome: Outcome, dm: pd.DataFrame,
+                        analysis_flag: str = "ANL01FL") -> tuple[int, int]:
+    """Records of `outcome` that are not values (ADaM): (derived records, records outside the analysis flag)."""
+    rows = _outcome_rows(findings, outcome, dm)
+    if rows is None:
+        return 0, 0
+    derived, outside = non_analysis(rows, f"{outcome.domain}BLFL", analysis_flag)
+    return int(derived.sum()), int(outside.sum())
+
+
+def outcome_values(findings: pd.DataFrame, outcome: Outcome, dm: pd.DataFrame,
+                   visits: Sequence[Visit], analysis_flag: str = "ANL01FL") -> pd.DataFrame:
+    """One row per numeric result of `outcome` for a randomized subject (VALUE_COLUMNS), analysis records only."""
+    d = outcome.domain
+    rows = _outcome_rows(findings, outcome, dm)
+    if rows is None:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
             VALUE_COLUMNS, ["str", "float64", "float64", "float64", "bool", "bool"])})
-    rows = findings[findings[f"{d}TESTCD"] == outcome.testcd]
-    rows = rows[randomized_ids(dm).get_indexer(rows["USUBJID"]) >= 0]
+    derived, outside = non_analysis(rows, f"{d}BLFL", analysis_flag)
+    rows = rows[~(derived | outside).to_numpy(bool)]
     day = pd.to_numeric(_column(rows, f"{d}DY"), errors="coerce")
     if f"{d}DT" in rows and day.isna().any():
         from_date = study_day(rows[f"{d}DT"], rows["USUBJID"].map(day_one(dm)))
@@ -180,19 +202,32 @@ def undefined_relative_change(visit_values: pd.DataFrame, column: str, visits: S
     return int((at & visit_values["CHG"].notna() & visit_values[column].isna()).sum())
 
 
+def outcome_findings(domains: Mapping[str, pd.DataFrame], outcomes: Sequence[Outcome], domain: str,
+                     analysis_flag: str) -> pd.DataFrame:
+    """The rows and columns of `domain` that the outcomes measured in it need."""
+    findings = domains.get(domain, pd.DataFrame())
+    column = f"{domain}TESTCD"
+    if column not in findings:
+        return findings
+    wanted = ["USUBJID", column, "VISITNUM", "VISIT", *(f"{domain}{c}" for c in ("STRESN", "DY", "BLFL", "DT")),
+              "DTYPE", analysis_flag]
+    findings = findings[[c for c in dict.fromkeys(wanted) if c in findings]]
+    return findings[findings[column].isin([o.testcd for o in outcomes if o.domain == domain])]
+
+
 def all_outcome_values(domains: Mapping[str, pd.DataFrame], outcomes: Sequence[Outcome], dm: pd.DataFrame,
-                       visits: Sequence[Visit]) -> dict[str, pd.DataFrame]:
+                       visits: Sequence[Visit], analysis_flag: str = "ANL01FL") -> dict[str, pd.DataFrame]:
     """outcome_values of every outcome by key, reading each domain's rows once."""
     values: dict[str, pd.DataFrame] = {}
     for domain in dict.fromkeys(o.domain for o in outcomes):
-        mine = [o for o in outcomes if o.domain == domain]
-        findings = domains.get(domain, pd.DataFrame())
-        column = f"{domain}TESTCD"
-        if column in findings:
-            wanted = ["USUBJID", column, "VISITNUM", "VISIT",
-                      *(f"{domain}{c}" for c in ("STRESN", "DY", "BLFL", "DT"))]
-            findings = findings[[c for c in wanted if c in findings]]
-            findings = findings[findings[column].isin([o.testcd for o in mine])]
-        for outcome in mine:
-            values[outcome_key(outcome)] = outcome_values(findings, outcome, dm, visits)
+        findings = outcome_findings(domains, outcomes, domain, analysis_flag)
+        for outcome in (o for o in outcomes if o.domain == domain):
+            values[outcome_key(outcome)] = outcome_values(findings, outcome, dm, visits, analysis_flag)
     return values
+
+
+def all_non_analysis_counts(domains: Mapping[str, pd.DataFrame], outcomes: Sequence[Outcome], dm: pd.DataFrame,
+                            analysis_flag: str = "ANL01FL") -> dict[str, tuple[int, int]]:
+    """non_analysis_counts of every outcome by key."""
+    return {outcome_key(o): non_analysis_counts(outcome_findings(domains, outcomes, o.domain, analysis_flag), o, dm,
+                                                analysis_flag) for o in outcomes}

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.analysis.adam_flags import EfficacyPopulation
 from dashboard.analysis.safety_base import OTHER_ARM
 
 from dashboard.figures.common import empty_figure, stamp_text
@@ -46,15 +47,35 @@ def _ids(subjects: pd.Series) -> str:
     return shown + (f" and {len(subjects) - MAX_IDS} more" if len(subjects) > MAX_IDS else "")
 
 
+def _efficacy_lines(efficacy: EfficacyPopulation | None) -> list[str]:
+    """Whom the efficacy flag leaves out, or that the configured flag is not in this cut (never silently)."""
+    if efficacy is None:
+        return []
+    if efficacy.left_out:
+        many = len(efficacy.left_out) != 1
+        return [f"{len(efficacy.left_out)} randomized {'subjects have' if many else 'subject has'} {efficacy.flag} "
+                f"other than Y and {'are' if many else 'is'} left out: {_ids(pd.Series(efficacy.left_out))}."]
+    if efficacy.absent_flag:
+        return [f"The configured efficacy flag {efficacy.absent_flag} is not in this cut's subject-level data "
+                "(DM / ADSL): every randomized subject counts."]
+    return []
+
+
 def population_text(n: int, differences: pd.DataFrame, *, arms: Sequence[str] | None = None,
-                    arm_counts: pd.Series | None = None, basis: str = "") -> list[str]:
-    """Lines stating the Outcomes population and N, and who is in it but not in Safety's population (as
-    treated): counts per arm and subject ids where arms may be seen; pooled counts and ids otherwise."""
+                    arm_counts: pd.Series | None = None, basis: str = "",
+                    efficacy: EfficacyPopulation | None = None) -> list[str]:
+    """Lines stating the Outcomes population and N (the configured ADaM efficacy flag's subjects, or all
+    randomized), whom the flag leaves out, and who is in it but not in Safety's population (as treated): counts
+    per arm and subject ids where arms may be seen; pooled counts and ids otherwise."""
+    flag = efficacy.flag if efficacy is not None else None
+    who = f"randomized subjects with {flag} = Y (the configured efficacy population)" if flag \
+        else "all randomized subjects"
     if arms and arm_counts is not None:
         per_arm = " | ".join(f"{arm} {int(arm_counts.get(arm, 0))}" for arm in arms)
-        lines = [f"Population: all randomized subjects, {basis}; N = {n} ({per_arm})."]
+        lines = [f"Population: {who}, {basis}; N = {n} ({per_arm})."]
     else:
-        lines = [f"Population: all randomized subjects, pooled over arms; N = {n}."]
+        lines = [f"Population: {who}, pooled over arms; N = {n}."]
+    lines += _efficacy_lines(efficacy)
     safety = "Safety's population (randomized and dosed at least once"
     safety += ", by the arm received)" if arms else ")"
     if differences.empty:

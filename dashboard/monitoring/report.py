@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.analysis import events, outcomes
+from dashboard.analysis.adam_flags import efficacy_population_dm
 from dashboard.blinding import Access, ArmedTrialData, TrialData
 from dashboard.config import TrialConfig
 from dashboard.config_charter import Charter, SafetyRule
@@ -20,14 +21,16 @@ from dashboard.monitoring import safety_rules, spending, statistics
 def primary_outcomes(data: TrialData) -> pd.DataFrame:
     """USUBJID and VALUE (event: had it; outcome: change from baseline) of subjects whose outcome is known."""
     config, primary = data.config, data.config.charter.primary
+    dm = efficacy_population_dm(data.dm, config.adam).dm       # the Outcomes page's population
     if primary.kind == "event":
         event = next(e for e in config.events if e.name == primary.name)
-        times = events.event_times(event, data.domain(event.source), data.dm, data.ds, data.cut.cut_date,
+        times = events.event_times(event, data.domain(event.source), dm, data.ds, data.cut.cut_date,
                                    config.followup_days)
         known = statistics.event_outcomes(times, config.followup_days)
         return known.rename(columns={"EVENT": "VALUE"})
     outcome = config.outcome(primary.name)
-    values = outcomes.outcome_values(data.domain(outcome.domain), outcome, data.dm, config.visits)
+    values = outcomes.outcome_values(data.domain(outcome.domain), outcome, dm, config.visits,
+                                    config.adam.analysis_flag)
     per_visit = outcomes.visit_values(values)
     rows = per_visit[(per_visit["VISITNUM"] == primary.visit) & per_visit["CHG"].notna()]
     return pd.DataFrame({"USUBJID": rows["USUBJID"].astype("str"), "VALUE": rows["CHG"].astype("float64")})

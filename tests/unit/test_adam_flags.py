@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.analysis import adam_flags
+from dashboard.analysis import adam_flags, survival
 
 
 def test_teae_from_trtemfl_or_fallback():
@@ -51,8 +51,8 @@ def test_tte_frame_and_median():
     tte = adam_flags.tte_frame(adtte, "OS")
     assert tte["EVENT"].tolist() == [1, 1, 0, 1] and tte["TIME"].tolist() == [1.0, 2.0, 3.0, 4.0]
     curve = pd.DataFrame({"TIME": [0, 1, 2, 4], "SURV": [1.0, 0.75, 0.5, 0.0]})
-    assert adam_flags.km_median(curve) == 2
-    assert np.isnan(adam_flags.km_median(curve.assign(SURV=[1.0, 0.9, 0.8, 0.7])))
+    assert survival.median_time(curve) == 2
+    assert np.isnan(survival.median_time(curve.assign(SURV=[1.0, 0.9, 0.8, 0.7])))
 
 
 def test_disposition_from_dm():

@@ -9,6 +9,7 @@ import dash
 
 from dashboard.displays import common as page_common
 from dashboard.analysis import effects, events, outcomes, worst_rank
+from dashboard.analysis.adam_flags import EfficacyPopulation, efficacy_population_dm
 from dashboard.blinding import Access, TrialData
 from dashboard.config import TrialConfig
 from dashboard.context import trial_config
@@ -25,16 +26,31 @@ stamp = page_common.stamp                     # the cut date and OPEN / CLOSED
 efficacy_stamp = page_common.efficacy_stamp   # plus the arm basis when by arm
 
 
+def population(data: TrialData) -> EfficacyPopulation:
+    """The efficacy displays' population: the configured ADaM efficacy flag's subjects where DM carries it, else
+    every randomized subject (an SDTM cut). Every Outcomes display reads its DM from here."""
+    return memoized(data, "outcomes:efficacy-population", lambda: efficacy_population_dm(data.dm, data.config.adam))
+
+
 def all_values(data: TrialData) -> dict[str, Any]:
     """Every configured outcome's values and per-visit values, filtered from its domain once per cut and access."""
     config = data.config
 
     def compute() -> dict[str, Any]:
         values = outcomes.all_outcome_values({o.domain: data.domain(o.domain) for o in config.outcomes},
-                                             config.outcomes, data.dm, config.visits)
+                                             config.outcomes, population(data).dm, config.visits,
+                                             config.adam.analysis_flag)
         return {key: (frame, outcomes.visit_values(frame)) for key, frame in values.items()}
 
     return memoized(data, "outcomes:values", compute)
+
+
+def non_analysis_counts(data: TrialData) -> dict[str, tuple[int, int]]:
+    """Per outcome: ADaM records that are not values (derived, outside the analysis flag), said on the figures."""
+    config = data.config
+    return memoized(data, "outcomes:non-analysis", lambda: outcomes.all_non_analysis_counts(
+        {o.domain: data.domain(o.domain) for o in config.outcomes}, config.outcomes, population(data).dm,
+        config.adam.analysis_flag))
 
 
 def event_times(data: TrialData) -> list[Any]:
@@ -42,17 +58,20 @@ def event_times(data: TrialData) -> list[Any]:
     config = data.config
 
     def compute() -> list[Any]:
-        return [events.event_times(e, data.domain(e.source), data.dm, data.ds, data.cut.cut_date,
+        dm = population(data).dm
+        return [events.event_times(e, data.domain(e.source), dm, data.ds, data.cut.cut_date,
                                    config.followup_days) for e in config.events]
 
     return memoized(data, "outcomes:event-times", compute)
 
 
 def survival_inputs(data: TrialData) -> tuple[Any, Any, Any]:
-    """Randomized subjects, day of death of those who died, and the study day of the cut, once per cut."""
-    return memoized(data, "outcomes:survival", lambda: (
-        outcomes.randomized_ids(data.dm), worst_rank.death_days(data.dm, data.ds),
-        worst_rank.cut_days(data.dm, data.cut.cut_date)))
+    """Subjects of the population, day of death of those who died, and the study day of the cut, once per cut."""
+    def compute() -> tuple[Any, Any, Any]:
+        dm = population(data).dm
+        return outcomes.randomized_ids(dm), worst_rank.death_days(dm, data.ds), worst_rank.cut_days(dm, data.cut.cut_date)
+
+    return memoized(data, "outcomes:survival", compute)
 
 
 def plain(*figures: Any) -> Any:

@@ -10,6 +10,7 @@ from dash import html
 
 from dashboard.displays.common import arm_basis_text
 from dashboard.analysis import effects, outcomes, worst_rank
+from dashboard.analysis.adam_flags import efficacy_population_dm
 from dashboard.blinding import TrialData
 from dashboard.config import TrialConfig
 from dashboard.displays.model import BOTH_FORMS, BY_ARM_ONLY, Control, Display, Out, View
@@ -84,18 +85,22 @@ def worst_rank_view(data: TrialData, visit_num: Any) -> Any:
 
 
 def population(data: TrialData) -> Any:
-    """The page's population and N, and who is in it but not in Safety's population (as treated)."""
-    subjects = outcomes.randomized_ids(data.dm)
+    """The page's population and N, whom the efficacy flag leaves out, and who is in it but not in Safety's
+    population (as treated)."""
+    efficacy = common.population(data)
+    subjects = outcomes.randomized_ids(efficacy.dm)
 
     def pooled() -> list[str]:
-        return outcome_figures.population_text(len(subjects), worst_rank.population_differences(data.dm, data.ex))
+        return outcome_figures.population_text(
+            len(subjects), worst_rank.population_differences(efficacy.dm, data.ex), efficacy=efficacy)
 
     def by_arm(*, arm_of: pd.Series) -> list[str]:
-        differences = worst_rank.population_differences(data.dm, data.ex, data.arms_by("randomized"),
+        differences = worst_rank.population_differences(efficacy.dm, data.ex, data.arms_by("randomized"),
                                                         data.arms_by("treated"))
         counts = outcomes.with_arm(pd.DataFrame({"USUBJID": subjects.astype("str")}), arm_of)["ARM"].value_counts()
         return outcome_figures.population_text(len(subjects), differences, arms=tuple(outcomes.arm_order(arm_of)),
-                                               arm_counts=counts, basis=arm_basis_text(data.config.efficacy_arm_basis))
+                                               arm_counts=counts, basis=arm_basis_text(data.config.efficacy_arm_basis),
+                                               efficacy=efficacy)
 
     return memoized(data, "outcomes:population", lambda: data.split(pooled, by_arm, basis="efficacy"))
 
@@ -125,7 +130,7 @@ WORST_RANK = Display(
     fields=("DM.DTHDTC", "VS.VSSTRESN", "LB.LBSTRESN"), in_pack=False)
 POPULATION = Display(
     "outcomes.population", "Population", "note", ("DM", "EX"), {"population": Out(ids.POPULATION, "children")},
-    BOTH_FORMS, analysis=(outcomes.randomized_ids, worst_rank.population_differences),
+    BOTH_FORMS, analysis=(efficacy_population_dm, outcomes.randomized_ids, worst_rank.population_differences),
     builder=outcome_figures.population_text, fields=("DM.RFSTDTC",), in_pack=False)
 
 VIEWS = (

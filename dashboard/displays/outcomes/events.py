@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.analysis import effects, events, survival
-from dashboard.analysis.adam_flags import tte_frame
+from dashboard.analysis.adam_flags import tte_frame, tte_parameters
 from dashboard.blinding import TrialData
 from dashboard.displays.model import BOTH_FORMS, POOLED_ONLY, Control, Display, Out, View
 from dashboard.displays.outcomes import common
@@ -30,7 +30,7 @@ def _event_figure(data: TrialData, index: int) -> Any:
     label = data.config.events[index].label
     times = events.survival_times(common.event_times(data)[index])
     days = survival.risk_table_days(data.config.followup_days)
-    result = data.split(survival.pooled, survival.by_arm, times, days, label=POOLED_EVENT_LABEL,
+    result = data.split(survival.pooled, survival.by_arm, times, days, label=pooled_label(data),
                         min_events=data.config.min_events_for_p, basis="efficacy")
     stamp = common.efficacy_stamp(data)
     return common.plain(survival_figure(result, outcome_figures.event_style(label, result.competing), stamp))
@@ -66,18 +66,13 @@ def compute_events(data: TrialData, name: Any = None) -> dict[str, Any]:
 
 
 def adtte_parameters(data: TrialData) -> list[tuple[str, str, bool]]:
-    """(PARAMCD, label, event-free) of every ADTTE parameter shown: the configured ones ([[adam.tte]], in that
-    order, those the cut holds), else every PARAMCD of the table with its own PARAM label."""
+    """(PARAMCD, label, event-free) of every ADTTE parameter shown that the cut holds: `adam_flags.tte_parameters`
+    (the configured ones in their order, else every PARAMCD with its own PARAM label)."""
     adtte = data.domain(ADTTE)
     if adtte.empty or "PARAMCD" not in adtte:
         return []
-    held = adtte["PARAMCD"].astype("str")
-    labels = adtte.assign(PARAMCD=held).groupby("PARAMCD", sort=True)["PARAM"].first() if "PARAM" in adtte else \
-        pd.Series(held.unique(), index=held.unique()).sort_index()
-    configured = data.config.adam.tte
-    if configured:
-        return [(p.paramcd, p.label, p.event_free) for p in configured if p.paramcd in labels.index]
-    return [(code, str(label), True) for code, label in labels.items()]
+    held = set(adtte["PARAMCD"].astype("str").dropna())
+    return [(p.paramcd, p.label, p.event_free) for p in tte_parameters(adtte, data.config.adam) if p.paramcd in held]
 
 
 def adtte_choices(data: TrialData, _store: Any = None) -> dict[str, Any]:
@@ -89,9 +84,23 @@ def adtte_choices(data: TrialData, _store: Any = None) -> dict[str, Any]:
             "adtte_value": shown[0][0], "adtte_style": {}}
 
 
+def population_adtte(data: TrialData) -> pd.DataFrame:
+    """ADTTE records of the Outcomes page's population (common.population), as every Outcomes display counts."""
+    def compute() -> pd.DataFrame:
+        adtte = data.domain(ADTTE)
+        return adtte[adtte["USUBJID"].astype("str").isin(common.survival_inputs(data)[0])] if len(adtte) else adtte
+
+    return memoized(data, "outcomes:adtte-population", compute)
+
+
+def pooled_label(data: TrialData) -> str:
+    """The pooled curve's name: all randomized, or the efficacy population when a flag chose it."""
+    return "Efficacy population" if common.population(data).flag else POOLED_EVENT_LABEL
+
+
 def _adtte_result(data: TrialData, paramcd: str) -> tuple[survival.Survival, str]:
     """The survival toolkit's result for one ADTTE parameter (pooled or by arm) and the unit of its times."""
-    adtte = data.domain(ADTTE)
+    adtte = population_adtte(data)
     part = tte_frame(adtte, paramcd)
     times = survival.times_frame(part["USUBJID"], part["TIME"], part["EVENT"])
     units = adtte.loc[adtte["PARAMCD"].astype("str") == paramcd, "AVALU"] if "AVALU" in adtte else pd.Series()
@@ -105,7 +114,7 @@ def _adtte_result(data: TrialData, paramcd: str) -> tuple[survival.Survival, str
 def _adtte_outputs(data: TrialData, paramcd: str, label: str, event_free: bool) -> dict[str, Any]:
     result, unit = _adtte_result(data, paramcd)
     style = outcome_figures.adtte_style(label, paramcd, unit, event_free)
-    described = events.adtte_event_descriptions(data.domain(ADTTE), paramcd)
+    described = events.adtte_event_descriptions(population_adtte(data), paramcd)
     descriptions = data.split(events.descriptions_pooled, events.descriptions_by_arm, described, survival.POOLED,
                               basis="efficacy")
     rows, columns = tables.median_grid(result, unit, descriptions)

@@ -20,8 +20,9 @@ from dashboard.tables.outcomes import subjects_grid
 from layouts import outcomes as ids
 
 
-def left_out_note(values: Any, config: TrialConfig) -> str:
-    """What a by-visit plot leaves out, said on the figure (nothing when nothing is left out)."""
+def left_out_note(values: Any, config: TrialConfig, non_analysis: tuple[int, int] = (0, 0)) -> str:
+    """What a by-visit plot leaves out, and the ADaM records that are not values, said on the figure (nothing when
+    nothing is left out)."""
     undated, unplanned = outcomes.left_out_of_visit_plots(values, config.visits)
     parts = []
     if undated:
@@ -29,7 +30,11 @@ def left_out_note(values: Any, config: TrialConfig) -> str:
     if unplanned:
         parts.append(f"{unplanned} at unscheduled visits")
     # a line of its own under the stamp: a long stamp line would run past a half-width figure
-    return f"<br>Left out of the by-visit summary: {', '.join(parts)}" if parts else ""
+    note = f"<br>Left out of the by-visit summary: {', '.join(parts)}" if parts else ""
+    derived, outside = non_analysis
+    adam = ([f"{derived} derived (DTYPE)"] if derived else []) + (
+        [f"{outside} outside the analysis flag {config.adam.analysis_flag}"] if outside else [])
+    return note + (f"<br>ADaM records not analysed: {', '.join(adam)}" if adam else "")
 
 
 def scale_note(requested: Any, scale: str, per_visit: Any, column: str, outcome: Outcome, later: list) -> str:
@@ -82,7 +87,8 @@ def _figures(data: TrialData, outcome: Outcome, axis: str, stat: str, show_lines
         if differences is not None:
             differences = trajectories.back_transformed(differences, ("DIFF", "LOW", "HIGH", "MEAN_ARM", "MEAN_REF"))
     change = worst_rank.with_status(change, parts["counts"])
-    label = common.efficacy_stamp(data) + left_out_note(values, config)
+    label = common.efficacy_stamp(data) + left_out_note(
+        values, config, common.non_analysis_counts(data)[outcomes.outcome_key(outcome)])
     arms = parts["arms"]
     trajectory = trajectory_figures.trajectory_figure(parts["summary"], outcome, axis, stat, label,
                                                       spaghetti=parts["lines"], spaghetti_total=total, arms=arms)

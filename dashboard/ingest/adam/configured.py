@@ -75,8 +75,9 @@ def map_measures(tables: Mapping[str, SourceTable], adam: AdamConfig, findings: 
 
 
 def _analysis_visits(source: SourceTable, flag: str, findings: Findings | None) -> SourceTable:
-    """`source` with VISITNUM/VISIT cleared on the records the analysis flag leaves out (AVISIT/AVISITN kept), so a
-    by-visit view takes the analysis record of each visit, as ADaM's CHG does, not the mean of every record."""
+    """`source` with VISITNUM/VISIT cleared on the records the analysis flag leaves out, baseline records (ABLFL = Y)
+    apart (AVISIT/AVISITN kept), so a by-visit view takes the analysis record of each visit, as ADaM's CHG does, not
+    the mean of every record."""
     names = source.table.column_names
     if flag not in names or "VISITNUM" not in names:
         return source
@@ -84,6 +85,10 @@ def _analysis_visits(source: SourceTable, flag: str, findings: Findings | None) 
     if not pc.any(pc.equal(pc.fill_null(values, ""), "Y")).as_py():
         return source                       # an empty flag column selects nothing: every record counts
     left = pc.and_(pc.not_equal(pc.fill_null(values, ""), "Y"), pc.is_valid(source.table["VISITNUM"]))
+    if "ABLFL" in names:        # ANL01FL does not flag the baseline record: it keeps its visit
+        ablfl = pc.utf8_trim_whitespace(pc.cast(source.table["ABLFL"], pa.string()))
+        baseline = pc.equal(pc.fill_null(pc.utf8_upper(ablfl), ""), "Y")
+        left = pc.and_(left, pc.invert(baseline))
     count = pc.sum(pc.cast(left, pa.int64())).as_py()
     if not count:
         return source
@@ -93,8 +98,9 @@ def _analysis_visits(source: SourceTable, flag: str, findings: Findings | None) 
             empty = pa.scalar(None, table.schema.field(column).type)
             table = table.set_column(names.index(column), column, pc.if_else(left, empty, table[column]))
     if findings is not None:
-        findings.warning(source.name, f"{count} records not flagged {flag} = Y (adam.analysis_flag) keep AVISIT and "
-                                      "AVISITN but no VISITNUM/VISIT: by-visit views use the analysis records",
+        findings.warning(source.name, f"{count} records flagged neither {flag} = Y (adam.analysis_flag) nor ABLFL = Y "
+                                      "keep AVISIT and AVISITN but no VISITNUM/VISIT: by-visit views use the analysis "
+                                      "records",
                          column=flag, kind="not an analysis record")
     return SourceTable(source.domain, source.name, table, source.parts)
 
