@@ -32,3 +32,12 @@ def test_every_configured_visit_is_an_analysis_visit_of_the_export(config, folde
     delivered = _analysis_visits(folder)
     assert visits <= delivered, sorted(visits - delivered)
     assert "BASELINE" in visits
+
+
+def test_both_routes_of_the_pilot_share_one_charter():
+    """The Monitoring page applies the same (illustrative) charter to the pilot's SDTM and ADaM cuts."""
+    trials = PROJECT_ROOT / "data" / "trials"
+    adam, sdtm = load_trial_config(trials / "CDISCPILOT01-ADAM.toml"), load_trial_config(trials / "CDISCPILOT01.toml")
+    assert adam.charter is not None and adam.charter == sdtm.charter
+    assert adam.charter.primary.name in {o.testcd for o in adam.outcomes}
+    assert adam.charter.primary.visit in {v.num for v in adam.visits}

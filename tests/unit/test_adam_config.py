@@ -49,6 +49,7 @@ def test_a_trial_without_adam_reads_the_adamig_names():
 def test_measures_map_a_configured_code_to_its_paramcd():
     raw = _raw()
     raw["outcomes"][1]["testcd"] = "SBP"
+    raw.pop("charter")                 # its primary outcome is named SYSBP
     raw["adam"]["measures"] = {"SBP": "SYSBP"}
     adam = parse_trial_config(raw).adam
     assert adam.paramcd("SBP") == "SYSBP" and adam.paramcd("ALT") == "ALT"
@@ -98,7 +99,8 @@ def _config(mutate) -> object:
 
 
 def test_map_measures_renames_the_test_code_keeps_paramcd_and_warns():
-    config = _config(lambda r: (r["outcomes"][1].update(testcd="SBP"), r["adam"].update(measures={"SBP": "SYSBP"})))
+    config = _config(lambda r: (r["outcomes"][1].update(testcd="SBP"), r["adam"].update(measures={"SBP": "SYSBP"}),
+                                r.pop("charter")))          # the charter names the outcome SYSBP
     vs = _table("VS", "advs.xpt", {"USUBJID": ["S-1", "S-1"], "VSTESTCD": ["SYSBP", "DIABP"],
                                    "PARAMCD": ["SYSBP", "DIABP"]})
     sdtm = _table("LB", "lb.xpt", {"USUBJID": ["S-1"], "LBTESTCD": ["SYSBP"], "PARAMCD": ["SYSBP"]})
