@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import multiprocessing
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import flask
 
@@ -65,20 +66,18 @@ def _previous(cut_id: str, previous_id: str | None, access: Access, config: Tria
         return None, f"The previous cut cannot be read, so no changes are shown: {cuts.refusal_reason(exc)}."
 
 
-def _write_tables(displays: Sequence[Display], folder: Path, data: TrialData) -> tuple[list[str], str]:
-    """Each display's table as stamped, formula-safe CSV; the content checksum over all of them."""
-    folder.mkdir(parents=True, exist_ok=True)
-    names, digest = [], hashlib.sha256()
-    for d in displays:
+def _tables(pack: Collected) -> tuple[list[str], dict[str, str], str]:
+    """Each display's CSV name, its table as stamped, formula-safe CSV text, and the content checksum over all."""
+    names, texts, digest = [], {}, hashlib.sha256()
+    for d in pack.displays:
         name = content.csv_name(d)
         names.append(name)
         if d.table is None:
             continue
-        text = stamped_csv(d.table, study_id=data.config.study_id, cut_date=data.cut.cut_date,
-                           sees_arms=data.access.sees_arms, title=d.title)
-        (folder / name).write_text(text, encoding="utf-8")
+        text = texts[name] = stamped_csv(d.table, study_id=pack.study_id, cut_date=pack.cut_date,
+                                         sees_arms=pack.access.sees_arms, title=d.title)
         digest.update(name.encode() + b"\0" + text.encode("utf-8") + b"\0")
-    return names, digest.hexdigest()
+    return names, texts, digest.hexdigest()
 
 
 def collect(cut_id: str, access: Access, config: TrialConfig, root: Path | None,
@@ -92,45 +91,117 @@ def collect(cut_id: str, access: Access, config: TrialConfig, root: Path | None,
     return data, shown, previous.cut.cut_id if previous is not None else ""
 
 
+@dataclass(frozen=True)
+class Collected:
+    """One pack's content ready to draw and typeset: the facts of its cut and access, and its displays (figures as
+    plain plotly dicts, so that a pack collected in another process comes back as data)."""
+
+    access: Access
+    folder: Path
+    study_id: str
+    title: str
+    cut_id: str
+    cut_date: str
+    displays: list[Display]
+    previous: str
+
+
+def collected(cut_id: str, access: Access, folder: Path, config: TrialConfig, root: Path | None,
+              previous_id: str | None = None, database_url: str | None = None) -> Collected:
+    """`collect` as data (no TrialData: it stays in the process that loaded it)."""
+    data, shown, previous = collect(cut_id, access, config, root, previous_id, database_url)
+    plain = [d if d.figure is None or isinstance(d.figure, dict) else replace(d, figure=d.figure.to_plotly_json())
+             for d in shown]
+    return Collected(access, folder, data.config.study_id, data.config.title, data.cut.cut_id, data.cut.cut_date,
+                     plain, previous)
+
+
+def _second_process(count: int) -> ProcessPoolExecutor | None:
+    """A forked process for the packs after the first (None when fork is not available): the packs of a build are
+    independent access levels, so on two cores the second is collected while the first is (the displays are
+    pure Python and hold the GIL, so a thread would not help). The child inherits the loaded modules and
+    caches; the database pools are dropped in it (dashboard.db registers that at fork)."""
+    if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+
+
 def build_all(cut_id: str, packs: Sequence[tuple[Access, Path]], *, config: TrialConfig, root: Path | None,
               user: str, previous_id: str | None = None, database_url: str | None = None,
-              timings: dict[str, float] | None = None) -> list[BuiltPack]:
-    """Write `<folder>/<kind>.pdf` and `<folder>/tables/` for each (access, folder), the figures of all of them
-    drawn in one batch of the process's Chromium session; each build is an audit event (its checksum is closed
-    detail when closed). `timings`, when given, receives the seconds of each stage (for the benchmark)."""
+              timings: dict[str, float] | None = None, parallel: bool = False) -> list[BuiltPack]:
+    """Write `<folder>/<kind>.pdf` and `<folder>/tables/` for each (access, folder); each build is an audit event
+    (its checksum is closed detail when closed). `parallel`: the packs after the first are collected in a forked
+    process meanwhile (for a single-threaded caller such as the command line; the app builds in threads and does
+    not fork). A pack's figures are drawn by the process's Chromium session as soon as its displays are ready and
+    it is typeset on a thread (Typst releases the GIL) while the next pack is drawn. `timings`, when given,
+    receives the seconds of each stage on this thread (for the benchmark)."""
     clock = _Clock(timings)
-    SESSION.start()             # Chromium starts while the displays are computed
-    prepared = [(access, folder, *collect(cut_id, access, config, root, previous_id, database_url))
-                for access, folder in packs]
-    clock.tick("displays")
-    figures = [d for *_, shown, _ in prepared for d in shown if d.figure is not None]
-    rendered = iter(render.figure_svgs(figures))
-    clock.tick("figures")
-    built = []
-    for access, folder, data, shown, previous in prepared:
-        svgs: list[Any] = [next(rendered) if d.figure is not None else None for d in shown]
-        built.append(_write_pack(access, folder, data, shown, previous, svgs, user=user, database_url=database_url))
+    pool = _second_process(len(packs)) if parallel else None
+    try:
+        pending: list[Collected | Future[Collected]] = [
+            pool.submit(collected, cut_id, access, folder, config, root, previous_id, database_url)
+            for access, folder in packs[1:]] if pool is not None else []
+        SESSION.start()             # Chromium starts while the displays are computed
+        here = packs if pool is None else packs[:1]
+        ready = [collected(cut_id, access, folder, config, root, previous_id, database_url) for access, folder in here]
+        clock.tick("displays")
+        return _draw_and_typeset([*ready, *pending], clock, user=user, database_url=database_url)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class _Typeset:
+    """A pack drawn and being typeset, not yet written: nothing reaches the disk before every pack is ready."""
+
+    pack: Collected
+    tables: dict[str, str]
+    checksum: str
+    svgs: list[bytes | None]
+    pdf: Future[bytes]
+
+
+def _draw_and_typeset(packs: Sequence[Collected | Future[Collected]], clock: _Clock, *, user: str,
+                      database_url: str | None) -> list[BuiltPack]:
+    """Draw each pack's figures, then typeset it on a thread while the next one is drawn; once every pack is
+    ready (a failing one writes nothing of any), write them and their audit rows in order."""
+    done: list[_Typeset] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-typeset") as typesetter:
+        for item in packs:
+            if isinstance(item, Future):
+                item = item.result()
+                clock.tick("waiting for the second process")
+            svgs = render.figure_svgs_by_display(item.displays)
+            clock.tick("figures")
+            names, tables, checksum = _tables(item)
+            meta = render.PackMeta(item.study_id, item.title, item.cut_id, item.cut_date, checksum, user,
+                                   dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                                   item.access.sees_arms, item.previous)
+            done.append(_Typeset(item, tables, checksum, svgs,
+                                 typesetter.submit(render.pdf_bytes, meta, item.displays, svgs, names)))
+            clock.tick("tables")
+        pdfs = [typeset.pdf.result() for typeset in done]
     clock.tick("typeset")
-    return built
+    return [_write(typeset, pdf, user=user, database_url=database_url) for typeset, pdf in zip(done, pdfs)]
 
 
-def _write_pack(access: Access, folder: Path, data: TrialData, shown: list[Display], previous: str,
-                svgs: list[Any], *, user: str, database_url: str | None) -> BuiltPack:
-    """Tables, PDF and the audit row of one pack."""
-    folder.mkdir(parents=True, exist_ok=True)
-    names, checksum = _write_tables(shown, folder / "tables", data)
-    meta = render.PackMeta(data.config.study_id, data.config.title, data.cut.cut_id, data.cut.cut_date, checksum,
-                           user, dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), access.sees_arms,
-                           previous)
-    pdf = folder / f"{pack_kind(access)}.pdf"
-    render.write_pdf(meta, shown, svgs, names, pdf)
+def _write(typeset: _Typeset, pdf_bytes: bytes, *, user: str, database_url: str | None) -> BuiltPack:
+    """The tables and the PDF of a pack into its folder, and the audit row of the build."""
+    item = typeset.pack
+    (item.folder / "tables").mkdir(parents=True, exist_ok=True)
+    for name, text in typeset.tables.items():
+        (item.folder / "tables" / name).write_text(text, encoding="utf-8")
+    pdf = item.folder / f"{pack_kind(item.access)}.pdf"
+    pdf.write_bytes(pdf_bytes)
     # the build row names the content checksum (the same for the same clinical cut, whenever built); the
     # checksum of a file goes with the event that hands the file over (pack_download, pack_export)
-    audit.record("pack_build", username=user, cut_id=data.cut.cut_id, database_url=database_url,
-                 detail={"file": pdf.name, "access": access.value, "content_sha256": checksum})
+    audit.record("pack_build", username=user, cut_id=item.cut_id, database_url=database_url,
+                 detail={"file": pdf.name, "access": item.access.value, "content_sha256": typeset.checksum})
     figures = tuple((d.name, figure_json(d.figure), svg.decode("utf-8"))
-                    for d, svg in zip(shown, svgs) if d.figure is not None)
-    return BuiltPack(pack_kind(access), pdf, folder / "tables", checksum, sha256_file(pdf), figures)
+                    for d, svg in zip(item.displays, typeset.svgs) if d.figure is not None and svg is not None)
+    return BuiltPack(pack_kind(item.access), pdf, item.folder / "tables", typeset.checksum, sha256_file(pdf),
+                     figures)
 
 
 class _Clock:

@@ -62,8 +62,9 @@ def _build(args: argparse.Namespace) -> int:
         packs.append((access, _private(Path(args.out) / "closed")))
     user = args.user or os_actor()
     try:
+        # a fresh single-threaded process: the second pack may be collected in a forked one meanwhile
         built = build.build_all(args.cut, packs, config=load_trial_config(), root=root, user=user,
-                                previous_id=args.previous)
+                                previous_id=args.previous, parallel=True)
     except (cuts.CutError, OSError) as exc:
         print(f"not built: {cuts.refusal_reason(exc)}", file=sys.stderr)
         return 1

@@ -61,6 +61,12 @@ def figure_svgs(figures: Sequence[Display]) -> list[bytes]:
     return SESSION.svgs([(d.figure, figure_size(d)) for d in figures]) if figures else []
 
 
+def figure_svgs_by_display(displays: Sequence[Display]) -> list[bytes | None]:
+    """One entry per display: the SVG of its figure (one batch for the pack), None for a display without one."""
+    drawn = iter(figure_svgs([d for d in displays if d.figure is not None]))
+    return [next(drawn) if d.figure is not None else None for d in displays]
+
+
 def figure_size(display: Display) -> dict[str, int]:
     """The pixel size a figure is drawn at: the page's height for it, else its own layout's, else FIGURE_SIZE."""
     figure = display.figure
@@ -103,7 +109,14 @@ def pack_json(meta: PackMeta, displays: Sequence[Display], figure_files: Sequenc
 
 def write_pdf(meta: PackMeta, displays: Sequence[Display], svgs: Sequence[bytes | None], csv_names: Sequence[str],
               path: Path) -> None:
-    """Typeset the pack into `path` (working files in a private temporary folder, removed afterwards)."""
+    """Typeset the pack into `path`."""
+    path.write_bytes(pdf_bytes(meta, displays, svgs, csv_names))
+
+
+def pdf_bytes(meta: PackMeta, displays: Sequence[Display], svgs: Sequence[bytes | None],
+              csv_names: Sequence[str]) -> bytes:
+    """The typeset pack (working files in a private temporary folder, removed afterwards). Typst releases the GIL
+    while it compiles, so a pack can be typeset on a thread while the next one is drawn."""
     import typst
 
     with tempfile.TemporaryDirectory(prefix="pack-") as work:
@@ -115,4 +128,4 @@ def write_pdf(meta: PackMeta, displays: Sequence[Display], svgs: Sequence[bytes 
                 (folder / f"figure-{i}.svg").write_bytes(svg)
         (folder / "data.json").write_text(json.dumps(pack_json(meta, displays, files, csv_names)), encoding="utf-8")
         shutil.copyfile(TEMPLATE, folder / "pack.typ")
-        path.write_bytes(typst.compile(str(folder / "pack.typ"), root=str(folder)))
+        return typst.compile(str(folder / "pack.typ"), root=str(folder))

@@ -5,8 +5,10 @@
 Defaults: the active cut of the instance's data root with the configured trial (the demo: NCT05019287's final
 cut). The pilot: --config data/trials/CDISCPILOT01.toml --root instance/pilot/data. Builds go to a temporary
 folder (or --out), their audit rows to a throwaway database. Target (issue 14): open + closed at most 10 s.
-Three runs: cold (a new process: data loaded, Chromium started), then with the Chromium session kept (as in the
-app) but the figure cache emptied, then the same cut again (figures from the cache, displays from the memo).
+Three runs: cold (a new process: data loaded, Chromium started; the closed pack collected in a forked process
+meanwhile, as the command line does; --sequential: in this one), then with the Chromium session kept (as in the
+app) but the figure cache emptied, then the same cut again (figures from the cache, displays from the memo); these
+two in one process, as the app's builds run.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cut"), parser.add_argument("--config"), parser.add_argument("--root")
     parser.add_argument("--out")
+    parser.add_argument("--sequential", action="store_true",
+                        help="cold run without the forked second process (as before, for comparison)")
     args = parser.parse_args()
     work = Path(args.out or tempfile.mkdtemp(prefix="bench-pack-"))
     os.environ["DSMB_DATABASE_URL"] = f"sqlite:///{work / 'audit.sqlite'}"
@@ -46,23 +50,35 @@ def main() -> int:
         print("  (this cut has no coding key: the closed pack is built unblinded, as for the statistician)")
     packs = [(Access.BLINDED, work / "open"), (closed, work / "closed")]
     print(f"{config.study_id} cut {cut_id}: open + closed (machine shared with other work; times vary)")
-    runs = (("cold: new process, Chromium starts (the command line)", False),
-            ("warm Chromium session, new figures (the app, another cut)", True),
-            ("warm session, same figures (the app, the same cut again)", False))
-    for label, clear_figures in runs:
+    runs = (("cold: new process, Chromium starts (the command line)", False, not args.sequential),
+            ("warm Chromium session, new figures (the app, another cut)", True, False),
+            ("warm session, same figures (the app, the same cut again)", False, False))
+    print(f"  load average before: {_load()}")
+    for label, clear_figures, parallel in runs:
         if clear_figures:
             SESSION._cache.clear()          # noqa: SLF001 - a benchmark of the drawing, not of the cache
         timings: dict[str, float] = {}
         start = time.perf_counter()
-        built = build.build_all(cut_id, packs, config=config, root=root, user="bench", timings=timings)
-        total = time.perf_counter() - start
+        cpu = time.process_time()
+        built = build.build_all(cut_id, packs, config=config, root=root, user="bench", timings=timings,
+                                parallel=parallel)
+        total, cpu = time.perf_counter() - start, time.process_time() - cpu
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-        print(f"  {label}: {total:5.1f} s ({stages})")
+        mode = "second pack in a forked process" if parallel else "one process"
+        print(f"  {label}, {mode}: {total:5.1f} s ({stages}; this process's CPU {cpu:.1f} s; load {_load()})")
     for pack in built:
         pages = len(__import__("pypdf").PdfReader(pack.pdf).pages) if _has_pypdf() else "?"
         print(f"  {pack.kind:6} {pack.pdf.stat().st_size / 1024:8.0f} kB, {pages} pages, {len(pack.figures)} "
               f"figures: {pack.pdf}")
     return 0
+
+
+def _load() -> str:
+    """The 1-minute load average (the machine is shared: every time is read next to it)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def _has_pypdf() -> bool:
