@@ -94,6 +94,7 @@ def test_measure_mapping_applied_at_load(tmp_path, monkeypatch):
     raw = tomllib.loads(CONFIG.read_text(encoding="utf-8"))
     raw["outcomes"][1]["testcd"] = "SBP"
     raw["adam"]["measures"] = {"SBP": "SYSBP"}
+    raw.pop("charter")                 # its primary outcome is named SYSBP
     config = parse_trial_config(raw)
     manifest = load_cut(SHARED_EXPORTS / "pharmaverse-adam", CUT, "m", "t", config, root=tmp_path / "data")
     data = blinding.trial_data(manifest.cut_id, blinding.Access.BLINDED, config, tmp_path / "data")
