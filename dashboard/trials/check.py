@@ -17,6 +17,7 @@ import pandas as pd
 
 from dashboard.config import TrialConfig
 from dashboard.ingest.adam.configured import analysis_visits, check_adam_config, map_measures
+from dashboard.ingest.adam.exposure import exposure_from_adsl
 from dashboard.ingest.findings import Findings
 from dashboard.ingest.readers import SourceTable
 from dashboard.ingest.schema import NOT_RANDOMIZED_CODES, NOT_TREATED_CODES, RANDOMIZATION, normalized
@@ -208,9 +209,11 @@ def reconcile_visits(tables: dict[str, SourceTable], config: TrialConfig, findin
                      ) -> dict[str, SourceTable]:
     """`visits.reconcile_visits`, then (ADaM export) each [adam] measure's PARAMCD read as its configured test code
     and the visits of records outside the analysis flag cleared (a warning each); a table that changes is a new
-    object, which the loader splits and encodes again."""
+    object, which the loader splits and encodes again. An ADaM EX built from ADEX's copies of the treatment dates
+    takes ADSL's where they differ (`exposure_from_adsl`, a warning)."""
     reconciled = visits.reconcile_visits(tables, config, findings)
-    return analysis_visits(map_measures(reconciled, config.adam, findings), config.adam, findings)
+    return exposure_from_adsl(analysis_visits(map_measures(reconciled, config.adam, findings), config.adam, findings),
+                              findings)
 
 
 def check_against_export(tables: Mapping[str, SourceTable], config: TrialConfig, findings: Findings) -> None:
