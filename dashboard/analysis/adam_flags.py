@@ -12,6 +12,10 @@ import pandas as pd
 
 from dashboard.config_adam import AdamConfig, TteParameter
 
+# DSTERM of a derived record whose reason ADSL does not give (no DCSREAS): the pages say so instead of repeating
+# the status ("Discontinued · Discontinued") or calling it a criterion
+REASON_NOT_RECORDED = "REASON NOT RECORDED"
+
 YES = "Y"
 
 
@@ -176,7 +180,8 @@ def curve_values(curve: pd.DataFrame, parameter: TteParameter) -> pd.Series:
 def disposition_from_dm(dm: pd.DataFrame) -> pd.DataFrame:
     """DS-shaped disposition records from the ADSL variables an ADaM cut keeps in DM (EOSSTT, DCSREAS, EOSDTC/EOSDT),
     for the pages that read DS when the cut has none: one DISPOSITION EVENT per subject with an end-of-study status
-    (DSDECOD COMPLETED, else the reason DCSREAS, else DISCONTINUED), and SCREEN FAILURE for SCRNFFL = Y."""
+    (DSDECOD COMPLETED, else the reason DCSREAS, else DISCONTINUED), and SCREEN FAILURE for SCRNFFL = Y; DSTERM is
+    the reason, REASON NOT RECORDED where ADSL gives none."""
     missing = pd.Series(pd.NA, index=dm.index, dtype="str")
     status = dm["EOSSTT"].astype("str").str.strip().str.upper() if "EOSSTT" in dm else missing
     reason = dm["DCSREAS"].astype("str").str.strip().str.upper() if "DCSREAS" in dm else missing
@@ -192,7 +197,8 @@ def disposition_from_dm(dm: pd.DataFrame) -> pd.DataFrame:
                       "DSCAT": "DISPOSITION EVENT", "DSDECOD": "SCREEN FAILURE", "DSSTDTC": pd.NA}),
     ], ignore_index=True)
     records = records.astype({"USUBJID": "str", "DSCAT": "str", "DSDECOD": "str", "DSSTDTC": "str"})
-    records["DSTERM"] = records["DSDECOD"]
+    no_reason = records["DSDECOD"].isin(["DISCONTINUED", "SCREEN FAILURE"])
+    records["DSTERM"] = records["DSDECOD"].where(~no_reason, REASON_NOT_RECORDED)
     records["DSSTDT"] = pd.to_datetime(records["DSSTDTC"].str.slice(0, 10), errors="coerce").astype("datetime64[ns]")
     records["DSSEQ"] = records.groupby("USUBJID").cumcount().astype("float64") + 1
     return records.sort_values(["USUBJID", "DSSEQ"], kind="stable").reset_index(drop=True)

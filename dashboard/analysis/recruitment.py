@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from dashboard.analysis.adam_flags import REASON_NOT_RECORDED
 from dashboard.config import Vocabulary
 from dashboard.ingest.schema import normalized
 
@@ -32,6 +33,8 @@ MILESTONES = frozenset({"INFORMED CONSENT OBTAINED", "RANDOMIZED", "ELIGIBILITY 
                         "STUDY VISIT", "PROTOCOL MILESTONE", "OTHER EVENT"})
 # disposition events that end participation without being a discontinuation reason
 NOT_DISCONTINUATION = frozenset({*MILESTONES, "SCREEN FAILURE", "COMPLETED", "DEATH"})
+# a term that only repeats the status (ADSL EOSSTT without DCSREAS): no reason, so the flow says none was recorded
+UNSPECIFIC_REASONS = frozenset({"DISCONTINUED"})
 
 
 def column(frame: pd.DataFrame, name: str, kind: str = "str") -> pd.Series:
@@ -85,8 +88,14 @@ def disposition_events(ds: pd.DataFrame, vocabulary: Vocabulary) -> pd.Series:
     return (category == vocabulary.disposition_category) | uncategorized
 
 
-def disposition_source(ds: pd.DataFrame, vocabulary: Vocabulary) -> str:
-    """Where completion and discontinuation reasons come from, as the display says it."""
+def disposition_source(ds: pd.DataFrame, vocabulary: Vocabulary, adsl: Sequence[str] = ()) -> str:
+    """Where completion and discontinuation reasons come from, as the display says it; `adsl` names the ADSL
+    variables DS was derived from on an ADaM cut (EOSSTT, DCSREAS), which are then what the display says."""
+    if adsl:
+        reason = ("DCSREAS (reason for discontinuation)" if "DCSREAS" in adsl
+                  else "no DCSREAS in this cut, so discontinuations have no reason recorded")
+        return (f"Completion and reasons for discontinuation: ADSL EOSSTT (end-of-study status) and {reason}; "
+                "screen failures from ADSL.")
     if has_disposition_category(ds):
         return (f"Completion and reasons for discontinuation: DS records with DSCAT = "
                 f"{vocabulary.disposition_category} (protocol milestones and other events are not reasons).")
@@ -175,7 +184,8 @@ def _first_reason(ds: pd.DataFrame, mask: pd.Series) -> pd.Series:
         DT=column(ds, "DSSTDT", "date")[mask], SEQ=column(ds, "DSSEQ", "float")[mask],
         TERM=column(ds, "DSDECOD")[mask].fillna("").astype(str).str.strip().str.capitalize())
     sub = sub.sort_values(["USUBJID", "DT", "SEQ"], na_position="last", kind="stable")
-    return sub.drop_duplicates("USUBJID").set_index("USUBJID")["TERM"]
+    term = sub.drop_duplicates("USUBJID").set_index("USUBJID")["TERM"]
+    return term.where(~term.map(normalized).isin(UNSPECIFIC_REASONS))
 
 
 def filter_subjects(status: pd.DataFrame, sites: Sequence[str] | None = None, start: str | None = None,
@@ -244,6 +254,7 @@ def _ds_screen_failure_reasons(failures: pd.Series, ds: pd.DataFrame | None) -> 
         return pd.DataFrame({"USUBJID": pd.Series(dtype=str), "reason": pd.Series(dtype=str)})
     rows = ds.loc[(_terms(ds, "DSDECOD") == "SCREEN FAILURE").to_numpy() & ds["USUBJID"].isin(failures).to_numpy()]
     rows = rows.assign(_seq=column(rows, "DSSEQ", "float")).sort_values(["USUBJID", "_seq"], kind="stable")
+    rows = rows.loc[(_terms(rows, "DSTERM") != REASON_NOT_RECORDED).to_numpy()]   # counted as not recorded
     term, decod = column(rows, "DSTERM").fillna("").astype(str).str.strip(), _terms(rows, "DSDECOD")
     says_more = (term != "") & (term.map(normalized) != decod)
     reason = term.where(says_more, "no criterion given").str.capitalize()

@@ -115,3 +115,36 @@ def test_a_subject_first_seen_after_the_cut_is_not_yet_screened():
                        RANDDT=pd.to_datetime(["2021-01-01", None]), RANDFL=["Y", None])
     status = rec.subject_status(dm, pd.DataFrame(), pd.DataFrame(), CUT, planned_doses=5, interval_days=1)
     assert status["USUBJID"].tolist() == ["S1"]
+
+
+def _adsl_without_reason() -> pd.DataFrame:
+    """ADSL-shaped DM (pharmaverse: EOSSTT, no DCSREAS): S1 completed, S2 and S3 discontinued, F1 a screen failure."""
+    return pd.DataFrame({"USUBJID": ["S1", "S2", "S3", "F1"], "SITEID": ["01"] * 4,
+                         "RANDFL": ["Y", "Y", "Y", None], "RANDDT": pd.to_datetime(["2021-01-01"] * 3 + [None]),
+                         "RFSTDT": pd.to_datetime(["2021-01-01"] * 3 + [None]), "SCRNFFL": ["N", "N", "N", "Y"],
+                         "EOSSTT": ["COMPLETED", "DISCONTINUED", "DISCONTINUED", None],
+                         "EOSDTC": ["2021-06-01", "2021-03-01", "2021-04-01", None]})
+
+
+def test_adsl_without_dcsreas_says_reason_not_recorded():
+    """O2: with no DCSREAS the status is not repeated as the reason (CONSORT) nor called a missing criterion."""
+    from dashboard.analysis.adam_flags import disposition_from_dm
+    dm = _adsl_without_reason()
+    ds = disposition_from_dm(dm)
+    status = rec.subject_status(dm, ds, pd.DataFrame(), CUT, planned_doses=5, interval_days=1)
+    flow = consort.consort_flow(status, 5, discrete=False)
+    reasons = flow.loc[flow["key"].str.startswith("withdrawn:"), ["label", "subjects"]]
+    expected = int((dm["EOSSTT"] == "DISCONTINUED").sum())
+    assert reasons.values.tolist() == [["  Reason not recorded", expected]]
+    failures = rec.screen_failure_reasons(status, pd.DataFrame(), {}, ds)
+    assert failures[["reason", "subjects"]].values.tolist() == [["Reason not recorded", 1]]
+
+
+def test_disposition_source_names_adsl_on_an_adam_cut():
+    """O1: DS derived from ADSL is described by its ADSL variables, not as DS records with DSCAT."""
+    ds = pd.DataFrame({"USUBJID": ["S1"], "DSCAT": ["DISPOSITION EVENT"], "DSDECOD": ["COMPLETED"]})
+    sdtm = rec.disposition_source(ds, Vocabulary())
+    assert "DSCAT = DISPOSITION EVENT" in sdtm
+    adam = rec.disposition_source(ds, Vocabulary(), ("EOSSTT",))
+    assert "ADSL EOSSTT" in adam and "DSCAT" not in adam and "no DCSREAS" in adam
+    assert "DCSREAS (reason" in rec.disposition_source(ds, Vocabulary(), ("EOSSTT", "DCSREAS"))

@@ -19,12 +19,20 @@ from dashboard.displays.recruitment.selection import (FILTERS, Key, arm_stamp, b
                                                       finished, selected, split_allowed)
 from dashboard.figures import conduct as conduct_figures
 from dashboard.figures import recruitment as figures
+from dashboard.ingest.adam.sources import ADSL_DISPOSITION, derived_from_adsl
 from dashboard.memo import memoized
 from dashboard.permissions import Permission
 from layouts import recruitment as ids
 
 PAGE = "/recruitment"
 TAB = "screening"
+
+
+def adsl_disposition(data: TrialData) -> tuple[str, ...]:
+    """The ADSL variables DS was derived from on an ADaM cut (EOSSTT, DCSREAS), () when DS was delivered."""
+    if not derived_from_adsl(data.cut.sources, "DS"):
+        return ()
+    return tuple(name for name in ADSL_DISPOSITION if name in data.dm)
 
 
 def failure_reasons(data: TrialData, key: Key) -> pd.DataFrame:
@@ -50,7 +58,8 @@ def consort_with_note(data: TrialData, key: Key) -> tuple[go.Figure, Component]:
         return conduct_figures.consort_figure(flow, [consort.POOLED_GROUP], stamp(data))
 
     figure = by_arm_where_allowed(data, key, pooled, lambda *, arm_of: _consort_by_arm(data, key, arm_of))
-    source = html.Div(rec.disposition_source(data.ds, data.config.vocabulary), className="text-muted small")
+    source = html.Div(rec.disposition_source(data.ds, data.config.vocabulary, adsl_disposition(data)),
+                      className="text-muted small")
     if not data.access.sees_arms or split_allowed(data, key):
         return figure, source
     return figure, html.Div([html.Div(f"By-arm displays are withheld for this selection: a chosen site has fewer "

@@ -43,6 +43,17 @@ def _kind(source: str) -> str:
     return ADAM if source.startswith((ADAM, DERIVED_DS)) else SDTM
 
 
+def source_kind(sources: Mapping[str, str], domain: str) -> str:
+    """'ADaM' (an ADaM dataset, or derived from ADSL), 'SDTM', or '' when the manifest does not say: what a page's
+    words about a derivation follow."""
+    return _kind(sources[domain]) if domain in sources else ""
+
+
+def derived_from_adsl(sources: Mapping[str, str], domain: str) -> bool:
+    """Whether the domain was derived from ADSL variables (DS from EOSSTT / DCSREAS) rather than delivered."""
+    return sources.get(domain, "").startswith(DERIVED_DS)
+
+
 def page_sources(sources: Mapping[str, str]) -> dict[str, str]:
     """Page -> 'ADaM', 'SDTM', or 'ADaM (AE, LB); SDTM (VS)' from a manifest's per-domain sources ({} for a cut
     loaded before sources were recorded)."""
