@@ -63,15 +63,15 @@ def declared_fields() -> dict[str, tuple[str, ...]]:
 
 
 def domain_facts(data: TrialData, name: str) -> tuple[pd.Timestamp | None, dict[str, FieldMissing]]:
-    """(newest record, missing counts of every declared field) of one domain, once per trial-data object (cut and
-    access level) for all displays and pages: a badge is then a lookup (at 5,000 subjects LB alone took 37 s)."""
+    """(newest record, missing counts of every declared field) of one domain, once per cut for all displays, pages
+    and access levels (`memo.pooled`: clinical data only): a badge is then a lookup (LB alone took 37 s)."""
     name = name.upper()
 
-    def compute() -> tuple[pd.Timestamp | None, dict[str, FieldMissing]]:
-        frames = {name: data.domain(name)}
+    def compute(blinded: TrialData) -> tuple[pd.Timestamp | None, dict[str, FieldMissing]]:
+        frames = {name: blinded.domain(name)}
         return newest_record(frames, [name]), missing_counts(frames[name], name, declared_fields().get(name, ()))
 
-    return memo.memoized(data, "readiness:domain", compute, name)
+    return memo.pooled(data, "readiness:domain", compute, name)
 
 
 def _missing_of(data: TrialData, field: str) -> FieldMissing:
@@ -83,14 +83,15 @@ def _missing_of(data: TrialData, field: str) -> FieldMissing:
 
 
 def badge(data: TrialData, display: Display) -> tuple[str, str, str]:
-    """(text, class, tooltip) of one display's badge at this cut."""
-    def compute() -> Readiness:
-        domains = {name.upper(): data.domain(name) for name in display.domains}
-        return readiness(domains, data.warnings, data.cut.cut_date, display.domains, display.fields,
-                         newest_of=lambda name: domain_facts(data, name)[0],
-                         missing_of=lambda field: _missing_of(data, field))
+    """(text, class, tooltip) of one display's badge at this cut: the same for every access level (clinical data
+    and open warnings only; the armed-only coding notice never counts), so computed once from the blinded data."""
+    def compute(blinded: TrialData) -> Readiness:
+        domains = {name.upper(): blinded.domain(name) for name in display.domains}
+        return readiness(domains, blinded.warnings, blinded.cut.cut_date, display.domains, display.fields,
+                         newest_of=lambda name: domain_facts(blinded, name)[0],
+                         missing_of=lambda field: _missing_of(blinded, field))
 
-    result = memo.memoized(data, "readiness", compute, display.key)
+    result = memo.pooled(data, "readiness", compute, display.key)
     text, colour = LOOK[level(result)]
     return text, f"{BADGE_CLASS} badge {colour}", badge_title(result, data.cut.cut_date)
 

@@ -68,6 +68,11 @@ class TrialData:
         only ever call the pooled function); `ArmedTrialData` calls `by_arm(*args, arm_of=..., **kwargs)`."""
         return pooled(*args, **kwargs)
 
+    @property
+    def blinded(self) -> TrialData:
+        """The blinded trial data of the same cut (this object when blinded): what `memo.pooled` computes from."""
+        return self
+
     def domain(self, name: str) -> pd.DataFrame:
         """A domain by name (any case); an empty frame when the cut has none."""
         return self._domains.get(name.upper(), pd.DataFrame())
@@ -116,14 +121,22 @@ class ArmedTrialData(TrialData):
     def __init__(self, manifest: cuts.CutManifest, config: TrialConfig, domains: dict[str, pd.DataFrame],
                  warnings: pd.DataFrame, arm_of: pd.Series, arm_labels: tuple[str, ...], access: Access,
                  treated_arm_of: pd.Series | None = None, coding: Mapping[str, str] | None = None,
-                 coding_notice: str = ""):
+                 coding_notice: str = "", blinded: BlindedTrialData | None = None):
         super().__init__(manifest, config, domains, warnings)
+        # The blinded data of the same cut (same frames, no arms): results that never depend on arms are computed
+        # there once for every level (`memo.pooled`). Armed -> blinded only; the blinded object never points back.
+        self._blinded = blinded if blinded is not None else BlindedTrialData(manifest, config.with_coding({}),
+                                                                             domains, warnings)
         self.arm_of = arm_of
         self.treated_arm_of = arm_of if treated_arm_of is None else treated_arm_of  # safety: as treated
         self.arm_labels = arm_labels
         self.access = access
         self.coding = dict(coding or {})
         self.coding_notice = coding_notice
+
+    @property
+    def blinded(self) -> BlindedTrialData:
+        return self._blinded
 
     def arm_label(self, code: str) -> str:
         """The label of arm `code` as this access names it (coded from the cut's key, or real)."""
@@ -309,9 +322,11 @@ def _trial_data(cut_id: str, access: Access, config: TrialConfig, root: Path | N
     if coded and not coding:
         raise NoCodingKey(f"cut {cut_id}: {notice}")
     armed = config.with_coding(coding)
+    blinded = _trial_data(cut_id, Access.BLINDED, config, root)
+    assert isinstance(blinded, BlindedTrialData)
     return ArmedTrialData(manifest, armed, domains, _with_notice(warnings, notice), _arm_of(cut_id, root, armed, coded),
                           arm_display_order(armed, coded), access, _arm_of(cut_id, root, armed, coded, actual=True),
-                          coding=coding, coding_notice=notice)
+                          coding=coding, coding_notice=notice, blinded=blinded)
 
 
 def verify_cut(cut_id: str, root: Path | None = None) -> None:

@@ -56,6 +56,15 @@ def memoized(data: TrialData, name: str, compute: Callable[[], T], *key: Hashabl
     return value
 
 
+def pooled(data: TrialData, name: str, compute: Callable[[TrialData], T], *key: Hashable) -> T:
+    """`compute(blinded)` once per cut for every access level, for results that are the same pooled or by arm
+    (readiness, the rows a display starts from): computed from and held by the cut's blinded trial data
+    (`data.blinded`), so it cannot hold anything from allocation, and an armed level reuses it instead of keeping
+    its own copy. A blinded caller gets the same entries as `memoized` on itself."""
+    source = data.blinded
+    return memoized(source, name, lambda: compute(source), *key)
+
+
 def clear() -> None:
     """Forget every cached result (tests)."""
     with _lock:

@@ -72,8 +72,9 @@ def test_warming_every_level_leaves_each_levels_cache_filled(warmed):
 
 
 def test_warming_fills_the_readiness_badges_of_each_level(warmed):
-    """The badge callback is not a catalogue view; warming computes it too, under the callback's own cache key."""
+    """The badge callback is not a catalogue view; warming computes it too, under the callback's own cache key
+    (held once by the cut's blinded data, `memo.pooled`, which every level reads)."""
     cut_id, config, root = warmed
     for access in (Access.BLINDED, Access.UNBLINDED):
-        keys = blinding.trial_data(cut_id, access, config, root).__dict__.get("_memo", {})
+        keys = blinding.trial_data(cut_id, access, config, root).blinded.__dict__.get("_memo", {})
         assert any(key[0] == "readiness" for key in keys), f"no readiness badge warmed at {access.value}"

@@ -49,4 +49,4 @@ def test_shared_counts_give_every_badge_the_answer_of_counting_alone():
         domains = {name.upper(): data.domain(name) for name in display.domains}
         alone = readiness.readiness(domains, data.warnings, "2021-07-10", display.domains, display.fields)
         badges.badge(data, display)
-        assert memo.memoized(data, "readiness", lambda: None, display.key) == alone, display.key
+        assert memo.pooled(data, "readiness", lambda _: None, display.key) == alone, display.key
