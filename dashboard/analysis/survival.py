@@ -108,10 +108,23 @@ def curve(times: pd.DataFrame, group: str = POOLED) -> pd.DataFrame:
     return frame.astype({"AT_RISK": "int64", "EVENTS": "int64"})[CURVE_COLUMNS]
 
 
+MEDIAN_TOLERANCE = 1.5e-8      # R's sqrt(.Machine$double.eps): "exactly one half" despite rounding
+
+
 def median_time(steps: pd.DataFrame) -> float:
-    """The median time to event: the first time the curve is at or below one half (NaN when it never is)."""
-    below = steps.loc[steps["SURV"] <= 0.5 + 1e-12, "TIME"]
-    return float(below.iloc[0]) if len(below) else float("nan")
+    """The median time to event: where a horizontal line at one half meets the curve (NaN when it never falls that
+    far). Where the curve is flat at exactly one half, the midpoint of that flat (up to the next drop, or to the last
+    follow-up time when it stays flat), as R's survfit and SAS LIFETEST report it: the usual median of even counts."""
+    surv, time = steps["SURV"].to_numpy(float), steps["TIME"].to_numpy(float)
+    below = np.flatnonzero(surv <= 0.5 + MEDIAN_TOLERANCE)
+    if not len(below):
+        return float("nan")
+    first = below[0]
+    if abs(surv[first] - 0.5) > MEDIAN_TOLERANCE:
+        return float(time[first])
+    later = np.flatnonzero((time > time[first]) & (surv < 0.5 - MEDIAN_TOLERANCE))
+    end = time[later[0]] if len(later) else time.max()
+    return float((time[first] + end) / 2)
 
 
 def risk_table_days(followup_days: int, step: int | None = None) -> list[int]:

@@ -134,12 +134,14 @@ def test_change_from_baseline_by_arm_counts_only_the_efficacy_population(served)
 
 
 def _km_median(time: np.ndarray, event: np.ndarray) -> float:
-    """Product-limit median: the first event time at which S(t) <= 0.5 (NaN if never)."""
-    surv = 1.0
-    for t in np.unique(time[event == 1]):
-        at_risk, died = (time >= t).sum(), ((time == t) & (event == 1)).sum()
-        surv *= 1 - died / at_risk
-        if surv <= 0.5 + 1e-12:
+    """Product-limit median by hand: where S falls below one half, or the midpoint of a flat at one half (R, SAS)."""
+    surv, event_times = 1.0, np.unique(time[event == 1])
+    for i, t in enumerate(event_times):
+        surv *= 1 - ((time == t) & (event == 1)).sum() / (time >= t).sum()
+        if abs(surv - 0.5) < 1.5e-8:       # flat at exactly one half: the midpoint up to the next drop (R, SAS)
+            end = event_times[i + 1] if i + 1 < len(event_times) else time.max()
+            return float((t + end) / 2)
+        if surv < 0.5:
             return float(t)
     return float("nan")
 

@@ -142,13 +142,16 @@ def test_top_preferred_terms_by_arm(loaded):
 
 
 def _km_reference(time: np.ndarray, event: np.ndarray) -> float:
-    """Product-limit estimate by hand; the first time it is at or below one half."""
-    surv = 1.0
-    for t in np.unique(time[event == 1]):
+    """Product-limit estimate by hand: where it falls below one half, or the midpoint of a flat at one half."""
+    surv, event_times = 1.0, np.unique(time[event == 1])
+    for i, t in enumerate(event_times):
         surv *= 1 - ((time == t) & (event == 1)).sum() / (time >= t).sum()
-        if surv <= 0.5 + 1e-9:     # exactly one half (66 of 132) must count despite rounding
+        if abs(surv - 0.5) < 1.5e-8:       # flat at exactly one half: the midpoint up to the next drop (R, SAS)
+            end = event_times[i + 1] if i + 1 < len(event_times) else time.max()
+            return float((t + end) / 2)
+        if surv < 0.5:
             return float(t)
-    return np.nan
+    return float("nan")
 
 
 def test_kaplan_meier_median_and_number_at_risk(loaded):

@@ -53,11 +53,15 @@ def _served(app, role: str, paramcd: str) -> dict:
 
 
 def _km_median(time: np.ndarray, event: np.ndarray) -> float:
-    """Product-limit estimate by hand: the first event time at which it is at or below one half."""
-    surv = 1.0
-    for t in np.unique(time[event]):
-        surv *= 1 - ((time == t) & event).sum() / (time >= t).sum()
-        if surv <= 0.5 + 1e-9:
+    """Product-limit estimate by hand: where it falls below one half, or the midpoint of a flat at one half."""
+    event = event.astype(int)
+    surv, event_times = 1.0, np.unique(time[event == 1])
+    for i, t in enumerate(event_times):
+        surv *= 1 - ((time == t) & (event == 1)).sum() / (time >= t).sum()
+        if abs(surv - 0.5) < 1.5e-8:       # flat at exactly one half: the midpoint up to the next drop (R, SAS)
+            end = event_times[i + 1] if i + 1 < len(event_times) else time.max()
+            return float((t + end) / 2)
+        if surv < 0.5:
             return float(t)
     return float("nan")
 

@@ -51,7 +51,7 @@ def test_tte_frame_and_median():
     tte = adam_flags.tte_frame(adtte, "OS")
     assert tte["EVENT"].tolist() == [1, 1, 0, 1] and tte["TIME"].tolist() == [1.0, 2.0, 3.0, 4.0]
     curve = pd.DataFrame({"TIME": [0, 1, 2, 4], "SURV": [1.0, 0.75, 0.5, 0.0]})
-    assert survival.median_time(curve) == 2
+    assert survival.median_time(curve) == 3      # flat at one half from 2 to the drop at 4: the midpoint
     assert np.isnan(survival.median_time(curve.assign(SURV=[1.0, 0.9, 0.8, 0.7])))
 
 

@@ -31,13 +31,16 @@ def test_pooled_and_by_arm_share_one_signature_and_only_by_arm_takes_the_allocat
     assert list(one.curves.columns) == list(two.curves.columns) == SV.CURVE_COLUMNS
 
 
-def test_the_median_is_the_first_time_at_or_below_one_half_exactly_half_included():
+def test_the_median_is_where_one_half_meets_the_curve_the_midpoint_of_a_flat_at_one_half():
     # 4 subjects, events at 2 and 4, censored at 3 and 6: S(2) = 3/4, S(4) = 3/4 * 1/2 = 3/8 -> median 4
     times = SV.times_frame(["a", "b", "c", "d"], [2, 3, 4, 6], [1, 0, 1, 0])
     assert SV.pooled(times, [0]).medians["MEDIAN"].iloc[0] == 4.0
-    # 2 subjects, one event at 5: S(5) = 1/2 exactly -> median 5
+    # 2 subjects, one event at 5: S = 1/2 exactly from 5 to the end of follow-up at 8 -> the midpoint 6.5 (R, SAS)
     half = SV.times_frame(["a", "b"], [5, 8], [1, 0])
-    assert SV.pooled(half, [0]).medians["MEDIAN"].iloc[0] == 5.0
+    assert SV.pooled(half, [0]).medians["MEDIAN"].iloc[0] == 6.5
+    # 4 subjects, events at 2, 5 and 7: S = 1/2 exactly from 5 to the next drop at 7 -> 6, as for uncensored data
+    flat = SV.times_frame(["a", "b", "c", "d"], [2, 5, 7, 9], [1, 1, 1, 0])
+    assert SV.pooled(flat, [0]).medians["MEDIAN"].iloc[0] == 6.0
     never = SV.times_frame(["a", "b", "c"], [5, 8, 9], [1, 0, 0])
     assert math.isnan(SV.pooled(never, [0]).medians["MEDIAN"].iloc[0])
     assert median_label(SV.pooled(never, [0]).medians, SV.POOLED) == f"{SV.POOLED} · median not reached"
