@@ -65,7 +65,8 @@ def _card(grid_id: str, title: str, display_key: str, *body: Component) -> Compo
                      dbc.CardBody([summary_grid(grid_id), *body])], className="mb-3 shadow-sm")
 
 ADTTE_NOTE = ("Times are ADTTE's AVAL; an event is CNSR = 0, every other record is censored at AVAL. The median is "
-              "the first time the Kaplan-Meier estimate is at or below one half ('not reached' when it never is).")
+              "where the Kaplan-Meier estimate falls below one half, or the middle of a stretch where it is exactly "
+              "one half, as R and SAS report it ('not reached' when it never falls that far).")
 
 
 def _labelled(label: str, control: Component) -> Component:
