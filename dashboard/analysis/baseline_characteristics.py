@@ -45,6 +45,21 @@ def baseline_measures(config: TrialConfig, lab_units: Mapping[str, str] | None =
     return tuple(measures)
 
 
+NOT_IN_CUT = "not in this cut"
+
+
+def absent_measures(measures: Sequence[Measure], domains: Mapping[str, pd.DataFrame]) -> frozenset[str]:
+    """Test codes of `measures` with no record at all in their domain (e.g. a safety lab the export does not
+    deliver): shown once as 'not in this cut' rather than as rows of n = 0."""
+    absent = set()
+    for m in measures:
+        frame = domains.get(m.domain, pd.DataFrame())
+        test = f"{m.domain.upper()}TESTCD"
+        if test not in frame or not (frame[test] == m.testcd).any():
+            absent.add(m.testcd)
+    return frozenset(absent)
+
+
 def baseline_findings(findings: pd.DataFrame, domain: str, testcds: Sequence[str]) -> pd.DataFrame:
     """Baseline value per subject and test: the record flagged --BLFL = Y, else the last one on or before day 1."""
     p = domain.upper()
@@ -109,7 +124,8 @@ def _categorical(values: pd.Series, categories: Sequence[str]) -> list[str]:
                        for c in categories]
 
 
-def _row_keys(values: pd.DataFrame, measures: Sequence[Measure]) -> tuple[list[tuple[str, str]], list[str], dict]:
+def _row_keys(values: pd.DataFrame, measures: Sequence[Measure],
+              absent: frozenset[str] = frozenset()) -> tuple[list[tuple[str, str]], list[str], dict]:
     """Row labels (characteristic, statistic), sex categories and decimals, all from the pooled values."""
     sexes = sorted(values["SEX"].fillna("").astype(str).str.strip().replace("", "Missing").unique().tolist(),
                    key=lambda s: (s == "Missing", s))
@@ -118,34 +134,37 @@ def _row_keys(values: pd.DataFrame, measures: Sequence[Measure]) -> tuple[list[t
     stats = ["n", "Mean (SD)", "Median [Q1, Q3]", "Min, max"]
     keys = [("Age (years)", s) for s in stats] + [("Sex", "n")] + [("Sex", f"{s}, n (%)") for s in sexes]
     for m in measures:
-        keys += [(m.title, s) for s in stats]
+        keys += [(m.title, NOT_IN_CUT)] if m.testcd in absent else [(m.title, s) for s in stats]
     return keys, sexes, decimals
 
 
-def _group_column(values: pd.DataFrame, measures: Sequence[Measure], sexes: list[str], decimals: dict) -> list[str]:
+def _group_column(values: pd.DataFrame, measures: Sequence[Measure], sexes: list[str], decimals: dict,
+                  absent: frozenset[str] = frozenset()) -> list[str]:
     cells = _continuous(values["AGE"], decimals["AGE"]) + _categorical(values["SEX"], sexes)
     for m in measures:
-        cells += _continuous(values[m.testcd], decimals[m.testcd])
+        cells += [""] if m.testcd in absent else _continuous(values[m.testcd], decimals[m.testcd])
     return cells
 
 
-def baseline_summary(values: pd.DataFrame, measures: Sequence[Measure]) -> pd.DataFrame:
-    """Pooled table: characteristic, statistic, and one column 'All randomized (N=..)'."""
-    keys, sexes, decimals = _row_keys(values, measures)
+def baseline_summary(values: pd.DataFrame, measures: Sequence[Measure],
+                     absent: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Pooled table: characteristic, statistic, and one column 'All randomized (N=..)'; a measure in `absent`
+    (no record in the cut, `absent_measures`) is one row 'not in this cut'."""
+    keys, sexes, decimals = _row_keys(values, measures, absent)
     table = pd.DataFrame(keys, columns=SUMMARY_KEYS)
-    table[f"{POOLED_LABEL} (N={len(values)})"] = _group_column(values, measures, sexes, decimals)
+    table[f"{POOLED_LABEL} (N={len(values)})"] = _group_column(values, measures, sexes, decimals, absent)
     return table
 
 
 def baseline_summary_by_arm(values: pd.DataFrame, measures: Sequence[Measure], arm_of: pd.Series,
-                            arm_labels: Sequence[str]) -> pd.DataFrame:
+                            arm_labels: Sequence[str], absent: frozenset[str] = frozenset()) -> pd.DataFrame:
     """The pooled table plus one column per arm ('Group A (N=..)'), arms in display order."""
-    table = baseline_summary(values, measures)
-    _, sexes, decimals = _row_keys(values, measures)
+    table = baseline_summary(values, measures, absent)
+    _, sexes, decimals = _row_keys(values, measures, absent)
     arm = values["USUBJID"].map(arm_of.astype(object))
     for label in arm_labels:
         group = values.loc[(arm == label).to_numpy()]
-        table[f"{label} (N={len(group)})"] = _group_column(group, measures, sexes, decimals)
+        table[f"{label} (N={len(group)})"] = _group_column(group, measures, sexes, decimals, absent)
     return table
 
 

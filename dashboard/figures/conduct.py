@@ -145,8 +145,10 @@ def compliance_by_arm_figure(distribution: pd.DataFrame, arm_labels: Sequence[st
     return fig
 
 
-def completeness_figure(visits: pd.DataFrame, measures: pd.DataFrame, stamp: str) -> go.Figure:
-    """Heat map: % of subjects due at each visit with any record (top row) and with each measurement."""
+def completeness_figure(visits: pd.DataFrame, measures: pd.DataFrame, stamp: str,
+                        absent: Sequence[str] = ()) -> go.Figure:
+    """Heat map: % of subjects due at each visit with any record (top row) and with each measurement; the
+    measurements in `absent` (no record in the cut) are named once under it, not drawn as rows of '–'."""
     if visits.empty or int(visits["expected"].sum()) == 0:
         return empty_figure(COMPLETENESS_TITLE, stamp, "No visit due yet in this selection.")
     fig = base_figure(COMPLETENESS_TITLE, stamp)
@@ -154,7 +156,7 @@ def completeness_figure(visits: pd.DataFrame, measures: pd.DataFrame, stamp: str
     rows = ["Visit (any record)"]
     z = [visits["pct_received"].tolist()]
     text = [[f"{r}/{e}" for r, e in zip(visits["received"], visits["expected"])]]
-    for label, part in measures.groupby("measure", sort=False):
+    for label, part in (measures.groupby("measure", sort=False) if "measure" in measures else ()):
         rows.append(str(label))
         z.append(part["pct_received"].tolist())
         text.append([f"{r}/{e}" if s else "–"
@@ -164,9 +166,10 @@ def completeness_figure(visits: pd.DataFrame, measures: pd.DataFrame, stamp: str
                              colorscale=[[0, "#c0392b"], [0.7, "#f1c40f"], [1, "#27ae60"]],
                              colorbar={"title": {"text": "%"}}, xgap=2, ygap=2,
                              hovertemplate="%{y} at %{x}: %{text} (%{z:.0f} %)<extra></extra>"))
-    fig.add_annotation(text="n/N: subjects with a result / subjects due. – : not collected at that visit.",
+    missing = f"<br>Not in this cut (no record): {', '.join(absent)}." if absent else ""
+    fig.add_annotation(text="n/N: subjects with a result / subjects due. – : not collected at that visit." + missing,
                        showarrow=False, xref="paper", yref="paper", x=0, y=-0.12, xanchor="left",
                        font={"size": 11, "color": "#555"})
     fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_layout(margin={"b": 70})
+    fig.update_layout(margin={"b": 90 if absent else 70})
     return fig

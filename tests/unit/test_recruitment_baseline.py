@@ -151,3 +151,29 @@ def test_the_treatment_check_joins_the_listing_sorted_by_subject(randomized, val
     assert len(merged) == len(eligibility) + 2 and list(merged.columns) == bl.DEVIATION_COLUMNS
     assert merged["USUBJID"].is_monotonic_increasing
     assert merged[merged["check"] != bl.TREATED_AS_OTHER_ARM].reset_index(drop=True).equals(eligibility)
+
+
+def test_a_measure_without_any_record_is_one_row_not_in_this_cut(randomized):
+    """O7: a lab the export does not deliver (no record of its test code) is one 'not in this cut' row, not n = 0."""
+    measures = MEASURES + (bl.Measure("LB", "AST", "AST", "U/L"),)
+    domains = f.domains()
+    assert not (domains["LB"]["LBTESTCD"] == "AST").any()           # the frames deliver no AST
+    absent = bl.absent_measures(measures, domains)
+    assert absent == {"AST"}
+    values = bl.baseline_values(randomized, measures, domains)
+    table = bl.baseline_summary(values, measures, absent)
+    ast = table.loc[table["characteristic"] == "AST (U/L)"]
+    assert ast["statistic"].tolist() == [bl.NOT_IN_CUT]
+    assert len(table.loc[table["characteristic"] == "C-reactive protein (mg/L)"]) == 4   # delivered: n, mean, ...
+    by_arm = bl.baseline_summary_by_arm(values, measures, f.arm_of(), f.ARM_LABELS, absent)
+    assert by_arm.loc[by_arm["characteristic"] == "AST (U/L)", "statistic"].tolist() == [bl.NOT_IN_CUT]
+
+
+def test_no_consent_note_names_adsl_on_an_adam_cut():
+    """O3: on an ADaM cut the consent note names ADSL RFICDT / RFICDTC, a DS record only when DS was delivered."""
+    from dashboard.displays.recruitment.baseline import NO_CONSENT_CHECK, no_consent_check
+    assert no_consent_check({}) == NO_CONSENT_CHECK == no_consent_check({"DM": "SDTM dm.xpt", "DS": "SDTM ds.xpt"})
+    adam = no_consent_check({"DM": "ADaM adsl.xpt", "DS": "derived from ADSL (EOSSTT)"})
+    assert "ADSL RFICDT nor RFICDTC" in adam and "DM RFICDTC" not in adam and "DS INFORMED" not in adam
+    mixed = no_consent_check({"DM": "ADaM adsl.xpt", "DS": "SDTM ds.xpt"})
+    assert "ADSL RFICDT" in mixed and "DS INFORMED CONSENT OBTAINED" in mixed

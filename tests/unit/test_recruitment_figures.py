@@ -167,3 +167,16 @@ def test_grid_rows_are_json_safe_and_capped():
     assert defs[2]["type"] == "numericColumn"
     json.dumps(rows)
     assert len(grid(pd.DataFrame({"a": range(5)}), {"a": "A"}, limit=3)[0]) == 3
+
+
+def test_completeness_figure_names_absent_measurements_once(status):
+    """O7: a measurement without any record in the cut is named once under the heat map, not drawn as '–' rows."""
+    randomized = status[status["RANDOMIZED"]]
+    expected = conduct.expected_visits(randomized, CONFIG.visits)
+    visits = conduct.visit_completeness(expected, conduct.visit_presence([f.vs()], CONFIG.visits), CONFIG.visits)
+    table = conduct.measurement_completeness(expected, conduct.measurement_presence(f.domains(), (), CONFIG.visits),
+                                             (), CONFIG.visits)
+    fig = cf.completeness_figure(visits, table, OPEN_STAMP, ["AST", "Creatinine"])
+    assert list(fig.data[0].y) == ["Visit (any record)"]
+    assert "Not in this cut (no record): AST, Creatinine" in text_of(fig)
+    assert "Not in this cut" not in text_of(cf.completeness_figure(visits, table, OPEN_STAMP))

@@ -14,6 +14,7 @@ from dashboard.blinding import ArmedTrialData, TrialData
 from dashboard.displays.model import BOTH_FORMS, Display, Out, View
 from dashboard.displays.recruitment.selection import (FILTERS, Key, by_arm_where_allowed, filter_key, finished,
                                                       randomized, subject_status)
+from dashboard.ingest.adam.sources import ADAM, SDTM, source_kind
 from dashboard.memo import memoized
 from dashboard.permissions import Permission
 from dashboard.tables import recruitment as tables
@@ -23,6 +24,16 @@ PAGE = "/recruitment"
 TAB = "baseline"
 NO_CONSENT_CHECK = ("dosing order (informed consent is not checked: the export records it for nobody, neither DM "
                     "RFICDTC nor a DS INFORMED CONSENT OBTAINED record)")
+
+
+def no_consent_check(sources: dict[str, str]) -> str:
+    """The note when nobody's consent is recorded, naming where it was looked for: ADSL RFICDT / RFICDTC when DM came
+    from ADSL, a DS record only when DS was delivered (not derived from ADSL, which has no consent record)."""
+    if source_kind(sources, "DM") != ADAM:
+        return NO_CONSENT_CHECK
+    where = "ADSL RFICDT nor RFICDTC" + ("" if source_kind(sources, "DS") != SDTM
+                                           else " nor a DS INFORMED CONSENT OBTAINED record")
+    return f"dosing order (informed consent is not checked: the export records it for nobody, neither {where})"
 
 
 def baseline_values(data: TrialData) -> pd.DataFrame:
@@ -45,9 +56,10 @@ def _summary(data: TrialData, key: Key, values: pd.DataFrame) -> pd.DataFrame:
     """Baseline characteristics of the selection's randomized subjects, by arm where shown."""
     units = memoized(data, "recruitment:lab-units", lambda: labs.test_units(data.lb))
     measures = baseline.baseline_measures(data.config, units)
-    return by_arm_where_allowed(data, key, baseline.baseline_summary,
+    absent = baseline.absent_measures(measures, {m.domain: data.domain(m.domain) for m in measures})
+    return by_arm_where_allowed(data, key, lambda v, m: baseline.baseline_summary(v, m, absent),
                                 lambda v, m, *, arm_of: baseline.baseline_summary_by_arm(v, m, arm_of,
-                                                                                         data.arm_labels),
+                                                                                         data.arm_labels, absent),
                                 values, measures)
 
 
@@ -85,7 +97,7 @@ def baseline_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFra
 def _checks_said(data: TrialData) -> str:
     """The checks the deviation note says were made."""
     configured = [baseline.check_rule(c) for c in data.config.eligibility.all_checks()]
-    consent = "consent and dosing order" if consent_recorded(data) else NO_CONSENT_CHECK
+    consent = "consent and dosing order" if consent_recorded(data) else no_consent_check(data.cut.sources)
     checks = (f"the configured checks ({'; '.join(configured)}), " if configured else "") + (
         f"criteria recorded as not met (IE), {consent}")
     if data.access.sees_arms:

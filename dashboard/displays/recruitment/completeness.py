@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from dashboard.displays.common import stamp
 from dashboard.analysis import conduct
+from dashboard.analysis.baseline_characteristics import absent_measures
 from dashboard.analysis.outcomes import planned_visits
 from dashboard.blinding import TrialData
 from dashboard.displays.model import POOLED_ONLY, Display, Out, View
@@ -39,17 +40,26 @@ def presence(data: TrialData) -> tuple[pd.DataFrame, pd.DataFrame]:
     return memoized(data, "recruitment:presence", compute)
 
 
+def absent(data: TrialData) -> list[str]:
+    """Labels of the followed measurements with no record at all in the cut (shown once, not as a row of '–')."""
+    measures = conduct.completeness_measures(data.config)
+    codes = absent_measures(measures, {m.domain: data.domain(m.domain) for m in measures})
+    return [m.label for m in measures if m.testcd in codes]
+
+
 def completeness_tables(data: TrialData, key: Key) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(visits expected and received, measurements received by visit) of the selection's randomized subjects."""
+    """(visits expected and received, measurements received by visit) of the selection's randomized subjects;
+    measurements without any record in the cut are left out (`absent` names them)."""
     config = data.config
 
     def compute() -> tuple[pd.DataFrame, pd.DataFrame]:
         visits_present, measures_present = presence(data)
         visits = planned_visits(config.visits)
         expected = conduct.expected_visits(randomized(data, key), visits)
+        missing = set(absent(data))
+        measures = [m for m in conduct.completeness_measures(config) if m.label not in missing]
         return (conduct.visit_completeness(expected, visits_present, visits),
-                conduct.measurement_completeness(expected, measures_present, conduct.completeness_measures(config),
-                                                 visits))
+                conduct.measurement_completeness(expected, measures_present, measures, visits))
 
     return memoized(data, "recruitment:completeness", compute, *key)
 
@@ -60,7 +70,7 @@ def completeness_outputs(data: TrialData, key: Key) -> tuple[go.Figure, list, li
     rows, columns = tables.grid(visits, tables.VISIT_HEADERS)
     undated = [v.name for v in data.config.visits if v.day is None]
     label = stamp(data) + (f"<br>Not expected of anyone (no planned day): {', '.join(undated)}" if undated else "")
-    figure = conduct_figures.completeness_figure(visits, measures, label)
+    figure = conduct_figures.completeness_figure(visits, measures, label, absent(data))
     if undated:
         figure.update_layout(margin={"t": 86})      # room for the second stamp line
     return figure, rows, columns
