@@ -176,13 +176,14 @@ def _ids(subjects: pd.Series) -> str:
 
 
 def population_lines(sizes: pd.Series, randomized: int, difference: pd.DataFrame, basis: str,
-                     arms: Sequence[str] = ()) -> list[str]:
+                     arms: Sequence[str] = (), saffl: bool = False) -> list[str]:
     """The page's population statement: the safety population with its N (per arm when `arms`), the randomized
-    N, and who is in one set and not the other (counts per arm and subject ids; arms only when `arms` is given)."""
+    N, and who is in one set and not the other (counts per arm and subject ids; arms only when `arms` is given);
+    `saffl` when the delivered SAFFL restricted it (an ADaM cut), so the definition names the flag."""
     total = int(sizes.iloc[-1])
     per_arm = f" ({_per_arm(sizes.drop(sizes.index[-1]))})" if arms else ""
-    lines = [f"Safety population ({basis}): randomized subjects with at least one dose, N = {total}{per_arm}. "
-             f"Randomized: N = {randomized}."]
+    who = "randomized subjects with at least one dose" + (" and SAFFL = Y (ADSL)" if saffl else "")
+    lines = [f"Safety population ({basis}): {who}, N = {total}{per_arm}. Randomized: N = {randomized}."]
     for reason, said in ((NEVER_DOSED, "Randomized but never dosed, so not in the safety population"),
                          (NOT_IN_SAFETY, "Randomized and dosed, but left out of the safety population (SAFFL = N)")):
         left = difference[difference["REASON"] == reason]

@@ -55,3 +55,28 @@ def test_same_sets_say_so():
     lines = population_lines(group_sizes(population, None), 1, population_difference(dm, population), "as treated")
     assert lines == ["Safety population (as treated): randomized subjects with at least one dose, N = 1. "
                      "Randomized: N = 1. The two sets are the same subjects."]
+
+
+def test_statement_names_saffl_when_it_restricted_the_population():
+    """O4: on an ADaM cut whose ADSL gives SAFFL the definition names it (the population is dosed and SAFFL = Y)."""
+    dm = sf.dm([("S1", "Y", "2021-05-01", None)])
+    population = safety_population(dm, sf.ex([("S1", "2021-05-01")]))
+    sizes, difference = group_sizes(population, None), population_difference(dm, population)
+    assert "SAFFL" not in population_lines(sizes, 1, difference, "as treated")[0]
+    assert "at least one dose and SAFFL = Y (ADSL), N = 1" in population_lines(sizes, 1, difference, "as treated",
+                                                                               saffl=True)[0]
+
+
+def test_overview_note_names_trtemfl_when_delivered():
+    """O4: the TEAE sentence says TRTEMFL when the flag decided, the dosing-date derivation otherwise."""
+    from types import SimpleNamespace
+
+    from dashboard.displays.safety.overview import flag_delivered, teae_rule
+    config = SimpleNamespace(discrete_doses=False)
+    flagged = SimpleNamespace(ae=pd.DataFrame({"USUBJID": ["S1"], "TRTEMFL": ["Y"]}), config=config)
+    sdtm = SimpleNamespace(ae=pd.DataFrame({"USUBJID": ["S1"]}), config=config)
+    blank = SimpleNamespace(ae=pd.DataFrame({"USUBJID": ["S1"], "TRTEMFL": pd.Series([None], dtype="str")}),
+                            config=config)
+    assert "TRTEMFL = Y" in teae_rule(flagged) and "first EX start" not in teae_rule(flagged)
+    assert "first EX start" in teae_rule(sdtm) and "TRTEMFL" not in teae_rule(sdtm)
+    assert not flag_delivered(blank.ae, "TRTEMFL") and "first EX start" in teae_rule(blank)

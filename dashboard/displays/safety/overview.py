@@ -64,13 +64,28 @@ def infusion_reactions(data: TrialData, f: SafetyFrames, headers: list[str]) -> 
             "ir_note": note, "ir_style": {}}
 
 
+def flag_delivered(frame: pd.DataFrame, name: str) -> bool:
+    """Whether an ADaM flag is delivered and filled on some row: the rule `adam_flags` applies before using it
+    (TRTEMFL for treatment-emergence, SAFFL for the safety population), so the notes name what was used."""
+    return name in frame and bool(frame[name].astype("str").str.strip().fillna("").ne("").any())
+
+
+def teae_rule(data: TrialData) -> str:
+    """The treatment-emergence sentence: the delivered TRTEMFL where it decided, else the dashboard's derivation."""
+    if flag_delivered(data.ae, "TRTEMFL"):
+        return ("Treatment-emergent: TRTEMFL = Y as the analysis dataset flags it (ADAE); the dashboard does not "
+                "derive it from the dosing dates.")
+    dose = "infusion" if data.config.discrete_doses else "dose (first EX start; no end window)"
+    return (f"Treatment-emergent: starting on or after the first {dose}; on its day the recorded times decide, "
+            "and an event without a time (or after an untimed dose) counts (conservative; listings say 'same day, "
+            "time unknown'). Partial dates imputed conservatively.")
+
+
 def overview_note(data: TrialData, table: pd.DataFrame) -> str:
     """How the overview counts: treatment-emergence, N, relatedness and the basis of the arms."""
     vocabulary = data.config.vocabulary
-    dose = "infusion" if data.config.discrete_doses else "dose (first EX start; no end window)"
-    note = (f"Treatment-emergent: starting on or after the first {dose}; on its day the recorded times decide, "
-            "and an event without a time (or after an untimed dose) counts (conservative; listings say 'same day, "
-            "time unknown'). Partial dates imputed conservatively. N: the safety population" +
+    saffl = " (SAFFL = Y)" if flag_delivered(data.dm, "SAFFL") else ""
+    note = (f"{teae_rule(data)} N: the safety population{saffl}" +
             (" of each arm." if data.access.sees_arms else ".") +
             f" Related: AEREL one of {', '.join(vocabulary.related)}.")
     if ae_tables.subjects_only(fr.frames(data).discont_source):
@@ -93,7 +108,7 @@ def population_note(data: TrialData) -> list[Any]:
     difference = safety_base.population_difference(dm, f.population, *arms, dosed=dosed)
     basis = "as randomized" if data.config.safety_arm_basis == "planned" else "as treated"
     lines = safety_tables.population_lines(group_sizes(f.population, fr.safety_arms(data)), randomized, difference,
-                                           basis, fr.arm_labels(data))
+                                           basis, fr.arm_labels(data), saffl=flag_delivered(dm, "SAFFL"))
     return [html.Div(line) for line in lines]
 
 
