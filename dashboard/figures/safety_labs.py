@@ -110,8 +110,8 @@ def edish_figure(points: pd.DataFrame, stamp: str, *, subject_arm: pd.Series | N
     (a configured test absent from the cut) is written under the title."""
     title = "eDISH: peak ALT or AST vs peak total bilirubin (post-baseline)"
     if points.empty:
-        return empty_figure(title, stamp, caveat.capitalize() or "No subject has both transaminase and bilirubin "
-                                                                 "values.")
+        said = caveat[:1].upper() + caveat[1:]       # not str.capitalize(): it lower-cases the test codes
+        return empty_figure(title, stamp, said or "No subject has both transaminase and bilirubin values.")
     fig = base_figure(title, f"{stamp} · {len(points)} subjects" + (f" · {caveat}" if caveat else ""))
     groups = list(arm_labels) if subject_arm is not None else [TOTAL]
     colors = arm_colors(arm_labels) if arm_labels else {TOTAL: POOLED_COLOR}

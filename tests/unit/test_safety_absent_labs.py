@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from dashboard.analysis import labs
 from dashboard.analysis.safety import safety_population
 from dashboard.config import SafetyLabs
@@ -50,3 +52,25 @@ def test_edish_without_bilirubin_cannot_be_drawn_and_says_why():
     caveat, _ = labs.edish_caveat(_index_without("BILI"), SafetyLabs())
     assert caveat == "no BILI records in this cut: eDISH cannot be drawn"
     assert labs.edish_caveat(_index_without(), SafetyLabs()) == ("", "Peak ALT or AST (x ULN)")
+
+
+def test_edish_empty_message_keeps_the_test_codes_case():
+    """O6: the empty eDISH says 'No AST records ...; eDISH cannot be drawn', not 'No ast ...; edish ...'."""
+    caveat, _ = labs.edish_caveat(_index_without("AST", "BILI"), SafetyLabs())
+    fig = fig_labs.edish_figure(labs.edish_points(_index_without("AST", "BILI"), SafetyLabs()).iloc[0:0], "stamp",
+                                caveat=caveat)
+    text = _texts(fig)
+    assert "No AST records in this cut; no BILI records in this cut: eDISH cannot be drawn" in text
+    assert "ast" not in text.replace("last", "").replace("AST", "")
+
+
+def test_lab_baseline_note_names_ablfl_on_an_adam_cut():
+    """O5: the baseline of an ADaM cut is ADLB's ABLFL; the note says so (LBBLFL on an SDTM cut)."""
+    from types import SimpleNamespace
+
+    from dashboard.displays.safety.labs import baseline_flag
+    lb = pd.DataFrame({"USUBJID": ["S1"], "LBBLFL": ["Y"]})
+    adam = SimpleNamespace(cut=SimpleNamespace(sources={"LB": "ADaM adlb.xpt"}), lb=lb)
+    sdtm = SimpleNamespace(cut=SimpleNamespace(sources={"LB": "SDTM lb.xpt"}), lb=lb)
+    old = SimpleNamespace(cut=SimpleNamespace(sources={}), lb=lb.assign(ABLFL=["Y"]))   # loaded before sources
+    assert (baseline_flag(adam), baseline_flag(sdtm), baseline_flag(old)) == ("ABLFL", "LBBLFL", "ABLFL")

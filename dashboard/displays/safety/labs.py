@@ -15,6 +15,7 @@ from dashboard.displays.model import Control, Display, Out, View
 from dashboard.displays.safety import frames as fr
 from dashboard.figures import safety_labs as fig_labs
 from dashboard.figures.common import empty_figure
+from dashboard.ingest.adam.sources import ADAM, source_kind
 from dashboard.memo import memoized
 from dashboard.permissions import Permission
 from dashboard.tables import safety as safety_tables
@@ -70,6 +71,12 @@ def lab_overview(data: TrialData, **_: Any) -> dict[str, Any]:
     return memoized(data, "safety:lab-overview", lambda: _lab_overview(data))
 
 
+def baseline_flag(data: TrialData) -> str:
+    """The flag the baseline is read from, as the export names it: ADLB's ABLFL (the loader's LBBLFL carries it)
+    on an ADaM cut, LBBLFL on an SDTM one."""
+    return "ABLFL" if source_kind(data.cut.sources, "LB") == ADAM or "ABLFL" in data.lb else "LBBLFL"
+
+
 def _summary_tables(data: TrialData, rows: pd.DataFrame, name: str, unit: str) -> list[Any]:
     """Baseline and change summary (with the unit and normal range), then a shift table per group."""
     f, groups, headers = fr.frames(data), fr.groups(data), fr.headers(data)
@@ -80,8 +87,8 @@ def _summary_tables(data: TrialData, rows: pd.DataFrame, name: str, unit: str) -
     mixed = [notice(f"{name} is reported in several units ({', '.join(units)}): values are shown as reported, "
                     "not converted; check LBSTRESU in the export.", "warning")] if len(units) > 1 else []
     tables = [html.Div(f"{labs.with_unit(name, unit)} · {labs.normal_range_text(rows, unit)} · baseline: the last "
-                       "record flagged LBBLFL = Y; post-baseline: later visits. Median (Q1 to Q3), n." +
-                       fr.basis_note(data), className="text-muted small mb-2"),
+                       f"record flagged {baseline_flag(data)} = Y; post-baseline: later visits. Median (Q1 to Q3), "
+                       "n." + fr.basis_note(data), className="text-muted small mb-2"),
               *mixed,
               safety_tables.summary_table(["", *headers], safety_tables.baseline_rows(baseline, groups, unit)),
               html.H6("Shift from baseline to the worst post-baseline value (normal range)", className="mt-4 mb-1")]
