@@ -7,7 +7,7 @@ order, then the total; pooled frames have the total alone.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,9 @@ OVERVIEW_CATEGORIES = (
 NOT_ASSESSABLE = ("NOT_ASSESSABLE", "Causality not assessable (AEREL missing or outside the configured vocabulary)")
 DISCONT_SOURCES = {"AEACN": "action taken AEACN = drug withdrawn",
                    "DS": "disposition reason ADVERSE EVENT in DS; AEACN is not recorded in this study"}
+# the AE columns each overview category is read from (`safety.adverse_events`)
+CATEGORY_COLUMNS = {"SERIOUS": ("AESER",), "SEVERE": ("AESEV", "AETOXGR"), "DISCONT": ("AEACN",),
+                    "FATAL": ("AEOUT", "AESDTH")}
 KEYS = ["LEVEL", "AEBODSYS", "AEDECOD"]
 ANY_LABEL = "Any adverse event"
 SEVERITY_RANK = {"MILD": 1, "MODERATE": 2, "SEVERE": 3, "UNKNOWN": 3}
@@ -46,12 +49,28 @@ def subject_counts(events: pd.DataFrame, keys: list[str], sizes: pd.Series) -> p
     return out
 
 
-def overview_categories(events: pd.DataFrame, discont_source: str = "AEACN") -> tuple[tuple[str, str], ...]:
-    """The overview rows for these events: the discontinuation row names its source ('AEACN' or 'DS'); a row
-    'causality not assessable' follows when any event's AEREL is in neither configured list (counted, not
-    dropped)."""
+def not_recorded(ae: pd.DataFrame, discont_source: str = "AEACN") -> dict[str, str]:
+    """Overview category -> why it cannot be counted: every column it is read from is empty on every AE record
+    (pharmaverse ADaM: AEACN), so 0 would be a number the data do not support. Discontinuation from DS is read
+    from DS instead, so AEACN does not matter there."""
+    out = {}
+    for flag, names in CATEGORY_COLUMNS.items():
+        if flag == "DISCONT" and discont_source == "DS":
+            continue
+        if not any(name in ae and ae[name].astype("str").str.strip().fillna("").ne("").any() for name in names):
+            out[flag] = f"{' and '.join(names)} empty"
+    return out
+
+
+def overview_categories(events: pd.DataFrame, discont_source: str = "AEACN",
+                        unrecorded: Mapping[str, str] | None = None) -> tuple[tuple[str, str], ...]:
+    """The overview rows for these events: the discontinuation row names its source ('AEACN' or 'DS'), a row in
+    `unrecorded` (`not_recorded`) says 'not recorded' and why; a row 'causality not assessable' follows when any
+    event's AEREL is in neither configured list (counted, not dropped)."""
     source = DISCONT_SOURCES.get(discont_source, discont_source)
-    rows = tuple((flag, f"{label} ({source})" if flag == "DISCONT" else label) for flag, label in OVERVIEW_CATEGORIES)
+    unrecorded = unrecorded or {}
+    rows = tuple((flag, f"{label}: not recorded ({unrecorded[flag]})" if flag in unrecorded else
+                  f"{label} ({source})" if flag == "DISCONT" else label) for flag, label in OVERVIEW_CATEGORIES)
     if "NOT_ASSESSABLE" in events and events["NOT_ASSESSABLE"].any():
         rows += (NOT_ASSESSABLE,)
     return rows
@@ -65,7 +84,7 @@ def subjects_only(discont_source: str) -> tuple[str, ...]:
 
 def _overview(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None,
               categories: tuple[tuple[str, str], ...] | None = None,
-              no_events: Collection[str] = ()) -> pd.DataFrame:
+              no_events: Collection[str] = (), unrecorded: Collection[str] = ()) -> pd.DataFrame:
     sizes = group_sizes(population, arm_of)
     flagged = assign_groups(events.assign(ANY=True), arm_of)
     rows = []
@@ -77,6 +96,10 @@ def _overview(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series 
     blank = out["CATEGORY"].isin(list(no_events)).to_numpy()
     for i in range(len(sizes)):
         out[f"ev{i}"] = out[f"ev{i}"].astype("float64").where(~blank)     # NaN: shown as '—', not a count
+    unknown = out["CATEGORY"].isin(list(unrecorded)).to_numpy()
+    for i in range(len(sizes)):                                          # NaN: shown as 'not recorded', not 0
+        for name in (f"n{i}", f"pct{i}", f"ev{i}"):
+            out[name] = out[name].astype("float64").where(~unknown)
     return out
 
 
@@ -91,17 +114,19 @@ def finish_counts(frame: pd.DataFrame, sizes: pd.Series, keys: list[str]) -> pd.
 
 
 def ae_overview(events: pd.DataFrame, population: pd.DataFrame,
-                categories: tuple[tuple[str, str], ...] | None = None, no_events: Collection[str] = ()) -> pd.DataFrame:
+                categories: tuple[tuple[str, str], ...] | None = None, no_events: Collection[str] = (),
+                unrecorded: Collection[str] = ()) -> pd.DataFrame:
     """Subjects (n, %) and events per overview category (default `OVERVIEW_CATEGORIES`), pooled over all subjects;
-    the categories in `no_events` get no event count (NaN)."""
-    return _overview(events, population, None, categories, no_events)
+    the categories in `no_events` get no event count (NaN), those in `unrecorded` no count at all (NaN)."""
+    return _overview(events, population, None, categories, no_events, unrecorded)
 
 
 def ae_overview_by_arm(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series,
                        categories: tuple[tuple[str, str], ...] | None = None,
-                       no_events: Collection[str] = ()) -> pd.DataFrame:
-    """Subjects (n, %) and events per overview category for each arm and the total (`no_events` as pooled)."""
-    return _overview(events, population, arm_of, categories, no_events)
+                       no_events: Collection[str] = (), unrecorded: Collection[str] = ()) -> pd.DataFrame:
+    """Subjects (n, %) and events per overview category for each arm and the total (`no_events`, `unrecorded` as
+    pooled)."""
+    return _overview(events, population, arm_of, categories, no_events, unrecorded)
 
 
 def _incidence(events: pd.DataFrame, population: pd.DataFrame, arm_of: pd.Series | None) -> pd.DataFrame:

@@ -23,10 +23,17 @@ from layouts.common import NUMBER_COLUMN
 OPEN_MARK, CLOSED_MARK = "▾ ", "▸ "
 
 
+NOT_RECORDED = "not recorded"
+
+
 def n_pct(n: pd.Series, pct: pd.Series) -> list[str]:
-    """'n (p.p%)' cells; '0' when nobody, 'n' alone when the percentage is undefined."""
+    """'n (p.p%)' cells; '0' when nobody, 'n' alone when the percentage is undefined, 'not recorded' when the count
+    is (NaN: the column it counts is empty throughout, `ae.not_recorded`)."""
     out = []
     for count, p in zip(n.to_numpy(), pct.to_numpy()):
+        if pd.isna(count):
+            out.append(NOT_RECORDED)
+            continue
         count = int(count)
         out.append("0" if count == 0 else (f"{count}" if np.isnan(p) else f"{count} ({p:.1f}%)"))
     return out

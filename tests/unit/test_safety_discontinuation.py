@@ -41,3 +41,22 @@ def test_discontinuation_from_ds_counts_subjects_and_no_events():
 
 def test_discontinuation_from_aeacn_keeps_its_event_count():
     assert ae_tables.subjects_only("AEACN") == ()
+
+
+def test_discontinuation_not_recorded_when_aeacn_is_empty_and_ds_names_no_ae():
+    """O8: AEACN empty on every record and no DS reason ADVERSE EVENT (pharmaverse ADaM): 'not recorded', not 0."""
+    population, events, ae, _ = _frames()
+    ds = pd.DataFrame({"USUBJID": ["S1"], "DSCAT": ["DISPOSITION EVENT"], "DSDECOD": ["DISCONTINUED"],
+                       "DSSTDTC": ["2021-05-20"], "DSSTDT": sf.dt(["2021-05-20"])})
+    source = discontinuation_source(ae, ds)
+    assert ae["AEACN"].isna().all() and source == "AEACN"
+    unrecorded = ae_tables.not_recorded(ae, source)
+    assert unrecorded == {"DISCONT": "AEACN empty"}          # AESER, AESEV, AEOUT are filled in the frames
+    categories = ae_tables.overview_categories(events, source, unrecorded)
+    assert dict(categories)["DISCONT"].endswith("not recorded (AEACN empty)")
+    table = ae_tables.ae_overview(events, population, categories, unrecorded=tuple(unrecorded))
+    cells = count_cells(table, ["CATEGORY"]).set_index("CATEGORY")
+    assert cells.loc["DISCONT", "g0"] == "not recorded" and cells.loc["DISCONT", "e0"] == NO_COUNT
+    assert cells.loc["ANY", "g0"].startswith(str(ae["USUBJID"].nunique()))
+    filled = ae.assign(AEACN=["DOSE NOT CHANGED"] * len(ae))
+    assert ae_tables.not_recorded(filled, source) == {} and ae_tables.not_recorded(ae, "DS") == {}

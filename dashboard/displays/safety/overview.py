@@ -131,10 +131,11 @@ def tiles(data: TrialData, table: pd.DataFrame, total: int) -> dict[str, str]:
 def overview_table(data: TrialData) -> pd.DataFrame:
     """Subjects and events per overview category (any TEAE, serious, related, ...), pooled or by arm."""
     f = fr.frames(data)
-    categories = ae_tables.overview_categories(f.teae, f.discont_source)
+    unrecorded = ae_tables.not_recorded(data.ae, f.discont_source)
+    categories = ae_tables.overview_categories(f.teae, f.discont_source, unrecorded)
     return memoized(data, "safety:overview", lambda: data.split(
         ae_tables.ae_overview, ae_tables.ae_overview_by_arm, f.teae, f.population, categories=categories,
-        no_events=ae_tables.subjects_only(f.discont_source), basis="safety"))
+        no_events=ae_tables.subjects_only(f.discont_source), unrecorded=tuple(unrecorded), basis="safety"))
 
 
 def _overview(data: TrialData) -> dict[str, Any]:
