@@ -176,6 +176,13 @@ def _configured_codes(armcd: pd.Series, config: TrialConfig) -> pd.Series:
     return _normalized(armcd).map(codes).astype("str")
 
 
+def allocation_source(dm: SourceTable) -> str:
+    """Where the arms come from without a randomization list, by variable name only (never a value): ADSL's
+    ARMCD / ACTARMCD on an ADaM cut (the loader fills them from TRT01P / TRT01A where ADSL lacks them), DM's on SDTM."""
+    where = "ADSL" if adam_stem(dm.name) or any(adam_stem(name) for name, _ in dm.parts) else "DM"
+    return f"{where} ARMCD (as randomized) and ACTARMCD (as treated)"
+
+
 def _split_dm(tables: dict[str, SourceTable], config: TrialConfig,
               findings: Findings | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pa.Table | None]:
     """DM without arms plus RANDFL, RANDDTC, RANDDT, SCRNFFL; the allocation list; other sealed DM columns."""
@@ -190,8 +197,8 @@ def _split_dm(tables: dict[str, SourceTable], config: TrialConfig,
     allocation = _allocation(raw, listed, config)
     if RANDOMIZATION not in tables and findings is not None:
         findings.warning(tables["DM"].name, "no randomization list (randomization.csv) in the export: each subject's "
-                         "arm is taken from DM ARMCD (as randomized) and ACTARMCD (as treated)",
-                         column="ARMCD", kind="allocation from DM")
+                         f"arm is taken from {allocation_source(tables['DM'])}", column="ARMCD",
+                         kind="allocation from DM")
     real_arm = _configured_codes(allocation["ARMCD"], config).notna()
     ds = tables["DS"].table.to_pandas() if "DS" in tables else pd.DataFrame(columns=["USUBJID", "DSDECOD"])
     decod = _normalized(_column(ds, "DSDECOD"))

@@ -131,3 +131,15 @@ def test_a_qnam_with_any_arm_value_is_sealed_for_every_subject(config):
     export = seal({"DM": dm(), "SUPPDM": supp}, config)
     assert export.clinical["SUPPDM"]["QNAM"].tolist() == ["COMORB", "COMORB"]
     assert sorted(export.sealed["SUPPDM"]["QVAL"].tolist()) == ["Saline placebo", "secretome 5 mL lot 7"]
+
+
+def test_allocation_warning_names_adsl_on_an_adam_cut_and_never_an_arm():
+    """O9: without a randomization list the arms come from ADSL ARMCD / ACTARMCD on an ADaM cut, DM's on SDTM."""
+    import pyarrow as pa
+
+    from dashboard.ingest.readers import SourceTable
+    from dashboard.ingest.seal import allocation_source
+    table = pa.table({"USUBJID": ["S1"], "ARMCD": ["PBO"], "ACTARMCD": ["PBO"]})
+    adam = allocation_source(SourceTable("DM", "adsl.xpt", table))
+    assert adam.startswith("ADSL ARMCD") and "ACTARMCD" in adam and "PBO" not in adam
+    assert allocation_source(SourceTable("DM", "dm.xpt", table)).startswith("DM ARMCD")
