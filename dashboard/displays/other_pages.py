@@ -19,6 +19,7 @@ from dashboard.cut_status import cut_status
 from dashboard.displays.model import POOLED_ONLY, Control, Display, Out, View
 from dashboard.exports import neutralize_frame
 from dashboard.ingest.adam.sources import sources_text
+from dashboard.ingest.identity import shown_counts
 from dashboard.permissions import (AccountChangeRefused, Permission, Role, check_web_account_change,
                                    may_read_closed_detail, role_named, web_may_offer)
 from layouts import admin as admin_ids
@@ -38,8 +39,8 @@ def cut_rows(manifests: list[cuts.CutManifest], active: str | None, root: Any = 
 
 def manifest_detail(manifest: cuts.CutManifest) -> html.Div:
     """Checksums and row counts of the input files of one cut."""
-    rows = [html.Tr([html.Td(f.name), html.Td(f"{f.rows:,}"), html.Td(f"{f.size:,}"),
-                     html.Td(html.Code(f.sha256))]) for f in manifest.inputs]
+    rows = [html.Tr([html.Td(f.name), *(html.Td(cell) for cell in shown_counts(f)), html.Td(html.Code(f.sha256))])
+            for f in manifest.inputs]
     return html.Div([
         html.P([html.Strong(manifest.cut_id), f" · cut date {manifest.cut_date} · loaded {manifest.loaded_at} "
                 f"by {manifest.loaded_by} from {manifest.source}"], className="mb-2"),

@@ -118,6 +118,14 @@ def public_inputs(raws: dict[str, RawFile], rows: dict[str, int], export: Sealed
     return tuple(sorted(files, key=lambda f: f.name.lower()))
 
 
+def shown_counts(f: cuts.InputFile) -> tuple[str, str]:
+    """(rows, bytes) of a manifest input as people read them: 'withheld' where the file carries allocation (its
+    size, and the rows of a file sealed whole, are not recorded in the clinical part), never a 0 that looks measured."""
+    if not f.sha256.startswith("withheld"):
+        return f"{f.rows:,}", f"{f.size:,}"
+    return ("withheld" if f.rows == 0 else f"{f.rows:,}"), "withheld"
+
+
 def sealed_inputs(raws: dict[str, RawFile], rows: dict[str, int]) -> pd.DataFrame:
     """Every input's real name, SHA-256, rows and size, for the sealed part."""
     ordered = sorted(raws.items(), key=lambda item: item[1].name.lower())
