@@ -64,8 +64,11 @@ def lab_box_figure(summary: pd.DataFrame, test: str, unit: str, stamp: str, *, a
             fig.add_trace(_outlier_trace(outliers[outliers[GROUP] == label], label, colors[label], x_of, width,
                                          unit))
     fig.update_layout(boxmode="overlay")
+    # a rotated visit name runs right of its tick: the last one would be cut at the figure's edge and hidden
+    # ("hide past div"), so the margin makes room for it
     fig.update_xaxes(tickvals=list(range(len(visits))), ticktext=visits["VISIT"].astype(str).tolist(), title="Visit",
-                     range=[-0.6, len(visits) - 0.4])
+                     range=[-0.6, len(visits) - 0.4], automargin=True, ticklabeloverflow="allow")
+    fig.update_layout(margin={"r": 20 + 6 * int(visits["VISIT"].astype(str).str.len().iloc[-1])})
     fig.update_yaxes(title=f"{test} ({unit})" if unit else test)
     return fig
 

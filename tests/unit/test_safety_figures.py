@@ -137,3 +137,16 @@ def test_continuous_regimen_marks_dosing_records_not_infusions():
     doses = pd.DataFrame({"USUBJID": ["S1"], "DAY": [1.0], "INFUSION": [1]})
     assert FT._dose_trace(doses, pd.Series({"S1": "S1"}), discrete=False).name == "Dosing record start"
     assert FT._dose_trace(doses, pd.Series({"S1": "S1"}), discrete=True).name == "Infusion"
+
+
+def test_lab_box_keeps_room_for_the_last_visit_name():
+    """O12: the last rotated visit name (random-cdisc-adam: WEEK 5 DAY 36) runs right of its tick; with the house
+    margin of 20 px plotly hid it ('hide past div'). The figure keeps it and makes room."""
+    visits = ["BASELINE", "WEEK 1 DAY 8", "WEEK 2 DAY 15", "WEEK 3 DAY 22", "WEEK 4 DAY 29", "WEEK 5 DAY 36"]
+    summary = pd.DataFrame({S.GROUP: S.TOTAL, "VISITNUM": [float(i) for i in range(6)], "VISIT": visits,
+                            "Q1": 10.0, "MEDIAN": 18.0, "Q3": 25.0, "MEAN": 18.0, "LOWERFENCE": 0.0,
+                            "UPPERFENCE": 45.0, "N": 400})
+    fig = FL.lab_box_figure(summary, "ALT", "U/L", OPEN)
+    assert list(fig.layout.xaxis.ticktext) == visits
+    assert fig.layout.xaxis.ticklabeloverflow == "allow" and fig.layout.xaxis.automargin
+    assert fig.layout.margin.r >= 6 * len(visits[-1])
