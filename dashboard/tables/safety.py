@@ -147,24 +147,30 @@ def band_rows(bands: pd.DataFrame, column: str, groups: Sequence[str], categorie
     return rows
 
 
-def _median_iqr(median: float, q1: float, q3: float, n: int) -> str:
+def _median_iqr(median: float, q1: float, q3: float, n: int, decimals: int) -> str:
     if n == 0 or np.isnan(median):
         return "–"
-    return f"{_number(median)} ({_number(q1)} to {_number(q3)}), n={n}"
+    return f"{median:,.{decimals}f} ({q1:,.{decimals}f} to {q3:,.{decimals}f}), n={n}"
 
 
-def _number(value: float) -> str:
-    """Four significant digits, never in exponent form: 0.0123, 1.37, 208.5, 123,457."""
-    return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
+def lab_decimals(summary: pd.DataFrame, significant: int = 3) -> int:
+    """One number of decimals for every value of a test's table: `significant` digits of its typical baseline
+    (the median of the first statistic's medians), 0 to 4; so 8.97 (1.31 to 16.90), not 8.967 (1.312 to 16.9)."""
+    first = summary[summary["STAT"] == summary["STAT"].iloc[0]] if len(summary) else summary
+    typical = float(np.nanmedian(np.abs(first["MEDIAN"].to_numpy(float)))) if len(first) else np.nan
+    if not np.isfinite(typical) or typical == 0:
+        return 2
+    return int(min(4, max(0, significant - 1 - int(np.floor(np.log10(typical))))))
 
 
 def baseline_rows(summary: pd.DataFrame, groups: Sequence[str], unit: str) -> list[list[str]]:
-    """Rows of the baseline and change table: statistic with its unit, then 'median (Q1 to Q3), n' per group."""
-    rows = []
+    """Rows of the baseline and change table: statistic with its unit, then 'median (Q1 to Q3), n' per group, every
+    number with the test's decimals (`lab_decimals`)."""
+    rows, decimals = [], lab_decimals(summary)
     for key in dict.fromkeys(summary["STAT"]):
         part = summary[summary["STAT"] == key].set_index(GROUP)
         label = str(part["LABEL"].iloc[0]) + (f" ({unit})" if unit else "")
-        rows.append([label, *(_median_iqr(*part.loc[g, ["MEDIAN", "Q1", "Q3"]], int(part.loc[g, "N"]))
+        rows.append([label, *(_median_iqr(*part.loc[g, ["MEDIAN", "Q1", "Q3"]], int(part.loc[g, "N"]), decimals)
                               for g in groups)])
     return rows
 

@@ -80,3 +80,16 @@ def test_overview_note_names_trtemfl_when_delivered():
     assert "TRTEMFL = Y" in teae_rule(flagged) and "first EX start" not in teae_rule(flagged)
     assert "first EX start" in teae_rule(sdtm) and "TRTEMFL" not in teae_rule(sdtm)
     assert not flag_delivered(blank.ae, "TRTEMFL") and "first EX start" in teae_rule(blank)
+
+
+def test_lab_baseline_table_uses_one_rounding_per_test():
+    """O13: every number of a test's baseline table has the same decimals (three significant digits of the typical
+    baseline), not four significant digits each ('8.967 (1.312 to 16.9)')."""
+    from dashboard.analysis.safety import GROUP, TOTAL
+    from dashboard.tables.safety import baseline_rows
+    summary = pd.DataFrame({"STAT": ["BASE", "CHG"], "LABEL": ["Baseline", "Change"], GROUP: TOTAL,
+                            "MEDIAN": [17.96, 8.967], "Q1": [11.68, 1.312], "Q3": [25.35, 16.9], "N": [400, 400]})
+    rows = baseline_rows(summary, [TOTAL], "U/L")
+    assert rows == [["Baseline (U/L)", "18.0 (11.7 to 25.4), n=400"], ["Change (U/L)", "9.0 (1.3 to 16.9), n=400"]]
+    small = summary.assign(MEDIAN=[0.52, 0.013], Q1=[0.4, -0.1], Q3=[0.7, 0.2])
+    assert baseline_rows(small, [TOTAL], "mg/dL")[1][1] == "0.013 (-0.100 to 0.200), n=400"
