@@ -135,7 +135,7 @@ def test_baseline_and_change_from_baseline_are_summarised_with_their_unit():
     assert summary.loc["CHG_HIGH", ["N", "MEDIAN", "Q1", "Q3"]].tolist() == [2, 22.5, 13.75, 31.25]  # +40, +5
     assert summary.loc["CHG_LOW", "MEDIAN"] == 0.0                                                 # -5, +5
     rows = ST.baseline_rows(summary.reset_index(), ["All subjects"], "U/L")
-    assert rows[0] == ["Baseline (U/L)", "25 (22.5 to 27.5), n=2"]
+    assert rows[0] == ["Baseline (U/L)", "25.0 (22.5 to 27.5), n=2"]              # one rounding per test (O13)
     assert rows[2][0] == "Change from baseline to the highest value (U/L)"
     by_arm = L.lab_baseline_summary_by_arm(index["ALT"], POP, ARM)
     base = by_arm[by_arm["STAT"] == "BASE"].set_index("GROUP")["N"].to_dict()
