@@ -85,8 +85,24 @@ def _run(app: flask.Flask, cut_id: str, config: TrialConfig, root: Path | None) 
             except Exception as exc:  # noqa: BLE001  (a page layout or the cut itself failed: next level)
                 failed.append(f"{access.value}: {type(exc).__name__}")
             done += _warm_badges(cut_id, access, config, root, failed)
+    release_memory()
     last_run.update(cut_id=cut_id, views=done, failed=failed, seconds=round(time.perf_counter() - started, 2))
     log.info("warmed cut %s: %d views in %.1f s, %d failed", cut_id, done, last_run["seconds"], len(failed))
+
+
+def release_memory() -> None:
+    """Hand the memory freed by warming's intermediate frames back to the system (Arrow's pool, then glibc's heap);
+    without it a worker keeps their peak (about 150 MB at 5,000 subjects). Nothing cached is touched."""
+    import ctypes
+    import ctypes.util
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    libc = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(libc), "malloc_trim", None) if libc else None
+    if trim is not None:       # glibc only (musl, macOS have none: nothing to do there)
+        trim(0)
 
 
 def _warm_badges(cut_id: str, access: Access, config: TrialConfig, root: Path | None, failed: list[str]) -> int:

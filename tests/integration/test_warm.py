@@ -78,3 +78,14 @@ def test_warming_fills_the_readiness_badges_of_each_level(warmed):
     for access in (Access.BLINDED, Access.UNBLINDED):
         keys = blinding.trial_data(cut_id, access, config, root).blinded.__dict__.get("_memo", {})
         assert any(key[0] == "readiness" for key in keys), f"no readiness badge warmed at {access.value}"
+
+
+def test_releasing_memory_after_warming_keeps_every_cache(warmed):
+    """`release_memory` gives freed heap pages back; the cached trial data and results stay as they were."""
+    cut_id, config, root = warmed
+    before = {access: dict(blinding.trial_data(cut_id, access, config, root).__dict__.get("_memo", {}))
+              for access in Access}
+    warm.release_memory()
+    for access, entries in before.items():
+        after = blinding.trial_data(cut_id, access, config, root).__dict__.get("_memo", {})
+        assert entries and set(after) == set(entries) and all(after[k] is entries[k] for k in entries)
