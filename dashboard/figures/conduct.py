@@ -168,7 +168,7 @@ def completeness_figure(visits: pd.DataFrame, measures: pd.DataFrame, stamp: str
                              hovertemplate="%{y} at %{x}: %{text} (%{z:.0f} %)<extra></extra>"))
     missing = f"<br>Not in this cut (no record): {', '.join(absent)}." if absent else ""
     fig.add_annotation(text="n/N: subjects with a result / subjects due. – : not collected at that visit." + missing,
-                       showarrow=False, xref="paper", yref="paper", x=0, y=-0.12, xanchor="left",
+                       showarrow=False, xref="paper", yref="paper", x=0, y=-0.12, xanchor="left", align="left",
                        font={"size": 11, "color": "#555"})
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_layout(margin={"b": 90 if absent else 70})
