@@ -2,7 +2,9 @@
 
 `dashboard.blinding.trial_data` gives one object per (cut, access level, configuration, data root), so a
 result is never served to another access level, another trial configuration or another installation
-in the same process: a blinded user can never get an armed result.
+in the same process: a blinded user can never get an armed result. `pooled` is the one exception, in one direction:
+a result computed from the cut's blinded trial data (so free of allocation by construction) is held there and read
+by every access level of the cut, instead of one copy per level.
 """
 
 from __future__ import annotations
