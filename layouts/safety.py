@@ -224,7 +224,7 @@ def layout(ctx: ViewContext) -> Component:
     """The safety page for this user: pooled (OPEN) or by arm (CLOSED) as ctx says; figures filled by callbacks."""
     basis = "as randomized (planned arm)" if ctx.safety_arm_basis == "planned" else "as treated (actual arm)"
     arms = f" · by arm {basis}: {', '.join(ctx.arm_labels)}" if ctx.sees_arms else " · all arms pooled"
-    subtitle = f"Safety population: randomized subjects with at least one dose{arms} · {STUDY_DAY_NOTE}"
+    subtitle = f"Safety population as stated below{arms} · {STUDY_DAY_NOTE}"   # the note says SAFFL where it decided
     return html.Div([
         page_header("Safety", ctx, subtitle),
         html.Div([html.Div(id=POPULATION_NOTE, className="flex-grow-1"), readiness_badge("safety.population")],

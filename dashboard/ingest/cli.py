@@ -18,6 +18,7 @@ from dashboard.cut_status import cut_status
 from dashboard.config import ConfigError, default_instance_path, load_trial_config
 from dashboard.ingest.adam.sources import page_kind, sources_text
 from dashboard.ingest.coding import coding_path
+from dashboard.ingest.identity import shown_counts
 from dashboard.ingest.findings import AlreadyLoaded, Finding, IngestError, Severity, summarize
 from dashboard.ingest.load import activate_cut, load_cut
 from dashboard.ingest.steps import LOG, LoaderStepError
@@ -205,7 +206,8 @@ def _show(args: argparse.Namespace) -> int:
           f"  loaded     {m.loaded_at} by {m.loaded_by}\n  source     {m.source}\n  randomized {m.randomized}")
     print("inputs:")
     for f in m.inputs:
-        print(f"  {f.name:<22} {f.rows:>9} rows {f.size:>11} bytes  sha256 {f.sha256}")
+        rows, size = shown_counts(f)
+        print(f"  {f.name:<22} {rows:>9} rows {size:>11} bytes  sha256 {f.sha256}")
     print("clinical domains: " + ", ".join(f"{d} {n}" for d, n in m.domain_rows.items()))
     if m.sources:
         print("sources: " + sources_text(m.sources))

@@ -21,6 +21,7 @@ from dashboard.analysis.readiness import field_missing, warning_counts
 from dashboard.blinding import TrialData
 from dashboard.memo import memoized
 from dashboard.pack import content, outline_conduct, outline_labs
+from dashboard.pack.outline_labs import baseline_flag
 from dashboard.pack.content import ALL_SUBJECTS, Display, grid_frame
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,8 @@ def lab_shifts(data: TrialData) -> list[Display]:
             header, body = safety_tables.shift_matrix(shift, group)
             out += [[labs.with_unit(name, units.get(testcd)), group_header, *row] for row in body]
     table = pd.DataFrame(out, columns=["Test", "Group", *header])
-    note = ("Baseline: the last record flagged LBBLFL = Y; worst post-baseline: the value furthest outside the normal "
+    note = (f"Baseline: the last record flagged {baseline_flag(data)} = Y; worst post-baseline: the value furthest "
+            "outside the normal "
             "range at a later visit. Subjects of the safety population." + fr.basis_note(data))
     return [Display(LABORATORY, "lab_shift_tables", "Shift tables per laboratory test", table, note=note)]
 

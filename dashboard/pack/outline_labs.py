@@ -14,6 +14,13 @@ from dashboard.analysis.safety import GROUP
 from dashboard.blinding import TrialData
 from dashboard.pack.content import Display
 
+
+def baseline_flag(data: TrialData) -> str:
+    """The flag the baseline is read from as the export names it (the Labs tab's rule): ABLFL on ADaM, LBBLFL."""
+    from dashboard.displays.safety.labs import baseline_flag as page_rule     # at call time, as lab_shifts does
+
+    return page_rule(data)
+
 LABORATORY = "Laboratory"
 STAT_HEADERS = {"N": "n", "MEAN": "mean", "SD": "SD", "MEDIAN": "median", "MIN": "min", "MAX": "max"}
 SIGNIFICANT_HEADERS = {"USUBJID": "Subject", "ARM": "Arm", "LBTEST": "Test", "VISIT": "Visit", "LBDY": "Study day",
@@ -56,8 +63,9 @@ def baseline_extremes(data: TrialData) -> list[Display]:
         name = labs.with_unit(_test_name(rows, testcd), units.get(testcd))
         out += [[name, *row] for row in safety_tables.baseline_rows(summary, fr.groups(data), "")]
     table = pd.DataFrame(out, columns=["Test", "Statistic", *fr.headers(data)])
-    note = ("Each cell: median (Q1 to Q3), n. Baseline: the last record flagged LBBLFL = Y; post-baseline: records "
-            "at later visits of subjects with a baseline. Subjects of the safety population." + fr.basis_note(data))
+    note = (f"Each cell: median (Q1 to Q3), n. Baseline: the last record flagged {baseline_flag(data)} = Y; "
+            "post-baseline: records at later visits of subjects with a baseline. Subjects of the safety population."
+            + fr.basis_note(data))
     return [Display(LABORATORY, "lab_baseline_change", "Baseline and change to the highest and lowest value, "
                     "every laboratory test", table, note=note)]
 
@@ -93,8 +101,8 @@ def change_by_visit(data: TrialData) -> list[Display]:
         name = labs.with_unit(_test_name(rows, testcd), units.get(testcd))
         table = _visit_table(stats, fr.groups(data), fr.headers(data))
         note = ("At each scheduled visit (whole VISITNUM) each subject's last value; change from the subject's "
-                "baseline (the last record flagged LBBLFL = Y) at visits after the baseline visit. SD needs two "
-                "values. Subjects of the safety population." + fr.basis_note(data))
+                f"baseline (the last record flagged {baseline_flag(data)} = Y) at visits after the baseline visit. SD "
+                "needs two values. Subjects of the safety population." + fr.basis_note(data))
         shown.append(Display(LABORATORY, f"lab_change_{testcd}", f"{name}: value and change from baseline by visit",
                              table, note=note))
     return shown
