@@ -126,6 +126,15 @@ def _second_process(count: int) -> ProcessPoolExecutor | None:
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
 
 
+def _read_before_fork(cut_id: str, previous_id: str | None, config: TrialConfig, root: Path | None) -> None:
+    """Read the cut (and the previous one) once, before the fork: the clinical part serves every access level, so
+    the forked process inherits it instead of reading and cutting it again (at 5,000 subjects most of a pack's
+    data time). A cut that cannot be read raises here, as the build would."""
+    with _app_context(config, root):
+        blinding.trial_data(cut_id, Access.BLINDED, config, root)
+        _previous(cut_id, previous_id, Access.BLINDED, config, root)
+
+
 def build_all(cut_id: str, packs: Sequence[tuple[Access, Path]], *, config: TrialConfig, root: Path | None,
               user: str, previous_id: str | None = None, database_url: str | None = None,
               timings: dict[str, float] | None = None, parallel: bool = False) -> list[BuiltPack]:
@@ -138,6 +147,8 @@ def build_all(cut_id: str, packs: Sequence[tuple[Access, Path]], *, config: Tria
     clock = _Clock(timings)
     pool = _second_process(len(packs)) if parallel else None
     try:
+        if pool is not None:
+            _read_before_fork(cut_id, previous_id, config, root)
         pending: list[Collected | Future[Collected]] = [
             pool.submit(collected, cut_id, access, folder, config, root, previous_id, database_url)
             for access, folder in packs[1:]] if pool is not None else []

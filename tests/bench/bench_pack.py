@@ -1,9 +1,12 @@
 """Meeting pack benchmark (not a test): open + closed pack of one cut, time per stage and PDF sizes.
 
-    python tests/bench/bench_pack.py [--cut CUT_ID] [--config TOML] [--root DATA_ROOT] [--out DIR]
+    python tests/bench/bench_pack.py [--cut CUT_ID] [--config TOML] [--root DATA_ROOT] [--out DIR] [--sequential]
+    python tests/bench/bench_pack.py --subjects 5000 [--keep DIR]
 
 Defaults: the active cut of the instance's data root with the configured trial (the demo: NCT05019287's final
-cut). The pilot: --config data/trials/CDISCPILOT01.toml --root instance/pilot/data. Builds go to a temporary
+cut). The pilot: --config data/trials/CDISCPILOT01.toml --root instance/pilot/data. --subjects N: the synthetic
+cut of the page benchmarks (bench_server.bench_instance, kept in --keep, default $TMPDIR/dsmb-bench/s<N>, and
+reused: generating 5,000 subjects takes minutes); target 60 s. Builds go to a temporary
 folder (or --out), their audit rows to a throwaway database. Target (issue 14): open + closed at most 10 s.
 Three runs: cold (a new process: data loaded, Chromium started; the closed pack collected in a forked process
 meanwhile, as the command line does; --sequential: in this one), then with the Chromium session kept (as in the
@@ -28,6 +31,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cut"), parser.add_argument("--config"), parser.add_argument("--root")
     parser.add_argument("--out")
+    parser.add_argument("--subjects", type=int, help="the synthetic cut of this many subjects (bench_server)")
+    parser.add_argument("--keep", type=Path, help="where the synthetic installation is kept and reused")
     parser.add_argument("--sequential", action="store_true",
                         help="cold run without the forked second process (as before, for comparison)")
     args = parser.parse_args()
@@ -40,13 +45,11 @@ def main() -> int:
     from dashboard.pack.figures import SESSION
 
     config = load_trial_config(Path(args.config) if args.config else None)
-    root = Path(args.root) if args.root else cuts.data_root()
+    root = Path(args.root) if args.root else _synthetic(args) if args.subjects else cuts.data_root()
     cut_id = args.cut or cuts.active_cut_id(root)
     closed = Access.CODED
-    try:
-        blinding.trial_data(cut_id, Access.CODED, config, root)
-    except blinding.NoCodingKey:            # a cut loaded before coding keys were sealed with it
-        closed = Access.UNBLINDED
+    if not blinding.cut_coding(cut_id, root, config)[0]:    # read from the sealed key only: the cut's data
+        closed = Access.UNBLINDED                            # are read within the timed build, as on the command line
         print("  (this cut has no coding key: the closed pack is built unblinded, as for the statistician)")
     packs = [(Access.BLINDED, work / "open"), (closed, work / "closed")]
     print(f"{config.study_id} cut {cut_id}: open + closed (machine shared with other work; times vary)")
@@ -71,6 +74,16 @@ def main() -> int:
         print(f"  {pack.kind:6} {pack.pdf.stat().st_size / 1024:8.0f} kB, {pages} pages, {len(pack.figures)} "
               f"figures: {pack.pdf}")
     return 0
+
+
+def _synthetic(args: argparse.Namespace) -> Path:
+    """The data root of the page benchmarks' synthetic installation of --subjects (made once, then reused)."""
+    sys.path[:0] = [str(PROJECT_ROOT / "tests"), str(PROJECT_ROOT / "tests" / "bench")]
+    import bench_server
+
+    os.environ["DSMB_SECRET_KEY"] = bench_server.BENCH_SECRET     # its cuts are signed with the bench key
+    keep = args.keep or Path(tempfile.gettempdir()) / "dsmb-bench" / f"s{args.subjects}"
+    return bench_server.bench_instance(args.subjects, keep).root
 
 
 def _load() -> str:
