@@ -13,7 +13,7 @@ from dashboard.analysis.adam_flags import EfficacyPopulation, efficacy_populatio
 from dashboard.blinding import Access, TrialData
 from dashboard.config import TrialConfig
 from dashboard.context import trial_config
-from dashboard.memo import memoized
+from dashboard.memo import pooled
 from layouts import outcomes as ids
 
 PAGE = "/outcomes"
@@ -29,49 +29,47 @@ efficacy_stamp = page_common.efficacy_stamp   # plus the arm basis when by arm
 def population(data: TrialData) -> EfficacyPopulation:
     """The efficacy displays' population: the configured ADaM efficacy flag's subjects where DM carries it, else
     every randomized subject (an SDTM cut). Every Outcomes display reads its DM from here."""
-    return memoized(data, "outcomes:efficacy-population", lambda: efficacy_population_dm(data.dm, data.config.adam))
+    return pooled(data, "outcomes:efficacy-population",
+                  lambda blinded: efficacy_population_dm(blinded.dm, blinded.config.adam))
 
 
 def all_values(data: TrialData) -> dict[str, Any]:
     """Every configured outcome's values and per-visit values, filtered from its domain once per cut and access."""
-    config = data.config
-
-    def compute() -> dict[str, Any]:
-        values = outcomes.all_outcome_values({o.domain: data.domain(o.domain) for o in config.outcomes},
-                                             config.outcomes, population(data).dm, config.visits,
+    def compute(blinded: TrialData) -> dict[str, Any]:
+        config = blinded.config
+        values = outcomes.all_outcome_values({o.domain: blinded.domain(o.domain) for o in config.outcomes},
+                                             config.outcomes, population(blinded).dm, config.visits,
                                              config.adam.analysis_flag)
         return {key: (frame, outcomes.visit_values(frame)) for key, frame in values.items()}
 
-    return memoized(data, "outcomes:values", compute)
+    return pooled(data, "outcomes:values", compute)   # the same at every access level: once per cut
 
 
 def non_analysis_counts(data: TrialData) -> dict[str, tuple[int, int]]:
     """Per outcome: ADaM records that are not values (derived, outside the analysis flag), said on the figures."""
-    config = data.config
-    return memoized(data, "outcomes:non-analysis", lambda: outcomes.all_non_analysis_counts(
-        {o.domain: data.domain(o.domain) for o in config.outcomes}, config.outcomes, population(data).dm,
-        config.adam.analysis_flag))
+    return pooled(data, "outcomes:non-analysis", lambda blinded: outcomes.all_non_analysis_counts(
+        {o.domain: blinded.domain(o.domain) for o in blinded.config.outcomes}, blinded.config.outcomes,
+        population(blinded).dm, blinded.config.adam.analysis_flag))
 
 
 def event_times(data: TrialData) -> list[Any]:
-    """event_times of every configured event, in configuration order."""
-    config = data.config
+    """event_times of every configured event, in configuration order (no arm: once per cut)."""
+    def compute(blinded: TrialData) -> list[Any]:
+        dm = population(blinded).dm
+        return [events.event_times(e, blinded.domain(e.source), dm, blinded.ds, blinded.cut.cut_date,
+                                   blinded.config.followup_days) for e in blinded.config.events]
 
-    def compute() -> list[Any]:
-        dm = population(data).dm
-        return [events.event_times(e, data.domain(e.source), dm, data.ds, data.cut.cut_date,
-                                   config.followup_days) for e in config.events]
-
-    return memoized(data, "outcomes:event-times", compute)
+    return pooled(data, "outcomes:event-times", compute)
 
 
 def survival_inputs(data: TrialData) -> tuple[Any, Any, Any]:
     """Subjects of the population, day of death of those who died, and the study day of the cut, once per cut."""
-    def compute() -> tuple[Any, Any, Any]:
-        dm = population(data).dm
-        return outcomes.randomized_ids(dm), worst_rank.death_days(dm, data.ds), worst_rank.cut_days(dm, data.cut.cut_date)
+    def compute(blinded: TrialData) -> tuple[Any, Any, Any]:
+        dm = population(blinded).dm
+        return (outcomes.randomized_ids(dm), worst_rank.death_days(dm, blinded.ds),
+                worst_rank.cut_days(dm, blinded.cut.cut_date))
 
-    return memoized(data, "outcomes:survival", compute)
+    return pooled(data, "outcomes:survival", compute)
 
 
 def plain(*figures: Any) -> Any:

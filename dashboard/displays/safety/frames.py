@@ -16,7 +16,7 @@ from dashboard.analysis.safety_base import SafetyFrames, safety_frames
 from dashboard.blinding import Access, TrialData
 from dashboard.context import data_root
 from dashboard.figures.common import stamp_text
-from dashboard.memo import memoized
+from dashboard.memo import memoized, pooled
 from dashboard.tables import safety as safety_tables
 
 PAGE = "/safety"
@@ -44,8 +44,9 @@ def listing_labels(data: TrialData, **extra: str) -> dict[str, str]:
 
 def frames(data: TrialData) -> SafetyFrames:
     """The safety population, events, doses and observation ends of the cut (computed once per cut and access)."""
-    domains = {name: data.domain(name) for name in SAFETY_DOMAINS}
-    return memoized(data, "safety:frames", lambda: safety_frames(domains, data.config, data.cut.cut_date))
+    # the same at every access level (no arm): computed once per cut from its blinded data (memo.pooled)
+    return pooled(data, "safety:frames", lambda blinded: safety_frames(
+        {name: blinded.domain(name) for name in SAFETY_DOMAINS}, blinded.config, blinded.cut.cut_date))
 
 
 def configured_units(data: TrialData) -> dict[str, str]:
@@ -54,9 +55,8 @@ def configured_units(data: TrialData) -> dict[str, str]:
 
 def lab_index(data: TrialData) -> dict[str, pd.DataFrame]:
     """Laboratory rows of the safety population, by test code."""
-    population = frames(data).population
-    return memoized(data, "safety:lab-index", lambda: labs.split_by_test(data.lb, population["USUBJID"],
-                                                                         configured_units(data)))
+    return pooled(data, "safety:lab-index", lambda blinded: labs.split_by_test(  # once per cut (memo.pooled)
+        blinded.lb, frames(blinded).population["USUBJID"], configured_units(blinded)))
 
 
 def _no_arms() -> None:
