@@ -90,7 +90,7 @@ def _wrap(response):
 def record_pages(url: str, role: str, password: str, wanted: list[str]) -> dict[str, list[str]]:
     """{page path: [router body, then the body of every callback the page fires on load]} for `role`."""
     from crawl import _on_page, is_pattern_callback, nav_paths, post_pattern_callback
-    from dash_client import DashClient, collect_props, initial_values
+    from dash_client import DashClient, collect_props, page_open_values
 
     client = DashClient(_HttpClient(login_session(url, role, password), url))
     layout, callbacks = client.layout(), client.dependencies()
@@ -107,7 +107,7 @@ def record_pages(url: str, role: str, password: str, wanted: list[str]) -> dict[
             if is_pattern_callback(callback):
                 post_pattern_callback(SimpleNamespace(client=recorder.client, csrf_headers=dict), callback, tree)
             elif callback.ids & page_ids:
-                recorder.post_callback(callback, initial_values(callback, props))
+                recorder.post_callback(callback, page_open_values(callback, props))   # first tab shown, as a browser
         pages[path] = recorder.client.bodies
     return pages
 
