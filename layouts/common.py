@@ -23,7 +23,8 @@ def page_header(title: str, ctx: ViewContext, subtitle: str = "") -> Component:
                       color="danger" if ctx.sees_arms else "success", className="ms-2 align-middle")
     cut = f"Data cut {ctx.cut_date}" if ctx.cut_date else "No data cut loaded"
     # where the board's coding key came from is closed: only a reader who sees arms is told
-    coding = [html.Div(f"Coding key: {ctx.coding_notice}.", className="small text-danger coding-notice")] \
+    notice = ctx.coding_notice[:1].upper() + ctx.coding_notice[1:]       # the notice names the coding key itself
+    coding = [html.Div(f"{notice}.", className="small text-danger coding-notice")] \
         if ctx.sees_arms and ctx.coding_notice else []
     return html.Div([
         html.H2([title, badge], className="h4 mb-0"),
