@@ -117,44 +117,37 @@ def collected(cut_id: str, access: Access, folder: Path, config: TrialConfig, ro
 
 
 def _second_process(count: int) -> ProcessPoolExecutor | None:
-    """A forked process for the packs after the first (None when fork is not available): the packs of a build are
-    independent access levels, so on two cores the second is collected while the first is (the displays are
-    pure Python and hold the GIL, so a thread would not help). The child inherits the loaded modules and
-    caches; the database pools are dropped in it (dashboard.db registers that at fork)."""
+    """A forked process for the packs after the first (None when fork is not available): the second pack is
+    collected there while the first is drawn and typeset here (the displays are pure Python and hold the GIL, so
+    a thread would not help). The child inherits the loaded modules, the read cut and the memo cache; the
+    database pools are dropped in it (dashboard.db registers that at fork)."""
     if count < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-
-
-def _read_before_fork(cut_id: str, previous_id: str | None, config: TrialConfig, root: Path | None) -> None:
-    """Read the cut (and the previous one) once, before the fork: the clinical part serves every access level, so
-    the forked process inherits it instead of reading and cutting it again (at 5,000 subjects most of a pack's
-    data time). A cut that cannot be read raises here, as the build would."""
-    with _app_context(config, root):
-        blinding.trial_data(cut_id, Access.BLINDED, config, root)
-        _previous(cut_id, previous_id, Access.BLINDED, config, root)
 
 
 def build_all(cut_id: str, packs: Sequence[tuple[Access, Path]], *, config: TrialConfig, root: Path | None,
               user: str, previous_id: str | None = None, database_url: str | None = None,
               timings: dict[str, float] | None = None, parallel: bool = False) -> list[BuiltPack]:
     """Write `<folder>/<kind>.pdf` and `<folder>/tables/` for each (access, folder); each build is an audit event
-    (its checksum is closed detail when closed). `parallel`: the packs after the first are collected in a forked
-    process meanwhile (for a single-threaded caller such as the command line; the app builds in threads and does
-    not fork). A pack's figures are drawn by the process's Chromium session as soon as its displays are ready and
-    it is typeset on a thread (Typst releases the GIL) while the next pack is drawn. `timings`, when given,
-    receives the seconds of each stage on this thread (for the benchmark)."""
+    (its checksum is closed detail when closed). `parallel`: once the first pack is collected, the others are
+    collected in a forked process while the first is drawn and typeset (for a single-threaded caller such as the
+    command line; the app builds in threads and does not fork). A pack's figures are drawn by the process's
+    Chromium session as soon as its displays are ready and it is typeset on a thread (Typst releases the GIL)
+    while the next pack is drawn. `timings`, when given, receives the seconds of each stage on this thread."""
     clock = _Clock(timings)
     pool = _second_process(len(packs)) if parallel else None
     try:
-        if pool is not None:
-            _read_before_fork(cut_id, previous_id, config, root)
+        if pool is None:
+            SESSION.start()         # Chromium starts while the displays are computed
+        ready = [collected(cut_id, access, folder, config, root, previous_id, database_url)
+                 for access, folder in (packs if pool is None else packs[:1])]
+        # forked only now: the child inherits the first pack's memoized work (the closed pack reuses the pooled
+        # parts), and this process is still single-threaded (Chromium's thread starts after the fork)
         pending: list[Collected | Future[Collected]] = [
             pool.submit(collected, cut_id, access, folder, config, root, previous_id, database_url)
             for access, folder in packs[1:]] if pool is not None else []
-        SESSION.start()             # Chromium starts while the displays are computed
-        here = packs if pool is None else packs[:1]
-        ready = [collected(cut_id, access, folder, config, root, previous_id, database_url) for access, folder in here]
+        SESSION.start()
         clock.tick("displays")
         return _draw_and_typeset([*ready, *pending], clock, user=user, database_url=database_url)
     finally:
