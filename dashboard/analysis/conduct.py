@@ -108,7 +108,7 @@ def cycles_started(randomized: pd.DataFrame, ex: pd.DataFrame, interval_days: in
 
 
 CONTINUOUS_COLUMNS = ["USUBJID", "SITEID", "DAY1_DT", "records", "first_dose", "last_dose", "duration_days",
-                      "days_covered", "days_expected", "compliance_pct", "end_before_start", "STATUS"]
+                      "days_covered", "days_expected", "compliance_pct", "end_before_start", "without_end", "STATUS"]
 
 
 def _covered_days(rows: pd.DataFrame) -> pd.DataFrame:
@@ -127,18 +127,22 @@ def continuous_exposure(randomized: pd.DataFrame, ex: pd.DataFrame, planned_dura
     days covered / days expected, where days expected are the planned days, or fewer when the subject's time on
     study (day 1 to the cut, death or withdrawal) is shorter; a completed subject was expected every planned day.
 
-    A record without EXENDTC covers its start day; one ending after the end of observation is cut there; one
-    ending before it starts covers its start day and is counted in `end_before_start`, never dropped."""
+    A record without EXENDTC covers its start day and is counted in `without_end`: the subject's compliance is then
+    not computed (NaN; an ongoing or unrecorded end is not a missed dose). One ending after the end of observation
+    is cut there; one ending before it starts covers its start day and is counted in `end_before_start`, never
+    dropped."""
     ids = randomized["USUBJID"]
     rows = ex.loc[ex["USUBJID"].isin(ids)] if "USUBJID" in ex else ex.iloc[0:0]
     start = column(rows, "EXSTDT", "date").dt.normalize()
-    end = column(rows, "EXENDT", "date").dt.normalize().fillna(start)
+    end = column(rows, "EXENDT", "date").dt.normalize()
+    open_ended = (end.isna() & start.notna()).to_numpy()
+    end = end.fillna(start)
     backwards = (end < start).to_numpy()
     end = end.where(~backwards, start)
     stop = rows["USUBJID"].map(randomized.set_index("USUBJID")["END_DT"]) if len(rows) else end
     end = end.where(~(end > stop), np.maximum(start, stop))
     spans = pd.DataFrame({"USUBJID": rows["USUBJID"].to_numpy(), "start": start.to_numpy(), "end": end.to_numpy(),
-                          "backwards": backwards}).dropna(subset=["start"])
+                          "backwards": backwards, "open": open_ended}).dropna(subset=["start"])
     by = spans.groupby("USUBJID")
     out = randomized[["USUBJID", "SITEID", "DAY1_DT"]].reset_index(drop=True)
     out["records"] = ids.map(rows.groupby("USUBJID").size()).fillna(0).astype(int).to_numpy()
@@ -151,21 +155,27 @@ def continuous_exposure(randomized: pd.DataFrame, ex: pd.DataFrame, planned_dura
     expected = np.fmin(float(planned_duration_days), np.where(np.isnan(on_study), np.inf, np.maximum(on_study, 0)))
     expected = np.where(randomized["STATUS"].to_numpy() == COMPLETED, planned_duration_days, expected).astype(int)
     out["days_expected"] = expected
-    out["compliance_pct"] = np.where(expected > 0, 100.0 * out["days_covered"] / np.maximum(expected, 1), np.nan)
+    out["without_end"] = ids.map(by["open"].sum()).fillna(0).astype(int).to_numpy()
+    known = (expected > 0) & (out["without_end"].to_numpy() == 0)
+    out["compliance_pct"] = np.where(known, 100.0 * out["days_covered"] / np.maximum(expected, 1), np.nan)
     out["end_before_start"] = ids.map(by["backwards"].sum()).fillna(0).astype(int).to_numpy()
     out["STATUS"] = randomized["STATUS"].to_numpy()
     return out[CONTINUOUS_COLUMNS]
 
 
-COMPLIANCE_BANDS = ("not dosed", "< 50 %", "50 to < 80 %", "80 to 100 %", "> 100 %", "no day expected yet")
+COMPLIANCE_BANDS = ("not dosed", "< 50 %", "50 to < 80 %", "80 to 100 %", "> 100 %", "no day expected yet",
+                    "end date missing")
 
 
 def compliance_band(exposure: pd.DataFrame) -> pd.Series:
     """The COMPLIANCE_BANDS band of each subject of a `continuous_exposure` frame; a subject with no day expected
-    yet (dosed, but on study for no full day at the cut) has no compliance and says so."""
+    yet (dosed, but on study for no full day at the cut), or with an EX record without an end date, has no
+    compliance and says so."""
     pct = exposure["compliance_pct"].to_numpy(float)
-    bands = np.select([exposure["days_covered"].to_numpy() == 0, np.isnan(pct), pct < 50, pct < 80, pct <= 100],
-                      [COMPLIANCE_BANDS[0], COMPLIANCE_BANDS[5], *COMPLIANCE_BANDS[1:4]], COMPLIANCE_BANDS[4])
+    bands = np.select([exposure["days_covered"].to_numpy() == 0, exposure["without_end"].to_numpy() > 0,
+                       np.isnan(pct), pct < 50, pct < 80, pct <= 100],
+                      [COMPLIANCE_BANDS[0], COMPLIANCE_BANDS[6], COMPLIANCE_BANDS[5], *COMPLIANCE_BANDS[1:4]],
+                      COMPLIANCE_BANDS[4])
     return pd.Series(bands, index=exposure.index, name="band")
 
 
@@ -193,7 +203,8 @@ def continuous_totals(exposure: pd.DataFrame) -> pd.Series:
                       "median_duration": float(dosed["duration_days"].median()) if len(dosed) else np.nan,
                       "median_compliance": float(dosed["compliance_pct"].median()) if len(dosed) else np.nan,
                       "below_80": int((exposure["compliance_pct"] < 80).sum()),
-                      "end_before_start": int(exposure["end_before_start"].sum())}, dtype=object)
+                      "end_before_start": int(exposure["end_before_start"].sum()),
+                      "without_end": int((exposure["without_end"] > 0).sum())}, dtype=object)
 
 
 def completeness_measures(config: TrialConfig) -> tuple[Measure, ...]:

@@ -29,7 +29,7 @@ CONTINUOUS_HEADERS = {"USUBJID": "Subject", "SITEID": "Site", "DAY1_DT": "Day 1"
                       "first_dose": "First dose", "last_dose": "Last dose", "duration_days": "Days on treatment",
                       "days_covered": "Days covered", "days_expected": "Days expected",
                       "compliance_pct": "Compliance %", "end_before_start": "Records ending before they start",
-                      "STATUS": "Status"}
+                      "without_end": "Records without an end date", "STATUS": "Status"}
 LISTING_TITLES = {"infusions": MISSED_TITLE, "cycles": "Subjects with a missed cycle",
                   "continuous": "Exposure of every randomized subject (continuous dosing)"}
 VISIT_HEADERS = {"visit": "Visit", "planned_day": "Planned day", "expected": "Subjects due", "received": "Received",

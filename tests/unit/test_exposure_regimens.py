@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 import recruitment_frames as f
@@ -65,8 +66,11 @@ def test_continuous_exposure_counts_days_covered_duration_and_compliance():
     assert covered == {"S1": 28, "S2": 18, "S3": 8, "S4": 0, "S5": 2}
     # expected days: every planned day once completed, else the days on study if fewer than planned
     assert out["days_expected"].to_dict() == {"S1": 28, "S2": 20, "S3": 10, "S4": 15, "S5": 28}
-    expected_pct = {s: 100.0 * covered[s] / out.loc[s, "days_expected"] for s in covered}
-    assert out["compliance_pct"].to_dict() == pytest.approx(expected_pct)
+    # S5's second record has no end date: its compliance is not computed (an open end is not a missed dose)
+    expected_pct = {s: 100.0 * covered[s] / out.loc[s, "days_expected"] for s in covered if s != "S5"}
+    assert out["compliance_pct"].drop("S5").to_dict() == pytest.approx(expected_pct)
+    assert np.isnan(out.loc["S5", "compliance_pct"])
+    assert out["without_end"].to_dict() == {"S1": 0, "S2": 0, "S3": 0, "S4": 0, "S5": 1}
     assert out["records"].to_dict() == {"S1": 2, "S2": 2, "S3": 2, "S4": 0, "S5": 2}
     assert out["duration_days"].to_dict() == {"S1": 28, "S2": 20, "S3": 8, "S4": 0, "S5": 3}
     assert out["end_before_start"].to_dict() == {"S1": 0, "S2": 0, "S3": 0, "S4": 0, "S5": 1}
@@ -75,11 +79,12 @@ def test_continuous_exposure_counts_days_covered_duration_and_compliance():
 def test_compliance_bands_and_totals():
     exposure = conduct.continuous_exposure(_randomized(), _ex(), PLANNED_DAYS)
     dist = conduct.compliance_distribution(exposure).set_index("band")["subjects"]
-    # S1 100 %, S2 90 %, S3 80 %: 80 to 100; S4 not dosed; S5 2/28 = 7 %: below 50
-    assert dist.to_dict() == {"not dosed": 1, "< 50 %": 1, "50 to < 80 %": 0, "80 to 100 %": 3, "> 100 %": 0,
-                              "no day expected yet": 0}
+    # S1 100 %, S2 90 %, S3 80 %: 80 to 100; S4 not dosed; S5 has a record without an end date
+    assert dist.to_dict() == {"not dosed": 1, "< 50 %": 0, "50 to < 80 %": 0, "80 to 100 %": 3, "> 100 %": 0,
+                              "no day expected yet": 0, "end date missing": 1}
     totals = conduct.continuous_totals(exposure)
-    assert (totals["subjects"], totals["dosed"], totals["below_80"], totals["end_before_start"]) == (5, 4, 2, 1)
+    assert (totals["subjects"], totals["dosed"], totals["below_80"], totals["end_before_start"],
+            totals["without_end"]) == (5, 4, 1, 1, 1)
     assert totals["median_duration"] == pd.Series([28, 20, 8, 3]).median()
 
 
@@ -132,5 +137,7 @@ def test_a_dose_before_day_one_starts_no_cycle_and_study_days_have_no_day_zero()
 def test_no_day_expected_yet_is_its_own_compliance_band_not_above_100():
     from dashboard.analysis.conduct import compliance_band
 
-    exposure = pd.DataFrame({"days_covered": [3, 0, 5], "compliance_pct": [float("nan"), float("nan"), 120.0]})
-    assert compliance_band(exposure).tolist() == ["no day expected yet", "not dosed", "> 100 %"]
+    exposure = pd.DataFrame({"days_covered": [3, 0, 5, 4], "compliance_pct": [float("nan"), float("nan"), 120.0,
+                                                                            float("nan")],
+                             "without_end": [0, 0, 0, 2]})
+    assert compliance_band(exposure).tolist() == ["no day expected yet", "not dosed", "> 100 %", "end date missing"]

@@ -91,7 +91,7 @@ def test_each_arm_is_compared_with_the_reference_at_every_visit():
 
 def test_exposure_tables_by_arm_hold_every_arm():
     exposure = pd.DataFrame({"USUBJID": ["S1", "S2", "S3"], "received": [5, 3, 5], "days_covered": [28, 10, 0],
-                             "compliance_pct": [100.0, 50.0, 0.0]})
+                             "compliance_pct": [100.0, 50.0, 0.0], "without_end": [0, 0, 0]})
     labels = ("Group A", "Group B", "Group C")
     doses = conduct.exposure_distribution_by_arm(exposure, PLANNED, labels, 5)
     assert doses.groupby("arm")["subjects"].sum().to_dict() == {"Group A": 1, "Group B": 1, "Group C": 1}

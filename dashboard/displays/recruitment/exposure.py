@@ -50,6 +50,8 @@ def exposure_note(regimen: str, planned: int, totals: pd.Series) -> str:
                   "compliance")
         odd = (f" {totals['end_before_start']} EX records end before they start; each counts its start day only."
                if totals["end_before_start"] else "")
+        odd += (f" {totals['without_end']} subjects have an EX record without an end date (EXENDTC): their compliance "
+                "is not computed." if totals["without_end"] else "")
         return (f"{totals['dosed']} of {totals['subjects']} randomized subjects dosed; median (dosed) {median}; "
                 f"{totals['below_80']} below 80 % compliance. Compliance = days covered by EX records (EXSTDTC to "
                 f"EXENDTC) / days expected ({planned} planned, fewer for a subject on study for less).{odd}")
