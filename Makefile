@@ -81,6 +81,8 @@ bench: install-test redis
 	$(PY) tests/bench/bench_load.py
 	$(PY) tests/bench/bench_load.py --workers 4 --database-url \
 	  $$(DSMB_TEST_PG_PORT=54339 DSMB_TEST_PG_DIR=/tmp/dsmb-bench-pg bash .ci/postgres.sh)
+	$(PY) tests/bench/bench_load.py --instances 2 --redis --database-url \
+	  $$(DSMB_TEST_PG_PORT=54339 DSMB_TEST_PG_DIR=/tmp/dsmb-bench-pg bash .ci/postgres.sh)
 
 ## docs/displays.md from the display catalogue (a test fails when it is stale).
 docs: install
