@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -91,9 +92,15 @@ def _with_database(instance: BenchInstance, database_url: str) -> BenchInstance:
     """The same cuts with the users created in another database (PostgreSQL)."""
     from dashboard.auth.demo_users import ensure_demo_users
 
+    from dashboard.auth.demo_users import DEMO_USERS
+    from dashboard.auth.users import reset_password
+
     os.environ["DSMB_DATABASE_URL"] = database_url
     try:
         passwords = ensure_demo_users(database_url)
+        for username in set(DEMO_USERS) - set(passwords):     # a database kept from an earlier run: new passwords
+            passwords[username] = secrets.token_urlsafe(15)
+            reset_password(username, passwords[username], actor="bench-setup", url=database_url)
     finally:
         os.environ.pop("DSMB_DATABASE_URL", None)
     return BenchInstance(instance.base, instance.root, instance.instance_path, database_url, passwords,
