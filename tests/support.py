@@ -93,3 +93,80 @@ def stub_audit(monkeypatch) -> list[tuple]:
     module.record = lambda event, *, username, cut_id=None, detail=None, **_: events.append((event, cut_id, detail))
     monkeypatch.setitem(sys.modules, "dashboard.audit", module)
     return events
+
+
+def fresh_postgres_database(server_url: str, label: str) -> str:
+    """A new, empty database of its own on the tests' PostgreSQL server at `server_url` (other test processes use
+    theirs at the same time); its URL."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    name = f"{url.database}_{label}_{os.getpid()}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def free_loopback_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def redis_server(folder: Path, port: int | None = None) -> Iterator[str]:
+    """A throwaway redis-server on 127.0.0.1 (Debian's `redis-server`, no persistence) on `port` or a free one;
+    yields its URL, stopped on exit."""
+    import shutil
+    import subprocess
+    import time
+
+    import redis
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed: `make redis` installs Debian's redis-server")
+    port = port or free_loopback_port()
+    folder.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", str(folder), "--protected-mode", "yes"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                redis.Redis.from_url(url, socket_timeout=1).ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def km_median_reference(time: Any, event: Any) -> float:
+    """The Kaplan-Meier median computed by hand, for tests: the product-limit estimate over the distinct event times;
+    where it falls below one half, or the midpoint of a stretch at exactly one half (to the next event time, or to the
+    last follow-up time), as R's survfit and SAS LIFETEST report it; NaN when it never falls that far."""
+    import numpy as np
+
+    time, event = np.asarray(time, dtype=float), np.asarray(event).astype(int)
+    surv, event_times = 1.0, np.unique(time[event == 1])
+    for i, t in enumerate(event_times):
+        surv *= 1 - ((time == t) & (event == 1)).sum() / (time >= t).sum()
+        if abs(surv - 0.5) < 1.5e-8:
+            end = event_times[i + 1] if i + 1 < len(event_times) else time.max()
+            return float((t + end) / 2)
+        if surv < 0.5:
+            return float(t)
+    return float("nan")

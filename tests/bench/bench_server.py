@@ -219,31 +219,13 @@ def gunicorn(app: str, port: int, workers: int, env: dict[str, str] | None = Non
 
 @contextmanager
 def redis_server(folder: Path, port: int = 6390) -> Iterator[str]:
-    """A throwaway redis-server on 127.0.0.1 (no persistence, Debian's `redis-server`: `make redis`); yields its URL."""
-    import redis
+    """The tests' throwaway redis-server (`support.redis_server`) on `port` or, when taken, a free one."""
+    from support import redis_server as started
 
-    binary = shutil.which("redis-server")
-    if binary is None:
+    if shutil.which("redis-server") is None:
         raise SystemExit("--redis needs Debian's redis-server: `make redis` (or apt-get install redis-server)")
-    port = free_port(port)
-    folder.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"redis://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                redis.Redis.from_url(url, socket_timeout=1).ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start on port {port}") from None
-                time.sleep(0.1)
+    with started(folder, free_port(port)) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def redis_login_count(url: str) -> int:

@@ -18,7 +18,7 @@ import pandas as pd
 import pyreadstat
 import pytest
 from dash_client import callbacks_by_output, open_page_as, respond
-from support import SHARED_EXPORTS, make_app, make_instance
+from support import SHARED_EXPORTS, km_median_reference, make_app, make_instance
 
 from dashboard import blinding, memo
 from dashboard.config import PROJECT_ROOT, load_trial_config
@@ -133,19 +133,6 @@ def test_change_from_baseline_by_arm_counts_only_the_efficacy_population(served)
     assert f"{unscheduled} at unscheduled visits" in title
 
 
-def _km_median(time: np.ndarray, event: np.ndarray) -> float:
-    """Product-limit median by hand: where S falls below one half, or the midpoint of a flat at one half (R, SAS)."""
-    surv, event_times = 1.0, np.unique(time[event == 1])
-    for i, t in enumerate(event_times):
-        surv *= 1 - ((time == t) & (event == 1)).sum() / (time >= t).sum()
-        if abs(surv - 0.5) < 1.5e-8:       # flat at exactly one half: the midpoint up to the next drop (R, SAS)
-            end = event_times[i + 1] if i + 1 < len(event_times) else time.max()
-            return float((t + end) / 2)
-        if surv < 0.5:
-            return float(t)
-    return float("nan")
-
-
 def test_adtte_median_by_arm_counts_only_the_efficacy_population(served):
     _, _, export = served
     answer = _outputs(served, "statistician", {"it": f"{ids.ADTTE_TABLE}.rowData"},
@@ -157,6 +144,6 @@ def test_adtte_median_by_arm_counts_only_the_efficacy_population(served):
     assert {r["group"] for r in rows} == set(os_rows["USUBJID"].map(efficacy))
     for arm, part in os_rows.groupby(os_rows["USUBJID"].map(efficacy)):
         row = next(r for r in rows if r["group"] == arm)
-        median = _km_median(part["AVAL"].to_numpy(float), (part["CNSR"] == 0).to_numpy(int))
+        median = km_median_reference(part["AVAL"].to_numpy(float), (part["CNSR"] == 0).to_numpy(int))
         assert row["n"] == len(part) and row["events"] == int((part["CNSR"] == 0).sum()), arm
         assert row["median"] == ("not reached" if np.isnan(median) else f"{median:g}"), arm

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-from support import SHARED_EXPORTS
+from support import SHARED_EXPORTS, km_median_reference
 
 from dashboard import blinding, cuts
 from dashboard.analysis import adam_flags
@@ -141,19 +141,6 @@ def test_top_preferred_terms_by_arm(loaded):
         assert got["All subjects"] == top[term]
 
 
-def _km_reference(time: np.ndarray, event: np.ndarray) -> float:
-    """Product-limit estimate by hand: where it falls below one half, or the midpoint of a flat at one half."""
-    surv, event_times = 1.0, np.unique(time[event == 1])
-    for i, t in enumerate(event_times):
-        surv *= 1 - ((time == t) & (event == 1)).sum() / (time >= t).sum()
-        if abs(surv - 0.5) < 1.5e-8:       # flat at exactly one half: the midpoint up to the next drop (R, SAS)
-            end = event_times[i + 1] if i + 1 < len(event_times) else time.max()
-            return float((t + end) / 2)
-        if surv < 0.5:
-            return float(t)
-    return float("nan")
-
-
 def test_kaplan_meier_median_and_number_at_risk(loaded):
     folder, armed, _, _, _ = loaded
     adtte, adsl = _xpt(folder, "adtte"), _xpt(folder, "adsl")
@@ -164,7 +151,7 @@ def test_kaplan_meier_median_and_number_at_risk(loaded):
     for label in sorted(set(planned[ref["USUBJID"]])):
         mine = ref[ref["USUBJID"].map(planned) == label]
         app = tte[tte["USUBJID"].map(armed.arm_of) == label]
-        expected = _km_reference(mine["AVAL"].to_numpy(float), (mine["CNSR"] == 0).to_numpy(int))
+        expected = km_median_reference(mine["AVAL"].to_numpy(float), (mine["CNSR"] == 0).to_numpy(int))
         got = survival.median_time(survival.curve(survival.times_frame(app["USUBJID"], app["TIME"], app["EVENT"])))
         assert (np.isnan(expected) and np.isnan(got)) or got == pytest.approx(expected), label
     days = [0, 30, 90, 180, 365]

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dash_client import callbacks_by_output, open_page_as, respond
-from support import SHARED_EXPORTS, make_app, make_instance
+from support import SHARED_EXPORTS, km_median_reference, make_app, make_instance
 
 from dashboard import blinding, memo
 from dashboard.config import PROJECT_ROOT, load_trial_config
@@ -52,23 +52,9 @@ def _served(app, role: str, paramcd: str) -> dict:
     return respond(client, props, callback, {(ids.ADTTE_PARAM, "value"): paramcd})
 
 
-def _km_median(time: np.ndarray, event: np.ndarray) -> float:
-    """Product-limit estimate by hand: where it falls below one half, or the midpoint of a flat at one half."""
-    event = event.astype(int)
-    surv, event_times = 1.0, np.unique(time[event == 1])
-    for i, t in enumerate(event_times):
-        surv *= 1 - ((time == t) & (event == 1)).sum() / (time >= t).sum()
-        if abs(surv - 0.5) < 1.5e-8:       # flat at exactly one half: the midpoint up to the next drop (R, SAS)
-            end = event_times[i + 1] if i + 1 < len(event_times) else time.max()
-            return float((t + end) / 2)
-        if surv < 0.5:
-            return float(t)
-    return float("nan")
-
-
 def _expected(rows: pd.DataFrame, days: list[int]) -> dict:
     time, event = rows["AVAL"].to_numpy(float), rows["EVENT"].to_numpy(bool)
-    median = _km_median(time, event)
+    median = km_median_reference(time, event)
     counts = rows.loc[rows["EVENT"], "EVNTDESC"].value_counts()
     described = ", ".join(f"{name} {n}" for name, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return {"n": len(rows), "events": int(event.sum()), "described": described or "–",

@@ -7,22 +7,11 @@ import os
 
 import pandas as pd
 import pytest
-from support import DEMO_EXPORTS
+from test_cut_integrity import loaded  # noqa: F401  (the interim demo cut in a fresh data root)
 
 from dashboard import blinding, cut_signing, cuts
 from dashboard.blinding import Access
 from dashboard.config import load_trial_config
-from dashboard.ingest.load import load_cut
-
-
-@pytest.fixture
-def loaded(tmp_path, monkeypatch):
-    monkeypatch.setenv("DSMB_DATABASE_URL", f"sqlite:///{tmp_path}/audit.sqlite")
-    root = tmp_path / "data"
-    manifest = load_cut(DEMO_EXPORTS / "interim", "2021-05-10", "Interim", "tester", load_trial_config(), root=root)
-    blinding.clear_caches()
-    yield root, manifest.cut_id
-    blinding.clear_caches()
 
 
 def test_a_cache_miss_checks_the_clinical_signature_once(loaded, monkeypatch):

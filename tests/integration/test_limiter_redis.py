@@ -10,55 +10,19 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 import auth_testing as testing
+from support import redis_server
 
 REDIS_SERVER = shutil.which("redis-server")
 if REDIS_SERVER is None and os.environ.get("CI", "").lower() not in ("", "0", "false"):
     raise RuntimeError("redis-server is missing in CI: `make test` installs Debian's redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed (`make test` installs "
                                 "Debian's redis-server; in CI its absence fails)")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def redis_server(folder: Path) -> Iterator[str]:
-    """A throwaway redis-server on 127.0.0.1 (no persistence); yields its URL, stopped on exit."""
-    import redis
-
-    port = _free_port()
-    folder.mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen([REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(folder), "--protected-mode", "yes"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"redis://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                redis.Redis.from_url(url, socket_timeout=1).ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start on port {port}") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture(scope="module")

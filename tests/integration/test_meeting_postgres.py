@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
+from support import fresh_postgres_database
 from sqlalchemy.exc import DBAPIError
 
 from dashboard import audit, db
@@ -23,14 +23,7 @@ CUTS = {"2021-05-10-aaaaaaaa": "2021-05-10", "2021-07-10-bbbbbbbb": "2021-07-10"
 @pytest.fixture
 def url() -> str:
     """A fresh database of its own on the test server."""
-    base = make_url(POSTGRES_URL)
-    name = f"{base.database}_meeting_{os.getpid()}"
-    server = create_engine(base, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    server.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    return fresh_postgres_database(POSTGRES_URL, "meeting")
 
 
 def test_meeting_record_is_append_only_on_postgres(url):

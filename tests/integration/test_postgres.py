@@ -6,10 +6,8 @@ import os
 
 import pytest
 from dash_client import DashClient, login
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from support import DEMO_EXPORTS, make_app, make_instance
+from support import DEMO_EXPORTS, fresh_postgres_database, make_app, make_instance
 
 from dashboard import audit, db
 
@@ -20,14 +18,7 @@ pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="`make test` starts Pos
 @pytest.fixture
 def app_database_url() -> str:
     """A fresh database of its own on the test server (other tests use the given one concurrently)."""
-    url = make_url(POSTGRES_URL)
-    name = f"{url.database}_app_{os.getpid()}"
-    server = create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    server.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return fresh_postgres_database(POSTGRES_URL, "app")
 
 
 @pytest.fixture

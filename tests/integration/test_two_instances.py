@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import itertools
 import os
-from pathlib import Path
 
 import pytest
 from crawl import crawl
 from dash_client import DashClient, login
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
-from support import BLINDED_ROLES, Instance
+from support import BLINDED_ROLES, Instance, fresh_postgres_database, redis_server
 from test_allocation_invariance import DEMO_CUTS, assert_every_view_called, fresh_caches, twin_installations
-from test_limiter_redis import REDIS_SERVER, redis_server
+from test_limiter_redis import REDIS_SERVER
 
 POSTGRES_URL = os.environ.get("DSMB_TEST_POSTGRES_URL")
 pytestmark = [
@@ -35,23 +32,11 @@ pytestmark = [
 SHARED_SECRET = "test-secret-key-shared-by-both-instances"
 
 
-def fresh_database(suffix: str) -> str:
-    """A new database of its own on the tests' PostgreSQL server (other tests use theirs at the same time)."""
-    url = make_url(POSTGRES_URL)
-    name = f"{url.database}_two_{suffix}_{os.getpid()}"
-    server = create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    server.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 def on_postgres(instance: Instance, suffix: str) -> Instance:
     """The installation's cuts with its users in a fresh PostgreSQL database instead of SQLite."""
     from dashboard.auth.demo_users import ensure_demo_users
 
-    database_url = fresh_database(suffix)
+    database_url = fresh_postgres_database(POSTGRES_URL, f"two_{suffix}")
     return Instance(instance.root, instance.instance_path, database_url, ensure_demo_users(database_url))
 
 
